@@ -1,0 +1,37 @@
+# article-qa: `make run` starts the app on the sample articles, `make test` runs every check.
+# Both set everything up on a fresh machine: a virtual environment in .venv, torch's CPU
+# build first (so pip does not pick a CUDA one), the project with its test extras.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= var/sample-index
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck unit clean bench
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	test -f $(INDEX)/manifest.json || $(BIN)/article-qa index build --sample --index $(INDEX)
+	$(BIN)/article-qa index info --index $(INDEX)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup lint typecheck
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

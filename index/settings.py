@@ -1,0 +1,39 @@
+"""Settings read from the environment, all in this one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def default_index_dir() -> Path:
+    """``$ARTICLE_QA_INDEX``, else ``$XDG_DATA_HOME/article-qa/index`` (``~/.local/share``)."""
+    given = os.environ.get("ARTICLE_QA_INDEX")
+    if given:
+        return Path(given).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "article-qa" / "index"
+
+
+def default_model() -> str:
+    """``$ARTICLE_QA_MODEL``, else the bundled all-MiniLM-L6-v2."""
+    return os.environ.get("ARTICLE_QA_MODEL") or DEFAULT_MODEL
+
+
+def hub_offline() -> bool:
+    """Whether the user asked Hugging Face libraries to stay offline (``HF_HUB_OFFLINE``)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def stay_offline() -> None:
+    """Keep third-party libraries from reaching the network unless the user said otherwise.
+
+    Sets ``HF_HUB_OFFLINE`` (model hubs) and ``GRADIO_ANALYTICS_ENABLED`` (Gradio's
+    telemetry) when they are not set. Called by the command line before heavy imports.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,326 @@
+"""The on-disk index: a manifest, one SQLite database and one FAISS index per generation.
+
+Layout of an index directory::
+
+    DIR/manifest.json        the commit record: format, model, settings, counts, generation
+    DIR/g000007/index.sqlite articles, sentences, chunks, full-text table (FTS5)
+    DIR/g000007/vectors.faiss chunk vectors keyed by chunk id
+    DIR/.lock                held by the one writer
+
+A generation is never changed once ``manifest.json`` names it. A build or an update writes a
+new generation beside the current one and publishes it by replacing ``manifest.json``
+atomically (``os.replace``), so a crash or a kill at any moment leaves the previous index
+whole. Readers open the generation the manifest names, read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexMismatchError, IndexNotFoundError
+from .records import Article, Chunk, Sentence
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DATABASE = "index.sqlite"
+VECTORS = "vectors.faiss"
+
+SCHEMA = """
+CREATE TABLE articles (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    date TEXT, url TEXT, source TEXT, category TEXT,
+    lang TEXT,
+    path TEXT,
+    content_hash TEXT NOT NULL,
+    indexed_at TEXT NOT NULL
+);
+CREATE INDEX articles_category ON articles(category);
+CREATE INDEX articles_date ON articles(date);
+CREATE TABLE sentences (
+    article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    PRIMARY KEY (article, ordinal)
+) WITHOUT ROWID;
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL,
+    last_sentence INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX chunks_article ON chunks(article);
+CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0');
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    """What ``manifest.json`` records about an index."""
+
+    format_version: int
+    generation: str
+    model: str
+    dimension: int
+    chunk_size: int
+    overlap: int
+    counts: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+    last_build: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def read(cls, index_dir: Path) -> Manifest:
+        path = index_dir / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexNotFoundError(
+                f"no index at {index_dir}: build one with "
+                f"`article-qa index build SOURCE... --index {index_dir}`"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise IndexNotFoundError(f"cannot read {path}: {exc}") from exc
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index at {index_dir} has format version {version}, this article-qa reads "
+                f"version {FORMAT_VERSION}: rebuild it with "
+                f"`article-qa index build SOURCE... --index {index_dir} --rebuild`"
+            )
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def write(self, index_dir: Path) -> None:
+        """Publish this manifest atomically: write a temporary file, fsync, rename."""
+        tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(self.to_json())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, index_dir / MANIFEST)
+        fsync_dir(index_dir)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def embedding_text(title: str, chunk_text: str) -> str:
+    """The text embedded for a chunk: its article's title, then the chunk."""
+    return f"{title}\n\n{chunk_text}"
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """A chunk with the metadata of its article, as read back from the index."""
+
+    chunk: Chunk
+    article: Article
+
+
+class IndexStore:
+    """Read access to a published index generation. Safe to share between threads.
+
+    >>> store = IndexStore.open("my-index")
+    >>> store.manifest.counts["articles"]
+    """
+
+    def __init__(self, index_dir: Path, manifest: Manifest, vectors: Any) -> None:
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self.generation_dir = index_dir / manifest.generation
+        self.vectors = vectors
+        self._local = threading.local()
+
+    @classmethod
+    def open(cls, index_dir: str | os.PathLike[str], *, model: str | None = None) -> IndexStore:
+        """Open the index at ``index_dir``.
+
+        Raises:
+            IndexNotFoundError: there is no index there.
+            IndexMismatchError: it was built with another format version, or with another
+                model than ``model`` (when given).
+        """
+        import faiss
+
+        path = Path(index_dir).expanduser()
+        manifest = Manifest.read(path)
+        if model is not None and model != manifest.model:
+            raise IndexMismatchError(
+                f"index at {path} was built with model {manifest.model!r}, you asked for "
+                f"{model!r}: use --model {manifest.model!r}, or rebuild it with "
+                f"`article-qa index build SOURCE... --index {path} --model {model} --rebuild`"
+            )
+        gen = path / manifest.generation
+        try:
+            vectors = faiss.read_index(str(gen / VECTORS))
+        except RuntimeError as exc:
+            raise IndexNotFoundError(f"index at {path} is missing its vectors ({exc}); rebuild it") from exc
+        return cls(path, manifest, vectors)
+
+    # -- connections -------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's read-only connection (generations never change: immutable)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            uri = (self.generation_dir / DATABASE).resolve().as_uri() + "?mode=ro&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- articles ----------------------------------------------------------------------
+    _ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, content_hash"
+
+    def article(self, article_id: str) -> Article:
+        row = self.db.execute(
+            f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no article {article_id!r} in the index")
+        return _article(row)
+
+    def articles(self) -> Iterator[Article]:
+        for row in self.db.execute(f"SELECT {self._ARTICLE_COLUMNS} FROM articles ORDER BY rowid"):
+            yield _article(row)
+
+    def article_hashes(self) -> dict[str, tuple[str, str | None]]:
+        """``{article id: (content hash, source path)}`` for every article."""
+        rows = self.db.execute("SELECT id, content_hash, path FROM articles")
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def distinct(self, column: str) -> list[str]:
+        """The distinct non-empty values of an article column (category, source, lang)."""
+        if column not in ("category", "source", "lang"):
+            raise ValueError(f"column must be category, source or lang, got {column!r}")
+        rows = self.db.execute(
+            f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        row = self.db.execute("SELECT MIN(date), MAX(date) FROM articles").fetchone()
+        return row[0], row[1]
+
+    def sentences(self, article: Article, first: int = 0, last: int | None = None) -> list[Sentence]:
+        """The sentences ``first..last`` (inclusive) of ``article``, text included."""
+        rows = self.db.execute(
+            "SELECT ordinal, start, end FROM sentences WHERE article = "
+            "(SELECT rowid FROM articles WHERE id = ?) AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+            (article.id, first, last if last is not None else 2**62),
+        )
+        return [Sentence(article.id, o, s, e, article.text[s:e]) for o, s, e in rows]
+
+    # -- chunks ------------------------------------------------------------------------
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkHit]:
+        """The chunks with these ids (unknown ids are left out), with their articles."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self.db.execute(
+            f"SELECT c.id, c.ordinal, c.first_sentence, c.last_sentence, c.start, c.end, "
+            f"{', '.join('a.' + c.strip() for c in self._ARTICLE_COLUMNS.split(','))} "
+            f"FROM chunks c JOIN articles a ON a.rowid = c.article WHERE c.id IN ({marks})",
+            list(chunk_ids),
+        )
+        hits = {}
+        for row in rows:
+            article = _article(row[6:])
+            cid, ordinal, first, last, start, end = row[:6]
+            chunk = Chunk(article.id, ordinal, first, last, start, end, article.text[start:end], cid)
+            hits[cid] = ChunkHit(chunk, article)
+        return hits
+
+    def dense_search(
+        self, query: np.ndarray, k: int, *, allowed: Iterable[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` chunks nearest ``query`` (inner product of unit vectors), best first."""
+        import faiss
+
+        params = None
+        if allowed is not None:
+            ids = np.fromiter(allowed, dtype=np.int64)
+            if ids.size == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
+        vec = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        scores, ids_found = self.vectors.search(vec, k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids_found[0], scores[0], strict=True) if i >= 0]
+
+    def lexical_search(
+        self, terms: Sequence[str], k: int, *, allowed_sql: str = "", params: Sequence[Any] = ()
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best chunks for analysed ``terms`` by BM25 (any term may match), best first.
+
+        ``allowed_sql`` is an optional condition on the article ``a`` (built by the caller
+        from trusted code, its values in ``params``).
+        """
+        unique = list(dict.fromkeys(t for t in terms if t))
+        if not unique:
+            return []
+        # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
+        where = f"AND {allowed_sql}" if allowed_sql else ""
+        rows = self.db.execute(
+            "SELECT f.rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms f "
+            "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
+            f"WHERE chunk_terms MATCH ? {where} ORDER BY score LIMIT ?",
+            [match, *params, k],
+        )
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def chunk_ids_where(self, allowed_sql: str, params: Sequence[Any]) -> list[int]:
+        """Ids of the chunks whose article ``a`` meets ``allowed_sql``."""
+        rows = self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article WHERE {allowed_sql}",
+            list(params),
+        )
+        return [r[0] for r in rows]
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
+
+
+def _article(row: Sequence[Any]) -> Article:
+    return Article(
+        id=row[0],
+        title=row[1],
+        text=row[2],
+        date=row[3],
+        url=row[4],
+        source=row[5],
+        category=row[6],
+        lang=row[7],
+        path=row[8],
+        content_hash=row[9],
+    )
