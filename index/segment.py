@@ -1,9 +1,10 @@
 """Sentence segmentation with exact character offsets.
 
 Boundaries come from Wikimedia's ``sentencex`` (rule-based, maintained, ~300 languages with
-per-language abbreviation lists, and it reports character offsets). Two repairs follow:
+per-language abbreviation lists, and it reports character offsets). Three repairs follow:
 a boundary right after a title such as ``M.``, ``Dr.`` or ``Mrs.`` is removed (sentencex
-splits ``M. Dupont`` in French), and a sentence longer than ``max_chars`` is cut at a space
+splits ``M. Dupont`` in French); so is a boundary before a lower-case letter on the same line
+(``« Bonjour. » à Mme Durand``); and a sentence longer than ``max_chars`` is cut at a space
 so that no unit of the index is unbounded.
 """
 
@@ -39,7 +40,7 @@ def split_sentences(
     """
     if max_chars < 20:
         raise ValueError(f"max_chars must be >= 20, got {max_chars}")
-    spans = _merge_after_titles(text, _raw_spans(text, lang))
+    spans = _merge_false_breaks(text, _raw_spans(text, lang))
     sentences: list[Sentence] = []
     for start, end in spans:
         for s, e in _cut_long(text, start, end, max_chars):
@@ -71,13 +72,13 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
-def _merge_after_titles(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge_false_breaks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged:
             prev_start, prev_end = merged[-1]
-            gap = text[prev_end:start]
-            if "\n" not in gap and _TITLE_BEFORE_NAME.search(text[prev_start:prev_end]):
+            same_line = "\n" not in text[prev_end:start]
+            if same_line and (text[start].islower() or _TITLE_BEFORE_NAME.search(text[prev_start:prev_end])):
                 merged[-1] = (prev_start, end)
                 continue
         merged.append((start, end))
