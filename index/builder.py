@@ -33,6 +33,7 @@ from .store import (
     FORMAT_VERSION,
     MANIFEST,
     SCHEMA,
+    SENTENCE_VECTORS,
     VECTORS,
     IndexStore,
     Manifest,
@@ -59,6 +60,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     problems: list[ReadProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -93,6 +95,7 @@ class BuildReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "chunks_embedded": self.chunks_embedded,
+            "sentences_embedded": self.sentences_embedded,
             "problems": [str(p) for p in self.problems],
             "timings": self.timings,
             "counts": self.counts,
@@ -133,7 +136,7 @@ def build(
         gen = _new_generation(path)
         db = _create_database(gen)
         chunker = SentenceChunker(settings)
-        vectors = _empty_vectors(embedder.dimension)
+        vectors = _Vectors.empty(embedder.dimension)
         _add_articles(db, vectors, read.articles, chunker, embedder, report, progress)
         report.added = [a.id for a in read.articles]
         manifest = _manifest(db, gen, embedder, settings, created=None, report=report)
@@ -190,11 +193,11 @@ def update(
         src.backup(db)
         store.close()
         _fast_writes(db)
-        vectors = store.vectors
+        vectors = _Vectors(store.vectors, store.sentence_vectors)
         db.execute("BEGIN")
-        stale = _delete_articles(db, [*removed, *(a.id for a in changed)])
-        if stale:
-            vectors.remove_ids(np.asarray(stale, dtype=np.int64))
+        stale_chunks, stale_sentences = _delete_articles(db, [*removed, *(a.id for a in changed)])
+        vectors.chunks.remove_ids(np.asarray(stale_chunks, dtype=np.int64))
+        vectors.sentences.remove_ids(np.asarray(stale_sentences, dtype=np.int64))
         db.execute("COMMIT")
         report.timings["write"] = time.perf_counter() - t
         settings = ChunkSettings(chunk_size=manifest.chunk_size, overlap=manifest.overlap)
@@ -249,7 +252,7 @@ def _gone(known: dict[str, tuple[str, str | None]], read: ReadResult) -> list[st
 
 def _add_articles(
     db: sqlite3.Connection,
-    vectors: Any,
+    vectors: _Vectors,
     articles: Sequence[Article],
     chunker: SentenceChunker,
     embedder: Embedder,
@@ -272,6 +275,8 @@ def _add_articles(
     now = datetime.now(UTC).isoformat(timespec="seconds")
     chunk_ids: list[int] = []
     texts: list[str] = []
+    sentence_ids: list[int] = []
+    sentence_texts: list[str] = []
     db.execute("BEGIN")
     for article, sentences, chunks, terms in prepared:
         cur = db.execute(
@@ -284,10 +289,13 @@ def _add_articles(
             ),
         )  # fmt: skip
         rowid = cur.lastrowid
-        db.executemany(
-            "INSERT INTO sentences (article, ordinal, start, end) VALUES (?,?,?,?)",
-            [(rowid, s.ordinal, s.start, s.end) for s in sentences],
-        )
+        for s in sentences:
+            sid = db.execute(
+                "INSERT INTO sentences (article, ordinal, start, end) VALUES (?,?,?,?)",
+                (rowid, s.ordinal, s.start, s.end),
+            ).lastrowid
+            sentence_ids.append(int(sid or 0))
+            sentence_texts.append(s.text)
         for chunk, (title_terms, body_terms) in zip(chunks, terms, strict=True):
             cid = db.execute(
                 "INSERT INTO chunks (article, ordinal, first_sentence, last_sentence, start, end) "
@@ -303,41 +311,65 @@ def _add_articles(
     report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
-    on_embed = (lambda done, total: progress("embed", done, total)) if progress else None
-    matrix = embedder.encode(texts, progress=on_embed)
+    total = len(texts) + len(sentence_texts)
+
+    def on_embed(offset: int) -> Callable[[int, int], None] | None:
+        return (lambda done, _: progress("embed", offset + done, total)) if progress else None
+
+    matrix = embedder.encode(texts, progress=on_embed(0))
+    sentence_matrix = embedder.encode(sentence_texts, progress=on_embed(len(texts)))
     report.timings["embed"] = report.timings.get("embed", 0.0) + time.perf_counter() - t
     report.chunks_embedded += len(texts)
+    report.sentences_embedded += len(sentence_texts)
 
     t = time.perf_counter()
     if texts:
-        vectors.add_with_ids(matrix, np.asarray(chunk_ids, dtype=np.int64))
+        vectors.chunks.add_with_ids(matrix, np.asarray(chunk_ids, dtype=np.int64))
+    if sentence_texts:
+        vectors.sentences.add_with_ids(sentence_matrix, np.asarray(sentence_ids, dtype=np.int64))
     db.execute("COMMIT")
     report.timings["write"] += time.perf_counter() - t
 
 
-def _delete_articles(db: sqlite3.Connection, article_ids: Sequence[str]) -> list[int]:
-    """Delete these articles with their sentences, chunks and terms; return the chunk ids."""
-    stale: list[int] = []
+def _delete_articles(db: sqlite3.Connection, article_ids: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Delete these articles with their sentences, chunks and terms; return the vector ids."""
+    chunks: list[int] = []
+    sentences: list[int] = []
     for article_id in article_ids:
         row = db.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             continue
         ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE article = ?", row)]
         db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in ids])
+        sentences.extend(r[0] for r in db.execute("SELECT id FROM sentences WHERE article = ?", row))
         db.execute("DELETE FROM chunks WHERE article = ?", row)
         db.execute("DELETE FROM sentences WHERE article = ?", row)
         db.execute("DELETE FROM articles WHERE rowid = ?", row)
-        stale.extend(ids)
-    return stale
+        chunks.extend(ids)
+    return chunks, sentences
 
 
 # -- generations, publishing, locking --------------------------------------------------------
 
 
-def _empty_vectors(dimension: int) -> Any:
-    import faiss
+@dataclass
+class _Vectors:
+    """The two FAISS indexes of a generation: chunks and sentences, keyed by their ids."""
 
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+    chunks: Any
+    sentences: Any
+
+    @classmethod
+    def empty(cls, dimension: int) -> _Vectors:
+        import faiss
+
+        return cls(*(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) for _ in range(2)))
+
+    def write(self, gen: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.chunks, str(gen / VECTORS))
+        faiss.write_index(self.sentences, str(gen / SENTENCE_VECTORS))
 
 
 def _fast_writes(db: sqlite3.Connection) -> None:
@@ -397,21 +429,19 @@ def _manifest(
 def _publish(
     path: Path,
     db: sqlite3.Connection,
-    vectors: Any,
+    vectors: _Vectors,
     gen: Path,
     manifest: Manifest,
     report: BuildReport,
     previous: str | None,
 ) -> None:
-    import faiss
-
     t = time.perf_counter()
     db.execute("PRAGMA journal_mode = DELETE")
     if report.removed or report.changed:
         db.execute("VACUUM")  # give back the pages of deleted rows
     db.close()
-    faiss.write_index(vectors, str(gen / VECTORS))
-    for name in (DATABASE, VECTORS):
+    vectors.write(gen)
+    for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
         with open(gen / name, "rb") as f:
             os.fsync(f.fileno())
     fsync_dir(gen)

@@ -5,6 +5,7 @@ Layout of an index directory::
     DIR/manifest.json        the commit record: format, model, settings, counts, generation
     DIR/g000007/index.sqlite articles, sentences, chunks, full-text table (FTS5)
     DIR/g000007/vectors.faiss chunk vectors keyed by chunk id
+    DIR/g000007/sentences.faiss sentence vectors keyed by sentence id
     DIR/.lock                held by the one writer
 
 A generation is never changed once ``manifest.json`` names it. A build or an update writes a
@@ -33,6 +34,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -49,12 +51,13 @@ CREATE TABLE articles (
 CREATE INDEX articles_category ON articles(category);
 CREATE INDEX articles_date ON articles(date);
 CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
-    PRIMARY KEY (article, ordinal)
-) WITHOUT ROWID;
+    UNIQUE (article, ordinal)
+);
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
@@ -66,6 +69,7 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_article ON chunks(article);
 CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 """
 
 
@@ -149,11 +153,12 @@ class IndexStore:
     >>> store.manifest.counts["articles"]
     """
 
-    def __init__(self, index_dir: Path, manifest: Manifest, vectors: Any) -> None:
+    def __init__(self, index_dir: Path, manifest: Manifest, vectors: Any, sentence_vectors: Any) -> None:
         self.index_dir = index_dir
         self.manifest = manifest
         self.generation_dir = index_dir / manifest.generation
         self.vectors = vectors
+        self.sentence_vectors = sentence_vectors
         self._local = threading.local()
 
     @classmethod
@@ -178,9 +183,10 @@ class IndexStore:
         gen = path / manifest.generation
         try:
             vectors = faiss.read_index(str(gen / VECTORS))
+            sentence_vectors = faiss.read_index(str(gen / SENTENCE_VECTORS))
         except RuntimeError as exc:
             raise IndexNotFoundError(f"index at {path} is missing its vectors ({exc}); rebuild it") from exc
-        return cls(path, manifest, vectors)
+        return cls(path, manifest, vectors, sentence_vectors)
 
     # -- connections -------------------------------------------------------------------
     @property
@@ -234,12 +240,23 @@ class IndexStore:
 
     def sentences(self, article: Article, first: int = 0, last: int | None = None) -> list[Sentence]:
         """The sentences ``first..last`` (inclusive) of ``article``, text included."""
+        return self.sentences_with_vectors(article, first, last, vectors=False)[0]
+
+    def sentences_with_vectors(
+        self, article: Article, first: int = 0, last: int | None = None, *, vectors: bool = True
+    ) -> tuple[list[Sentence], np.ndarray | None]:
+        """The sentences ``first..last`` of ``article`` and their unit vectors (one row each)."""
         rows = self.db.execute(
-            "SELECT ordinal, start, end FROM sentences WHERE article = "
+            "SELECT id, ordinal, start, end FROM sentences WHERE article = "
             "(SELECT rowid FROM articles WHERE id = ?) AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
             (article.id, first, last if last is not None else 2**62),
-        )
-        return [Sentence(article.id, o, s, e, article.text[s:e]) for o, s, e in rows]
+        ).fetchall()
+        sentences = [Sentence(article.id, o, s, e, article.text[s:e]) for _, o, s, e in rows]
+        if not vectors:
+            return sentences, None
+        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+        matrix = self.sentence_vectors.reconstruct_batch(ids) if len(ids) else None
+        return sentences, matrix
 
     # -- chunks ------------------------------------------------------------------------
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkHit]:
@@ -298,6 +315,16 @@ class IndexStore:
             [match, *params, k],
         )
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each term (0 for unknown terms), for IDF weights."""
+        unique = list(dict.fromkeys(terms))
+        if not unique:
+            return {}
+        marks = ",".join("?" * len(unique))
+        rows = self.db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", unique)
+        found = dict(rows)
+        return {t: int(found.get(t, 0)) for t in unique}
 
     def chunk_ids_where(self, allowed_sql: str, params: Sequence[Any]) -> list[int]:
         """Ids of the chunks whose article ``a`` meets ``allowed_sql``."""

@@ -1,5 +1,45 @@
-"""article-qa's public Python API: ask questions, get answers with cited sentences."""
+"""article-qa's public Python API: ask questions, get answers with cited source sentences.
+
+>>> from qa import Assistant
+>>> assistant = Assistant.open("my-index")
+>>> answer = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from index.errors import (
+    ArticleFormatError,
+    IndexExistsError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelLoadError,
+    NoArticlesError,
+    QAError,
+)
+
+from .assistant import DEFAULT_THRESHOLD, Assistant
+from .errors import QuestionError, UnknownFilterError
+from .records import Answer, Citation, Passage, Turn
+from .retriever import Filters, Retriever
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Answer",
+    "ArticleFormatError",
+    "Assistant",
+    "Citation",
+    "Filters",
+    "IndexExistsError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "ModelLoadError",
+    "NoArticlesError",
+    "Passage",
+    "QAError",
+    "QuestionError",
+    "Retriever",
+    "Turn",
+    "UnknownFilterError",
+]

@@ -4,6 +4,8 @@
     article-qa index build --sample --index DIR
     article-qa index update SOURCE... --index DIR
     article-qa index info --index DIR [--json]
+    article-qa ask "QUESTION" --index DIR [--top-k K] [--category C] [--json]
+    article-qa eval DATASET.json [--limit N] [--index-dir DIR] [--json]
 
 Errors of the library (:class:`index.QAError`) are printed as one line and exit 2.
 """
@@ -69,6 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
     i = idx_cmd.add_parser("info", help="describe an index")
     _index_arg(i)
     i.add_argument("--json", action="store_true", help="print JSON")
+
+    a = commands.add_parser("ask", help="answer a question with cited sentences")
+    a.add_argument("question", help="the question, in quotes")
+    _index_arg(a)
+    a.add_argument("--top-k", type=int, default=5, help="passages to read (default 5)")
+    a.add_argument("--category", default=None, help="only articles of this category")
+    a.add_argument("--source", default=None, help="only articles of this source")
+    a.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="articles on or after")
+    a.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="articles on or before")
+    a.add_argument("--model", default=None, help="must match the index's model")
+    a.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    e = commands.add_parser("eval", help="measure retrieval and citations on a SQuAD-format file")
+    e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
+    e.add_argument("--limit", type=int, default=None, help="ask N questions, evenly spread")
+    e.add_argument("--index-dir", type=Path, default=None, help="where to keep the data set's index")
+    e.add_argument("--model", default=None, help="embedding model (default: the bundled one)")
+    e.add_argument("--top-k", type=int, default=5, help="passages read per question")
+    e.add_argument("--threshold", type=float, default=None, help="abstention threshold (0..1)")
+    e.add_argument("--fusion", default="rrf", choices=["rrf", "dense", "lexical"], help="retrieval fusion")
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return parser
 
 
@@ -122,6 +146,63 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from qa import Assistant, Filters
+
+    assistant = Assistant.open(args.index or default_index_dir(), model=args.model, top_k=args.top_k)
+    filters = Filters(
+        category=args.category, source=args.source, date_from=args.date_from, date_to=args.date_to
+    )
+    answer = assistant.ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    print()
+    if answer.abstained:
+        print("Related reading:" if answer.language != "fr" else "À lire :")
+        for p in answer.passages[:3]:
+            print(f"  - {p.title} ({p.date or 'sans date'}): {p.text[:160]}…")
+        return 0
+    for c in answer.citations:
+        date = f", {c.passage.date}" if c.passage.date else ""
+        print(f"[{c.number}] {c.title}{date} — characters {c.start}-{c.end} of {c.article_id}")
+        print(f"    « {c.text} »" if answer.language == "fr" else f'    "{c.text}"')
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import index
+    from qa import Assistant
+    from qa.evaluate import default_eval_dir, evaluate, load_dataset, prepare_index
+
+    if not args.dataset.is_file():
+        raise index.IndexNotFoundError(f"no data set at {args.dataset}: give a SQuAD-format JSON file")
+    if args.limit is not None and args.limit <= 0:
+        raise SystemExit("article-qa eval: --limit must be > 0")
+    articles, questions = load_dataset(args.dataset)
+    embedder = index.SentenceTransformerEmbedder(args.model)
+    eval_dir = args.index_dir or default_eval_dir(args.dataset, embedder.name)
+    progress = TqdmProgress(enabled=not args.quiet)
+    index_dir = prepare_index(args.dataset, articles, eval_dir, embedder, progress)
+    progress.close()
+    if args.limit and args.limit < len(questions):
+        step = len(questions) / args.limit
+        questions = [questions[int(i * step)] for i in range(args.limit)]
+    options: dict[str, object] = {"top_k": args.top_k, "fusion": args.fusion}
+    if args.threshold is not None:
+        options["threshold"] = args.threshold
+    assistant = Assistant.open(index_dir, embedder=embedder, **options)
+    metrics = evaluate(assistant, questions)
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        print(f"{args.dataset.name} (index {index_dir})")
+        for key, value in metrics.items():
+            print(f"  {key:24} {value}")
+    return 0
+
+
 def _format_info(info: dict[str, object]) -> str:
     build = info["last_build"]
     assert isinstance(build, dict)
@@ -160,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "index":
             return _cmd_index(args)
+        if args.command == "ask":
+            return _cmd_ask(args)
+        if args.command == "eval":
+            return _cmd_eval(args)
     except QAError as exc:
         print(f"article-qa: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ def consistent(path: Path) -> dict[str, int]:
     assert db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == counts["chunks"]
     assert db.execute("SELECT COUNT(*) FROM chunk_terms").fetchone()[0] == counts["chunks"]
     assert store.vectors.ntotal == counts["chunks"]
+    assert store.sentence_vectors.ntotal == counts["sentences"]
     ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
     faiss_ids = set(store.vectors.id_map.at(i) for i in range(store.vectors.ntotal))
     assert ids == faiss_ids
@@ -72,7 +73,8 @@ def test_update_embeds_only_new_and_changed_articles(corpus, tmp_path):
     report = index.update([corpus], tmp_path / "ix", embedder=embedder)
     assert report.added == ["neuf.txt"] and report.changed == ["sport.md"] and not report.removed
     assert report.unchanged == 4
-    assert sum(embedder.calls) == report.chunks_embedded == 2
+    assert report.chunks_embedded == 2 and report.sentences_embedded == 2
+    assert sum(embedder.calls) == report.chunks_embedded + report.sentences_embedded
     store = index.open_index(tmp_path / "ix")
     assert "vélo" in store.article("sport.md").text
     consistent(tmp_path / "ix")

@@ -1,0 +1,214 @@
+"""The assistant: one object to ask questions of an index and get cited answers.
+
+>>> from qa import Assistant
+>>> assistant = Assistant.open("my-index")
+>>> answer = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import index
+from index import Embedder, IndexStore, SentenceTransformerEmbedder
+
+from .citations import WEIGHTS, ScoredSentence, score_sentences, select
+from .errors import QuestionError
+from .question import MAX_QUESTION_CHARS, analyze_question
+from .records import Answer, Citation, Passage, Turn
+from .retriever import Filters, Retriever
+
+# Calibrated on the unanswerable questions of SQuAD v2.0 dev (docs/quality.md).
+DEFAULT_THRESHOLD = 0.35
+
+NOT_FOUND = {
+    "fr": "Je n'ai pas trouvé la réponse dans les articles.",
+    "en": "I could not find the answer in the articles.",
+}
+
+
+class Assistant:
+    """Answers questions over one index with cited sentences, or says it found nothing.
+
+    Stateless between questions: a conversation is passed back as ``history``. Safe to share
+    between threads. The model is loaded once, on first use.
+
+    Args:
+        store: an opened index.
+        embedder: the model the index was built with (loaded from the manifest's name if None).
+        top_k: passages read for each question.
+        threshold: the least score (0..1) a sentence needs to be cited; below it, abstain.
+    """
+
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder | None = None,
+        *,
+        top_k: int = 5,
+        threshold: float = DEFAULT_THRESHOLD,
+        fusion: str = "rrf",
+        max_citations: int = 3,
+        weights: Sequence[float] = WEIGHTS,
+    ) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be within 0..1, got {threshold}")
+        if not 1 <= max_citations <= 10:
+            raise ValueError(f"max_citations must be within 1..10, got {max_citations}")
+        self.store = store
+        self.embedder = embedder or SentenceTransformerEmbedder(store.manifest.model)
+        if self.embedder.name != store.manifest.model:
+            raise index.IndexMismatchError(
+                f"index at {store.index_dir} was built with model {store.manifest.model!r}, "
+                f"the assistant was given {self.embedder.name!r}: use the same model, or rebuild "
+                f"the index with `article-qa index build SOURCE... --model {self.embedder.name} --rebuild`"
+            )
+        self.retriever = Retriever(store, self.embedder, top_k=top_k, fusion=fusion)
+        self.threshold = threshold
+        self.max_citations = max_citations
+        self.weights = tuple(weights)
+
+    # -- construction --------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | os.PathLike[str],
+        *,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        **options: object,
+    ) -> Assistant:
+        """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``)."""
+        store = IndexStore.open(index_dir, model=model or (embedder.name if embedder else None))
+        return cls(store, embedder, **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def build(
+        cls,
+        sources: Sequence[str | os.PathLike[str]],
+        index_dir: str | os.PathLike[str],
+        *,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        rebuild: bool = False,
+        **options: object,
+    ) -> Assistant:
+        """Index ``sources`` into ``index_dir``, then open it."""
+        embedder = embedder or SentenceTransformerEmbedder(model)
+        index.build(sources, index_dir, embedder=embedder, rebuild=rebuild)
+        return cls.open(index_dir, embedder=embedder, **options)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.store.index_dir
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- questions -----------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
+    ) -> list[Passage]:
+        """The passages that best match ``query``, without choosing sentences."""
+        analysis = analyze_question(
+            _check(query), languages=self.store.manifest.languages.keys(), history=history
+        )
+        return self.retriever.search(analysis, filters=filters, top_k=top_k)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn | tuple[str, str] | str] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """Answer ``question`` with cited sentences from the articles, or abstain.
+
+        Args:
+            question: the question, in any language of the index.
+            history: earlier turns, oldest first (``Turn``, ``(question, answer)`` or a question).
+            filters: which articles may answer (category, source, dates, ids).
+            top_k: passages to read (default: the assistant's ``top_k``).
+
+        Raises:
+            QuestionError: the question is empty.
+            UnknownFilterError: a filter names a category or source the index lacks.
+        """
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        turns = tuple(_turn(t) for t in history)
+        t = time.perf_counter()
+        analysis = analyze_question(
+            _check(question), languages=self.store.manifest.languages.keys(), history=turns
+        )
+        timings["analyse"] = time.perf_counter() - t
+        t = time.perf_counter()
+        vector = self.embedder.encode([analysis.retrieval_text])[0]
+        timings["encode"] = time.perf_counter() - t
+        passages = self.retriever.search(
+            analysis, filters=filters, top_k=top_k, query_vector=vector, timings=timings
+        )
+        t = time.perf_counter()
+        scored = score_sentences(self.store, analysis, passages, vector, weights=self.weights)
+        chosen = select(scored, threshold=self.threshold, max_citations=self.max_citations)
+        timings["select"] = time.perf_counter() - t
+        timings.pop("fuse", None)
+        timings["total"] = time.perf_counter() - started
+        return _answer(analysis.text, analysis.language, chosen, passages, timings)
+
+
+def _check(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty: type a question about the articles")
+    if not any(c.isalnum() for c in question):
+        raise QuestionError("the question has no words: type a question about the articles")
+    return question[: MAX_QUESTION_CHARS * 5]
+
+
+def _turn(item: Turn | tuple[str, str] | str) -> Turn:
+    if isinstance(item, Turn):
+        return item
+    if isinstance(item, str):
+        return Turn(item)
+    return Turn(str(item[0]), str(item[1]) if len(item) > 1 else "")
+
+
+def _answer(
+    question: str,
+    language: str,
+    chosen: Sequence[ScoredSentence],
+    passages: Sequence[Passage],
+    timings: dict[str, float],
+) -> Answer:
+    if not chosen:
+        text = NOT_FOUND.get(language, NOT_FOUND["en"])
+        return Answer(question, text, (), tuple(passages), True, language, timings)
+    # The best sentence leads as [1]; the others follow in reading order.
+    rest = sorted(chosen[1:], key=lambda s: (s.passage.score * -1, s.article.id, s.sentence.start))
+    rest = sorted(rest, key=lambda s: (s.article.id != chosen[0].article.id, s.article.id, s.sentence.start))
+    ordered = [chosen[0], *rest]
+    citations = tuple(
+        Citation(
+            number=n,
+            text=s.sentence.text,
+            article_id=s.article.id,
+            title=s.article.title,
+            start=s.sentence.start,
+            end=s.sentence.end,
+            score=round(s.score, 4),
+            sentence=s.sentence.ordinal,
+            passage=s.passage,
+        )
+        for n, s in enumerate(ordered, start=1)
+    )
+    text = " ".join(f"{c.text} [{c.number}]" for c in citations)
+    return Answer(question, text, citations, tuple(passages), False, language, timings)

@@ -1,0 +1,189 @@
+"""Evaluation on SQuAD-format data sets (v1.1 and v2.0): retrieval, citations, abstention, latency.
+
+Each article of the data set becomes one article of an index (its title, and its paragraphs
+joined by blank lines, so that chunking is part of what is measured). Every question is then
+asked as a user would ask it, and the gold answers' positions are checked against the
+returned passages and cited sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import index
+from index.normalize import normalize_text
+
+from .assistant import Assistant
+from .records import Answer, Passage
+
+logger = logging.getLogger(__name__)
+
+RECALL_DEPTHS = (1, 5, 20)
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """A question of the data set with the positions of its gold answers in the article text."""
+
+    id: str
+    question: str
+    article_id: str
+    positions: tuple[int, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.positions)
+
+
+def load_dataset(path: Path) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
+    """Read a SQuAD file into article records (for the indexer) and gold questions."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise index.ArticleFormatError(f"{path} is not a SQuAD-format JSON file: {exc}") from exc
+    articles: list[dict[str, Any]] = []
+    questions: list[GoldQuestion] = []
+    for number, item in enumerate(data):
+        article_id = f"{number:04d}-{_slug(item.get('title', ''))}"
+        offsets, texts = [], []
+        position = 0
+        for paragraph in item["paragraphs"]:
+            normal = normalize_text(paragraph["context"])
+            if not normal:
+                offsets.append(None)
+                continue
+            offsets.append(position)
+            texts.append(normal)
+            position += len(normal) + 2
+        text = "\n\n".join(texts)
+        articles.append(
+            {"id": article_id, "title": item.get("title", "").replace("_", " "), "text": text,
+             "category": item.get("categorie") or item.get("category")}
+        )  # fmt: skip
+        for paragraph, offset in zip(item["paragraphs"], offsets, strict=True):
+            for qa in paragraph.get("qas", []):
+                positions: list[int] = []
+                if offset is not None and not qa.get("is_impossible"):
+                    for ans in qa.get("answers", []):
+                        start = _normal_position(paragraph["context"], int(ans["answer_start"]))
+                        positions.append(offset + start)
+                questions.append(GoldQuestion(str(qa["id"]), qa["question"], article_id, tuple(positions)))
+    return articles, questions
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "article"
+
+
+def _normal_position(context: str, start: int) -> int:
+    """Where ``context[start]`` lands once the context is normalised."""
+    marked = normalize_text(context[:start] + "\u2063" + context[start:])  # invisible separator
+    return marked.index("\u2063")
+
+
+def default_eval_dir(dataset: Path, model: str) -> Path:
+    digest = hashlib.sha1(dataset.read_bytes()).hexdigest()[:10]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "article-qa" / "eval" / f"{dataset.stem}-{digest}-{_slug(model)}"
+
+
+def prepare_index(
+    dataset: Path,
+    articles: Sequence[dict[str, Any]],
+    eval_dir: Path,
+    embedder: index.Embedder,
+    progress: index.Progress | None = None,
+) -> Path:
+    """Index the data set's articles in ``eval_dir/index``, reusing an index of the same file."""
+    target = eval_dir / "index"
+    if (target / index.store.MANIFEST).exists():
+        manifest = index.Manifest.read(target)
+        if manifest.model == embedder.name and manifest.counts.get("articles") == len(articles):
+            return target
+    eval_dir.mkdir(parents=True, exist_ok=True)
+    corpus = eval_dir / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for record in articles:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    index.build([corpus], target, embedder=embedder, rebuild=True, max_file_mb=1000, progress=progress)
+    return target
+
+
+def _hit(gold: GoldQuestion, article_id: str, start: int, end: int) -> bool:
+    return article_id == gold.article_id and any(start <= p < end for p in gold.positions)
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def evaluate(
+    assistant: Assistant,
+    questions: Sequence[GoldQuestion],
+    *,
+    on_question: Callable[[GoldQuestion, Answer, list[Passage]], None] | None = None,
+) -> dict[str, float | int]:
+    """Ask every question; return the metrics ``article-qa eval`` prints."""
+    answerable = [q for q in questions if q.answerable]
+    unanswerable = [q for q in questions if not q.answerable]
+    recall = {k: 0 for k in RECALL_DEPTHS}
+    rr = 0.0
+    cite1 = cite3 = answered = abstained_unanswerable = 0
+    passage_chars: list[int] = []
+    sentence_chars: list[int] = []
+    latencies: list[float] = []
+    for gold in questions:
+        started = time.perf_counter()
+        answer = assistant.ask(gold.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        passage_chars.extend(len(p.text) for p in answer.passages)
+        sentence_chars.extend(len(c.text) for c in answer.citations)
+        ranked = assistant.search(gold.question, top_k=max(RECALL_DEPTHS))
+        if on_question is not None:
+            on_question(gold, answer, ranked)
+        if not gold.answerable:
+            abstained_unanswerable += answer.abstained
+            continue
+        first = next((r for r, p in enumerate(ranked, 1) if _hit(gold, p.article_id, p.start, p.end)), None)
+        for k in RECALL_DEPTHS:
+            recall[k] += first is not None and first <= k
+        rr += 1.0 / first if first else 0.0
+        answered += not answer.abstained
+        hits = [_hit(gold, c.article_id, c.start, c.end) for c in answer.citations[:3]]
+        cite1 += bool(hits[:1] and hits[0])
+        cite3 += any(hits)
+    n = max(len(answerable), 1)
+    metrics: dict[str, float | int] = {"questions": len(questions)}
+    metrics.update({f"recall@{k}": round(recall[k] / n, 4) for k in RECALL_DEPTHS})
+    metrics.update(
+        {
+            "mrr": round(rr / n, 4),
+            "citation@1": round(cite1 / n, 4),
+            "citation@3": round(cite3 / n, 4),
+            "answered_answerable": round(answered / n, 4),
+        }
+    )
+    if unanswerable:
+        metrics["abstained_unanswerable"] = round(abstained_unanswerable / len(unanswerable), 4)
+    metrics.update(
+        {
+            "mean_passage_chars": round(statistics.fmean(passage_chars), 1) if passage_chars else 0.0,
+            "mean_sentence_chars": round(statistics.fmean(sentence_chars), 1) if sentence_chars else 0.0,
+            "latency_ms_p50": round(_percentile(latencies, 0.50), 1),
+            "latency_ms_p95": round(_percentile(latencies, 0.95), 1),
+        }
+    )
+    return metrics

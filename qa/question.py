@@ -1,0 +1,106 @@
+"""What a question asks: its language, its terms, the kind of answer it wants, its subject.
+
+Question words are data, per language (French and English here; a language without an entry
+simply gets no answer-type signal). A follow-up question (few content terms of its own) is
+read together with the earlier questions of the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from index.analysis import analyze, detect_language, fold
+
+from .records import Turn
+
+MAX_QUESTION_CHARS = 2_000
+FOLLOW_UP_MAX_TERMS = 3
+
+# Answer kinds: number, date, person, place. Patterns match the folded (accent-free) question.
+_KINDS: dict[str, list[tuple[str, str]]] = {
+    "fr": [
+        (r"\bcombien\b|\bquel(?:le)?s? (?:est|sont|etait) (?:le|la|les) (?:nombre|montant|taux|pourcentage|prix|age)\b|\bquel age\b", "number"),
+        (r"\bquand\b|\b(?:quelle|en quelle|de quelle|a quelle) (?:annee|date|epoque|periode|siecle|decennie)\b|\bquel (?:jour|mois|siecle)\b|\bdepuis quand\b", "date"),
+        (r"(?:^|\b(?:de|par|a|pour|avec|contre) )qui\b|\bqui (?:est|etait|a|sont|ont|fut)\b|^qui\b|\bquel(?:le)? (?:personne|homme|femme|president|auteur|roi|reine|joueur|artiste)\b", "person"),
+        (r"\bou\b.*\?|\bd'ou\b|\b(?:dans|de|en) quel(?:le)? (?:pays|ville|region|lieu|endroit|continent|departement)\b|\bquel(?:le)? (?:pays|ville|region|lieu)\b", "place"),
+    ],
+    "en": [
+        (r"\bhow (?:many|much|long|old|far|big|large|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b", "number"),
+        (r"\bwhen\b|\b(?:what|which|in what|in which) (?:year|date|century|decade|month|day|period)\b", "date"),
+        (r"\bwho(?:m|se)?\b|\b(?:what|which) (?:person|man|woman|president|author|king|queen|player)\b", "person"),
+        (r"\bwhere\b|\b(?:what|which|in what|in which) (?:country|city|state|region|place|continent)\b", "place"),
+    ],
+}  # fmt: skip
+
+# Words that only say "this is a question"; left out of retrieval terms.
+_QUESTION_WORDS = {
+    "fr": "qui que quoi quel quelle quels quelles quand combien comment pourquoi ou lequel laquelle "
+    "lesquels lesquelles est-ce",
+    "en": "who whom whose what which when where why how many much does did do",
+}
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """The parts of a question the retriever and the citation scorer use."""
+
+    text: str
+    language: str
+    terms: tuple[str, ...]
+    subject_terms: tuple[str, ...]
+    kind: str | None
+    retrieval_text: str
+
+    @property
+    def all_terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.terms, *self.subject_terms)))
+
+
+def analyze_question(
+    question: str,
+    *,
+    languages: Collection[str] = (),
+    history: Sequence[Turn] = (),
+) -> QuestionAnalysis:
+    """Analyse ``question``; ``languages`` are those of the index (detection is limited to them)."""
+    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    candidates = [lang for lang in languages if lang]
+    if len(candidates) == 1:
+        language = candidates[0]
+    else:
+        language = detect_language(text, among=candidates or None)
+    terms = content_terms(text, language)
+    subject: list[str] = []
+    retrieval_text = text
+    if history and len(terms) <= FOLLOW_UP_MAX_TERMS:
+        # A follow-up: its subject is in the earlier questions (latest first).
+        for turn in reversed(history[-3:]):
+            subject.extend(t for t in content_terms(turn.question, language) if t not in terms)
+            retrieval_text = f"{turn.question} {retrieval_text}"
+            if len(subject) >= FOLLOW_UP_MAX_TERMS:
+                break
+    return QuestionAnalysis(
+        text=text,
+        language=language,
+        terms=tuple(terms),
+        subject_terms=tuple(dict.fromkeys(subject)),
+        kind=answer_kind(text, language),
+        retrieval_text=retrieval_text,
+    )
+
+
+def content_terms(text: str, language: str) -> list[str]:
+    """The analysed terms of ``text`` without question words, in order, without repeats."""
+    stop = set(analyze(_QUESTION_WORDS.get(language, ""), language))
+    return list(dict.fromkeys(t for t in analyze(text, language) if t not in stop))
+
+
+def answer_kind(question: str, language: str) -> str | None:
+    """``number``, ``date``, ``person``, ``place`` or ``None`` from the question's wording."""
+    folded = fold(question).replace("’", "'")
+    for pattern, kind in _KINDS.get(language, []):
+        if re.search(pattern, folded):
+            return kind
+    return None

@@ -1,0 +1,91 @@
+"""The records the assistant returns: passages, citations, answers, and conversation turns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article's metadata and how it ranked.
+
+    ``start``/``end`` are offsets of ``text`` in the article's text. ``dense_rank`` and
+    ``lexical_rank`` are 1-based ranks in each list (``None`` when absent from it).
+    """
+
+    chunk_id: int
+    text: str
+    article_id: str
+    title: str
+    start: int
+    end: int
+    first_sentence: int
+    last_sentence: int
+    score: float
+    date: str | None = None
+    category: str | None = None
+    source: str | None = None
+    url: str | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited sentence: ``article.text[start:end] == text``. ``number`` is its marker ``[n]``."""
+
+    number: int
+    text: str
+    article_id: str
+    title: str
+    start: int
+    end: int
+    score: float
+    sentence: int
+    passage: Passage
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passage"] = self.passage.chunk_id
+        return data
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, given back to :meth:`Assistant.ask`."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer: cited sentences, or an abstention with the passages read as related reading.
+
+    ``text`` leads with the sentence that answers best, marked ``[1]``; the other cited
+    sentences follow in reading order. ``citations`` are ordered by number.
+    """
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    abstained: bool
+    language: str
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: citations point at their passage by ``chunk_id``."""
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": self.timings,
+        }

@@ -1,0 +1,214 @@
+"""Hybrid retrieval: dense search over FAISS and BM25 over SQLite FTS5, fused, filtered.
+
+>>> retriever = Retriever(store, embedder, top_k=5)
+>>> passages = retriever.search(analyze_question("Qui a rompu ?", languages=["fr"]))
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index import Embedder, IndexStore
+from index.analysis import analyze
+
+from .errors import UnknownFilterError
+from .question import QuestionAnalysis
+from .records import Passage
+
+FUSIONS = ("rrf", "dense", "lexical")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filters:
+    """Which articles may answer: all the given conditions hold (dates are ISO ``YYYY-MM-DD``)."""
+
+    category: str | None = None
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    article_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None and not _looks_like_date(value):
+                raise ValueError(f"{name} must be a date like 2012-06-30, got {value!r}")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.category or self.source or self.date_from or self.date_to or self.article_ids)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A condition on the article ``a`` with its parameters (never user text in the SQL)."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for column, value in (("category", self.category), ("source", self.source)):
+            if value:
+                parts.append(f"a.{column} = ?")
+                params.append(value)
+        if self.date_from:
+            parts.append("a.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            parts.append("a.date <= ?")
+            params.append(self.date_to + "\uffff")  # inclusive of datetimes on that day
+        if self.article_ids:
+            parts.append(f"a.id IN ({','.join('?' * len(self.article_ids))})")
+            params.extend(self.article_ids)
+        return " AND ".join(parts), params
+
+
+def _looks_like_date(value: str) -> bool:
+    return len(value) >= 4 and value[:4].isdigit()
+
+
+class Retriever:
+    """Find the passages that match a question.
+
+    Args:
+        store: an opened index.
+        embedder: the model the index was built with.
+        top_k: passages returned.
+        candidates: how deep each of the dense and lexical lists is read before fusion.
+        fusion: ``"rrf"`` (reciprocal rank fusion, the default), ``"dense"`` or ``"lexical"``.
+        rrf_k: the constant of reciprocal rank fusion.
+        dense_weight: weight of the dense list in the fusion (the lexical list has 1).
+    """
+
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        *,
+        top_k: int = 5,
+        candidates: int = 50,
+        fusion: str = "rrf",
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+    ) -> None:
+        if top_k <= 0:
+            raise ValueError(f"top_k must be > 0, got {top_k}")
+        if candidates < top_k:
+            raise ValueError(f"candidates must be >= top_k ({top_k}), got {candidates}")
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
+        if rrf_k <= 0 or dense_weight < 0:
+            raise ValueError(f"rrf_k must be > 0 and dense_weight >= 0, got {rrf_k}, {dense_weight}")
+        self.store = store
+        self.embedder = embedder
+        self.top_k = top_k
+        self.candidates = candidates
+        self.fusion = fusion
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+
+    def check_filters(self, filters: Filters) -> None:
+        """Raise :class:`UnknownFilterError` for a category or source the index does not hold."""
+        for column, value in (("category", filters.category), ("source", filters.source)):
+            if value:
+                known = self.store.distinct(column)
+                if value not in known:
+                    raise UnknownFilterError(
+                        f"no {column} {value!r} in the index; known: {', '.join(known) or 'none'}"
+                    )
+
+    def search(
+        self,
+        question: QuestionAnalysis,
+        *,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        query_vector: np.ndarray | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> list[Passage]:
+        """The ``top_k`` passages for ``question``, best first, each with its component ranks."""
+        filters = filters or Filters()
+        k = top_k or self.top_k
+        if k <= 0:
+            raise ValueError(f"top_k must be > 0, got {k}")
+        self.check_filters(filters)
+        where, params = filters.sql()
+        depth = max(self.candidates, k)
+        spent = timings if timings is not None else {}
+
+        dense: list[tuple[int, float]] = []
+        if self.fusion in ("rrf", "dense"):
+            if query_vector is None:
+                t = time.perf_counter()
+                query_vector = self.embedder.encode([question.retrieval_text])[0]
+                spent["encode"] = time.perf_counter() - t
+            t = time.perf_counter()
+            allowed = self.store.chunk_ids_where(where, params) if where else None
+            dense = self.store.dense_search(query_vector, depth, allowed=allowed)
+            spent["dense"] = time.perf_counter() - t
+
+        lexical: list[tuple[int, float]] = []
+        if self.fusion in ("rrf", "lexical"):
+            t = time.perf_counter()
+            terms = list(question.terms) + list(question.subject_terms)
+            for other in self.store.manifest.languages:
+                if other and other != question.language:  # multilingual index: its analyses too
+                    terms += analyze(question.retrieval_text, other)
+            lexical = self.store.lexical_search(terms, depth, allowed_sql=where, params=params)
+            spent["lexical"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        ranked = self._fuse(dense, lexical)[:k]
+        passages = self._passages(ranked, dense, lexical)
+        spent["fuse"] = time.perf_counter() - t
+        return passages
+
+    def _fuse(
+        self, dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        if self.fusion == "dense":
+            return list(dense)
+        if self.fusion == "lexical":
+            return list(lexical)
+        scores: dict[int, float] = {}
+        for rank, (cid, _) in enumerate(dense, start=1):
+            scores[cid] = scores.get(cid, 0.0) + self.dense_weight / (self.rrf_k + rank)
+        for rank, (cid, _) in enumerate(lexical, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (self.rrf_k + rank)
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+    def _passages(
+        self,
+        ranked: Sequence[tuple[int, float]],
+        dense: Sequence[tuple[int, float]],
+        lexical: Sequence[tuple[int, float]],
+    ) -> list[Passage]:
+        dense_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
+        lexical_rank = {cid: r for r, (cid, _) in enumerate(lexical, start=1)}
+        hits = self.store.chunks([cid for cid, _ in ranked])
+        passages = []
+        for cid, score in ranked:
+            hit = hits.get(cid)
+            if hit is None:
+                continue
+            c, a = hit.chunk, hit.article
+            passages.append(
+                Passage(
+                    chunk_id=cid,
+                    text=c.text,
+                    article_id=a.id,
+                    title=a.title,
+                    start=c.start,
+                    end=c.end,
+                    first_sentence=c.first_sentence,
+                    last_sentence=c.last_sentence,
+                    score=score,
+                    date=a.date,
+                    category=a.category,
+                    source=a.source,
+                    url=a.url,
+                    dense_rank=dense_rank.get(cid),
+                    lexical_rank=lexical_rank.get(cid),
+                )
+            )
+        return passages
