@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import index
 from index import Embedder, IndexStore, SentenceTransformerEmbedder
@@ -79,11 +80,11 @@ class Assistant:
         *,
         model: str | None = None,
         embedder: Embedder | None = None,
-        **options: object,
+        **options: Any,
     ) -> Assistant:
         """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``)."""
         store = IndexStore.open(index_dir, model=model or (embedder.name if embedder else None))
-        return cls(store, embedder, **options)  # type: ignore[arg-type]
+        return cls(store, embedder, **options)
 
     @classmethod
     def build(
@@ -94,7 +95,7 @@ class Assistant:
         model: str | None = None,
         embedder: Embedder | None = None,
         rebuild: bool = False,
-        **options: object,
+        **options: Any,
     ) -> Assistant:
         """Index ``sources`` into ``index_dir``, then open it."""
         embedder = embedder or SentenceTransformerEmbedder(model)

@@ -55,7 +55,8 @@ def load_dataset(path: Path) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
     questions: list[GoldQuestion] = []
     for number, item in enumerate(data):
         article_id = f"{number:04d}-{_slug(item.get('title', ''))}"
-        offsets, texts = [], []
+        offsets: list[int | None] = []
+        texts: list[str] = []
         position = 0
         for paragraph in item["paragraphs"]:
             normal = normalize_text(paragraph["context"])

@@ -67,10 +67,7 @@ def analyze_question(
     """Analyse ``question``; ``languages`` are those of the index (detection is limited to them)."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
     candidates = [lang for lang in languages if lang]
-    if len(candidates) == 1:
-        language = candidates[0]
-    else:
-        language = detect_language(text, among=candidates or None)
+    language = candidates[0] if len(candidates) == 1 else detect_language(text, among=candidates or None)
     terms = content_terms(text, language)
     subject: list[str] = []
     retrieval_text = text

@@ -18,6 +18,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from index.settings import default_index_dir, stay_offline
 
@@ -189,7 +190,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.limit and args.limit < len(questions):
         step = len(questions) / args.limit
         questions = [questions[int(i * step)] for i in range(args.limit)]
-    options: dict[str, object] = {"top_k": args.top_k, "fusion": args.fusion}
+    options: dict[str, Any] = {"top_k": args.top_k, "fusion": args.fusion}
     if args.threshold is not None:
         options["threshold"] = args.threshold
     assistant = Assistant.open(index_dir, embedder=embedder, **options)
