@@ -25,7 +25,7 @@ from .info import index_info, sample_sources
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .settings import DEFAULT_MODEL
-from .store import ChunkHit, IndexStore, Manifest
+from .store import ChunkHit, IndexStore, Manifest, SentenceBlock
 
 open_index = IndexStore.open
 
@@ -52,6 +52,7 @@ __all__ = [
     "ReadProblem",
     "ReadResult",
     "Sentence",
+    "SentenceBlock",
     "SentenceChunker",
     "SentenceTransformerEmbedder",
     "build",

@@ -260,13 +260,16 @@ def _add_articles(
     progress: Progress | None,
 ) -> None:
     t = time.perf_counter()
-    prepared: list[tuple[Article, list[Sentence], list[Chunk], list[tuple[str, str]]]] = []
+    prepared: list[tuple[Article, list[Sentence], list[str], list[Chunk], str]] = []
     for i, article in enumerate(articles):
-        sentences = split_sentences(article.text, lang=article.lang, article_id=article.id)
+        sentences = split_sentences(
+            article.text, lang=article.lang, article_id=article.id, max_chars=chunker.settings.chunk_size
+        )
         chunks = chunker.chunk(article.text, sentences)
+        # Each sentence is analysed once; a chunk's terms are those of its sentences.
+        terms = [" ".join(analyze(s.text, article.lang)) for s in sentences]
         title_terms = " ".join(analyze(article.title, article.lang))
-        terms = [(title_terms, " ".join(analyze(c.text, article.lang))) for c in chunks]
-        prepared.append((article, sentences, chunks, terms))
+        prepared.append((article, sentences, terms, chunks, title_terms))
         if progress is not None and (i % 50 == 0 or i + 1 == len(articles)):
             progress("segment", i + 1, len(articles))
     report.timings["segment"] = report.timings.get("segment", 0.0) + time.perf_counter() - t
@@ -278,7 +281,7 @@ def _add_articles(
     sentence_ids: list[int] = []
     sentence_texts: list[str] = []
     db.execute("BEGIN")
-    for article, sentences, chunks, terms in prepared:
+    for article, sentences, terms, chunks, title_terms in prepared:
         cur = db.execute(
             "INSERT INTO articles (id, title, text, date, url, source, category, lang, path, "
             "content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -289,14 +292,15 @@ def _add_articles(
             ),
         )  # fmt: skip
         rowid = cur.lastrowid
-        for s in sentences:
+        for s, sentence_terms in zip(sentences, terms, strict=True):
             sid = db.execute(
-                "INSERT INTO sentences (article, ordinal, start, end) VALUES (?,?,?,?)",
-                (rowid, s.ordinal, s.start, s.end),
+                "INSERT INTO sentences (article, ordinal, start, end, terms) VALUES (?,?,?,?,?)",
+                (rowid, s.ordinal, s.start, s.end, sentence_terms),
             ).lastrowid
             sentence_ids.append(int(sid or 0))
-            sentence_texts.append(s.text)
-        for chunk, (title_terms, body_terms) in zip(chunks, terms, strict=True):
+            sentence_texts.append(embedding_text(article.title, s.text))
+        for chunk in chunks:
+            body_terms = " ".join(terms[chunk.first_sentence : chunk.last_sentence + 1])
             cid = db.execute(
                 "INSERT INTO chunks (article, ordinal, first_sentence, last_sentence, start, end) "
                 "VALUES (?,?,?,?,?,?)",

@@ -30,7 +30,7 @@ import numpy as np
 from .errors import IndexMismatchError, IndexNotFoundError
 from .records import Article, Chunk, Sentence
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
@@ -56,6 +56,7 @@ CREATE TABLE sentences (
     ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
+    terms TEXT NOT NULL,
     UNIQUE (article, ordinal)
 );
 CREATE TABLE chunks (
@@ -133,9 +134,21 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def embedding_text(title: str, chunk_text: str) -> str:
-    """The text embedded for a chunk: its article's title, then the chunk."""
-    return f"{title}\n\n{chunk_text}"
+def embedding_text(title: str, text: str) -> str:
+    """The text embedded for a chunk or a sentence: its article's title, then the text.
+
+    The title gives a sentence its subject (``Il rata le virage…`` is about Spain).
+    """
+    return f"{title}\n\n{text}"
+
+
+@dataclass(frozen=True)
+class SentenceBlock:
+    """Consecutive sentences of one article, their analysed terms in order, their vectors (rows)."""
+
+    sentences: list[Sentence]
+    terms: list[tuple[str, ...]]
+    vectors: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -240,23 +253,23 @@ class IndexStore:
 
     def sentences(self, article: Article, first: int = 0, last: int | None = None) -> list[Sentence]:
         """The sentences ``first..last`` (inclusive) of ``article``, text included."""
-        return self.sentences_with_vectors(article, first, last, vectors=False)[0]
+        return self.sentence_block(article, first, last, vectors=False).sentences
 
-    def sentences_with_vectors(
+    def sentence_block(
         self, article: Article, first: int = 0, last: int | None = None, *, vectors: bool = True
-    ) -> tuple[list[Sentence], np.ndarray | None]:
-        """The sentences ``first..last`` of ``article`` and their unit vectors (one row each)."""
+    ) -> SentenceBlock:
+        """The sentences ``first..last`` of ``article`` with their analysed terms and unit vectors."""
         rows = self.db.execute(
-            "SELECT id, ordinal, start, end FROM sentences WHERE article = "
+            "SELECT id, ordinal, start, end, terms FROM sentences WHERE article = "
             "(SELECT rowid FROM articles WHERE id = ?) AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
             (article.id, first, last if last is not None else 2**62),
         ).fetchall()
-        sentences = [Sentence(article.id, o, s, e, article.text[s:e]) for _, o, s, e in rows]
-        if not vectors:
-            return sentences, None
-        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-        matrix = self.sentence_vectors.reconstruct_batch(ids) if len(ids) else None
-        return sentences, matrix
+        sentences = [Sentence(article.id, o, s, e, article.text[s:e]) for _, o, s, e, _ in rows]
+        terms = [tuple(r[4].split()) for r in rows]
+        matrix = None
+        if vectors and rows:
+            matrix = self.sentence_vectors.reconstruct_batch(np.asarray([r[0] for r in rows], dtype=np.int64))
+        return SentenceBlock(sentences, terms, matrix)
 
     # -- chunks ------------------------------------------------------------------------
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkHit]:

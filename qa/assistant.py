@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import index
 from index import Embedder, IndexStore, SentenceTransformerEmbedder
 
-from .citations import WEIGHTS, ScoredSentence, score_sentences, select
+from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
 from .errors import QuestionError
-from .question import MAX_QUESTION_CHARS, analyze_question
+from .question import MAX_QUESTION_CHARS, QuestionAnalysis, analyze_question
 from .records import Answer, Citation, Passage, Turn
 from .retriever import Filters, Retriever
 
@@ -42,6 +44,9 @@ class Assistant:
         embedder: the model the index was built with (loaded from the manifest's name if None).
         top_k: passages read for each question.
         threshold: the least score (0..1) a sentence needs to be cited; below it, abstain.
+        fusion: how dense and lexical lists are fused (see :class:`Retriever`).
+        candidates: passages whose sentences are scored before the ``top_k`` are kept.
+        max_citations: at most this many cited sentences.
     """
 
     def __init__(
@@ -51,9 +56,11 @@ class Assistant:
         *,
         top_k: int = 5,
         threshold: float = DEFAULT_THRESHOLD,
-        fusion: str = "rrf",
+        fusion: str = "linear",
+        candidates: int = 30,
         max_citations: int = 3,
         weights: Sequence[float] = WEIGHTS,
+        passage_weight: float = PASSAGE_WEIGHT,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, got {threshold}")
@@ -67,10 +74,15 @@ class Assistant:
                 f"the assistant was given {self.embedder.name!r}: use the same model, or rebuild "
                 f"the index with `article-qa index build SOURCE... --model {self.embedder.name} --rebuild`"
             )
+        if candidates < top_k:
+            raise ValueError(f"candidates must be >= top_k ({top_k}), got {candidates}")
         self.retriever = Retriever(store, self.embedder, top_k=top_k, fusion=fusion)
+        self.top_k = top_k
+        self.candidates = candidates
         self.threshold = threshold
         self.max_citations = max_citations
         self.weights = tuple(weights)
+        self.passage_weight = passage_weight
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -118,11 +130,37 @@ class Assistant:
         filters: Filters | None = None,
         history: Sequence[Turn] = (),
     ) -> list[Passage]:
-        """The passages that best match ``query``, without choosing sentences."""
+        """The passages that best match ``query``, ranked as :meth:`ask` ranks them."""
         analysis = analyze_question(
             _check(query), languages=self.store.manifest.languages.keys(), history=history
         )
-        return self.retriever.search(analysis, filters=filters, top_k=top_k)
+        vector = self.embedder.encode([analysis.retrieval_text])[0]
+        passages, _ = self._passages(analysis, vector, filters, self.top_k if top_k is None else top_k, {})
+        return passages
+
+    def _passages(
+        self,
+        analysis: QuestionAnalysis,
+        vector: np.ndarray,
+        filters: Filters | None,
+        top_k: int,
+        timings: dict[str, float],
+    ) -> tuple[list[Passage], list[ScoredSentence]]:
+        """Retrieve candidates, score their sentences, keep the ``top_k`` best passages."""
+        if top_k <= 0:
+            raise ValueError(f"top_k must be > 0, got {top_k}")
+        candidates = self.retriever.search(
+            analysis,
+            filters=filters,
+            top_k=max(self.candidates, top_k),
+            query_vector=vector,
+            timings=timings,
+        )
+        t = time.perf_counter()
+        scored = score_sentences(self.store, analysis, candidates, vector, weights=self.weights)
+        passages = rank_passages(candidates, scored, top_k, passage_weight=self.passage_weight)
+        timings["select"] = time.perf_counter() - t
+        return passages, scored
 
     def ask(
         self,
@@ -155,13 +193,13 @@ class Assistant:
         t = time.perf_counter()
         vector = self.embedder.encode([analysis.retrieval_text])[0]
         timings["encode"] = time.perf_counter() - t
-        passages = self.retriever.search(
-            analysis, filters=filters, top_k=top_k, query_vector=vector, timings=timings
+        passages, scored = self._passages(
+            analysis, vector, filters, self.top_k if top_k is None else top_k, timings
         )
-        t = time.perf_counter()
-        scored = score_sentences(self.store, analysis, passages, vector, weights=self.weights)
-        chosen = select(scored, threshold=self.threshold, max_citations=self.max_citations)
-        timings["select"] = time.perf_counter() - t
+        said = " ".join(t.answer for t in turns) if analysis.subject_terms else ""
+        chosen = select(
+            scored, passages, threshold=self.threshold, max_citations=self.max_citations, already_said=said
+        )
         timings.pop("fuse", None)
         timings["total"] = time.perf_counter() - started
         return _answer(analysis.text, analysis.language, chosen, passages, timings)

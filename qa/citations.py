@@ -1,41 +1,56 @@
-"""Choosing the sentences that answer: score every sentence of the top passages, pick, or abstain.
+"""Choosing the sentences that answer: score the sentences of the candidate passages, re-rank
+the passages by their best sentence, pick one to three sentences, or abstain.
 
 Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
 
 - ``lexical``: the share of the question's IDF weight that the sentence holds (analysed terms);
 - ``context``: the same share over the sentence and its two neighbours;
+- ``phrase``: the share of the question's adjacent term pairs found adjacent in the sentence;
 - ``dense``: cosine of the question and sentence vectors (stored in the index);
-- ``passage``: the reciprocal rank of the passage the sentence came from;
+- ``passage``: the passage's fused retrieval score, scaled to 0..1 among the candidates;
 - ``kind``: the sentence holds, outside the question's own words, what the question asks for
   (a number for *combien / how many*, a date for *quand / when*, a name for *qui / who*…);
-- ``short``: the sentence is a heading-like fragment.
+- ``short``: the sentence is a heading-like fragment;
+- ``fuzzy``: the share of the question's IDF weight whose terms share their first five letters
+  with a term of the sentence (``atteint`` / ``atteignent``, spelling slips);
+- ``length``: the logarithm of the sentence's length in terms;
+- ``novel``: the share of the sentence's terms that the question lacks (an answer adds words);
+- ``lexical_gap`` / ``dense_gap``: how far the sentence is from the best candidate on those
+  two signals (0 for the best), so the scale of one question does not mislead another.
 
-The score is a logistic combination of them (weights fitted on SQuAD/PIAF questions, see
-``docs/quality.md``), so it reads as the probability that the sentence holds the answer.
+The score is a logistic combination of them (weights fitted with ``bench/fit_citations.py``,
+see ``docs/quality.md``), so it reads as the probability that the sentence holds the answer.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index import Article, IndexStore, Sentence
-from index.analysis import analyze
 
 from .question import QuestionAnalysis
 from .records import Passage
 
-FEATURES = ("lexical", "context", "dense", "passage", "kind", "short")
+FEATURES = (
+    "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
+    "lexical_gap", "dense_gap",
+)  # fmt: skip
 
 # Fitted by logistic regression (bench/fit_citations.py); the last value is the intercept.
-WEIGHTS = (4.0, 2.0, 4.0, 1.5, 1.0, -1.5, -6.0)
+WEIGHTS = (1.48, 1.715, 0.762, 1.069, 2.263, 0.676, -0.005, -0.408, 0.0, 0.0, -1.48, -1.069, -4.507)
+
+# How much the fused retrieval score adds to a passage's best sentence when re-ranking.
+PASSAGE_WEIGHT = 0.3
 
 _NUMBER = re.compile(
-    r"\d|\b(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|cent|mille|million|milliard|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)s?\b",
+    r"\d|\b(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|trente|cent|mille|million|"
+    r"milliard|one|two|three|four|five|seven|eight|nine|ten|twenty|hundred|thousand|billion)s?\b",
     re.I,
 )
 _YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\b\d{1,2}(?:er)?\s+\w+\s+\d{2,4}\b")
@@ -67,37 +82,114 @@ def score_sentences(
     weights: Sequence[float] = WEIGHTS,
 ) -> list[ScoredSentence]:
     """Score every sentence of ``passages`` for how well it answers ``question``, best first."""
+    if len(weights) != len(FEATURES) + 1:
+        raise ValueError(f"weights must hold {len(FEATURES) + 1} numbers, got {len(weights)}")
     idf = _idf(store, question)
     total = sum(idf.values()) or 1.0
+    pairs = list(zip(question.terms, question.terms[1:], strict=False))
+    fused = _scaled([p.score for p in passages])
     seen: set[tuple[str, int]] = set()
-    scored: list[ScoredSentence] = []
     articles: dict[str, Article] = {}
-    for rank, passage in enumerate(passages, start=1):
+    raw: list[tuple[Sentence, Article, Passage, list[float]]] = []
+    qvec = question_vector.astype(np.float32)
+    for passage, passage_score in zip(passages, fused, strict=True):
         article = articles.get(passage.article_id) or store.article(passage.article_id)
         articles[article.id] = article
         first = max(0, passage.first_sentence - 1)
-        sentences, vectors = store.sentences_with_vectors(article, first, passage.last_sentence + 1)
-        if vectors is None or not sentences:
+        block = store.sentence_block(article, first, passage.last_sentence + 1)
+        if block.vectors is None:
             continue
-        terms = [set(analyze(s.text, article.lang)) for s in sentences]
-        dense = vectors @ question_vector.astype(np.float32)
-        for i, sentence in enumerate(sentences):
+        dense = block.vectors @ qvec
+        sets = [frozenset(t) for t in block.terms]
+        for i, sentence in enumerate(block.sentences):
             inside = passage.first_sentence <= sentence.ordinal <= passage.last_sentence
             if not inside or (article.id, sentence.ordinal) in seen:
                 continue
             seen.add((article.id, sentence.ordinal))
-            window = set().union(*terms[max(0, i - 1) : i + 2])
-            features = (
-                sum(w for t, w in idf.items() if t in terms[i]) / total,
+            terms = sets[i]
+            window = terms.union(*sets[max(0, i - 1) : i + 2])
+            features = [
+                sum(w for t, w in idf.items() if t in terms) / total,
                 sum(w for t, w in idf.items() if t in window) / total,
+                _phrase_share(pairs, block.terms[i]),
                 float(dense[i]),
-                1.0 / rank,
+                passage_score,
                 _kind_match(question, sentence.text),
                 1.0 if len(sentence.text) < 30 else 0.0,
-            )
-            scored.append(ScoredSentence(sentence, article, passage, features, _logistic(features, weights)))
+                len(terms - idf.keys()) / len(terms) if terms else 0.0,
+                _fuzzy_share(idf, terms) / total,
+                math.log1p(len(block.terms[i])),
+            ]
+            raw.append((sentence, article, passage, features))
+    best_lexical = max((f[0] for *_, f in raw), default=0.0)
+    best_dense = max((f[3] for *_, f in raw), default=0.0)
+    scored = []
+    for sentence, article, passage, features in raw:
+        full = (*features, best_lexical - features[0], best_dense - features[3])
+        scored.append(ScoredSentence(sentence, article, passage, full, _logistic(full, weights)))
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+def rank_passages(
+    passages: Sequence[Passage],
+    scored: Sequence[ScoredSentence],
+    top_k: int,
+    *,
+    passage_weight: float = PASSAGE_WEIGHT,
+) -> list[Passage]:
+    """Re-rank ``passages`` by their best sentence's score plus a share of the fused score."""
+    best: dict[int, float] = {}
+    for s in scored:
+        best.setdefault(s.passage.chunk_id, s.score)
+    fused = _scaled([p.score for p in passages])
+    ranked = sorted(
+        (
+            replace(p, score=round(best.get(p.chunk_id, 0.0) + passage_weight * f, 6))
+            for p, f in zip(passages, fused, strict=True)
+        ),
+        key=lambda p: -p.score,
+    )
+    return ranked[:top_k]
+
+
+def select(
+    scored: Sequence[ScoredSentence],
+    passages: Sequence[Passage],
+    *,
+    threshold: float,
+    max_citations: int = 3,
+    keep_ratio: float = 0.8,
+    already_said: str = "",
+) -> list[ScoredSentence]:
+    """The best sentence of ``passages`` if it clears ``threshold``, then up to two close to it.
+
+    Sentences found in ``already_said`` (the earlier answers of a conversation, for a
+    follow-up) are passed over: a follow-up asks for something new.
+    """
+    kept = {p.chunk_id: p for p in passages}
+    candidates = [
+        replace(s, passage=kept[s.passage.chunk_id])
+        for s in scored
+        if s.passage.chunk_id in kept and not (already_said and s.sentence.text in already_said)
+    ]
+    if not candidates or candidates[0].score < threshold:
+        return []
+    best = candidates[0]
+    chosen = [best]
+    for candidate in candidates[1:]:
+        if len(chosen) >= max_citations:
+            break
+        if candidate.score >= max(threshold, keep_ratio * best.score):
+            chosen.append(candidate)
+    return chosen
+
+
+def _scaled(values: Sequence[float]) -> list[float]:
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    return [(v - low) / (high - low) if high > low else 1.0 for v in values]
 
 
 def _idf(store: IndexStore, question: QuestionAnalysis) -> dict[str, float]:
@@ -108,6 +200,20 @@ def _idf(store: IndexStore, question: QuestionAnalysis) -> dict[str, float]:
     for t in question.subject_terms:
         weights.setdefault(t, 0.5 * math.log(1 + n / (1 + df.get(t, 0))))
     return weights
+
+
+def _fuzzy_share(idf: dict[str, float], terms: frozenset[str]) -> float:
+    """IDF weight of question terms that share a five-letter prefix with a sentence term."""
+    prefixes = {t[:5] for t in terms if len(t) >= 5}
+    return sum(w for t, w in idf.items() if t in terms or (len(t) >= 5 and t[:5] in prefixes))
+
+
+def _phrase_share(pairs: Sequence[tuple[str, str]], words: Sequence[str]) -> float:
+    """The share of the question's adjacent term pairs that are adjacent in ``words``."""
+    if not pairs:
+        return 0.0
+    adjacent = set(itertools.pairwise(words))
+    return sum(1 for pair in pairs if pair in adjacent) / len(pairs)
 
 
 def _kind_match(question: QuestionAnalysis, text: str) -> float:
@@ -129,19 +235,3 @@ def _kind_match(question: QuestionAnalysis, text: str) -> float:
 def _logistic(features: Sequence[float], weights: Sequence[float]) -> float:
     z = weights[-1] + sum(w * f for w, f in zip(weights, features, strict=False))
     return 1.0 / (1.0 + math.exp(-z))
-
-
-def select(
-    scored: Sequence[ScoredSentence], *, threshold: float, max_citations: int = 3, keep_ratio: float = 0.8
-) -> list[ScoredSentence]:
-    """The best sentence if it clears ``threshold``, then up to two more scoring close to it."""
-    if not scored or scored[0].score < threshold:
-        return []
-    best = scored[0]
-    chosen = [best]
-    for candidate in scored[1:]:
-        if len(chosen) >= max_citations:
-            break
-        if candidate.score >= max(threshold, keep_ratio * best.score):
-            chosen.append(candidate)
-    return chosen

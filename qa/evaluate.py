@@ -107,10 +107,12 @@ def prepare_index(
 ) -> Path:
     """Index the data set's articles in ``eval_dir/index``, reusing an index of the same file."""
     target = eval_dir / "index"
-    if (target / index.store.MANIFEST).exists():
+    try:
         manifest = index.Manifest.read(target)
         if manifest.model == embedder.name and manifest.counts.get("articles") == len(articles):
             return target
+    except (index.IndexNotFoundError, index.IndexMismatchError):
+        pass  # none yet, or of an older format: build it
     eval_dir.mkdir(parents=True, exist_ok=True)
     corpus = eval_dir / "corpus.jsonl"
     with corpus.open("w", encoding="utf-8") as out:

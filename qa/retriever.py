@@ -20,7 +20,7 @@ from .errors import UnknownFilterError
 from .question import QuestionAnalysis
 from .records import Passage
 
-FUSIONS = ("rrf", "dense", "lexical")
+FUSIONS = ("linear", "rrf", "dense", "lexical")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +63,16 @@ class Filters:
         return " AND ".join(parts), params
 
 
+def _min_max(items: Sequence[tuple[int, float]]) -> dict[int, float]:
+    """Scores scaled to 0..1 within their list (all 1.0 when they are equal)."""
+    if not items:
+        return {}
+    values = [s for _, s in items]
+    low, high = min(values), max(values)
+    span = high - low
+    return {c: (s - low) / span if span > 0 else 1.0 for c, s in items}
+
+
 def _looks_like_date(value: str) -> bool:
     return len(value) >= 4 and value[:4].isdigit()
 
@@ -75,9 +85,11 @@ class Retriever:
         embedder: the model the index was built with.
         top_k: passages returned.
         candidates: how deep each of the dense and lexical lists is read before fusion.
-        fusion: ``"rrf"`` (reciprocal rank fusion, the default), ``"dense"`` or ``"lexical"``.
+        fusion: ``"linear"`` (the default: min-max normalised scores, ``dense_weight`` times
+            dense plus the rest lexical), ``"rrf"`` (reciprocal rank fusion, the dense list
+            weighted by ``dense_weight``), or ``"dense"`` / ``"lexical"`` alone.
         rrf_k: the constant of reciprocal rank fusion.
-        dense_weight: weight of the dense list in the fusion (the lexical list has 1).
+        dense_weight: the dense list's share in the fusion.
     """
 
     def __init__(
@@ -87,9 +99,9 @@ class Retriever:
         *,
         top_k: int = 5,
         candidates: int = 50,
-        fusion: str = "rrf",
+        fusion: str = "linear",
         rrf_k: int = 60,
-        dense_weight: float = 1.0,
+        dense_weight: float = 0.3,
     ) -> None:
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
@@ -97,8 +109,10 @@ class Retriever:
             raise ValueError(f"candidates must be >= top_k ({top_k}), got {candidates}")
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
-        if rrf_k <= 0 or dense_weight < 0:
-            raise ValueError(f"rrf_k must be > 0 and dense_weight >= 0, got {rrf_k}, {dense_weight}")
+        if rrf_k <= 0:
+            raise ValueError(f"rrf_k must be > 0, got {rrf_k}")
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must be within 0..1, got {dense_weight}")
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
@@ -128,7 +142,7 @@ class Retriever:
     ) -> list[Passage]:
         """The ``top_k`` passages for ``question``, best first, each with its component ranks."""
         filters = filters or Filters()
-        k = top_k or self.top_k
+        k = self.top_k if top_k is None else top_k
         if k <= 0:
             raise ValueError(f"top_k must be > 0, got {k}")
         self.check_filters(filters)
@@ -137,7 +151,7 @@ class Retriever:
         spent = timings if timings is not None else {}
 
         dense: list[tuple[int, float]] = []
-        if self.fusion in ("rrf", "dense"):
+        if self.fusion != "lexical":
             if query_vector is None:
                 t = time.perf_counter()
                 query_vector = self.embedder.encode([question.retrieval_text])[0]
@@ -148,7 +162,7 @@ class Retriever:
             spent["dense"] = time.perf_counter() - t
 
         lexical: list[tuple[int, float]] = []
-        if self.fusion in ("rrf", "lexical"):
+        if self.fusion != "dense":
             t = time.perf_counter()
             terms = list(question.terms) + list(question.subject_terms)
             for other in self.store.manifest.languages:
@@ -170,6 +184,11 @@ class Retriever:
             return list(dense)
         if self.fusion == "lexical":
             return list(lexical)
+        if self.fusion == "linear":
+            d, lx = _min_max(dense), _min_max(lexical)
+            a = self.dense_weight
+            fused = {c: a * d.get(c, 0.0) + (1 - a) * lx.get(c, 0.0) for c in {*d, *lx}}
+            return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         scores: dict[int, float] = {}
         for rank, (cid, _) in enumerate(dense, start=1):
             scores[cid] = scores.get(cid, 0.0) + self.dense_weight / (self.rrf_k + rank)

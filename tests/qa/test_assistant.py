@@ -1,0 +1,103 @@
+import json
+
+import pytest
+
+import index
+from qa import (
+    Answer,
+    Assistant,
+    Filters,
+    IndexMismatchError,
+    IndexNotFoundError,
+    QuestionError,
+    Turn,
+    UnknownFilterError,
+)
+from tests.fakes import FakeEmbedder
+
+
+def test_answer_cites_exact_sentences_with_offsets(fake_assistant):
+    answer = fake_assistant.ask("Combien de kilos de matériel la capsule transporte-t-elle ?")
+    assert not answer.abstained and answer.citations
+    best = answer.citations[0]
+    assert best.number == 1 and best.text == "Elle transporte 521 kg de matériel."
+    for c in answer.citations:
+        article = fake_assistant.store.article(c.article_id)
+        assert article.text[c.start : c.end] == c.text
+        assert c.passage.start <= c.start < c.end <= c.passage.end
+        assert f"{c.text} [{c.number}]" in answer.text
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert answer.language == "fr"
+
+
+def test_answer_to_dict_is_json_ready(fake_assistant):
+    data = json.loads(json.dumps(fake_assistant.ask("Qui a gagné le Tour ?").to_dict()))
+    assert set(data) == {"question", "text", "abstained", "language", "citations", "passages", "timings"}
+    if data["citations"]:
+        assert data["citations"][0]["passage"] in {p["chunk_id"] for p in data["passages"]}
+
+
+def test_abstains_in_the_question_language_with_related_reading(corpus, tmp_path, fake_embedder):
+    index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
+    strict = Assistant.open(tmp_path / "ix", embedder=fake_embedder, threshold=0.999)
+    answer = strict.ask("Quel est le prix du pain à Tokyo ?")
+    assert answer.abstained and answer.citations == ()
+    assert answer.text == "Je n'ai pas trouvé la réponse dans les articles."
+    assert answer.passages  # still offered as related reading
+    english = strict.ask("What did the governor of Florida declare?")
+    assert english.abstained and english.text == "I could not find the answer in the articles."
+
+
+def test_follow_up_question_is_answered_with_the_subject_of_the_conversation(fake_assistant):
+    history = [Turn("Que transporte la capsule Dragon vers la station ?", "…")]
+    answer = fake_assistant.ask("Et combien de jours ?", history=history)
+    assert answer.passages[0].article_id == "espace.txt"
+    assert any("18 jours" in c.text for c in answer.citations)
+    # Plain strings and (question, answer) pairs are accepted as turns too.
+    assert fake_assistant.ask(
+        "Et combien de jours ?", history=[("Que transporte la capsule Dragon ?", "")]
+    ).passages
+
+
+def test_search_returns_passages_only(fake_assistant):
+    passages = fake_assistant.search("Bourse de Paris", top_k=2)
+    assert len(passages) <= 2 and passages[0].article_id == "nouvelles/economie.html"
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "?!…", '"', "*", "« »"])
+def test_empty_or_wordless_questions_are_refused_clearly(fake_assistant, question):
+    with pytest.raises(QuestionError, match="question"):
+        fake_assistant.ask(question)
+
+
+@pytest.mark.parametrize(
+    "question", ['"capsule', "capsule*", "OR", "capsule OR", "NEAR(capsule", "AND NOT ^x: (("]
+)
+def test_fts_syntax_in_questions_never_breaks(fake_assistant, question):
+    answer = fake_assistant.ask(question)
+    assert isinstance(answer, Answer)
+
+
+def test_ten_thousand_character_question_is_answered_or_abstained(fake_assistant):
+    answer = fake_assistant.ask("capsule " * 1250)
+    assert isinstance(answer, Answer) and len(answer.question) <= 2000
+
+
+def test_unknown_category_filter_is_a_clear_error(fake_assistant):
+    with pytest.raises(UnknownFilterError, match="known: nn-science, politique, weather"):
+        fake_assistant.ask("capsule", filters=Filters(category="inconnue"))
+
+
+def test_missing_index_and_other_model_say_what_to_do(corpus, tmp_path, fake_embedder):
+    with pytest.raises(IndexNotFoundError, match="article-qa index build"):
+        Assistant.open(tmp_path / "nowhere", embedder=fake_embedder)
+    index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
+    with pytest.raises(IndexMismatchError, match=r"fake-hash-64.*other-model.*--rebuild"):
+        Assistant.open(tmp_path / "ix", embedder=FakeEmbedder(name="other-model"))
+
+
+def test_options_are_checked(fake_assistant):
+    with pytest.raises(ValueError, match="threshold"):
+        Assistant(fake_assistant.store, fake_assistant.embedder, threshold=2)
+    with pytest.raises(ValueError, match="top_k"):
+        fake_assistant.ask("capsule", top_k=0)

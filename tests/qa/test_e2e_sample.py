@@ -1,0 +1,50 @@
+"""The assistant over the bundled sample corpus, with the real model, FAISS and SQLite."""
+
+import pytest
+
+from qa import Assistant, Turn
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_index, real_embedder):
+    return Assistant.open(sample_index, embedder=real_embedder)
+
+
+def test_french_question_about_the_seed_article_cites_the_answer(assistant):
+    answer = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+    assert not answer.abstained and answer.language == "fr"
+    best = answer.citations[0]
+    assert best.text == "L’Ukraine a immédiatement rompu toutes les relations avec la Corée du Nord."
+    assert best.article_id == "000_b58262a57bd1c4a3.txt"
+    assert assistant.store.article(best.article_id).text[best.start : best.end] == best.text
+    assert answer.text.startswith(best.text + " [1]")
+
+
+def test_questions_about_wikinews_articles(assistant):
+    answer = assistant.ask("Combien de kilos de matériel la capsule Dragon transporte-t-elle pour l'ISS ?")
+    assert "521 kg" in answer.citations[0].text
+    answer = assistant.ask("À quelle heure la fusée Falcon 9 a-t-elle décollé ?")
+    assert "7h44" in " ".join(c.text for c in answer.citations)
+
+
+def test_follow_up_uses_the_conversation(assistant):
+    first = assistant.ask("Quel avion s'est écrasé à Lagos ?")
+    crash = first.citations[0].article_id
+    assert crash == "wikinews-44145"
+    follow = assistant.ask("Qui l'exploitait ?", history=[Turn(first.question, first.text)])
+    assert follow.passages[0].article_id == crash
+    assert (
+        follow.citations[0].text == "L'appareil de type McDonnel Douglas MD-83 était exploité par Dana Air."
+    )
+    assert {c.article_id for c in follow.citations} == {crash}
+    # Asked alone, the same words lead elsewhere first: the conversation is what found the subject.
+    assert assistant.ask("Qui l'exploitait ?").passages[0].article_id != crash
+
+
+def test_unrelated_question_abstains_in_french(assistant):
+    answer = assistant.ask("Quelle est la recette de la tarte tatin aux poires ?")
+    assert answer.abstained
+    assert answer.text == "Je n'ai pas trouvé la réponse dans les articles."
+    assert answer.passages

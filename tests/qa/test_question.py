@@ -1,0 +1,47 @@
+from qa.question import analyze_question, answer_kind, content_terms
+from qa.records import Turn
+
+
+def test_answer_kinds_in_french_and_english():
+    assert answer_kind("Combien de morts ?", "fr") == "number"
+    assert answer_kind("En quelle année est-il né ?", "fr") == "date"
+    assert answer_kind("Quand la fusée a-t-elle décollé ?", "fr") == "date"
+    assert answer_kind("Qui a rompu ses relations ?", "fr") == "person"
+    assert answer_kind("Où se trouve la base ?", "fr") == "place"
+    assert answer_kind("How many people died?", "en") == "number"
+    assert answer_kind("Who announced it?", "en") == "person"
+    assert answer_kind("Pourquoi ?", "fr") is None
+    assert answer_kind("Combien ?", "de") is None  # no table for German: no guess
+
+
+def test_question_words_are_not_search_terms():
+    assert content_terms("Qui a rompu ses relations avec la Corée du Nord ?", "fr") == [
+        "rompu",
+        "relat",
+        "core",
+        "nord",
+    ]
+    assert content_terms("How many people died?", "en") == ["peopl", "die"]
+
+
+def test_language_is_one_of_the_index_languages():
+    assert analyze_question("Who broke the relations?", languages=["fr", "en"]).language == "en"
+    assert analyze_question("Qui a rompu les relations ?", languages=["fr", "en"]).language == "fr"
+    assert analyze_question("Who broke the relations?", languages=["fr"]).language == "fr"
+
+
+def test_follow_up_takes_its_subject_from_the_conversation():
+    history = [Turn("Quel avion s'est écrasé à Lagos ?", "Un avion de Dana Air [1]")]
+    follow = analyze_question("Et combien de morts ?", languages=["fr"], history=history)
+    assert follow.terms == ("mort",) and follow.kind == "number"
+    assert {"avion", "ecras", "lagos"} <= set(follow.subject_terms)
+    assert "Lagos" in follow.retrieval_text
+    # A question with enough terms of its own stands alone.
+    alone = analyze_question(
+        "Combien de passagers avait le vol de Dana Air ?", languages=["fr"], history=history
+    )
+    assert alone.subject_terms == () and alone.retrieval_text.startswith("Combien")
+
+
+def test_overlong_question_is_cut():
+    assert len(analyze_question("mot " * 5000, languages=["fr"]).text) <= 2000
