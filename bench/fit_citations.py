@@ -151,9 +151,15 @@ def main() -> None:
     parser.add_argument("fit", nargs="+", type=Path)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--calibrate", type=Path, default=None)
+    parser.add_argument("--no-fit", action="store_true", help="only calibrate the current weights")
     args = parser.parse_args()
     index.settings.stay_offline()
     embedder = index.SentenceTransformerEmbedder()
+    if args.no_fit:
+        if args.calibrate:
+            v2 = collect(args.calibrate, embedder, args.limit)
+            print("calibration, current weights:", calibrate(v2, np.asarray(WEIGHTS)))
+        return
     sets = {path.name: collect(path, embedder, args.limit) for path in args.fit}
     rows = [r for rs in sets.values() for r in rs]
     w = fit(rows)

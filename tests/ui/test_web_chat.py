@@ -1,0 +1,150 @@
+"""The chat's handlers on the real sample index: answers, citations, follow-ups, filters, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa import Turn
+from ui.web import chat
+from ui.web.state import LiveAssistant
+
+pytestmark = pytest.mark.e2e
+
+SEED_QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
+SEED_SENTENCE = "L’Ukraine a immédiatement rompu toutes les relations avec la Corée du Nord."
+UNANSWERABLE = "Quel est le prix du pain à Tokyo en 1850 ?"
+
+
+@pytest.fixture(scope="module")
+def live(sample_index, real_embedder, tmp_path_factory) -> LiveAssistant:
+    return LiveAssistant.open(sample_index, embedder=real_embedder, uploads_dir=tmp_path_factory.mktemp("up"))
+
+
+def ask(
+    live: LiveAssistant, question: str, conversation: chat.Conversation | None = None, **options
+) -> chat.Conversation:
+    box, conversation = chat.submit(question, conversation or chat.Conversation())
+    assert box == "" and conversation.exchanges[-1].pending
+    return chat.respond(live, conversation, **options)
+
+
+def test_a_french_question_is_answered_with_the_seed_sentence_cited_and_highlighted(live):
+    conversation = ask(live, SEED_QUESTION, lang="fr")
+    answer = conversation.exchanges[0].answer
+    assert answer is not None and not answer.abstained
+    first = answer.citations[0]
+    assert first.text == SEED_SENTENCE and first.article_id == "000_b58262a57bd1c4a3.txt"
+    (role_q, question_html), (role_a, answer_html) = chat.message_html(conversation, "fr")
+    assert (role_q, role_a) == ("user", "assistant") and SEED_QUESTION in question_html
+    assert f'<mark class="aq-hl">{SEED_SENTENCE}</mark>' in answer_html
+    assert "Dans leur isolement, la Russie et la Corée du Nord se rapprochent" in answer_html
+    assert chat.citation_choices(conversation)[0] == (
+        f"[1] Dans leur isolement, la Russie et la Corée du Nord se rapprochent — {SEED_SENTENCE}",
+        "0.1",
+    )
+
+
+def test_opening_a_citation_shows_the_whole_article_with_the_sentence_highlighted(live):
+    conversation = ask(live, SEED_QUESTION, lang="fr")
+    out = chat.open_target(live, conversation, "0.1", "fr")
+    article = live.current.store.article("000_b58262a57bd1c4a3.txt")
+    assert re.findall(r'<mark class="aq-hl aq-target"[^>]*>(.*?)</mark>', out) == [SEED_SENTENCE]
+    assert out.count("<mark") == 1 and article.title in out
+    assert len(re.sub(r"<[^>]+>", "", out)) > len(article.text) * 0.95  # the whole article, not an excerpt
+
+
+def test_unknown_or_forged_keys_open_nothing(live):
+    conversation = ask(live, SEED_QUESTION, lang="en")
+    for key in ("", "x", "9.1", "0.9", "0.p99", "0.1; DROP", "../0.1", None):
+        assert "aq-article" not in chat.open_target(live, conversation, key, "en")
+
+
+def test_follow_up_questions_carry_the_earlier_turns(live, monkeypatch):
+    seen: list[list[Turn]] = []
+    assistant = live.current
+    original = assistant.ask
+
+    def spy(question, **options):
+        seen.append(list(options["history"]))
+        return original(question, **options)
+
+    monkeypatch.setattr(assistant, "ask", spy)
+    conversation = ask(live, SEED_QUESTION, lang="fr")
+    conversation = ask(live, "Et en avril ?", conversation, lang="fr")
+    first = conversation.exchanges[0].answer
+    assert first is not None
+    assert seen == [[], [Turn(SEED_QUESTION, first.text)]]
+    second = conversation.exchanges[1].answer
+    assert second is not None and not second.abstained
+    # Alone, "Et en avril ?" lands in another article; with the conversation, in the seed's.
+    assert original("Et en avril ?").citations[0].article_id != "000_b58262a57bd1c4a3.txt"
+    assert second.citations[0].article_id == "000_b58262a57bd1c4a3.txt"
+    assert 'data-aq-open="1.1"' in chat.message_html(conversation, "fr")[-1][1]
+
+
+def test_an_unanswerable_question_abstains_and_lists_related_passages(live):
+    api_answer = live.current.ask(UNANSWERABLE)
+    assert api_answer.abstained  # checked with the Python API first
+    conversation = ask(live, UNANSWERABLE, lang="fr")
+    answer = conversation.exchanges[0].answer
+    assert answer is not None and answer.abstained and answer.passages
+    html = chat.message_html(conversation, "fr")[-1][1]
+    assert (
+        "Je n&#x27;ai pas trouvé la réponse dans les articles." in html
+        and "Passages les plus proches" in html
+    )
+    assert "<mark" not in html
+    out = chat.open_target(live, conversation, "0.p1", "fr")
+    assert 'class="aq-soft aq-target"' in out
+
+
+def test_category_filter_keeps_to_that_category(live):
+    conversation = ask(live, "Qui a signé une lettre ?", category="nn-general", lang="fr")
+    answer = conversation.exchanges[0].answer
+    assert answer is not None
+    assert {p.category for p in answer.passages} == {"nn-general"}
+
+
+def test_date_filter_keeps_to_those_dates(live):
+    conversation = ask(
+        live, "Combien de morts ?", date_from="2012-10-01", date_to="2012-10-31", top_k=8, lang="fr"
+    )
+    answer = conversation.exchanges[0].answer
+    assert answer is not None and answer.passages
+    assert all(p.date and "2012-10-01" <= p.date[:10] <= "2012-10-31" for p in answer.passages)
+    assert len(answer.passages) <= 8
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"category": "sport-fiction"}, "Je ne peux pas répondre à cette question"),
+        ({"date_from": "demain"}, "« demain » n’est pas une date : écrivez-la comme 2012-06-30."),
+        ({"date_from": "2012-12-01", "date_to": "2012-01-01"}, "La date de début (2012-12-01) est après la date de fin (2012-01-01)."),
+        ({"top_k": 0}, "top_k: 1..20, got 0"),
+    ],
+)  # fmt: skip
+def test_bad_filters_are_told_to_the_person_not_raised(live, options, message):
+    conversation = ask(live, SEED_QUESTION, lang="fr", **options)
+    exchange = conversation.exchanges[0]
+    assert exchange.answer is None and exchange.error == message
+    html = chat.message_html(conversation, "fr")[-1][1]
+    assert 'role="alert"' in html and "Traceback" not in html
+    if "category" in options:
+        assert "no category 'sport-fiction' in the index; known: nn-general" in (exchange.detail or "")
+
+
+def test_a_question_without_words_is_a_message_and_a_blank_one_is_ignored(live):
+    conversation = ask(live, "???", lang="en")
+    assert conversation.exchanges[0].error == "I cannot answer this question"
+    assert "no words" in (conversation.exchanges[0].detail or "")
+    assert chat.submit("   ", conversation) == ("   ", conversation)
+
+
+def test_interface_text_follows_the_language_the_answer_follows_the_question(live):
+    conversation = ask(live, SEED_QUESTION, lang="en")
+    html = chat.message_html(conversation, "en")[-1][1]
+    assert "Read the article" in html and "Sources" in html and 'lang="fr"' in html
+    assert "Lire l’article" in chat.message_html(conversation, "fr")[-1][1]

@@ -1,0 +1,202 @@
+"""The conversation of one browser session, and the handlers that ask and open citations.
+
+The conversation lives on the server (a ``gr.State``): the page only ever sends back a
+question, the filters, and the key of a citation to open, never HTML or offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from qa import Answer, Filters, QAError, Turn
+
+from . import render
+from .i18n import text
+from .state import LiveAssistant
+
+MAX_TOP_K = 20
+
+
+@dataclass
+class Exchange:
+    """A question and what came back: an answer, or a message saying why there is none."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    detail: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.answer is None and self.error is None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the reading panel shows: an article, and the span to highlight in it."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@dataclass
+class Conversation:
+    """The exchanges of one session, oldest first."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def turns(self) -> list[Turn]:
+        """The answered exchanges, as the ``history`` of the next question."""
+        return [Turn(e.question, e.answer.text) for e in self.exchanges if e.answer is not None]
+
+    def target(self, key: str) -> Target | None:
+        """The citation (``"2.1"``) or related passage (``"2.p3"``) a key names, if any."""
+        turn, _, item = (key or "").partition(".")
+        if not turn.isdigit() or int(turn) >= len(self.exchanges):
+            return None
+        answer = self.exchanges[int(turn)].answer
+        if answer is None:
+            return None
+        if item.isdigit():
+            for c in answer.citations:
+                if c.number == int(item):
+                    return Target(c.article_id, c.start, c.end, c.text, "cited_sentence")
+        elif item.startswith("p") and item[1:].isdigit() and 1 <= int(item[1:]) <= len(answer.passages):
+            p = answer.passages[int(item[1:]) - 1]
+            return Target(p.article_id, p.start, p.end, p.text, "passage_read")
+        return None
+
+
+class InputError(ValueError):
+    """A filter the person typed cannot be used; the message is in their language."""
+
+
+def submit(question: str | None, conversation: Conversation) -> tuple[str, Conversation]:
+    """Take a question into the conversation (it shows at once); clear the box.
+
+    A blank question changes nothing.
+    """
+    asked = (question or "").strip()
+    if not asked:
+        return question or "", conversation
+    return "", Conversation([*conversation.exchanges, Exchange(asked)])
+
+
+def parse_date(value: str | float | None, lang: str) -> str | None:
+    """A date typed or picked (``2012-06-30``, or a datetime) as ISO ``YYYY-MM-DD``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value).date().isoformat()
+    typed = value.strip()
+    try:
+        return date.fromisoformat(typed).isoformat()
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(typed).date().isoformat()
+    except ValueError:
+        raise InputError(text(lang, "bad_date", value=typed)) from None
+
+
+def make_filters(
+    category: str | None, date_from: str | float | None, date_to: str | float | None, lang: str
+) -> Filters | None:
+    """The :class:`qa.Filters` of the filter panel (``None`` when nothing is set).
+
+    Raises:
+        InputError: a date is not a date, or the range is reversed.
+    """
+    start, end = parse_date(date_from, lang), parse_date(date_to, lang)
+    if start and end and start > end:
+        raise InputError(text(lang, "dates_reversed", start=start, end=end))
+    if not (category or start or end):
+        return None
+    return Filters(category=category or None, date_from=start, date_to=end)
+
+
+def respond(
+    live: LiveAssistant,
+    conversation: Conversation,
+    *,
+    category: str | None = None,
+    date_from: str | float | None = None,
+    date_to: str | float | None = None,
+    top_k: float | None = None,
+    lang: str = "fr",
+) -> Conversation:
+    """Answer the pending question, using the earlier turns as context.
+
+    Errors of the question or the filters (any :class:`qa.QAError`) become the exchange's
+    message for the person; anything else is a bug and propagates.
+    """
+    if not conversation.exchanges or not conversation.exchanges[-1].pending:
+        return conversation
+    *earlier, pending = conversation.exchanges
+    history = Conversation(earlier).turns()
+    done = Exchange(pending.question)
+    try:
+        k = int(top_k) if top_k is not None else None
+        if k is not None and not 1 <= k <= MAX_TOP_K:
+            raise InputError(f"top_k: 1..{MAX_TOP_K}, got {k}")
+        filters = make_filters(category, date_from, date_to, lang)
+        done.answer = live.current.ask(pending.question, history=history, filters=filters, top_k=k)
+    except InputError as exc:
+        done.error = str(exc)
+    except QAError as exc:
+        done.error, done.detail = text(lang, "error"), str(exc)
+    return Conversation([*earlier, done])
+
+
+def message_html(conversation: Conversation, lang: str) -> list[tuple[str, str]]:
+    """The chat's messages as ``(role, html)``: each question, then its answer once there is one."""
+    messages: list[tuple[str, str]] = []
+    for turn, exchange in enumerate(conversation.exchanges):
+        messages.append(("user", render.question_html(exchange.question)))
+        if exchange.answer is not None:
+            messages.append(("assistant", render.answer_html(exchange.answer, turn, lang)))
+        elif exchange.error is not None:
+            messages.append(("assistant", render.error_html(exchange.error, lang, detail=exchange.detail)))
+    return messages
+
+
+def citation_choices(conversation: Conversation) -> list[tuple[str, str]]:
+    """``(label, key)`` of the latest answer's citations, for the list beside the reader."""
+    for turn in range(len(conversation.exchanges) - 1, -1, -1):
+        answer = conversation.exchanges[turn].answer
+        if answer is not None and answer.citations:
+            return [
+                (f"[{c.number}] {c.title} — {_clip(c.text, 80)}", render.citation_key(turn, c.number))
+                for c in answer.citations
+            ]
+    return []
+
+
+def open_target(live: LiveAssistant, conversation: Conversation, key: str | None, lang: str) -> str:
+    """The reading panel for a citation key: the whole article, the sentence highlighted.
+
+    If the index changed since the answer, the sentence is looked for again in the article.
+    """
+    target = conversation.target(key or "")
+    if target is None:
+        return render.notice_html(text(lang, "unknown_citation"))
+    try:
+        article = live.current.store.article(target.article_id)
+    except KeyError:
+        return render.notice_html(text(lang, "article_gone"))
+    start, end = target.start, target.end
+    if article.text[start:end] != target.text:
+        found = article.text.find(target.text)
+        start, end = (found, found + len(target.text)) if found != -1 else (-1, -1)
+    if start < 0:
+        return render.article_html(article, None, None, lang)
+    passage = target.label == "passage_read"
+    return render.article_html(article, start, end, lang, label=text(lang, target.label), passage=passage)
+
+
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"

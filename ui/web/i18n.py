@@ -1,0 +1,170 @@
+"""The web app's words in French and English, for Gradio's labels and for the HTML we render.
+
+Labels go to the browser through ``gr.I18n`` (:func:`gradio_i18n`) and follow its language,
+or the one chosen in the app's settings. Text rendered on the server (answers, the article
+panel, the index panel) uses :func:`text` with the page's language, which each event
+sends along (see ``PAGE_LANGUAGE_JS`` in :mod:`ui.web.app`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "en"  # as Gradio falls back for labels in other languages
+
+TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        # labels (static, translated in the browser)
+        "title": "article-qa",
+        "tagline": "Posez une question sur les articles : chaque réponse cite les phrases exactes de ses sources.",
+        "chat": "Conversation",
+        "chat_placeholder": "Posez une question en français ou en anglais. Chaque phrase de la réponse vient d’un article, et un clic sur une citation ouvre l’article.",
+        "question": "Votre question",
+        "question_placeholder": "Posez une question sur les articles…",
+        "send": "Envoyer",
+        "new_chat": "Nouvelle conversation",
+        "filters": "Filtres et réglages",
+        "category": "Catégorie",
+        "date_from": "Articles du",
+        "date_to": "au",
+        "top_k": "Passages lus par question",
+        "tab_article": "Article",
+        "tab_index": "Index",
+        "open_citation": "Ouvrir une citation",
+        "upload": "Ajouter des articles (.txt, .md, .html, .jsonl)",
+        "add": "Indexer ces fichiers",
+        "rebuild": "Reconstruire l’index",
+        "reader_empty": "Cliquez sur une citation pour lire son article ; la phrase citée y est surlignée.",
+        # rendered on the server
+        "all_categories": "Toutes",
+        "sources": "Sources",
+        "read_article": "Lire l’article",
+        "undated": "sans date",
+        "related": "Passages les plus proches, à lire :",
+        "not_found_hint": "Essayez une autre formulation, ou retirez les filtres.",
+        "characters": "caractères {start}–{end}",
+        "open_source": "source",
+        "cited_sentence": "Phrase citée",
+        "passage_read": "Passage lu pour répondre",
+        "error": "Je ne peux pas répondre à cette question",
+        "bad_date": "« {value} » n’est pas une date : écrivez-la comme 2012-06-30.",
+        "dates_reversed": "La date de début ({start}) est après la date de fin ({end}).",
+        "unknown_citation": "Cette citation n’est plus disponible : posez la question à nouveau.",
+        "article_gone": "Cet article n’est plus dans l’index.",
+        "dates_info": "L’index couvre du {first} au {last}.",
+        "info_articles": "Articles",
+        "info_sentences": "Phrases",
+        "info_chunks": "Passages",
+        "info_model": "Modèle",
+        "info_dates": "Dates",
+        "info_languages": "Langues",
+        "info_size": "Taille",
+        "info_last_build": "Dernière mise à jour",
+        "info_last_build_value": "{kind} le {at} : {added} ajouté(s), {changed} modifié(s), {removed} retiré(s)",
+        "kind_build": "construction",
+        "kind_update": "ajout",
+        "no_files": "Choisissez d’abord des fichiers à indexer.",
+        "report_update": "Index mis à jour : {added} article(s) ajouté(s), {changed} modifié(s), {unchanged} inchangé(s). Les réponses viennent maintenant du nouvel index.",
+        "report_nothing": "Rien de nouveau : ces articles étaient déjà dans l’index.",
+        "report_build": "Index reconstruit : {articles} articles, {chunks} passages. Les réponses viennent maintenant du nouvel index.",
+        "report_problems": "Fichiers ou lignes non indexés :",
+        "report_missing": "Sources introuvables, leurs articles ont été retirés :",
+        "report_failed": "L’index n’a pas changé",
+        "rejected": "refusé",
+        "busy": "Une mise à jour de l’index est déjà en cours : réessayez quand elle sera finie.",
+        "stage_read": "Lecture des fichiers",
+        "stage_segment": "Découpage en phrases",
+        "stage_embed": "Calcul des vecteurs",
+        "stage_write": "Écriture de l’index",
+    },
+    "en": {
+        "title": "article-qa",
+        "tagline": "Ask a question about the articles: every answer cites the exact sentences of its sources.",
+        "chat": "Conversation",
+        "chat_placeholder": "Ask a question in English or French. Every sentence of the answer comes from an article, and clicking a citation opens the article.",
+        "question": "Your question",
+        "question_placeholder": "Ask a question about the articles…",
+        "send": "Send",
+        "new_chat": "New conversation",
+        "filters": "Filters and settings",
+        "category": "Category",
+        "date_from": "Articles from",
+        "date_to": "to",
+        "top_k": "Passages read per question",
+        "tab_article": "Article",
+        "tab_index": "Index",
+        "open_citation": "Open a citation",
+        "upload": "Add articles (.txt, .md, .html, .jsonl)",
+        "add": "Index these files",
+        "rebuild": "Rebuild the index",
+        "reader_empty": "Click a citation to read its article, with the cited sentence highlighted.",
+        "all_categories": "All",
+        "sources": "Sources",
+        "read_article": "Read the article",
+        "undated": "undated",
+        "related": "The closest passages, to read:",
+        "not_found_hint": "Try another wording, or remove the filters.",
+        "characters": "characters {start}–{end}",
+        "open_source": "source",
+        "cited_sentence": "Cited sentence",
+        "passage_read": "Passage read to answer",
+        "error": "I cannot answer this question",
+        "bad_date": "“{value}” is not a date: write it like 2012-06-30.",
+        "dates_reversed": "The start date ({start}) is after the end date ({end}).",
+        "unknown_citation": "This citation is no longer available: ask the question again.",
+        "article_gone": "This article is no longer in the index.",
+        "dates_info": "The index covers {first} to {last}.",
+        "info_articles": "Articles",
+        "info_sentences": "Sentences",
+        "info_chunks": "Passages",
+        "info_model": "Model",
+        "info_dates": "Dates",
+        "info_languages": "Languages",
+        "info_size": "Size",
+        "info_last_build": "Last change",
+        "info_last_build_value": "{kind} at {at}: {added} added, {changed} changed, {removed} removed",
+        "kind_build": "build",
+        "kind_update": "update",
+        "no_files": "Choose files to index first.",
+        "report_update": "Index updated: {added} article(s) added, {changed} changed, {unchanged} unchanged. Answers now come from the new index.",
+        "report_nothing": "Nothing new: these articles were already in the index.",
+        "report_build": "Index rebuilt: {articles} articles, {chunks} passages. Answers now come from the new index.",
+        "report_problems": "Files or lines not indexed:",
+        "report_missing": "Sources not found, their articles were removed:",
+        "report_failed": "The index did not change",
+        "rejected": "refused",
+        "busy": "An index update is already running: try again when it has finished.",
+        "stage_read": "Reading the files",
+        "stage_segment": "Splitting sentences",
+        "stage_embed": "Computing vectors",
+        "stage_write": "Writing the index",
+    },
+}
+
+
+def language(tag: str | None) -> str:
+    """The supported language for a browser language tag (``fr-CA`` → ``fr``), else the default."""
+    if tag:
+        for part in tag.replace("_", "-").split(","):
+            base = part.strip().split("-")[0].split(";")[0].lower()
+            if base in LANGUAGES:
+                return base
+    return DEFAULT_LANGUAGE
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """The text for ``key`` in ``lang`` (a supported language), filled with ``values``."""
+    words = TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
+    template = words.get(key) or TEXTS["en"][key]
+    return template.format(**values) if values else template
+
+
+def gradio_i18n() -> gr.I18n:
+    """The ``gr.I18n`` of every label, for ``Blocks.launch(i18n=...)``."""
+    import gradio as gr
+
+    return gr.I18n(**{lang: dict(words) for lang, words in TEXTS.items()})

@@ -1,0 +1,118 @@
+"""The index panel's handlers: describe the index, add uploaded articles, rebuild."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import index
+from qa import IndexLockedError, QAError
+
+from . import render
+from .i18n import text
+from .state import LiveAssistant
+from .uploads import UploadArea
+
+ProgressBar = Callable[..., Any]
+"""A ``gr.Progress``: called with ``((done, total), desc=...)``."""
+
+
+def stage_progress(bar: ProgressBar | None, lang: str) -> index.Progress | None:
+    """An ``index.Progress`` that moves ``bar``, each stage named in ``lang``."""
+    if bar is None:
+        return None
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar((done, max(total, 1)), desc=text(lang, f"stage_{stage}"))
+
+    return report
+
+
+def info_html(live: LiveAssistant, lang: str) -> str:
+    return render.index_info_html(live.info, lang)
+
+
+def category_choices(live: LiveAssistant, lang: str) -> list[tuple[str, str]]:
+    """The category filter's choices: all, then each category of the index."""
+    categories = live.info.get("categories") or []
+    return [(text(lang, "all_categories"), ""), *((c, c) for c in categories)]
+
+
+def dates_info(live: LiveAssistant, lang: str) -> str:
+    first, last = (live.info.get("dates") or [None, None])[:2]
+    if not first:
+        return ""
+    return text(
+        lang, "dates_info", first=render.format_date(first, lang), last=render.format_date(last, lang)
+    )
+
+
+def add_files(
+    live: LiveAssistant,
+    area: UploadArea,
+    files: Iterable[tuple[str, str | os.PathLike[str]]],
+    lang: str,
+    *,
+    progress: ProgressBar | None = None,
+) -> str:
+    """Take uploaded files into the upload area and index them; return the report's HTML.
+
+    Files refused (type, size, name) and files or lines the indexer could not read are
+    listed; the others are indexed, and the app answers from the new index once it is
+    complete.
+    """
+    batch = list(files)
+    if not batch:
+        return render.notice_html(text(lang, "no_files"), kind="error")
+    accepted = area.accept(batch)
+    refused = [f"{r.name}: {text(lang, 'rejected')} ({r.reason})" for r in accepted.rejected]
+    if not accepted.saved:
+        return render.report_html(lang, summary=text(lang, "report_failed"), problems=refused, failed=True)
+    try:
+        report = live.update([area.root], progress=stage_progress(progress, lang))
+    except IndexLockedError:
+        return render.report_html(lang, summary=text(lang, "busy"), problems=refused, failed=True)
+    except QAError as exc:
+        summary = f"{text(lang, 'report_failed')}: {_without_paths(str(exc), area.root)}"
+        return render.report_html(lang, summary=summary, problems=refused, failed=True)
+    saved = {str(p.resolve()) for p in accepted.saved}
+    problems = [_problem(p) for p in report.problems if p.path in saved]
+    if report.added or report.changed:
+        summary = text(
+            lang,
+            "report_update",
+            added=len(report.added),
+            changed=len(report.changed),
+            unchanged=report.unchanged,
+        )
+    else:
+        summary = text(lang, "report_nothing")
+    return render.report_html(lang, summary=summary, problems=refused + problems)
+
+
+def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
+    """Build the index anew from its sources; return the report's HTML."""
+    try:
+        report, missing = live.rebuild(progress=stage_progress(progress, lang))
+    except IndexLockedError:
+        return render.report_html(lang, summary=text(lang, "busy"), failed=True)
+    except QAError as exc:
+        return render.report_html(lang, summary=f"{text(lang, 'report_failed')}: {exc}", failed=True)
+    summary = text(
+        lang, "report_build", articles=report.counts.get("articles", 0), chunks=report.counts.get("chunks", 0)
+    )
+    return render.report_html(
+        lang, summary=summary, problems=[_problem(p) for p in report.problems], missing=missing
+    )
+
+
+def _problem(problem: index.ReadProblem) -> str:
+    """A read problem named by file name only: the page does not show server paths."""
+    where = Path(problem.path).name + (f":{problem.line}" if problem.line is not None else "")
+    return f"{where}: {problem.message}"
+
+
+def _without_paths(message: str, root: Path) -> str:
+    return message.replace(str(root.resolve()) + os.sep, "").replace(str(root.resolve()), "…")

@@ -1,0 +1,303 @@
+"""HTML for answers, citations, articles and the index panel.
+
+Article titles and text are untrusted: every piece of text goes through :func:`esc`, and
+attributes hold only escaped text or numbers. Nothing here imports Gradio; the output is
+shown by ``gr.HTML``, which does not sanitise, so escaping here is the only defence.
+Elements that open an article carry ``data-aq-open="KEY"``, a key of the conversation
+(see :mod:`ui.web.chat`), never an article id or offsets taken back from the page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from index import Article
+from qa import Answer, Citation, Passage
+
+from .i18n import text
+
+CONTEXT_CHARS = 220
+"""How much of its passage is shown on each side of a cited sentence."""
+
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
+}  # fmt: skip
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def esc(value: object) -> str:
+    """``value`` as HTML text: escaped, quotes included, line breaks kept as ``<br>``."""
+    return html.escape(str(value), quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def esc_compact(value: str) -> str:
+    """Like :func:`esc`, a paragraph break shown as one line break (for excerpts)."""
+    return esc(re.sub(r"\s*\n\s*", "\n", value))
+
+
+def format_date(value: str | None, lang: str) -> str:
+    """``2012-07-04`` as ``4 juillet 2012`` or ``July 4, 2012``; other values as given."""
+    if not value:
+        return text(lang, "undated")
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    month = MONTHS.get(lang, MONTHS["en"])[day.month - 1]
+    if lang == "fr":
+        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+    return f"{month} {day.day}, {day.year}"
+
+
+def meta_html(title: str, when: str | None, category: str | None, lang: str) -> str:
+    """The line naming an article: its title, date and category."""
+    parts = [
+        f'<span class="aq-title">{esc(title)}</span>',
+        f'<span class="aq-date">{esc(format_date(when, lang))}</span>',
+    ]
+    if category:
+        parts.append(f'<span class="aq-category">{esc(category)}</span>')
+    return '<span class="aq-meta">' + '<span class="aq-sep"> · </span>'.join(parts) + "</span>"
+
+
+def excerpt(text_: str, start: int, end: int, context: int = CONTEXT_CHARS) -> tuple[str, str, str, str, str]:
+    """``text_`` around ``[start, end)``: (lead ellipsis, before, the span, after, tail ellipsis).
+
+    The context is cut at a space so no word is split; the span itself is never cut.
+    """
+    a = max(0, start - context)
+    b = min(len(text_), end + context)
+    if a > 0:
+        space = text_.find(" ", a, start)
+        a = space + 1 if space != -1 else a
+    if b < len(text_):
+        space = text_.rfind(" ", end, b)
+        b = space if space != -1 else b
+    return (
+        "…" if a > 0 else "",
+        text_[a:start],
+        text_[start:end],
+        text_[end:b],
+        "…" if b < len(text_) else "",
+    )
+
+
+def _highlighted(passage_text: str, start: int, end: int, expected: str) -> str:
+    """The passage around the sentence, the sentence in ``<mark>``; the sentence alone if offsets disagree."""
+    if not (0 <= start < end <= len(passage_text)) or passage_text[start:end] != expected:
+        return f'<mark class="aq-hl">{esc(expected)}</mark>'
+    lead, before, span, after, tail = excerpt(passage_text, start, end)
+    return f'{lead}{esc_compact(before)}<mark class="aq-hl">{esc(span)}</mark>{esc_compact(after)}{tail}'
+
+
+def citation_key(turn: int, number: int) -> str:
+    return f"{turn}.{number}"
+
+
+def passage_key(turn: int, number: int) -> str:
+    return f"{turn}.p{number}"
+
+
+def citation_html(citation: Citation, key: str, lang: str) -> str:
+    """One cited sentence, inside its passage, under the title, date and category of its article."""
+    passage = citation.passage
+    offset = citation.start - passage.start
+    body = _highlighted(passage.text, offset, offset + len(citation.text), citation.text)
+    return (
+        f'<li class="aq-cite" id="aq-cite-{esc(key)}">'
+        f'<div class="aq-cite-head"><span class="aq-num">{citation.number}</span>'
+        f"{meta_html(citation.title, passage.date, passage.category, lang)}</div>"
+        f'<blockquote class="aq-passage">{body}</blockquote>'
+        f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
+        "</li>"
+    )
+
+
+def _linked_markers(answer_text: str, keys: Mapping[int, str], lang: str) -> str:
+    """The answer text, escaped, its ``[n]`` markers made into links to their citations."""
+
+    def link(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number not in keys:
+            return match.group(0)
+        label = esc(f"{text(lang, 'read_article')} [{number}]")
+        return (
+            f'<a href="#" class="aq-ref" data-aq-open="{esc(keys[number])}" '
+            f'title="{label}" aria-label="{label}">{number}</a>'
+        )
+
+    return _MARKER.sub(link, esc(answer_text))
+
+
+def passage_html(passage: Passage, key: str, lang: str) -> str:
+    """A related passage, shown when the assistant abstains."""
+    lead, _, _, after, tail = excerpt(passage.text, 0, 0, context=2 * CONTEXT_CHARS)
+    return (
+        '<li class="aq-cite aq-related">'
+        f'<div class="aq-cite-head">{meta_html(passage.title, passage.date, passage.category, lang)}</div>'
+        f'<blockquote class="aq-passage">{lead}{esc_compact(after)}{tail}</blockquote>'
+        f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
+        "</li>"
+    )
+
+
+def answer_html(answer: Answer, turn: int, lang: str) -> str:
+    """An answer as the chat shows it: the text with linked markers, then each citation.
+
+    An abstention says so, in the question's language, and lists the passages read.
+    """
+    if answer.abstained:
+        related = "".join(
+            passage_html(p, passage_key(turn, n), lang) for n, p in enumerate(answer.passages, 1)
+        )
+        listing = (
+            f'<p class="aq-related-title">{esc(text(lang, "related"))}</p><ol class="aq-cites">{related}</ol>'
+            if related
+            else ""
+        )
+        return (
+            f'<div class="aq-answer aq-abstained" lang="{esc(answer.language)}">'
+            f'<p class="aq-text"><span class="aq-icon" aria-hidden="true">∅</span>{esc(answer.text)}</p>'
+            f'<p class="aq-hint">{esc(text(lang, "not_found_hint"))}</p>{listing}</div>'
+        )
+    keys = {c.number: citation_key(turn, c.number) for c in answer.citations}
+    cites = "".join(citation_html(c, keys[c.number], lang) for c in answer.citations)
+    return (
+        f'<div class="aq-answer" lang="{esc(answer.language)}">'
+        f'<p class="aq-text">{_linked_markers(answer.text, keys, lang)}</p>'
+        f'<p class="aq-sources-title">{esc(text(lang, "sources"))}</p>'
+        f'<ol class="aq-cites">{cites}</ol></div>'
+    )
+
+
+def question_html(question: str) -> str:
+    return f'<div class="aq-question">{esc(question)}</div>'
+
+
+def error_html(message: str, lang: str, *, detail: str | None = None) -> str:
+    """A message for the user in place of an answer (an error of theirs or of the index)."""
+    more = f'<p class="aq-detail">{esc(detail)}</p>' if detail else ""
+    return (
+        f'<div class="aq-answer aq-error" role="alert"><p class="aq-text">'
+        f'<span class="aq-icon" aria-hidden="true">!</span>{esc(message)}</p>{more}</div>'
+    )
+
+
+def _source_link(url: str | None, lang: str) -> str:
+    """A link to the article's web page, for http(s) addresses only."""
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return ""
+    return (
+        f'<span class="aq-sep"> · </span><a class="aq-source" href="{esc(url)}" target="_blank" '
+        f'rel="noopener noreferrer nofollow">{esc(text(lang, "open_source"))}</a>'
+    )
+
+
+def article_html(
+    article: Article,
+    start: int | None,
+    end: int | None,
+    lang: str,
+    *,
+    label: str | None = None,
+    passage: bool = False,
+) -> str:
+    """A whole article for the reading panel, ``[start, end)`` highlighted as the target.
+
+    The target carries ``class="aq-target"`` so that the page scrolls it into view; a
+    ``passage`` (several sentences) is highlighted more softly than a cited sentence.
+    """
+    body = article.text
+    if start is not None and end is not None and 0 <= start < end <= len(body):
+        title = esc(label or text(lang, "cited_sentence"))
+        kind = "aq-soft" if passage else "aq-hl"
+        shown = (
+            f'{esc(body[:start])}<mark class="{kind} aq-target" title="{title}">'
+            f"{esc(body[start:end])}</mark>{esc(body[end:])}"
+        )
+    else:
+        shown = esc(body)
+    return (
+        f'<article class="aq-article" lang="{esc(article.lang or "")}">'
+        f'<header class="aq-article-head"><h2 class="aq-article-title">{esc(article.title)}</h2>'
+        f'<p class="aq-article-meta">{esc(format_date(article.date, lang))}'
+        + (f'<span class="aq-sep"> · </span>{esc(article.category)}' if article.category else "")
+        + (f'<span class="aq-sep"> · </span>{esc(article.source)}' if article.source else "")
+        + _source_link(article.url, lang)
+        + f'</p></header><div class="aq-article-body">{shown}</div></article>'
+    )
+
+
+def notice_html(message: str, *, kind: str = "info") -> str:
+    """A one-line message in a panel (``kind``: info, error)."""
+    return f'<p class="aq-notice aq-{esc(kind)}">{esc(message)}</p>'
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+def index_info_html(info: Mapping[str, Any], lang: str) -> str:
+    """The index panel's summary, from ``index.index_info``."""
+    build = info.get("last_build") or {}
+    first, last = (info.get("dates") or [None, None])[:2]
+    languages = ", ".join(f"{k or '?'} {v}" for k, v in dict(info.get("languages") or {}).items())
+    kind = text(lang, "kind_build" if build.get("kind") == "build" else "kind_update")
+    rows: list[tuple[str, str]] = [
+        ("info_articles", f"{info.get('articles', 0):,}".replace(",", " ")),
+        ("info_sentences", f"{info.get('sentences', 0):,}".replace(",", " ")),
+        ("info_chunks", f"{info.get('chunks', 0):,}".replace(",", " ")),
+        ("info_model", f"{info.get('model')} ({info.get('dimension')})"),
+        ("info_dates", f"{format_date(first, lang)} – {format_date(last, lang)}" if first else "–"),
+        ("info_languages", languages or "–"),
+        ("info_size", _size(float(info.get("size_bytes") or 0))),
+        (
+            "info_last_build",
+            text(
+                lang,
+                "info_last_build_value",
+                kind=kind,
+                at=str(build.get("at", "?")).replace("T", " ").replace("+00:00", " UTC"),
+                added=build.get("added", 0),
+                changed=build.get("changed", 0),
+                removed=build.get("removed", 0),
+            ),
+        ),
+    ]
+    cells = "".join(f"<dt>{esc(text(lang, key))}</dt><dd>{esc(value)}</dd>" for key, value in rows)
+    return f'<dl class="aq-info">{cells}</dl>'
+
+
+def report_html(
+    lang: str,
+    *,
+    summary: str,
+    problems: Iterable[str] = (),
+    missing: Sequence[str] = (),
+    failed: bool = False,
+) -> str:
+    """The outcome of an upload or a rebuild: a summary, then what was not indexed."""
+    parts = [notice_html(summary, kind="error" if failed else "info")]
+    listed = list(problems)
+    if listed:
+        items = "".join(f"<li>{esc(p)}</li>" for p in listed)
+        parts.append(
+            f'<p class="aq-report-title">{esc(text(lang, "report_problems"))}</p><ul class="aq-problems">{items}</ul>'
+        )
+    if missing:
+        items = "".join(f"<li>{esc(p)}</li>" for p in missing)
+        parts.append(
+            f'<p class="aq-report-title">{esc(text(lang, "report_missing"))}</p><ul class="aq-problems">{items}</ul>'
+        )
+    return f'<div class="aq-report">{"".join(parts)}</div>'

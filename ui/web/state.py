@@ -1,0 +1,172 @@
+"""The assistant the running app answers from, swapped for a new one when the index changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import index
+from qa import Assistant, IndexLockedError
+
+logger = logging.getLogger(__name__)
+
+
+class LiveAssistant:
+    """Holds the app's one :class:`qa.Assistant` and replaces it when the index changes.
+
+    Questions use :attr:`current`. An update or a rebuild writes a new index generation
+    (the old one stays readable), opens a new assistant on it with the already-loaded model,
+    then swaps the reference under a lock: a question is answered wholly from the old index
+    or wholly from the new one, never from a half-written one.
+
+    >>> live = LiveAssistant.open("my-index", uploads_dir="my-index-uploads")
+    >>> answer = live.current.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+    >>> report = live.update(["more-articles/"])
+    """
+
+    def __init__(self, assistant: Assistant, *, uploads_dir: str | Path, **options: Any) -> None:
+        self._assistant = assistant
+        self._options = options
+        self._swap = threading.Lock()
+        self._writing = threading.Lock()
+        self.uploads_dir = Path(uploads_dir)
+        self._info = index.index_info(assistant.index_dir)
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | Path,
+        *,
+        uploads_dir: str | Path | None = None,
+        embedder: index.Embedder | None = None,
+        **options: Any,
+    ) -> LiveAssistant:
+        """Open the index at ``index_dir``; ``options`` go to :class:`qa.Assistant`.
+
+        Uploaded files are kept in ``uploads_dir`` (default: ``DIR-uploads`` next to the index).
+        """
+        path = Path(index_dir).expanduser()
+        uploads = Path(uploads_dir) if uploads_dir else default_uploads_dir(path)
+        return cls(Assistant.open(path, embedder=embedder, **options), uploads_dir=uploads, **options)
+
+    @property
+    def current(self) -> Assistant:
+        """The assistant to answer from now (take it once per question)."""
+        with self._swap:
+            return self._assistant
+
+    @property
+    def index_dir(self) -> Path:
+        return self.current.index_dir
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """``index.index_info`` of the index the app answers from."""
+        with self._swap:
+            return dict(self._info)
+
+    def warm(self, question: str) -> None:
+        """Load the model and touch the index by answering one question."""
+        self.current.ask(question)
+
+    def update(
+        self, sources: Sequence[str | Path], *, progress: index.Progress | None = None
+    ) -> index.BuildReport:
+        """Add new and changed articles of ``sources``, then answer from the new index.
+
+        Raises:
+            IndexLockedError: another update or rebuild is writing the index.
+            NoArticlesError: no source held a readable article (the index is unchanged).
+        """
+        with self._writer():
+            old = self.current
+            report = index.update(sources, old.index_dir, embedder=old.embedder, progress=progress)
+            if report.added or report.changed or report.removed:
+                self._reopen(old)
+            return report
+
+    def rebuild(self, *, progress: index.Progress | None = None) -> tuple[index.BuildReport, list[str]]:
+        """Build the index anew from the sources its articles came from, then answer from it.
+
+        Returns the report and the sources that no longer exist (their articles are dropped).
+        """
+        with self._writer():
+            old = self.current
+            roots, missing = rebuild_sources(old.store.article_hashes(), self.uploads_dir)
+            if not roots:
+                raise index.NoArticlesError(
+                    f"none of the files the index at {old.index_dir} was built from exists any more "
+                    f"({', '.join(missing[:3])}…); nothing was changed"
+                )
+            report = index.build(roots, old.index_dir, embedder=old.embedder, rebuild=True, progress=progress)
+            self._reopen(old)
+            return report, missing
+
+    def _reopen(self, old: Assistant) -> None:
+        new = Assistant.open(old.index_dir, embedder=old.embedder, **self._options)
+        info = index.index_info(old.index_dir)
+        with self._swap:
+            self._assistant = new
+            self._info = info
+        logger.info("now answering from %s (%s)", new.index_dir, new.store.manifest.generation)
+
+    def _writer(self) -> _WriterLock:
+        return _WriterLock(self._writing, self.index_dir)
+
+
+class _WriterLock:
+    """One index write at a time from this app; a second one is refused, not queued."""
+
+    def __init__(self, lock: threading.Lock, index_dir: Path) -> None:
+        self._lock = lock
+        self._index_dir = index_dir
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            raise IndexLockedError(
+                f"an update of {self._index_dir} is already running in this app; "
+                "wait for it to finish, then try again"
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def default_uploads_dir(index_dir: Path) -> Path:
+    """Where the app keeps uploaded articles: ``DIR-uploads`` beside the index ``DIR``."""
+    return index_dir.with_name(index_dir.name + "-uploads")
+
+
+def rebuild_sources(
+    hashes: Mapping[str, tuple[str, str | None]], uploads_dir: Path
+) -> tuple[list[Path], list[str]]:
+    """The sources to rebuild an index from, given its ``{id: (hash, path)}``, and the missing ones.
+
+    A file read from a directory has its path relative to that directory as id, so the
+    directory is the source (its ids stay the same); a file given alone is its own source;
+    uploaded files come from ``uploads_dir``.
+    """
+    uploads = uploads_dir.resolve()
+    roots: set[Path] = set()
+    missing: set[str] = set()
+    for article_id, (_, stored) in hashes.items():
+        if not stored:
+            missing.add(article_id)
+            continue
+        file = Path(stored.split("#", 1)[0])
+        if file == uploads or uploads in file.parents:
+            root = uploads
+        elif "/" in article_id and file.as_posix().endswith("/" + article_id):
+            root = Path(file.as_posix()[: -len(article_id) - 1])
+        else:
+            root = file
+        if root.exists():
+            roots.add(root)
+        else:
+            missing.add(str(root))
+    dirs = [r for r in roots if r.is_dir()]
+    kept = sorted(r for r in roots if not any(d in r.parents for d in dirs))
+    return kept, sorted(missing)
