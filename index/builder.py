@@ -25,7 +25,7 @@ from .analysis import analyze
 from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .embedder import Embedder, SentenceTransformerEmbedder
-from .errors import IndexExistsError, IndexLockedError, IndexMismatchError, NoArticlesError
+from .errors import IndexExistsError, IndexLockedError, IndexMismatchError, NoArticlesError, QAError
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .store import (
@@ -440,9 +440,9 @@ def _publish(
     previous: str | None,
 ) -> None:
     t = time.perf_counter()
+    # Pages freed by deleted articles stay in the file and are reused by the next inserts;
+    # no VACUUM, which would rewrite the whole database on every update.
     db.execute("PRAGMA journal_mode = DELETE")
-    if report.removed or report.changed:
-        db.execute("VACUUM")  # give back the pages of deleted rows
     db.close()
     vectors.write(gen)
     for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
@@ -458,7 +458,7 @@ def _publish(
 def _current_generation(path: Path) -> str | None:
     try:
         return Manifest.read(path).generation
-    except Exception:  # no index yet, or one we are replacing anyway
+    except QAError:  # no index yet, or one of another format that is being replaced
         return None
 
 

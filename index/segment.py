@@ -2,8 +2,9 @@
 
 Boundaries come from Wikimedia's ``sentencex`` (rule-based, maintained, ~300 languages with
 per-language abbreviation lists, and it reports character offsets). Three repairs follow:
-a boundary right after a title such as ``M.``, ``Dr.`` or ``Mrs.`` is removed (sentencex
-splits ``M. Dupont`` in French); so is a boundary before a lower-case letter on the same line
+a boundary right after a title such as ``M.``, ``Dr.`` or ``Mrs.``, or after a lone capital
+initial (``à A. Montebourg``), is removed (sentencex splits ``M. Dupont`` in French); so is a
+boundary before a lower-case letter on the same line
 (``« Bonjour. » à Mme Durand``); and a sentence longer than ``max_chars`` is cut at a space
 so that no unit of the index is unbounded.
 """
@@ -15,6 +16,9 @@ import re
 from .records import Sentence
 
 DEFAULT_MAX_SENTENCE_CHARS = 1_500
+
+# A lone capital initial ("à A. Montebourg", "B. Obama"): the name goes on after it.
+_INITIAL = re.compile(r"(?:^|[\s(«\"'])[A-ZÀ-ÖØ-Þ]\.$")
 
 # Titles written before a name in French, English and their neighbours: never a sentence end.
 _TITLE_BEFORE_NAME = re.compile(
@@ -78,7 +82,12 @@ def _merge_false_breaks(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
         if merged:
             prev_start, prev_end = merged[-1]
             same_line = "\n" not in text[prev_end:start]
-            if same_line and (text[start].islower() or _TITLE_BEFORE_NAME.search(text[prev_start:prev_end])):
+            previous = text[prev_start:prev_end]
+            if same_line and (
+                text[start].islower()
+                or _TITLE_BEFORE_NAME.search(previous)
+                or (_INITIAL.search(previous) and text[start].isupper())
+            ):
                 merged[-1] = (prev_start, end)
                 continue
         merged.append((start, end))

@@ -38,6 +38,15 @@ def test_english_abbreviations_and_initials():
     ]
 
 
+def test_initials_before_a_name_do_not_end_a_sentence():
+    text = "Il apportait son soutien à A. Montebourg hier. Les températures atteignent 40°C. Puis la pluie."
+    assert texts(text) == [
+        "Il apportait son soutien à A. Montebourg hier.",
+        "Les températures atteignent 40°C.",
+        "Puis la pluie.",
+    ]
+
+
 def test_headings_and_list_items_are_their_own_sentences():
     text = normalize_text("Les chiffres\n\n- premier point\n- second point\n\nFin du texte.")
     assert texts(text) == ["Les chiffres", "- premier point", "- second point", "Fin du texte."]
