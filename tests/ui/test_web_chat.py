@@ -143,6 +143,11 @@ def test_a_question_without_words_is_a_message_and_a_blank_one_is_ignored(live):
     assert chat.submit("   ", conversation) == ("   ", conversation)
 
 
+def test_a_new_question_waits_for_the_pending_answer():
+    _, conversation = chat.submit("Première question ?", chat.Conversation())
+    assert chat.submit("Seconde question ?", conversation) == ("Seconde question ?", conversation)
+
+
 def test_interface_text_follows_the_language_the_answer_follows_the_question(live):
     conversation = ask(live, SEED_QUESTION, lang="en")
     html = chat.message_html(conversation, "en")[-1][1]

@@ -78,10 +78,11 @@ class InputError(ValueError):
 def submit(question: str | None, conversation: Conversation) -> tuple[str, Conversation]:
     """Take a question into the conversation (it shows at once); clear the box.
 
-    A blank question changes nothing.
+    A blank question changes nothing, nor does one sent before the last answer came: it
+    stays in the box, to send again.
     """
     asked = (question or "").strip()
-    if not asked:
+    if not asked or (conversation.exchanges and conversation.exchanges[-1].pending):
         return question or "", conversation
     return "", Conversation([*conversation.exchanges, Exchange(asked)])
 
