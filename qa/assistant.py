@@ -136,10 +136,10 @@ class Assistant:
             _check(query), languages=self.store.manifest.languages.keys(), history=history
         )
         vector = self.embedder.encode([analysis.retrieval_text])[0]
-        passages, _ = self._passages(analysis, vector, filters, self.top_k if top_k is None else top_k, {})
-        return passages
+        k = self.top_k if top_k is None else top_k
+        return self._ranked(analysis, vector, filters, k, {})[0][:k]
 
-    def _passages(
+    def _ranked(
         self,
         analysis: QuestionAnalysis,
         vector: np.ndarray,
@@ -147,7 +147,7 @@ class Assistant:
         top_k: int,
         timings: dict[str, float],
     ) -> tuple[list[Passage], list[ScoredSentence]]:
-        """Retrieve candidates, score their sentences, keep the ``top_k`` best passages."""
+        """Retrieve candidates, score their sentences; all candidates, best passage first."""
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         candidates = self.retriever.search(
@@ -159,9 +159,9 @@ class Assistant:
         )
         t = time.perf_counter()
         scored = score_sentences(self.store, analysis, candidates, vector, weights=self.weights)
-        passages = rank_passages(candidates, scored, top_k, passage_weight=self.passage_weight)
+        ranked = rank_passages(candidates, scored, len(candidates), passage_weight=self.passage_weight)
         timings["select"] = time.perf_counter() - t
-        return passages, scored
+        return ranked, scored
 
     def ask(
         self,
@@ -183,6 +183,17 @@ class Assistant:
             QuestionError: the question is empty.
             UnknownFilterError: a filter names a category or source the index lacks.
         """
+        return self._ask(question, history=history, filters=filters, top_k=top_k)[0]
+
+    def _ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn | tuple[str, str] | str] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> tuple[Answer, list[Passage]]:
+        """:meth:`ask`, also returning every candidate passage in rank order (for evaluation)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         turns = tuple(_turn(t) for t in history)
@@ -194,16 +205,16 @@ class Assistant:
         t = time.perf_counter()
         vector = self.embedder.encode([analysis.retrieval_text])[0]
         timings["encode"] = time.perf_counter() - t
-        passages, scored = self._passages(
-            analysis, vector, filters, self.top_k if top_k is None else top_k, timings
-        )
+        k = self.top_k if top_k is None else top_k
+        ranked, scored = self._ranked(analysis, vector, filters, k, timings)
+        passages = ranked[:k]
         said = " ".join(t.answer for t in turns) if analysis.subject_terms else ""
         chosen = select(
             scored, passages, threshold=self.threshold, max_citations=self.max_citations, already_said=said
         )
         timings.pop("fuse", None)
         timings["total"] = time.perf_counter() - started
-        return _answer(analysis.text, analysis.language, chosen, passages, timings)
+        return _answer(analysis.text, analysis.language, chosen, passages, timings), ranked
 
 
 def _check(question: str) -> str:

@@ -150,11 +150,11 @@ def evaluate(
     latencies: list[float] = []
     for gold in questions:
         started = time.perf_counter()
-        answer = assistant.ask(gold.question)
+        answer, ranked = assistant._ask(gold.question)  # one retrieval serves the answer and recall@k
         latencies.append((time.perf_counter() - started) * 1000)
         passage_chars.extend(len(p.text) for p in answer.passages)
         sentence_chars.extend(len(c.text) for c in answer.citations)
-        ranked = assistant.search(gold.question, top_k=max(RECALL_DEPTHS))
+        ranked = ranked[: max(RECALL_DEPTHS)]
         if on_question is not None:
             on_question(gold, answer, ranked)
         if not gold.answerable:
