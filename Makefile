@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INDEX ?= var/sample-index
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit clean bench
+.PHONY: setup run test lint typecheck unit clean bench browser
 
 setup: $(STAMP)
 
@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	test -f $(INDEX)/manifest.json || $(BIN)/article-qa index build --sample --index $(INDEX)
-	$(BIN)/article-qa index info --index $(INDEX)
+	$(BIN)/article-qa serve --index $(INDEX)
+
+# Headless Chromium for the browser tests (Playwright drives Debian's; its own download is not used).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -30,7 +33,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup lint typecheck
+test: setup lint typecheck browser
 	$(BIN)/python -m pytest
 
 clean:

@@ -43,6 +43,13 @@ def _index_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _credentials(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not (sep and user and password):
+        raise argparse.ArgumentTypeError("give the login as USER:PASSWORD")
+    return user, password
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="article-qa",
@@ -83,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="articles on or before")
     a.add_argument("--model", default=None, help="must match the index's model")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    s = commands.add_parser("serve", help="serve the web app (builds the sample index if there is none)")
+    _index_arg(s)
+    s.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
+    )
+    s.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    s.add_argument(
+        "--auth", type=_credentials, default=None, metavar="USER:PASSWORD", help="ask for this login"
+    )
+    s.add_argument("--quiet", action="store_true", help="no progress bar while building the sample index")
 
     e = commands.add_parser("eval", help="measure retrieval and citations on a SQuAD-format file")
     e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
@@ -172,6 +190,23 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ui.web import serve
+
+    progress = TqdmProgress(enabled=not args.quiet)
+    try:
+        serve(
+            args.index or default_index_dir(),
+            host=args.host,
+            port=args.port,
+            auth=args.auth,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import index
     from qa import Assistant
@@ -246,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_ask(args)
         if args.command == "eval":
             return _cmd_eval(args)
+        if args.command == "serve":
+            return _cmd_serve(args)
     except QAError as exc:
         print(f"article-qa: {exc}", file=sys.stderr)
         return 2

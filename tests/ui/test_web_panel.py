@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -13,7 +14,7 @@ import index
 from qa import IndexLockedError
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
-from ui.web import panel
+from ui.web import panel, server
 from ui.web.state import LiveAssistant, rebuild_sources
 from ui.web.uploads import UploadArea, UploadRefused, safe_name
 
@@ -224,3 +225,21 @@ def test_rebuild_reads_every_source_again(live, area, tmp_path):
     assert "Index reconstruit : 4 articles" in out
     assert live.info["last_build"]["kind"] == "build"
     assert {a.id for a in live.current.store.articles()} == {"espace.txt", "w1", "w2", "phare.txt"}
+
+
+# -- first run ----------------------------------------------------------------------------------
+
+
+def test_first_run_builds_the_sample_then_serves_it(tmp_path, monkeypatch, fake_embedder):
+    corpus = write_corpus(tmp_path / "sample")
+    monkeypatch.setattr(index, "sample_sources", lambda: [corpus])
+    monkeypatch.setattr(index, "SentenceTransformerEmbedder", lambda *a, **k: fake_embedder)
+    said: list[str] = []
+    progress: list[str] = []
+    live = server.prepare(
+        tmp_path / "new" / "ix", progress=lambda s, d, t: progress.append(s), say=said.append
+    )
+    assert live.info["articles"] == 5 and "embed" in progress
+    assert said[0].startswith(f"No index at {tmp_path / 'new' / 'ix'} yet: indexing the bundled sample")
+    assert said[-1].startswith("Model loaded (fake-hash-64)")
+    assert json.loads((tmp_path / "new" / "ix" / "manifest.json").read_text())["model"] == "fake-hash-64"

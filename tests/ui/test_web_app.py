@@ -1,0 +1,135 @@
+"""The Gradio app served on 127.0.0.1, driven through its HTTP API as eight people at once."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+]
+
+QUESTIONS = {
+    "Qui a rompu ses relations avec la Corée du Nord ?": "Dans leur isolement, la Russie et la Corée du Nord",
+    "Combien de morts a fait l'ouragan Sandy ?": "Ouragan Sandy : 39 morts aux États-Unis",
+    "Combien d'emplois PSA va-t-il supprimer ?": "France : PSA va supprimer 8 000 emplois",
+    "Qui a remporté le tournoi de Wimbledon en 2012 ?": "Tennis : victoire de Serena Williams",
+    "Quand a été découvert le boson de Higgs ?": "Science : découverte du Boson de Higgs",
+    "Quel pays a accordé l'asile politique à Julian Assange ?": "WikiLeaks : l’Équateur accorde",
+    "Qui a été élu président en Égypte ?": "Égypte : Mohamed Morsi élu président",
+    "Combien de personnes étaient à bord de l'avion qui s'est écrasé à Lagos ?": "Nigeria : crash d'un avion",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served(index_dir: Path, log: Path, *args: str, timeout: float = 240) -> Iterator[str]:
+    """Run ``article-qa serve`` on a free port as a user would; yield its address once it answers."""
+    port = free_port()
+    exe = Path(sys.executable).with_name("article-qa")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(exe), "serve", "--index", str(index_dir), "--port", str(port), "--quiet", *args],
+            stdout=out, stderr=subprocess.STDOUT, cwd=log.parent,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + timeout
+        while "Serving " not in log.read_text():
+            assert process.poll() is None, f"the server stopped:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"the server did not start:\n{log.read_text()}"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def app_url(sample_index, tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(sample_index, root / "index")
+    with served(root / "index", root / "serve.log") as url:
+        yield url
+
+
+def assistant_html(chat: list[dict]) -> str:
+    """The HTML of the last assistant message, as the API returns the chatbot."""
+    message = [m for m in chat if m["role"] == "assistant"][-1]
+    return "".join(part.get("value", "") for part in message["content"])
+
+
+def ask(url: str, question: str) -> tuple[list[dict], list]:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    try:
+        client.predict(question, "fr", api_name="/question")
+        chat, choices, _ = client.predict("", None, None, 5, "fr", api_name="/answer")
+    finally:
+        client.close()
+    return chat, choices
+
+
+def test_eight_people_asking_at_once_each_get_their_own_answer(app_url):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = dict(zip(QUESTIONS, pool.map(lambda q: ask(app_url, q), QUESTIONS), strict=True))
+    for question, (chat, _) in results.items():
+        questions = [m for m in chat if m["role"] == "user"]
+        assert (
+            len(questions) == 1 and html.escape(question) in questions[0]["content"][0]["value"]
+        )  # theirs only
+        answer = html.unescape(assistant_html(chat))
+        assert QUESTIONS[question] in answer, question
+        assert re.search(r'<mark class="aq-hl">[^<]+</mark>', answer)
+
+
+def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    client.predict("Qui a rompu ses relations avec la Corée du Nord ?", "fr", api_name="/question")
+    client.predict("", None, None, 5, "fr", api_name="/answer")
+    client.predict("Et en avril ?", "fr", api_name="/question")
+    chat, choices, opened = client.predict("", None, None, 5, "fr", api_name="/answer")
+    assert 'class="aq-hl aq-target"' in opened  # the reader opened the best citation by itself
+    assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
+    assert {value for _, value in choices["choices"]} >= {"1.1"}  # the latest answer's citations
+    article = client.predict("1.1", "fr", api_name="/open_citation")
+    cited = re.search(r'id="aq-cite-1.1".*?<mark class="aq-hl">(.*?)</mark>', assistant_html(chat))
+    assert cited and re.findall(r'<mark class="aq-hl aq-target"[^>]*>(.*?)</mark>', article) == [
+        cited.group(1)
+    ]
+    client.close()
+
+
+def test_a_category_the_index_lacks_is_refused(app_url):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_url, verbose=False)
+    client.predict("Qui a rompu ses relations avec la Corée du Nord ?", "en", api_name="/question")
+    with pytest.raises(AppError, match="not in the list of choices"):
+        client.predict("nope", None, None, 5, "en", api_name="/answer")
+    client.close()

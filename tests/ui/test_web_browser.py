@@ -1,0 +1,230 @@
+"""The web app in headless Chromium, as a person uses it: ask, read the citation, open the article.
+
+Each server is the real ``article-qa serve`` on 127.0.0.1; the browser is Debian's chromium
+(``make browser`` installs it), driven by Playwright with a fresh profile.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import index
+from tests.paths import SEED
+from tests.ui.test_web_app import served
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+SEED_QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
+SEED_SENTENCE = "L’Ukraine a immédiatement rompu toutes les relations avec la Corée du Nord."
+UNANSWERABLE = "Quel est le prix du pain à Tokyo en 1850 ?"
+XSS_TITLE = "<script>window.__xss=1</script> Le piège"
+XSS_TEXT = (
+    "Le conseil a voté la fermeture du port de Brest.\n\n"
+    'La mairie a publié <img src=x onerror="window.__xss=1"> un communiqué sur le port de Brest. '
+    "${window.__xss=2} {{constructor.constructor('window.__xss=3')()}}\n\n"
+    "<script>window.__xss=1</script> Le port rouvrira en juin."
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no {CHROMIUM}: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def new_page(playwright, locale: str = "fr-FR"):
+    """A page in a fresh profile that records every request leaving 127.0.0.1."""
+    profile = tempfile.mkdtemp(prefix="aq-chromium-")
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+        locale=locale, viewport={"width": 1400, "height": 1000},
+    )  # fmt: skip
+    page = context.pages[0] if context.pages else context.new_page()
+    page.outside = []
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(("http://127.0.0.1:", "data:", "blob:")) else page.outside.append(r.url)
+        ),
+    )
+    page.set_default_timeout(30_000)
+    return context, page, profile
+
+
+def ask(page, question: str) -> None:
+    """Type a question, send it, wait for its answer (or message) to show."""
+    before = page.locator("#aq-chat .aq-answer").count()
+    page.fill("#aq-question textarea", question)
+    page.click("#aq-send")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#aq-chat .aq-answer').length > n", arg=before, timeout=30_000
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_url(sample_index, tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("browser-sample")
+    shutil.copytree(sample_index, root / "index")
+    with served(root / "index", root / "serve.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def untrusted_url(real_embedder, tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("browser-untrusted")
+    articles = root / "articles"
+    articles.mkdir()
+    (articles / "piege.txt").write_text(f"{XSS_TITLE}\n\n{XSS_TEXT}", "utf-8")
+    shutil.copy(SEED, articles / SEED.name)
+    index.build([articles], root / "index", embedder=real_embedder)
+    with served(root / "index", root / "serve.log") as url:
+        yield url
+
+
+def test_a_french_question_is_answered_cited_and_opened_at_the_sentence(browser, sample_url):
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(sample_url)
+        page.wait_for_selector("#aq-question textarea")
+        assert page.locator("#aq-send").inner_text().strip() == "Envoyer"
+        ask(page, SEED_QUESTION)
+        answer = page.locator("#aq-chat .aq-answer").last
+        assert SEED_SENTENCE in answer.locator(".aq-text").inner_text()
+        assert answer.locator(".aq-cite mark.aq-hl").first.inner_text() == SEED_SENTENCE
+        assert "Dans leur isolement, la Russie et la Corée du Nord se rapprochent" in answer.inner_text()
+        # The reader opens the best citation's article at its sentence, scrolled into view.
+        wait_for_target(page, SEED_SENTENCE)
+        assert page.locator("#aq-reader .aq-article-title").inner_text().startswith("Dans leur isolement")
+        assert_target_in_view(page)
+
+        ask(page, "Combien de morts a fait l'ouragan Sandy ?")
+        wait_for_target(page, "Sandy")
+        page.locator("#aq-chat .aq-answer").first.locator("a.aq-ref").first.click()  # the first [1]
+        wait_for_target(page, SEED_SENTENCE)
+        assert_target_in_view(page)
+
+        page.click("#aq-citations input")  # the latest answer's citation, chosen from the list
+        page.locator("ul[role=listbox] li").first.click()
+        page.wait_for_function(
+            "() => document.querySelector('#aq-reader mark.aq-target')?.textContent.includes('Sandy')"
+        )
+        assert page.outside == [], "no request may leave the machine"
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for_target(page, text: str) -> None:
+    """Wait until the reading panel highlights a sentence holding ``text``."""
+    page.wait_for_function(
+        "s => (document.querySelector('#aq-reader mark.aq-target')?.textContent || '').includes(s)", arg=text
+    )
+
+
+def assert_target_in_view(page) -> None:
+    """The highlighted sentence is inside the reading panel's visible area, and the window's."""
+    page.wait_for_timeout(900)  # the smooth scroll
+    assert page.evaluate(
+        """() => {
+            const t = document.querySelector('#aq-reader mark.aq-target').getBoundingClientRect();
+            const r = document.querySelector('#aq-reader').getBoundingClientRect();
+            return t.top >= r.top && t.bottom <= r.bottom && t.bottom <= window.innerHeight;
+        }"""
+    ), "the highlighted sentence is scrolled into view"
+
+
+def test_an_unanswerable_question_says_so_and_lists_related_passages(browser, sample_url):
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(sample_url)
+        page.wait_for_selector("#aq-question textarea")
+        ask(page, UNANSWERABLE)
+        answer = page.locator("#aq-chat .aq-answer").last
+        assert "aq-abstained" in (answer.get_attribute("class") or "")
+        assert "Je n'ai pas trouvé la réponse dans les articles." in answer.inner_text()
+        assert answer.locator(".aq-related").count() >= 1 and answer.locator("mark").count() == 0
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_the_interface_follows_an_english_browser(browser, sample_url):
+    context, page, profile = new_page(browser, locale="en-US")
+    try:
+        page.goto(sample_url)
+        page.wait_for_selector("#aq-question textarea")
+        assert page.locator("#aq-send").inner_text().strip() == "Send"
+        ask(page, SEED_QUESTION)
+        answer = page.locator("#aq-chat .aq-answer").last
+        assert "Read the article" in answer.inner_text() and SEED_SENTENCE in answer.inner_text()
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_untrusted_article_text_shows_literally_and_runs_nothing(browser, untrusted_url):
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(untrusted_url)
+        page.wait_for_selector("#aq-question textarea")
+        ask(page, "Qu'a publié la mairie sur le port de Brest ?")
+        answer = page.locator("#aq-chat .aq-answer").last
+        shown = answer.inner_text()
+        assert XSS_TITLE in shown and '<img src=x onerror="window.__xss=1">' in shown
+        answer.locator(".aq-open").first.click()
+        page.locator("#aq-reader mark.aq-target").wait_for()
+        article = page.locator("#aq-reader").inner_text()
+        assert XSS_TITLE in article and "<script>window.__xss=1</script> Le port rouvrira en juin." in article
+        assert "${window.__xss=2}" in article and "{{constructor.constructor(" in article
+        page.wait_for_timeout(500)
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert page.locator("img[src='x']").count() == 0 and page.locator("#aq-chat script").count() == 0
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_uploaded_articles_are_indexed_with_progress_and_problems_listed(browser, untrusted_url, tmp_path):
+    good = tmp_path / "phare.txt"
+    good.write_text(
+        "Le phare de Cordouan rouvre\n\nLe phare de Cordouan accueille de nouveau les visiteurs depuis samedi. "
+        "Les gardiens ont repeint la lanterne en vert émeraude.",
+        "utf-8",
+    )
+    bad = tmp_path / "fil.jsonl"
+    bad.write_text(
+        '{"id": "r1", "title": "Dépêche", "text": "Le tramway de Brest circule."}\n{oops\n', "utf-8"
+    )
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(untrusted_url)
+        page.click("button[role=tab]:has-text('Index')")
+        page.locator("#aq-upload input[type=file]").set_input_files([str(good), str(bad)])
+        page.wait_for_timeout(500)
+        page.click("#aq-add")
+        report = page.locator("#aq-report .aq-report")
+        report.wait_for(timeout=60_000)
+        text = report.inner_text()
+        assert "2 article(s) ajouté(s)" in text and "fil.jsonl:2: malformed JSON" in text
+        assert page.locator("#aq-info dd").first.inner_text() == "4"  # 2 articles before
+        ask(page, "De quelle couleur est la lanterne du phare de Cordouan ?")
+        answer = page.locator("#aq-chat .aq-answer").last
+        assert "Le phare de Cordouan rouvre" in answer.inner_text()
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,0 +1,263 @@
+"""The Gradio layout of the web app and the wiring of its events.
+
+Building the app loads nothing: the assistant is opened (and its model loaded) by the
+caller, see :func:`ui.web.server.serve`. Gradio is imported when :func:`build_app` runs.
+(No ``from __future__ import annotations`` here: Gradio reads the handlers' annotations,
+``gr.SelectData`` and ``gr.EventData``, as objects.)
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import chat, panel
+from .i18n import gradio_i18n, language, text
+from .render import esc
+from .state import LiveAssistant
+from .style import CITATION_BRIDGE_JS, PAGE_LANGUAGE_JS, READER_JS, SHOW_LATEST_QUESTION_JS
+from .uploads import UploadArea
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+EXAMPLES = (
+    "Qui a rompu ses relations avec la Corée du Nord ?",
+    "Combien de morts a fait l'ouragan Sandy ?",
+    "Combien d'emplois PSA va-t-il supprimer ?",
+    "Qui a remporté le tournoi de Wimbledon en 2012 ?",
+)
+"""French questions answered by the bundled sample articles."""
+
+ASK_CONCURRENCY = 8
+"""Questions answered at the same time (the assistant is thread-safe)."""
+
+
+def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] = EXAMPLES) -> "gr.Blocks":
+    """The app's ``gr.Blocks``: chat, filters, reading panel and index panel.
+
+    >>> demo = build_app(LiveAssistant.open("my-index"), UploadArea("my-index-uploads"))
+    >>> demo.queue().launch(server_name="127.0.0.1", i18n=gradio_i18n())
+    """
+    import gradio as gr
+
+    t = gradio_i18n()
+    tracked = gr.Progress()  # as a default, it asks Gradio for a progress bar per call
+
+    def messages(conversation: chat.Conversation, lang: str) -> list[dict[str, Any]]:
+        return [
+            {"role": role, "content": gr.HTML(body, js_on_load=None)}
+            for role, body in chat.message_html(conversation, lang)
+        ]
+
+    def empty_reader(lang: str) -> str:
+        return f'<p class="aq-empty">{esc(text(lang, "reader_empty"))}</p>'
+
+    # -- handlers (thin: the work is in chat and panel) ------------------------------------
+    def on_load(lang: str) -> tuple[Any, ...]:
+        lang = language(lang)
+        return (
+            panel.info_html(live, lang),
+            gr.Dropdown(choices=panel.category_choices(live, lang), value=""),
+            panel.dates_info(live, lang),
+            empty_reader(lang),
+        )
+
+    def take(question: str, conversation: chat.Conversation, lang: str) -> tuple[Any, ...]:
+        box, conversation = chat.submit(question, conversation)
+        return box, conversation, messages(conversation, language(lang))
+
+    def answer(
+        conversation: chat.Conversation,
+        category: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        top_k: float,
+        lang: str,
+    ) -> tuple[Any, ...]:
+        lang = language(lang)
+        conversation = chat.respond(
+            live,
+            conversation,
+            category=category,
+            date_from=date_from,
+            date_to=date_to,
+            top_k=top_k,
+            lang=lang,
+        )
+        choices = chat.citation_choices(conversation)
+        latest = conversation.exchanges[-1].answer if conversation.exchanges else None
+        if latest is None or not latest.citations:
+            return (
+                conversation,
+                messages(conversation, lang),
+                gr.Dropdown(choices=choices, value=None),
+                gr.skip(),
+            )
+        # The reading panel opens the article of the best citation, [1], at its sentence.
+        first = choices[0][1]
+        opened = chat.open_target(live, conversation, first, lang)
+        return conversation, messages(conversation, lang), gr.Dropdown(choices=choices, value=first), opened
+
+    def pick_example(event: gr.SelectData) -> str:
+        value = event.value
+        return str(value.get("text", "") if isinstance(value, dict) else value)
+
+    def open_key(conversation: chat.Conversation, key: str | None, lang: str) -> tuple[Any, ...]:
+        return chat.open_target(live, conversation, key, language(lang)), gr.Tabs(selected="article")
+
+    def open_clicked(conversation: chat.Conversation, lang: str, event: gr.EventData) -> tuple[Any, ...]:
+        key = getattr(event, "key", None)
+        return open_key(conversation, key if isinstance(key, str) else None, lang)
+
+    def restart(lang: str) -> tuple[Any, ...]:
+        return chat.Conversation(), [], gr.Dropdown(choices=[], value=None), empty_reader(language(lang))
+
+    def refreshed(lang: str) -> tuple[Any, ...]:
+        return (
+            panel.info_html(live, lang),
+            gr.Dropdown(choices=panel.category_choices(live, lang)),
+            panel.dates_info(live, lang),
+        )
+
+    def add(files: list[str] | None, lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
+        lang = language(lang)
+        batch = [(Path(f).name, f) for f in files or []]
+        report = panel.add_files(live, area, batch, lang, progress=progress)
+        return (report, *refreshed(lang), None)
+
+    def rebuild(lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
+        lang = language(lang)
+        report = panel.rebuild(live, lang, progress=progress)
+        return (report, *refreshed(lang))
+
+    # -- layout ------------------------------------------------------------------------
+    with gr.Blocks(title="article-qa", analytics_enabled=False) as demo:
+        conversation = gr.State(chat.Conversation())
+        lang = gr.Textbox(visible=False)  # replaced by the page's language before each event
+        gr.HTML(
+            t("tagline"),
+            html_template='<div class="aq-header"><h1>article-qa</h1><p>${value}</p></div>',
+            js_on_load=None,
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    label=t("chat"),
+                    elem_id="aq-chat",
+                    height=640,
+                    latex_delimiters=[],
+                    buttons=["copy_all"],
+                    feedback_options=None,
+                    placeholder=str(t("chat_placeholder")),  # a marker the page translates
+                    examples=[{"text": q} for q in examples],
+                    group_consecutive_messages=False,
+                    autoscroll=False,  # SHOW_LATEST_QUESTION_JS scrolls to the question, not the bottom
+                )
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        show_label=False,
+                        label=t("question"),
+                        placeholder=t("question_placeholder"),
+                        elem_id="aq-question",
+                        lines=1,
+                        max_lines=4,
+                        max_length=2000,
+                        scale=6,
+                        autofocus=True,
+                    )
+                    send = gr.Button(t("send"), variant="primary", scale=1, min_width=110, elem_id="aq-send")
+                with gr.Accordion(t("filters"), open=False, elem_id="aq-filters"):
+                    with gr.Row():
+                        category = gr.Dropdown(
+                            label=t("category"),
+                            choices=[("—", "")],
+                            value="",
+                            elem_id="aq-category",
+                            min_width=160,
+                        )
+                        date_from = gr.DateTime(
+                            label=t("date_from"),
+                            include_time=False,
+                            type="string",
+                            elem_id="aq-from",
+                            min_width=180,
+                        )
+                        date_to = gr.DateTime(
+                            label=t("date_to"),
+                            include_time=False,
+                            type="string",
+                            elem_id="aq-to",
+                            min_width=180,
+                        )
+                    dates = gr.Markdown(elem_id="aq-dates")
+                    top_k = gr.Slider(
+                        1,
+                        chat.MAX_TOP_K,
+                        value=live.current.top_k,
+                        step=1,
+                        label=t("top_k"),
+                        elem_id="aq-top-k",
+                    )
+                new_chat = gr.Button(t("new_chat"), size="sm", variant="secondary", elem_id="aq-new")
+            with gr.Column(scale=2, min_width=360), gr.Tabs(selected="article") as tabs:
+                with gr.Tab(t("tab_article"), id="article"):
+                    citations = gr.Dropdown(
+                        label=t("open_citation"), choices=[], value=None, elem_id="aq-citations"
+                    )
+                    reader = gr.HTML(
+                        "", js_on_load=READER_JS, max_height=620, elem_id="aq-reader", padding=True
+                    )
+                with gr.Tab(t("tab_index"), id="index"):
+                    info = gr.HTML("", js_on_load=None, elem_id="aq-info")
+                    files = gr.File(
+                        label=t("upload"),
+                        file_count="multiple",
+                        file_types=list(area.suffixes),
+                        type="filepath",
+                        elem_id="aq-upload",
+                    )
+                    with gr.Row():
+                        add_button = gr.Button(t("add"), variant="primary", size="md", elem_id="aq-add")
+                        rebuild_button = gr.Button(
+                            t("rebuild"), variant="secondary", size="md", elem_id="aq-rebuild"
+                        )
+                    report = gr.HTML("", js_on_load=None, elem_id="aq-report")
+        bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS, elem_id="aq-bridge")
+
+        # -- events ------------------------------------------------------------------------
+        # Each event's JavaScript puts the page's language in its last input, ``lang``.
+        quick: dict[str, Any] = {"js": PAGE_LANGUAGE_JS, "queue": False}
+        asking: dict[str, Any] = {
+            "js": PAGE_LANGUAGE_JS,
+            "concurrency_limit": ASK_CONCURRENCY,
+            "concurrency_id": "ask",
+        }
+        writing: dict[str, Any] = {
+            "js": PAGE_LANGUAGE_JS,
+            "concurrency_limit": 1,
+            "concurrency_id": "index-write",
+        }
+        hidden: dict[str, Any] = {"api_visibility": "private"}
+        ask_inputs = [conversation, category, date_from, date_to, top_k, lang]
+        ask_outputs = [conversation, chatbot, citations, reader]
+        taking = ([question, conversation, lang], [question, conversation, chatbot])
+        cleared = [conversation, chatbot, citations, reader]
+
+        demo.load(on_load, [lang], [info, category, dates, reader], **quick, **hidden)
+        gr.on([question.submit, send.click], take, *taking, api_name="question", **quick).then(
+            answer, ask_inputs, ask_outputs, api_name="answer", **asking
+        ).then(None, js=SHOW_LATEST_QUESTION_JS)
+        chatbot.example_select(pick_example, None, [question], queue=False, **hidden).then(
+            take, *taking, **quick, **hidden
+        ).then(answer, ask_inputs, ask_outputs, **asking, **hidden).then(None, js=SHOW_LATEST_QUESTION_JS)
+        bridge.open(open_clicked, [conversation, lang], [reader, tabs], **quick, **hidden)
+        citations.input(
+            open_key, [conversation, citations, lang], [reader, tabs], api_name="open_citation", **quick
+        )
+        new_chat.click(restart, [lang], cleared, **quick, **hidden)
+        chatbot.clear(restart, [lang], cleared, **quick, **hidden)
+        add_button.click(
+            add, [files, lang], [report, info, category, dates, files], api_name="add", **writing
+        )
+        rebuild_button.click(rebuild, [lang], [report, info, category, dates], api_name="rebuild", **writing)
+    return demo

@@ -1,0 +1,122 @@
+"""``article-qa serve``: make sure there is an index, load the model once, serve the app."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import index
+from index.settings import stay_offline
+from qa import QAError
+
+from .state import LiveAssistant, default_uploads_dir
+from .uploads import MAX_UPLOAD_MB, UploadArea
+
+WARM_UP_QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+
+
+class ServeError(QAError):
+    """The app cannot listen where it was asked to (the port is taken, say)."""
+
+
+def prepare(
+    index_dir: Path,
+    *,
+    progress: index.Progress | None = None,
+    say: Callable[[str], None] = print,
+) -> LiveAssistant:
+    """Open the index at ``index_dir`` — building the bundled sample there first if there is
+    none yet — and load the model by answering one question.
+
+    Raises:
+        QAError: the index cannot be opened or built (another model, a locked index…).
+    """
+    embedder: index.Embedder | None = None
+    try:
+        live = LiveAssistant.open(index_dir)
+    except index.IndexNotFoundError:
+        sources = index.sample_sources()
+        say(f"No index at {index_dir} yet: indexing the bundled sample articles ({len(sources)} files).")
+        embedder = index.SentenceTransformerEmbedder()
+        report = index.build(sources, index_dir, embedder=embedder, progress=progress)
+        say(report.summary())
+        live = LiveAssistant.open(index_dir, embedder=embedder)
+    started = time.perf_counter()
+    live.warm(WARM_UP_QUESTION)
+    say(f"Model loaded ({live.current.embedder.name}) in {time.perf_counter() - started:.1f}s.")
+    return live
+
+
+def serve(
+    index_dir: str | Path,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    auth: tuple[str, str] | None = None,
+    progress: index.Progress | None = None,
+    block: bool = True,
+) -> None:
+    """Serve the web app on ``host:port`` for the index at ``index_dir``.
+
+    No request leaves the machine: Gradio's analytics are off, models load from disk, the
+    page loads nothing from elsewhere. Blocks until interrupted unless ``block`` is false.
+
+    >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
+    """
+    stay_offline()  # before Gradio is imported: it reads GRADIO_ANALYTICS_ENABLED at import
+    path = Path(index_dir).expanduser()
+    live = prepare(path, progress=progress)
+    area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)
+
+    from .app import ASK_CONCURRENCY, build_app
+
+    demo = build_app(live, area)
+    demo.queue(default_concurrency_limit=ASK_CONCURRENCY, max_size=256)
+    try:
+        _launch(demo, host, port, auth)
+    except OSError as exc:
+        raise ServeError(f"cannot serve on {host}:{port} ({exc}); choose another port with --port") from exc
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(
+        f"Serving {live.info['articles']} articles from {path} at http://{shown}:{demo.server_port} "
+        "(Ctrl+C to stop).",
+        flush=True,
+    )
+    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(
+            f"Warning: listening on {host} without --auth: anyone who reaches this port can ask "
+            "questions and add articles.",
+            file=sys.stderr,
+            flush=True,
+        )
+    if block:
+        demo.block_thread()
+
+
+def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> None:
+    from .i18n import gradio_i18n
+    from .style import CSS
+
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        share=False,
+        inbrowser=False,
+        quiet=True,
+        show_error=False,
+        prevent_thread_lock=True,
+        i18n=gradio_i18n(),
+        css=CSS,
+        footer_links=["api", "settings"],
+        run_history=False,
+        max_file_size=f"{int(MAX_UPLOAD_MB)}mb",
+        ssr_mode=False,
+        mcp_server=False,
+        enable_monitoring=False,
+    )
