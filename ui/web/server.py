@@ -41,7 +41,7 @@ def prepare(
         live = LiveAssistant.open(index_dir)
     except index.IndexNotFoundError:
         sources = index.sample_sources()
-        say(f"No index at {index_dir} yet: indexing the bundled sample articles ({len(sources)} files).")
+        say(f"No index at {index_dir} yet: indexing the bundled sample articles first (a minute or so).")
         embedder = index.SentenceTransformerEmbedder()
         report = index.build(sources, index_dir, embedder=embedder, progress=progress)
         say(report.summary())
