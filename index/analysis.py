@@ -93,5 +93,5 @@ def _identifier(languages: tuple[str, ...] | None) -> Any:
 def detect_language(text: str, *, among: Iterable[str] | None = None) -> str:
     """Guess the ISO 639-1 language of ``text`` with py3langid, optionally among ``among``."""
     candidates = tuple(sorted(set(among))) if among is not None else None
-    lang, _ = _identifier(candidates).classify(text[:5000])
+    lang, _ = _identifier(candidates).classify(text[:1000])
     return str(lang)

@@ -71,6 +71,16 @@ def _raw_spans(text: str, lang: str | None) -> list[tuple[int, int]]:
 def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
+    # A dash that opens a sentence in mid-line ("22 mai 2012. - Prévu…") is not part of it;
+    # at the start of a line it marks a list item and stays.
+    if (
+        start + 2 < end
+        and text[start] in "-–—"
+        and text[start + 1] == " "
+        and start
+        and text[start - 1] != "\n"
+    ):
+        start += 2
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None

@@ -193,28 +193,45 @@ class Assistant:
         filters: Filters | None = None,
         top_k: int | None = None,
     ) -> tuple[Answer, list[Passage]]:
-        """:meth:`ask`, also returning every candidate passage in rank order (for evaluation)."""
+        """:meth:`ask`, also returning every candidate passage in rank order (for evaluation).
+
+        A short question with a conversation behind it is read with the subject of the
+        conversation; if that reading finds nothing good enough, the question is read again on
+        its own, so that a new topic is not dragged back to the old one.
+        """
         started = time.perf_counter()
         timings: dict[str, float] = {}
         turns = tuple(_turn(t) for t in history)
-        t = time.perf_counter()
-        analysis = analyze_question(
-            _check(question), languages=self.store.manifest.languages.keys(), history=turns
-        )
-        timings["analyse"] = time.perf_counter() - t
-        t = time.perf_counter()
-        vector = self.embedder.encode([analysis.retrieval_text])[0]
-        timings["encode"] = time.perf_counter() - t
+        languages = self.store.manifest.languages.keys()
         k = self.top_k if top_k is None else top_k
-        ranked, scored = self._ranked(analysis, vector, filters, k, timings)
-        passages = ranked[:k]
-        said = " ".join(t.answer for t in turns) if analysis.subject_terms else ""
-        chosen = select(
-            scored, passages, threshold=self.threshold, max_citations=self.max_citations, already_said=said
-        )
+        t = time.perf_counter()
+        readings = [analyze_question(_check(question), languages=languages, history=turns)]
+        if readings[0].subject_terms:
+            readings.append(analyze_question(question, languages=languages))
+        timings["analyse"] = time.perf_counter() - t
+        result: tuple[Answer, list[Passage]] | None = None
+        for analysis in readings:
+            t = time.perf_counter()
+            vector = self.embedder.encode([analysis.retrieval_text])[0]
+            timings["encode"] = timings.get("encode", 0.0) + time.perf_counter() - t
+            ranked, scored = self._ranked(analysis, vector, filters, k, timings)
+            passages = ranked[:k]
+            said = " ".join(t.answer for t in turns) if analysis.subject_terms else ""
+            chosen = select(
+                scored,
+                passages,
+                threshold=self.threshold,
+                max_citations=self.max_citations,
+                already_said=said,
+            )
+            if result is None or chosen:
+                result = (_answer(analysis.text, analysis.language, chosen, passages, timings), ranked)
+            if chosen:
+                break
+        assert result is not None
         timings.pop("fuse", None)
         timings["total"] = time.perf_counter() - started
-        return _answer(analysis.text, analysis.language, chosen, passages, timings), ranked
+        return result
 
 
 def _check(question: str) -> str:

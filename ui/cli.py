@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", default=None, help="embedding model (default: the bundled one)")
     e.add_argument("--top-k", type=int, default=5, help="passages read per question")
     e.add_argument("--threshold", type=float, default=None, help="abstention threshold (0..1)")
-    e.add_argument("--fusion", default="rrf", choices=["rrf", "dense", "lexical"], help="retrieval fusion")
+    e.add_argument(
+        "--fusion", default="linear", choices=["linear", "rrf", "dense", "lexical"], help="retrieval fusion"
+    )
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return parser

@@ -47,6 +47,11 @@ def test_initials_before_a_name_do_not_end_a_sentence():
     ]
 
 
+def test_a_dateline_dash_does_not_open_the_next_sentence():
+    text = "22 mai 2012. - Prévu pour samedi, le lancement a été reporté."
+    assert texts(text) == ["22 mai 2012.", "Prévu pour samedi, le lancement a été reporté."]
+
+
 def test_headings_and_list_items_are_their_own_sentences():
     text = normalize_text("Les chiffres\n\n- premier point\n- second point\n\nFin du texte.")
     assert texts(text) == ["Les chiffres", "- premier point", "- second point", "Fin du texte."]

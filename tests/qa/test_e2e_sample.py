@@ -44,3 +44,11 @@ def test_unrelated_question_abstains_in_french(assistant):
     assert answer.abstained
     assert answer.text == "Je n'ai pas trouvé la réponse dans les articles."
     assert answer.passages
+
+
+def test_a_new_topic_after_a_conversation_is_answered_on_its_own(assistant):
+    first = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+    alone = assistant.ask("Quand le minitel va-t-il s'arrêter ?")
+    assert not alone.abstained
+    after = assistant.ask("Quand le minitel va-t-il s'arrêter ?", history=[Turn(first.question, first.text)])
+    assert after.citations[0].text == alone.citations[0].text
