@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INDEX ?= var/sample-index
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit clean bench browser
+.PHONY: setup run test lint typecheck clean bench browser
 
 setup: $(STAMP)
 
@@ -38,3 +38,7 @@ test: setup lint typecheck browser
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# Build and update cost of the indexer (docs/benchmarks.md); not part of `make test`.
+bench: setup
+	$(BIN)/python -m bench.build

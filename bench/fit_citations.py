@@ -23,6 +23,7 @@ from qa import Assistant
 from qa.citations import FEATURES, PASSAGE_WEIGHT, WEIGHTS, score_sentences
 from qa.evaluate import default_eval_dir, load_dataset, prepare_index
 from qa.question import analyze_question
+from qa.retriever import min_max
 
 
 def collect(path: Path, embedder: index.Embedder, limit: int | None) -> list[dict]:
@@ -41,7 +42,7 @@ def collect(path: Path, embedder: index.Embedder, limit: int | None) -> list[dic
         candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
         scored = score_sentences(assistant.store, analysis, candidates, vector)
         fused = {
-            p.chunk_id: f for p, f in zip(candidates, _scaled([p.score for p in candidates]), strict=True)
+            p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
         }
         relevant = {
             p.chunk_id
@@ -63,11 +64,6 @@ def collect(path: Path, embedder: index.Embedder, limit: int | None) -> list[dic
             }
         )
     return rows
-
-
-def _scaled(values):
-    low, high = (min(values), max(values)) if values else (0, 0)
-    return [(v - low) / (high - low) if high > low else 1.0 for v in values]
 
 
 def fit(rows: list[dict], l2: float = 1e-2) -> np.ndarray:

@@ -36,6 +36,7 @@ from index import Article, IndexStore, Sentence
 
 from .question import QuestionAnalysis
 from .records import Passage
+from .retriever import min_max
 
 FEATURES = (
     "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
@@ -88,7 +89,7 @@ def score_sentences(
     idf = _idf(store, question)
     total = sum(idf.values()) or 1.0
     pairs = list(zip(question.terms, question.terms[1:], strict=False))
-    fused = _scaled([p.score for p in passages])
+    fused = min_max([p.score for p in passages])
     seen: set[tuple[str, int]] = set()
     articles: dict[str, Article] = {}
     raw: list[tuple[Sentence, Article, Passage, list[float]]] = []
@@ -143,7 +144,7 @@ def rank_passages(
     best: dict[int, float] = {}
     for s in scored:
         best.setdefault(s.passage.chunk_id, s.score)
-    fused = _scaled([p.score for p in passages])
+    fused = min_max([p.score for p in passages])
     ranked = sorted(
         (
             replace(p, score=round(best.get(p.chunk_id, 0.0) + passage_weight * f, 6))
@@ -184,13 +185,6 @@ def select(
         if candidate.score >= max(threshold, keep_ratio * best.score):
             chosen.append(candidate)
     return chosen
-
-
-def _scaled(values: Sequence[float]) -> list[float]:
-    if not values:
-        return []
-    low, high = min(values), max(values)
-    return [(v - low) / (high - low) if high > low else 1.0 for v in values]
 
 
 def _idf(store: IndexStore, question: QuestionAnalysis) -> dict[str, float]:

@@ -63,14 +63,17 @@ class Filters:
         return " AND ".join(parts), params
 
 
-def _min_max(items: Sequence[tuple[int, float]]) -> dict[int, float]:
-    """Scores scaled to 0..1 within their list (all 1.0 when they are equal)."""
-    if not items:
-        return {}
-    values = [s for _, s in items]
+def min_max(values: Sequence[float]) -> list[float]:
+    """``values`` scaled to 0..1 (all 1.0 when they are equal)."""
+    if not values:
+        return []
     low, high = min(values), max(values)
-    span = high - low
-    return {c: (s - low) / span if span > 0 else 1.0 for c, s in items}
+    return [(v - low) / (high - low) if high > low else 1.0 for v in values]
+
+
+def _min_max(items: Sequence[tuple[int, float]]) -> dict[int, float]:
+    """Scores of (id, score) pairs scaled to 0..1 within their list."""
+    return dict(zip((c for c, _ in items), min_max([s for _, s in items]), strict=True))
 
 
 def _looks_like_date(value: str) -> bool:

@@ -23,14 +23,7 @@ from typing import Any
 from index.settings import default_index_dir, stay_offline
 
 from .progress import TqdmProgress
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"  # pragma: no cover
+from .text import human_size
 
 
 def _index_arg(parser: argparse.ArgumentParser) -> None:
@@ -257,7 +250,7 @@ def _format_info(info: dict[str, object]) -> str:
         f"languages   {', '.join(f'{k} {v}' for k, v in dict(info['languages']).items())}",  # type: ignore[call-overload]
         f"categories  {', '.join(info['categories']) or '-'}",  # type: ignore[arg-type]
         f"dates       {dates[0] or '-'} to {dates[1] or '-'}",
-        f"size        {_size(size)}",
+        f"size        {human_size(size)}",
         f"last build  {build.get('kind')} at {build.get('at')}: {build.get('added')} added, "
         f"{build.get('changed')} changed, {build.get('removed')} removed",
     ]

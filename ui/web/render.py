@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from index import Article
 from qa import Answer, Citation, Passage
 
+from ..text import human_size
 from .i18n import text
 
 CONTEXT_CHARS = 220
@@ -240,14 +241,6 @@ def notice_html(message: str, *, kind: str = "info") -> str:
     return f'<p class="aq-notice aq-{esc(kind)}">{esc(message)}</p>'
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"  # pragma: no cover
-
-
 def index_info_html(info: Mapping[str, Any], lang: str) -> str:
     """The index panel's summary, from ``index.index_info``."""
     build = info.get("last_build") or {}
@@ -261,7 +254,7 @@ def index_info_html(info: Mapping[str, Any], lang: str) -> str:
         ("info_model", f"{info.get('model')} ({info.get('dimension')})"),
         ("info_dates", f"{format_date(first, lang)} – {format_date(last, lang)}" if first else "–"),
         ("info_languages", languages or "–"),
-        ("info_size", _size(float(info.get("size_bytes") or 0))),
+        ("info_size", human_size(float(info.get("size_bytes") or 0))),
         (
             "info_last_build",
             text(
