@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysis import detect_language
 from .errors import ArticleFormatError
 from .normalize import normalize_text, plain_key
 from .records import Article
@@ -171,7 +170,7 @@ def _make_article(fields: dict[str, Any], path: Path, line: int | None = None) -
     if not text:
         raise ArticleFormatError("no text: give the article a 'text' or 'paragraphs' field")
     title = normalize_text(str(fields.get("title") or "")).replace("\n", " ") or path.stem
-    lang = fields.get("lang") or detect_language(f"{title}\n{text}")
+    lang = fields.get("lang")  # None: detected when the article is indexed
     return Article(
         id=str(fields["id"]),
         title=title,
@@ -180,7 +179,7 @@ def _make_article(fields: dict[str, Any], path: Path, line: int | None = None) -
         url=_optional(fields.get("url")),
         source=_optional(fields.get("source")),
         category=_optional(fields.get("category")),
-        lang=str(lang),
+        lang=str(lang) if lang else None,
         path=str(path) if line is None else f"{path}#{line}",
     )
 

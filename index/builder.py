@@ -14,14 +14,14 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .analysis import analyze
+from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .embedder import Embedder, SentenceTransformerEmbedder
@@ -262,6 +262,8 @@ def _add_articles(
     t = time.perf_counter()
     prepared: list[tuple[Article, list[Sentence], list[str], list[Chunk], str]] = []
     for i, article in enumerate(articles):
+        if not article.lang:  # detected here, for the articles being indexed only
+            article = replace(article, lang=detect_language(f"{article.title}\n{article.text}"))
         sentences = split_sentences(
             article.text, lang=article.lang, article_id=article.id, max_chars=chunker.settings.chunk_size
         )

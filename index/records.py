@@ -11,7 +11,9 @@ class Article:
     """One article, its normalised text and its metadata.
 
     ``text`` is the body the offsets of sentences and chunks refer to; the title is kept
-    apart. ``path`` is the file the article was read from, when there is one.
+    apart. ``path`` is the file the article was read from, when there is one. ``lang`` is the
+    record's own; when it is None, indexing detects it (the content hash is of what was read,
+    so an unchanged article is recognised without detecting its language again).
     """
 
     id: str
