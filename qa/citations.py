@@ -24,6 +24,7 @@ see ``docs/quality.md``), so it reads as the probability that the sentence holds
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -211,11 +212,17 @@ def _phrase_share(pairs: Sequence[tuple[str, str]], words: Sequence[str]) -> flo
     return sum(1 for pair in pairs if pair in adjacent) / len(pairs)
 
 
+@functools.lru_cache(maxsize=256)
+def _words(text: str) -> frozenset[str]:
+    """The case-folded words of ``text`` (a question: asked once per sentence scored)."""
+    return frozenset(w.casefold() for w in re.findall(r"\w+", text))
+
+
 def _kind_match(question: QuestionAnalysis, text: str) -> float:
     """1.0 when the sentence holds, beyond the question's words, the kind of answer asked."""
     if question.kind is None:
         return 0.0
-    asked = {w.casefold() for w in re.findall(r"\w+", question.text)}
+    asked = _words(question.text)
     novel = [(i, w) for i, w in enumerate(re.findall(r"[\w'’-]+", text)) if w.casefold() not in asked]
     if question.kind == "number":
         found = any(_NUMBER.search(w) for _, w in novel)

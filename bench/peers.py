@@ -1,0 +1,460 @@
+"""article-qa beside the tools a user would pick instead, on the same data, model and machine.
+
+    python -m bench.peers [--sets piaf-v1.1.json,squad-v1.1-dev.reconstructed.json]
+                          [--tools article-qa,langchain,txtai,bm25s] [--limit N]
+
+Each (tool, data set) pair runs in a fresh process, one after the other, so that each peak
+memory figure is that tool's alone and no two runs share the cores. Every article of the
+data set (its title and its paragraphs, as ``article-qa eval`` reads it) is indexed, then
+every question is asked once.
+
+- **article-qa**: ``index.build`` then ``Assistant`` (hybrid retrieval, cited sentences).
+- **langchain**: langchain-text-splitters' ``RecursiveCharacterTextSplitter`` (1,000
+  characters, 200 overlap, the usual tutorial setting) and langchain-community's ``FAISS``
+  vector store over the same sentence-transformers model; it returns its top chunks.
+- **txtai**: ``Embeddings(hybrid=True, content=True)`` over the same model, indexing
+  article-qa's chunks.
+- **bm25s**: BM25 with a Snowball stemmer and the language's stop words over article-qa's
+  chunks.
+
+Recall@k: one of the first k chunks is of the gold article and holds a gold answer's start.
+Citation@1 for a peer: the sentence of its top chunk most similar to the question by the
+model's cosine (article-qa's sentence splitter; bm25s is lent the model for this), counted
+right when it holds a gold answer's start. For article-qa: its first cited sentence, once
+with abstention off (every question gets a sentence, as with the peers) and once as
+shipped (an abstention counts as a miss). Latency: one question at a time, top 20, from the
+question text to the ranked chunks (article-qa: to the finished answer with its
+citations). Peak memory: the process's peak resident size after indexing and querying
+(for bm25s, before the model is loaded for citations).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .common import RESULTS, SHARED, machine, peak_rss_mb, percentile, run_child, write_json
+
+TOOLS = ("article-qa", "langchain", "txtai", "bm25s")
+SETS = ("piaf-v1.1.json", "squad-v1.1-dev.reconstructed.json")
+DEPTHS = (1, 5, 20)
+TOP_K = max(DEPTHS)
+STEMMERS = {"fr": "french", "en": "english"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of an article a tool returned: a chunk or a sentence."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str = ""
+
+
+def hit(gold: Any, span: Span) -> bool:
+    from qa.evaluate import _hit
+
+    return _hit(gold, span.article_id, span.start, span.end)
+
+
+# -- the corpus as every tool sees it ---------------------------------------------------------
+
+
+class Corpus:
+    """A data set's articles, their sentences and article-qa's chunks (no model involved)."""
+
+    def __init__(self, articles: list[dict[str, Any]]) -> None:
+        from index import SentenceChunker, split_sentences
+        from index.analysis import detect_language
+
+        self.articles = {a["id"]: a for a in articles}
+        self.lang = detect_language(" ".join(a["text"][:300] for a in articles[:20]))
+        chunker = SentenceChunker()
+        self.sentences: dict[str, list[Span]] = {}
+        self.chunks: list[Span] = []
+        for a in articles:
+            sentences = split_sentences(a["text"], lang=self.lang, article_id=a["id"], max_chars=1000)
+            self.sentences[a["id"]] = [Span(a["id"], s.start, s.end, s.text) for s in sentences]
+            for c in chunker.chunk(a["text"], sentences):
+                self.chunks.append(Span(a["id"], c.start, c.end, c.text))
+
+    def sentences_in(self, span: Span) -> list[Span]:
+        """The sentences overlapping ``span``, cut to it (a tool can only cite what it holds)."""
+        text = self.articles[span.article_id]["text"]
+        out = []
+        for s in self.sentences[span.article_id]:
+            start, end = max(s.start, span.start), min(s.end, span.end)
+            if end - start > 1:
+                out.append(Span(span.article_id, start, end, text[start:end]))
+        return out
+
+
+class SentencePicker:
+    """The sentence of a chunk most similar to the question, by the model's cosine."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._cache: dict[str, Any] = {}
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vectors = self.model.encode(missing, batch_size=64, normalize_embeddings=True)
+            self._cache.update(zip(missing, vectors, strict=True))
+        return [self._cache[t] for t in texts]
+
+    def best(self, question: str, sentences: Sequence[Span]) -> Span | None:
+        if not sentences:
+            return None
+        q = self.model.encode([question], normalize_embeddings=True)[0]
+        scores = [float(q @ v) for v in self.encode([s.text for s in sentences])]
+        return sentences[max(range(len(scores)), key=scores.__getitem__)]
+
+
+def load_model() -> Any:
+    from sentence_transformers import SentenceTransformer
+
+    from index import bundled_model_path
+
+    return SentenceTransformer(str(bundled_model_path()), device="cpu")
+
+
+# -- the tools -----------------------------------------------------------------------------------
+
+
+class Peer:
+    """A tool under test: ``build`` indexes the corpus, ``search`` returns its top chunks."""
+
+    name = ""
+
+    def __init__(self, corpus: Corpus, work: Path) -> None:
+        self.corpus = corpus
+        self.work = work
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def search(self, question: str, k: int) -> list[Span]:
+        raise NotImplementedError
+
+    def model(self) -> Any:
+        raise NotImplementedError
+
+
+class LangChain(Peer):
+    name = "langchain"
+
+    def build(self) -> None:
+        from langchain_community.vectorstores import FAISS
+        from langchain_core.embeddings import Embeddings
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        self._model = load_model()
+        model = self._model
+
+        class ModelEmbeddings(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                return model.encode(texts, batch_size=64, normalize_embeddings=True).tolist()  # type: ignore[no-any-return]
+
+            def embed_query(self, text: str) -> list[float]:
+                return model.encode([text], normalize_embeddings=True)[0].tolist()  # type: ignore[no-any-return]
+
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
+        docs = splitter.create_documents(
+            [a["text"] for a in self.corpus.articles.values()],
+            metadatas=[{"article_id": a["id"]} for a in self.corpus.articles.values()],
+        )
+        self.chunk_count = len(docs)
+        self._store = FAISS.from_documents(docs, ModelEmbeddings())
+
+    def search(self, question: str, k: int) -> list[Span]:
+        docs = self._store.similarity_search(question, k=k)
+        return [
+            Span(
+                d.metadata["article_id"],
+                d.metadata["start_index"],
+                d.metadata["start_index"] + len(d.page_content),
+                d.page_content,
+            )
+            for d in docs
+        ]
+
+    def model(self) -> Any:
+        return self._model
+
+
+class Txtai(Peer):
+    name = "txtai"
+
+    def build(self) -> None:
+        from txtai import Embeddings
+
+        from index import bundled_model_path
+
+        self._embeddings = Embeddings(path=str(bundled_model_path()), hybrid=True, content=True)
+        self._embeddings.index((str(i), c.text, None) for i, c in enumerate(self.corpus.chunks))
+        self.chunk_count = len(self.corpus.chunks)
+
+    def search(self, question: str, k: int) -> list[Span]:
+        return [self.corpus.chunks[int(r["id"])] for r in self._embeddings.search(question, limit=k)]
+
+    def model(self) -> Any:
+        return load_model()
+
+
+class Bm25s(Peer):
+    name = "bm25s"
+
+    def build(self) -> None:
+        import bm25s
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer(STEMMERS.get(self.corpus.lang, "porter"))
+        self._stop = self.corpus.lang if self.corpus.lang in STEMMERS else None
+        tokens = bm25s.tokenize(
+            [c.text for c in self.corpus.chunks],
+            stopwords=self._stop,
+            stemmer=self._stemmer,
+            show_progress=False,
+        )
+        self._retriever = bm25s.BM25()
+        self._retriever.index(tokens, show_progress=False)
+        self.chunk_count = len(self.corpus.chunks)
+
+    def search(self, question: str, k: int) -> list[Span]:
+        import bm25s
+
+        tokens = bm25s.tokenize([question], stopwords=self._stop, stemmer=self._stemmer, show_progress=False)
+        if not tokens.ids[0]:
+            return []
+        k = min(k, len(self.corpus.chunks))
+        found, _ = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [self.corpus.chunks[int(i)] for i in found[0]]
+
+    def model(self) -> Any:
+        return load_model()
+
+
+PEERS: dict[str, Callable[[Corpus, Path], Peer]] = {"langchain": LangChain, "txtai": Txtai, "bm25s": Bm25s}
+
+
+# -- one (tool, data set) run, in its own process ------------------------------------------------
+
+
+def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
+    from qa.evaluate import load_dataset
+
+    articles, questions = load_dataset(dataset)
+    questions = questions[:limit] if limit else questions
+    corpus = Corpus(articles)
+    peer = PEERS[tool](corpus, work)
+    t = time.perf_counter()
+    peer.build()
+    build_s = time.perf_counter() - t
+
+    latencies: list[float] = []
+    tops: list[list[Span]] = []
+    for gold in questions:
+        t = time.perf_counter()
+        found = peer.search(gold.question, TOP_K)
+        latencies.append((time.perf_counter() - t) * 1000)
+        tops.append(found)
+    peak = peak_rss_mb()
+
+    picker = SentencePicker(peer.model())
+    answerable = [(g, top) for g, top in zip(questions, tops, strict=True) if g.answerable]
+    recall = dict.fromkeys(DEPTHS, 0)
+    cite1 = 0
+    for gold, top in answerable:
+        first = next((r for r, span in enumerate(top, 1) if hit(gold, span)), None)
+        for k in DEPTHS:
+            recall[k] += first is not None and first <= k
+        best = picker.best(gold.question, corpus.sentences_in(top[0])) if top else None
+        cite1 += best is not None and hit(gold, best)
+    n = max(len(answerable), 1)
+    return {
+        "tool": tool,
+        "set": dataset.name,
+        "articles": len(articles),
+        "chunks": getattr(peer, "chunk_count", 0),
+        "questions": len(questions),
+        "answerable": len(answerable),
+        **{f"recall@{k}": round(recall[k] / n, 4) for k in DEPTHS},
+        "citation@1": round(cite1 / n, 4),
+        "build_s": round(build_s, 2),
+        "latency_ms_p50": round(percentile(latencies, 0.5), 2),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 2),
+        "peak_rss_mb": round(peak),
+    }
+
+
+def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
+    import index
+    from qa import Assistant
+    from qa.assistant import DEFAULT_THRESHOLD
+    from qa.evaluate import load_dataset
+
+    articles, questions = load_dataset(dataset)
+    questions = questions[:limit] if limit else questions
+    corpus = work / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+    t = time.perf_counter()
+    embedder = index.SentenceTransformerEmbedder()
+    report = index.build([corpus], work / "index", embedder=embedder, rebuild=True, max_file_mb=1000)
+    build_s = time.perf_counter() - t
+    # Abstention off, so every question gets a first sentence as with the peers; the shipped
+    # threshold is applied afterwards to the same answers.
+    assistant = Assistant.open(work / "index", embedder=embedder, threshold=0.0)
+
+    latencies: list[float] = []
+    stages: dict[str, list[float]] = {}
+    recall = dict.fromkeys(DEPTHS, 0)
+    cite1 = cite1_shipped = answerable = 0
+    for gold in questions:
+        t = time.perf_counter()
+        answer, ranked = assistant._ask(gold.question)
+        latencies.append((time.perf_counter() - t) * 1000)
+        for stage, seconds in answer.timings.items():
+            stages.setdefault(stage, []).append(seconds * 1000)
+        if not gold.answerable:
+            continue
+        answerable += 1
+        spans = [Span(p.article_id, p.start, p.end) for p in ranked[:TOP_K]]
+        first = next((r for r, span in enumerate(spans, 1) if hit(gold, span)), None)
+        for k in DEPTHS:
+            recall[k] += first is not None and first <= k
+        if answer.citations:
+            c = answer.citations[0]
+            right = hit(gold, Span(c.article_id, c.start, c.end))
+            cite1 += right
+            cite1_shipped += right and c.score >= DEFAULT_THRESHOLD
+    n = max(answerable, 1)
+    return {
+        "tool": "article-qa",
+        "set": dataset.name,
+        "articles": len(articles),
+        "chunks": report.counts.get("chunks", 0),
+        "sentences": report.counts.get("sentences", 0),
+        "questions": len(questions),
+        "answerable": answerable,
+        **{f"recall@{k}": round(recall[k] / n, 4) for k in DEPTHS},
+        "citation@1": round(cite1 / n, 4),
+        "citation@1_shipped": round(cite1_shipped / n, 4),
+        "build_s": round(build_s, 2),
+        "build_timings": {k: round(v, 2) for k, v in report.timings.items()},
+        "latency_ms_p50": round(percentile(latencies, 0.5), 2),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 2),
+        "stages_ms_p50": {k: round(percentile(v, 0.5), 2) for k, v in stages.items()},
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def child(argv: Sequence[str]) -> None:
+    from index.settings import stay_offline
+
+    stay_offline()
+    tool, dataset, work, limit = argv[0], Path(argv[1]), Path(argv[2]), int(argv[3]) or None
+    work.mkdir(parents=True, exist_ok=True)
+    if tool == "article-qa":
+        result = run_article_qa(dataset, work, limit)
+    else:
+        result = run_peer(tool, dataset, work, limit)
+    print(json.dumps(result))
+
+
+# -- the whole comparison ------------------------------------------------------------------------
+
+
+def table(results: Sequence[dict[str, Any]]) -> str:
+    lines = [
+        "| set | tool | chunks | R@1 | R@5 | R@20 | citation@1 | build s | p50 ms | p95 ms | peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        cite = f"{r['citation@1']:.4f}"
+        if "citation@1_shipped" in r:
+            cite += f" ({r['citation@1_shipped']:.4f} shipped)"
+        lines.append(
+            f"| {r['set']} | {r['tool']} | {r['chunks']:,} | {r['recall@1']:.4f} | {r['recall@5']:.4f} | "
+            f"{r['recall@20']:.4f} | {cite} | {r['build_s']:.1f} | {r['latency_ms_p50']:.1f} | "
+            f"{r['latency_ms_p95']:.1f} | {r['peak_rss_mb']:,} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(results: Sequence[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sets = list(dict.fromkeys(r["set"] for r in results))
+    tools = list(dict.fromkeys(r["tool"] for r in results))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    width = 0.8 / max(len(tools), 1)
+    for panel, (metric, label) in zip(
+        axes, (("recall@5", "recall@5"), ("citation@1", "citation@1"), ("latency_ms_p50", "p50 latency, ms")),
+        strict=True,
+    ):  # fmt: skip
+        for i, tool in enumerate(tools):
+            values = [
+                next((r[metric] for r in results if r["set"] == s and r["tool"] == tool), 0) for s in sets
+            ]
+            panel.bar([x + i * width for x in range(len(sets))], values, width, label=tool)
+        panel.set_xticks([x + width * (len(tools) - 1) / 2 for x in range(len(sets))])
+        panel.set_xticklabels([s.split(".")[0] for s in sets])
+        panel.set_title(label)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["child"]:
+        child(argv[1:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=SHARED / "data")
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--limit", type=int, default=0, help="first N questions only (smoke runs)")
+    parser.add_argument("--work", type=Path, default=Path("var/bench/peers"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "peers.json")
+    parser.add_argument("--plot", type=Path, default=None)
+    args = parser.parse_args(argv)
+    tools = args.tools.split(",")
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        parser.error(f"unknown tools {sorted(unknown)}; known: {', '.join(TOOLS)}")
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    results = []
+    for name in args.sets.split(","):
+        dataset = args.data / name
+        if not dataset.is_file():
+            parser.error(f"no data set {dataset}: pass --data DIR holding {name}")
+        for tool in tools:
+            print(f"{name}: {tool}…", file=sys.stderr, flush=True)
+            work = args.work / f"{dataset.stem}-{tool}"
+            results.append(run_child("bench.peers", "child", tool, str(dataset), str(work), str(args.limit)))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    write_json(
+        args.out,
+        {"started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
+         "limit": args.limit, "results": results},
+    )  # fmt: skip
+    print(table(results))
+    if args.plot:
+        plot(results, args.plot)
+
+
+if __name__ == "__main__":
+    main()

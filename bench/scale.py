@@ -1,0 +1,362 @@
+"""How article-qa's build, update, questions, memory and start-up grow with the corpus.
+
+    python -m bench.scale [--sizes 1000,10000,100000] [--questions 500]
+
+The corpus: PIAF v1.1's 480 French articles (title and paragraphs), then copies of them
+until the size is reached. Copy k of an article has the id ``ID~k``, the title
+``TITLE (copie k)`` and the same text, so that each copy is a near-duplicate as wire copies
+of a news story are. The 480 originals are encoded by the real model once (the index is
+kept in ``--work``). A copy's vectors are its original's plus seeded Gaussian noise
+(cosine about 0.95 to the original), not encodings: encoding 100,000 articles would take
+about a day on this machine (``bench.peers`` measures the model's rate). Any text that is
+neither an original nor a copy (the update's edit, every question) goes through the real
+model.
+
+For each size, in fresh processes: the build (stages, peak memory, disk per article); then a
+served index: process start to first answer, resident memory once open and after the
+questions, and ``Assistant.ask`` latency over a seeded sample of PIAF questions, split into
+question encoding, dense search, lexical search and sentence selection. Recall@5 counts a
+passage of the gold article or of one of its copies. At 10,000 articles, one article is then
+changed and ``index update`` is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import sys
+import time
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .common import RESULTS, SHARED, current_rss_mb, machine, peak_rss_mb, percentile, run_child, write_json
+
+COPY = re.compile(r"^(.*) \(copie (\d+)\)\n\n", re.S)
+NOISE = 0.33  # |noise| / |vector|: cosine 1 / sqrt(1 + 0.33²) ≈ 0.95 to the original
+UPDATE_SIZE = 10_000
+
+
+class ReplayEmbedder:
+    """The real model's vectors for the originals, noisy copies of them for the copies.
+
+    ``table`` maps each original embedded text (``title\\n\\ntext``) to its vector; any
+    other text is encoded by ``real``.
+    """
+
+    def __init__(self, real: Any, table: dict[str, np.ndarray]) -> None:
+        self.real = real
+        self.table = table
+        self.encoded = 0
+
+    @property
+    def name(self) -> str:
+        return str(self.real.name)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.real.dimension)
+
+    def _replay(self, text: str) -> np.ndarray | None:
+        found = self.table.get(text)
+        if found is not None:
+            return found
+        match = COPY.match(text)
+        if match is None:
+            return None
+        original = self.table.get(f"{match.group(1)}\n\n{text[match.end() :]}")
+        if original is None:
+            return None
+        rng = np.random.default_rng(zlib.crc32(text.encode()))
+        noisy = original + rng.normal(0.0, NOISE / np.sqrt(original.size), original.size).astype(np.float32)
+        return noisy / np.linalg.norm(noisy)
+
+    def encode(self, texts: Sequence[str], *, progress: Any = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        missing = []
+        for i, text in enumerate(texts):
+            vector = self._replay(text)
+            if vector is None:
+                missing.append(i)
+            else:
+                out[i] = vector
+        if missing:
+            out[missing] = self.real.encode([texts[i] for i in missing])
+            self.encoded += len(missing)
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return out
+
+
+def table_of(index_dir: Path) -> dict[str, np.ndarray]:
+    """Every embedded text of an index, with its stored vector."""
+    import index
+    from index.store import embedding_text
+
+    store = index.open_index(index_dir)
+    table: dict[str, np.ndarray] = {}
+    rows = store.db.execute(
+        "SELECT c.id, a.title, a.text, c.start, c.end FROM chunks c JOIN articles a ON a.rowid = c.article"
+    )
+    for cid, title, text, start, end in rows:
+        table[embedding_text(title, text[start:end])] = store.vectors.reconstruct(int(cid))
+    rows = store.db.execute(
+        "SELECT s.id, a.title, a.text, s.start, s.end FROM sentences s JOIN articles a ON a.rowid = s.article"
+    )
+    for sid, title, text, start, end in rows:
+        table[embedding_text(title, text[start:end])] = store.sentence_vectors.reconstruct(int(sid))
+    return table
+
+
+def write_corpus(articles: Sequence[dict[str, Any]], size: int, path: Path) -> None:
+    """The originals, then copies of them in turn until ``size`` articles."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(size):
+            a = dict(articles[n % len(articles)])
+            copy = n // len(articles)
+            if copy:
+                a["id"] = f"{a['id']}~{copy}"
+                a["title"] = f"{a['title']} (copie {copy})"
+            out.write(json.dumps(a, ensure_ascii=False) + "\n")
+
+
+def embedder(base_index: Path) -> ReplayEmbedder:
+    import index
+
+    return ReplayEmbedder(index.SentenceTransformerEmbedder(), table_of(base_index))
+
+
+# -- children ------------------------------------------------------------------------------------
+
+
+def child_base(dataset: Path, work: Path) -> dict[str, Any]:
+    """Index the originals with the real model (once; kept for later runs)."""
+    import index
+    from qa.evaluate import load_dataset
+
+    target = work / "base-index"
+    if (target / "manifest.json").exists():
+        return {"reused": str(target)}
+    articles, _ = load_dataset(dataset)
+    corpus = work / "base.jsonl"
+    write_corpus(articles, len(articles), corpus)
+    t = time.perf_counter()
+    report = index.build([corpus], target, rebuild=True, max_file_mb=1000)
+    return {"build_s": round(time.perf_counter() - t, 2), "counts": report.counts}
+
+
+def child_build(dataset: Path, work: Path, size: int) -> dict[str, Any]:
+    import index
+    from qa.evaluate import load_dataset
+
+    articles, _ = load_dataset(dataset)
+    corpus = work / f"corpus-{size}.jsonl"
+    write_corpus(articles, size, corpus)
+    replay = embedder(work / "base-index")
+    target = work / f"index-{size}"
+    rss_before = current_rss_mb()
+    t = time.perf_counter()
+    report = index.build([corpus], target, embedder=replay, rebuild=True, max_file_mb=100_000)
+    wall = time.perf_counter() - t
+    store = index.open_index(target)
+    disk = sum(p.stat().st_size for p in store.generation_dir.iterdir())
+    return {
+        "size": size,
+        "build_s": round(wall, 2),
+        "timings": {k: round(v, 2) for k, v in report.timings.items()},
+        "counts": report.counts,
+        "encoded_by_model": replay.encoded,
+        "disk_mb": round(disk / 2**20, 1),
+        "disk_kb_per_article": round(disk / 1024 / size, 1),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "rss_before_build_mb": round(rss_before),
+    }
+
+
+def child_serve(dataset: Path, work: Path, size: int, questions: int, started: float) -> dict[str, Any]:
+    """Open the index as ``serve`` does, answer, and measure."""
+    from index.settings import stay_offline
+
+    stay_offline()
+    from qa import Assistant
+    from qa.evaluate import _hit, load_dataset
+
+    assistant = Assistant.open(work / f"index-{size}")
+    _, golds = load_dataset(dataset)
+    sample = random.Random(0).sample([g for g in golds if g.answerable], questions)
+    first = assistant.ask(sample[0].question)
+    startup = time.time() - started
+    rss_open = current_rss_mb()
+    latencies: list[float] = []
+    stages: dict[str, list[float]] = {}
+    recall5 = 0
+    for gold in sample:
+        t = time.perf_counter()
+        answer, ranked = assistant._ask(gold.question)
+        latencies.append((time.perf_counter() - t) * 1000)
+        for stage, seconds in answer.timings.items():
+            stages.setdefault(stage, []).append(seconds * 1000)
+        recall5 += any(_hit(gold, p.article_id.split("~")[0], p.start, p.end) for p in ranked[:5])
+    return {
+        "size": size,
+        "startup_s": round(startup, 2),
+        "first_answer_abstained": first.abstained,
+        "rss_open_mb": round(rss_open),
+        "rss_after_mb": round(current_rss_mb()),
+        "questions": len(sample),
+        "recall@5": round(recall5 / len(sample), 4),
+        "latency_ms_p50": round(percentile(latencies, 0.5), 2),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 2),
+        "stages_ms_p50": {k: round(percentile(v, 0.5), 2) for k, v in stages.items()},
+        "stages_ms_p95": {k: round(percentile(v, 0.95), 2) for k, v in stages.items()},
+    }
+
+
+def child_update(work: Path, size: int) -> dict[str, Any]:
+    """Change one article of the corpus and bring the index up to date."""
+    import index
+
+    corpus = work / f"corpus-{size}.jsonl"
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[7])
+    record["text"] += "\n\nCette phrase a été ajoutée pour le banc d'essai de mise à jour."
+    lines[7] = json.dumps(record, ensure_ascii=False)
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    replay = embedder(work / "base-index")
+    replay.real.encode(["?"])  # the model is loaded before the clock starts, as in a running server
+    t = time.perf_counter()
+    report = index.update([corpus], work / f"index-{size}", embedder=replay, max_file_mb=100_000)
+    wall = time.perf_counter() - t
+    embed = report.timings.get("embed", 0.0)
+    return {
+        "size": size,
+        "changed": report.changed,
+        "update_s": round(wall, 2),
+        "embed_s": round(embed, 2),
+        "update_minus_embed_s": round(wall - embed, 2),
+        "texts_encoded_by_model": replay.encoded,
+        "timings": {k: round(v, 2) for k, v in report.timings.items()},
+    }
+
+
+def child(argv: Sequence[str]) -> None:
+    started = float(argv[-1])
+    from index.settings import stay_offline
+
+    stay_offline()
+    kind, dataset, work = argv[0], Path(argv[1]), Path(argv[2])
+    work.mkdir(parents=True, exist_ok=True)
+    if kind == "base":
+        result = child_base(dataset, work)
+    elif kind == "build":
+        result = child_build(dataset, work, int(argv[3]))
+    elif kind == "serve":
+        result = child_serve(dataset, work, int(argv[3]), int(argv[4]), started)
+    else:
+        result = child_update(work, int(argv[3]))
+    print(json.dumps(result))
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def run(kind: str, *args: Any) -> dict[str, Any]:
+    result = run_child("bench.scale", "child", kind, *map(str, args), str(time.time()))
+    print(f"{kind}: {json.dumps(result)}", file=sys.stderr, flush=True)
+    return result
+
+
+def table(builds: Sequence[dict[str, Any]], serves: Sequence[dict[str, Any]]) -> str:
+    lines = [
+        "| articles | chunks | sentences | build s | articles/s | disk MB | KB/article | RSS served MB | "
+        "start-up s | p50 ms | p95 ms | encode | dense | lexical | select (p50 ms) | R@5 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for b, s in zip(builds, serves, strict=True):
+        st = s["stages_ms_p50"]
+        lines.append(
+            f"| {b['size']:,} | {b['counts']['chunks']:,} | {b['counts']['sentences']:,} | {b['build_s']:.1f} | "
+            f"{b['size'] / b['build_s']:.0f} | {b['disk_mb']:,.0f} | {b['disk_kb_per_article']:.1f} | "
+            f"{s['rss_after_mb']:,} | {s['startup_s']:.1f} | {s['latency_ms_p50']:.1f} | {s['latency_ms_p95']:.1f} | "
+            f"{st.get('encode', 0):.1f} | {st.get('dense', 0):.1f} | {st.get('lexical', 0):.1f} | "
+            f"{st.get('select', 0):.1f} | {s['recall@5']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(serves: Sequence[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [s["size"] for s in serves]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot(sizes, [s["latency_ms_p50"] for s in serves], "o-", label="ask p50")
+    left.plot(sizes, [s["latency_ms_p95"] for s in serves], "o--", label="ask p95")
+    for stage in ("encode", "dense", "lexical", "select"):
+        left.plot(sizes, [s["stages_ms_p50"].get(stage, 0) for s in serves], ".:", label=f"{stage} p50")
+    left.set(xscale="log", xlabel="articles", ylabel="ms", title="Assistant.ask latency")
+    left.legend(fontsize=8)
+    right.plot(sizes, [s["recall@5"] for s in serves], "o-")
+    right.set(
+        xscale="log", xlabel="articles", ylabel="recall@5", title="PIAF questions, recall@5", ylim=(0, 1)
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["child"]:
+        child(argv[1:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=SHARED / "data")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--work", type=Path, default=Path("var/bench/scale"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
+    parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the built indexes")
+    args = parser.parse_args(argv)
+    dataset = args.data / "piaf-v1.1.json"
+    if not dataset.is_file():
+        parser.error(f"no {dataset}: pass --data DIR holding piaf-v1.1.json")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    base = run("base", dataset, args.work)
+    builds, serves, updates = [], [], []
+    for size in sizes:
+        builds.append(run("build", dataset, args.work, size))
+        serves.append(run("serve", dataset, args.work, size, args.questions))
+        if size == UPDATE_SIZE or (UPDATE_SIZE not in sizes and size == sizes[-1]):
+            updates.append(run("update", dataset, args.work, size))
+        if not args.keep:
+            shutil.rmtree(args.work / f"index-{size}", ignore_errors=True)
+    write_json(
+        args.out,
+        {"started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
+         "base": base, "builds": builds, "serves": serves, "updates": updates},
+    )  # fmt: skip
+    print(table(builds, serves))
+    for u in updates:
+        print(
+            f"\nupdate of one article in {u['size']:,}: {u['update_s']:.2f} s, of which encoding "
+            f"{u['embed_s']:.2f} s ({u['texts_encoded_by_model']} texts); without encoding "
+            f"{u['update_minus_embed_s']:.2f} s; stages {u['timings']}"
+        )
+    if args.plot:
+        plot(serves, args.plot)
+
+
+if __name__ == "__main__":
+    main()
