@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import vectors as vector_index
 from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
@@ -367,13 +368,12 @@ class _Vectors:
 
     @classmethod
     def empty(cls, dimension: int) -> _Vectors:
-        import faiss
-
-        return cls(*(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)) for _ in range(2)))
+        return cls(vector_index.empty(dimension), vector_index.empty(dimension))
 
     def write(self, gen: Path) -> None:
         import faiss
 
+        self.chunks = vector_index.sized(self.chunks)
         faiss.write_index(self.chunks, str(gen / VECTORS))
         faiss.write_index(self.sentences, str(gen / SENTENCE_VECTORS))
 
@@ -447,6 +447,7 @@ def _publish(
     db.execute("PRAGMA journal_mode = DELETE")
     db.close()
     vectors.write(gen)
+    manifest = replace(manifest, vector_index=vector_index.kind(vectors.chunks))
     for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
         with open(gen / name, "rb") as f:
             os.fsync(f.fileno())

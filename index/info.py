@@ -29,6 +29,7 @@ def index_info(index_dir: str | os.PathLike[str]) -> dict[str, Any]:
             "chunks": m.counts.get("chunks", 0),
             "model": m.model,
             "dimension": m.dimension,
+            "vector_index": m.vector_index,
             "chunk_size": m.chunk_size,
             "overlap": m.overlap,
             "languages": m.languages,

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import vectors as vector_index
 from .errors import IndexMismatchError, IndexNotFoundError
 from .records import Article, Chunk, Sentence
 
@@ -89,6 +90,7 @@ class Manifest:
     created_at: str = ""
     updated_at: str = ""
     last_build: dict[str, Any] = field(default_factory=dict)
+    vector_index: str = "flat"  # the chunk vectors' FAISS index type (index/vectors.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
@@ -295,16 +297,12 @@ class IndexStore:
         self, query: np.ndarray, k: int, *, allowed: Iterable[int] | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` chunks nearest ``query`` (inner product of unit vectors), best first."""
-        import faiss
-
-        params = None
+        ids = None
         if allowed is not None:
             ids = np.fromiter(allowed, dtype=np.int64)
             if ids.size == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
-        vec = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids_found = self.vectors.search(vec, k, params=params)
+        scores, ids_found = vector_index.search(self.vectors, query, k, ids)
         return [(int(i), float(s)) for i, s in zip(ids_found[0], scores[0], strict=True) if i >= 0]
 
     def lexical_search(

@@ -246,7 +246,7 @@ def _format_info(info: dict[str, object]) -> str:
         f"articles    {info['articles']}",
         f"sentences   {info['sentences']}",
         f"chunks      {info['chunks']} (size {info['chunk_size']}, overlap {info['overlap']} sentence(s))",
-        f"model       {info['model']} (dimension {info['dimension']})",
+        f"model       {info['model']} (dimension {info['dimension']}, {info['vector_index']} search)",
         f"languages   {', '.join(f'{k} {v}' for k, v in dict(info['languages']).items())}",  # type: ignore[call-overload]
         f"categories  {', '.join(info['categories']) or '-'}",  # type: ignore[arg-type]
         f"dates       {dates[0] or '-'} to {dates[1] or '-'}",
