@@ -92,16 +92,16 @@ def score_sentences(
     pairs = list(zip(question.terms, question.terms[1:], strict=False))
     fused = min_max([p.score for p in passages])
     seen: set[tuple[str, int]] = set()
-    articles: dict[str, Article] = {}
     raw: list[tuple[Sentence, Article, Passage, list[float]]] = []
     qvec = question_vector.astype(np.float32)
-    for passage, passage_score in zip(passages, fused, strict=True):
-        article = articles.get(passage.article_id) or store.article(passage.article_id)
-        articles[article.id] = article
-        first = max(0, passage.first_sentence - 1)
-        block = store.sentence_block(article, first, passage.last_sentence + 1)
+    # Each passage's sentences, with one neighbour either side for the window signal.
+    articles, blocks = store.sentence_blocks(
+        [(p.article_id, max(0, p.first_sentence - 1), p.last_sentence + 1) for p in passages]
+    )
+    for passage, passage_score, block in zip(passages, fused, blocks, strict=True):
         if block.vectors is None:
             continue
+        article = articles[passage.article_id]
         dense = block.vectors @ qvec
         sets = [frozenset(t) for t in block.terms]
         for i, sentence in enumerate(block.sentences):

@@ -200,3 +200,16 @@ def test_vectors_are_unit_length(corpus, tmp_path, fake_embedder):
     matrix = store.vectors.index.reconstruct_n(0, store.vectors.ntotal)
     assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)
     shutil.rmtree(tmp_path / "ix")
+
+
+def test_sentence_blocks_read_many_passages_at_once_as_one_by_one(corpus, tmp_path, fake_embedder):
+    build(corpus, tmp_path / "ix", fake_embedder)
+    store = index.open_index(tmp_path / "ix")
+    spans = [("espace.txt", 0, 2), ("w1", 1, 1), ("espace.txt", 1, 99), ("absent", 0, 3)]
+    articles, blocks = store.sentence_blocks(spans)
+    assert set(articles) == {"espace.txt", "w1"}
+    for (aid, first, last), block in zip(spans[:3], blocks, strict=False):
+        one = store.sentence_block(store.article(aid), first, last)
+        assert block.sentences == one.sentences and block.terms == one.terms
+        assert np.array_equal(block.vectors, one.vectors)
+    assert blocks[3].sentences == [] and blocks[3].vectors is None
