@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 run: setup
@@ -39,6 +39,12 @@ test: setup lint typecheck browser
 clean:
 	rm -rf $(VENV) var build *.egg-info
 
-# Build and update cost of the indexer (docs/benchmarks.md); not part of `make test`.
+# Every figure of docs/benchmarks.md (about an hour on 2 cores); not part of `make test`,
+# which runs a smoke version of each (tests/bench). Results land in bench/results/*.json.
+BENCH_WORK := var/bench
 bench: setup
 	$(BIN)/python -m bench.build
+	$(BIN)/python -m bench.peers --work $(BENCH_WORK)/peers --plot docs/peers.png
+	$(BIN)/python -m bench.ann --plot docs/ann.png
+	$(BIN)/python -m bench.scale --work $(BENCH_WORK)/scale --plot docs/scale.png \
+		--base-index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index

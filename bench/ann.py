@@ -18,7 +18,7 @@ For each corpus size N it measures, per index type (inner product over unit vect
 - size: the bytes ``faiss.write_index`` writes ("serialized bytes", counted without storing them).
 
 Index types: "flat" (``IndexFlatIP``, exact); "ivf" (``IndexIVFFlat`` over an ``IndexFlatIP``
-quantizer, nlist = the power of two nearest 4·sqrt(N), at least 64, trained on min(N, 64·nlist)
+quantizer, nlist as ``index.vectors.nlist_for`` gives it (the power of two nearest 4·sqrt(N)), trained on min(N, 64·nlist)
 random vectors; nprobe swept over 1…128, capped at nlist; only for N >= 30,000); "hnsw"
 (``IndexHNSWFlat``, M = 32, efConstruction = 40; efSearch swept over 16…256; ``--no-hnsw`` skips it).
 
@@ -51,7 +51,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import sys
 import time
 from collections.abc import Iterable
@@ -61,6 +60,10 @@ from typing import Any
 
 import faiss
 import numpy as np
+
+from index.vectors import nlist_for
+
+from .common import machine
 
 DIMENSION = 384
 K = 10
@@ -140,7 +143,9 @@ def load_real_vectors(index_dirs: Iterable[Path]) -> RealVectors:
         sentences.append(sentence_vectors)
         sources[index_dir.parent.name] = {"chunks": len(chunk_vectors), "sentences": len(sentence_vectors)}
     if not chunks:
-        raise SystemExit("no index under ~/.cache/article-qa/eval/*/index/: run `article-qa eval` first")
+        raise SystemExit(
+            "no index to take real vectors from: pass --index DIR, or run `article-qa eval` first"
+        )
     all_unique = np.unique(np.concatenate(chunks + sentences), axis=0)
     sentences_unique = np.unique(np.concatenate(sentences), axis=0)
     return RealVectors(all=all_unique, sentences=sentences_unique, sources=sources)
@@ -326,15 +331,10 @@ def run_flat(data: np.ndarray, queries: np.ndarray, search_threads: int) -> tupl
     return Result.of(n, "flat", {}, m, build_s, serialized_bytes(index), {}), exact
 
 
-def ivf_nlist(n: int) -> int:
-    """Power of two nearest 4 * sqrt(n), at least 64."""
-    return max(64, 2 ** round(math.log2(4 * math.sqrt(n))))
-
-
 def run_ivf(data: np.ndarray, queries: np.ndarray, exact: np.ndarray, search_threads: int) -> list[Result]:
     """IVF-Flat: one build, then the nprobe sweep."""
     n = len(data)
-    nlist = ivf_nlist(n)
+    nlist = nlist_for(n)  # as index/vectors.py builds it
     train_n = min(n, 64 * nlist)
     train_rows = np.sort(np.random.default_rng(TRAIN_SEED).choice(n, size=train_n, replace=False))
     quantizer = faiss.IndexFlatIP(DIMENSION)
@@ -493,24 +493,9 @@ def markdown_table(results: list[Result]) -> str:
 # ---------------------------------------------------------------- machine, plot, main
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine_info(search_threads: int) -> dict[str, Any]:
     return {
-        "cores": os.cpu_count(),
-        "cpu": cpu_model(),
-        "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(),
-        "faiss": faiss.__version__,
-        "numpy": np.__version__,
+        **machine(),
         "omp_threads_build": BUILD_THREADS,
         "omp_threads_search": search_threads,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
@@ -520,7 +505,7 @@ def machine_info(search_threads: int) -> dict[str, Any]:
 
 def machine_line(machine: dict[str, Any]) -> str:
     return (
-        f"{machine['cores']} cores ({machine['cpu']}), {machine['ram_gb']} GB RAM, faiss {machine['faiss']}, "
+        f"{machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB RAM, faiss {machine['faiss']}, "
         f"numpy {machine['numpy']}, OpenMP threads: build {machine['omp_threads_build']}, "
         f"search {machine['omp_threads_search']} and 1; OMP_WAIT_POLICY {machine['omp_wait_policy']}; "
         f"load average {machine['load_average_start']} at start"
@@ -627,6 +612,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("10000,30000,100000,300000,1000000"))
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--index", type=Path, action="append", help="an index whose vectors seed the synthetic ones (repeatable; "
+        "default: the indexes `article-qa eval` cached)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("bench/results/ann.json"))
     parser.add_argument("--plot", type=Path, default=Path("docs/ann.png"))
     parser.add_argument(
@@ -664,7 +653,7 @@ def main(argv: list[str] | None = None) -> None:
     search_threads = faiss.omp_get_max_threads()
     machine = machine_info(search_threads)
     log(machine_line(machine))
-    real = load_real_vectors(eval_index_dirs())
+    real = load_real_vectors(args.index or eval_index_dirs())
     raw = sum(c["chunks"] + c["sentences"] for c in real.sources.values())
     log(
         f"real vectors: {raw:,} read from {len(real.sources)} indexes, {len(real.all):,} pooled after dedup ({len(real.sentences):,} sentences)"

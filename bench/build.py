@@ -86,7 +86,9 @@ def row(name: str, r: dict) -> str:
     return (
         f"| {name} | {r['counts'].get('articles')} | {r['texts']} | {t.get('read', 0):.2f} | "
         f"{t.get('segment', 0):.2f} | {t.get('embed', 0):.2f} | {t.get('write', 0):.2f} | "
-        f"{total:.2f} | {100 * other / total:.1f}% | {r['bare_encode']:.2f} | {r['peak_rss_mb']:.0f} |"
+        f"{total:.2f} | {100 * other / total:.1f}% | {r['bare_encode']:.2f} | "
+        f"{r['counts'].get('articles', 0) / total:.1f} | {r['counts'].get('chunks', 0) / total:.1f} | "
+        f"{r['texts'] / total:.1f} | {r['texts'] / r['bare_encode']:.1f} | {r['peak_rss_mb']:.0f} |"
     )
 
 
@@ -112,8 +114,9 @@ def main() -> None:
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
 
     print("| corpus | articles | texts encoded (chunks + sentences) | read s | segment s | embed s | write s | total s |"
-          " non-embed share | bare model encode s | peak RSS MB |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " non-embed share | bare model encode s | articles/s | chunks/s | texts/s | bare model texts/s |"
+          " peak RSS MB |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(row("sample (build)", results["sample"]))
     print(row("PIAF v1.1 (build)", results["piaf"]))
     u = results["piaf_update"]

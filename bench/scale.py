@@ -323,14 +323,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=SHARED / "data")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--dataset", default="piaf-v1.1.json", help="the SQuAD-format file of --data to grow")
+    parser.add_argument(
+        "--base-index", type=Path, default=None,
+        help="an index of exactly the data set's articles, built with the real model, to reuse",
+    )  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path("var/bench/scale"))
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     parser.add_argument("--plot", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
     args = parser.parse_args(argv)
-    dataset = args.data / "piaf-v1.1.json"
+    dataset = args.data / args.dataset
     if not dataset.is_file():
-        parser.error(f"no {dataset}: pass --data DIR holding piaf-v1.1.json")
+        parser.error(f"no {dataset}: pass --data DIR holding {args.dataset}")
+    base_link = args.work / "base-index"
+    if args.base_index and not base_link.exists():
+        args.work.mkdir(parents=True, exist_ok=True)
+        base_link.symlink_to(args.base_index.resolve(), target_is_directory=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     base = run("base", dataset, args.work)
