@@ -1,0 +1,84 @@
+"""A quick run of every benchmark (bench/), with the real model, FAISS and the peers, on 8 articles.
+
+The full runs (``make bench``) take an hour; this checks that they still run and report
+figures that make sense, so a broken benchmark is found by ``make test``, not by the next
+person who needs its numbers.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import ROOT
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SET = "xquad-en-8.json"
+
+pytestmark = pytest.mark.e2e
+
+
+def bench(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", *args], cwd=ROOT, check=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def peers(tmp_path_factory) -> tuple[Path, dict]:
+    work = tmp_path_factory.mktemp("peers")
+    bench("bench.peers", "--data", str(DATA), "--sets", SET, "--limit", "60", "--work", str(work),
+          "--out", str(work / "peers.json"), "--plot", str(work / "peers.png"))  # fmt: skip
+    return work, json.loads((work / "peers.json").read_text())
+
+
+def test_peers_are_measured_side_by_side_on_the_same_questions(peers):
+    work, report = peers
+    results = {r["tool"]: r for r in report["results"]}
+    assert set(results) == {"article-qa", "langchain", "txtai", "bm25s"}
+    for r in results.values():
+        assert r["questions"] == 60 and r["articles"] == 8
+        assert 0.0 <= r["recall@1"] <= r["recall@5"] <= r["recall@20"] <= 1.0
+        assert 0.0 <= r["citation@1"] <= 1.0
+        assert r["latency_ms_p50"] > 0 and r["latency_ms_p95"] >= r["latency_ms_p50"]
+        assert r["build_s"] > 0 and r["peak_rss_mb"] > 0 and r["chunks"] > 0
+    # article-qa and txtai / bm25s index the same chunks; LangChain cuts its own.
+    assert results["article-qa"]["chunks"] == results["txtai"]["chunks"] == results["bm25s"]["chunks"]
+    assert results["article-qa"]["citation@1_shipped"] <= results["article-qa"]["citation@1"]
+    # These questions are easy for every tool: a harness that mismatched spans would score ~0.
+    assert all(r["recall@5"] >= 0.8 for r in results.values())
+    assert (work / "peers.png").stat().st_size > 10_000
+    assert report["machine"]["cores"] >= 1
+
+
+def test_scale_runs_build_serve_and_update_on_a_grown_corpus(peers, tmp_path):
+    work, _ = peers
+    base = work / "xquad-en-8-article-qa" / "index"
+    out = tmp_path / "scale.json"
+    bench("bench.scale", "--data", str(DATA), "--dataset", SET, "--sizes", "20,40", "--questions", "20",
+          "--base-index", str(base), "--work", str(tmp_path / "scale"), "--out", str(out),
+          "--plot", str(tmp_path / "scale.png"))  # fmt: skip
+    report = json.loads(out.read_text())
+    assert [b["counts"]["articles"] for b in report["builds"]] == [20, 40]
+    assert all(b["encoded_by_model"] == 0 for b in report["builds"])  # originals and copies replayed
+    for serve in report["serves"]:
+        assert serve["questions"] == 20 and serve["recall@5"] >= 0.5
+        assert set(serve["stages_ms_p50"]) >= {"encode", "dense", "lexical", "select", "total"}
+        assert serve["startup_s"] > 0 and serve["rss_after_mb"] > 100
+    (update,) = report["updates"]
+    assert update["size"] == 40 and len(update["changed"]) == 1
+    assert 0 < update["texts_encoded_by_model"] < 20  # only the changed article's texts
+
+
+def test_ann_compares_exact_and_inverted_file_search(peers, tmp_path):
+    work, _ = peers
+    out = tmp_path / "ann.json"
+    bench("bench.ann", "--sizes", "30000", "--queries", "30", "--no-hnsw",
+          "--index", str(work / "xquad-en-8-article-qa" / "index"), "--out", str(out),
+          "--plot", str(tmp_path / "ann.png"))  # fmt: skip
+    results = json.loads(out.read_text())["results"]
+    flat = [r for r in results if r["type"] == "flat"]
+    ivf = [r for r in results if r["type"] == "ivf"]
+    assert flat and flat[0]["recall_at_10"] == 1.0
+    assert ivf and max(r["recall_at_10"] for r in ivf) >= 0.95  # visiting more lists approaches exact
+    assert (tmp_path / "ann.png").stat().st_size > 10_000
