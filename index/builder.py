@@ -176,6 +176,10 @@ def update(
         known = store.article_hashes()
         new = [a for a in read.articles if a.id not in known]
         changed = [a for a in read.articles if a.id in known and known[a.id][0] != a.content_hash]
+        # An edited article keeps the language it was detected in (detection needs a model
+        # that takes half a second to load, for one article).
+        stored = store.languages([a.id for a in changed if not a.lang])
+        changed = [a if a.lang or not stored.get(a.id) else replace(a, lang=stored[a.id]) for a in changed]
         report.unchanged = len(read.articles) - len(new) - len(changed)
         removed = _gone(known, read)
         report.added, report.changed, report.removed = (

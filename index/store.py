@@ -240,6 +240,17 @@ class IndexStore:
         rows = self.db.execute("SELECT id, content_hash, path FROM articles")
         return {r[0]: (r[1], r[2]) for r in rows}
 
+    def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]:
+        """The stored language of each of these articles (unknown ids are left out)."""
+        found: dict[str, str | None] = {}
+        for begin in range(0, len(article_ids), 500):
+            part = list(article_ids[begin : begin + 500])
+            rows = self.db.execute(
+                f"SELECT id, lang FROM articles WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            found.update(dict(rows))
+        return found
+
     def distinct(self, column: str) -> list[str]:
         """The distinct non-empty values of an article column (category, source, lang)."""
         if column not in ("category", "source", "lang"):

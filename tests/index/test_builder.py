@@ -80,6 +80,22 @@ def test_update_embeds_only_new_and_changed_articles(corpus, tmp_path):
     consistent(tmp_path / "ix")
 
 
+def test_an_edited_article_keeps_its_language_and_a_new_one_is_detected(corpus, tmp_path, monkeypatch):
+    embedder = FakeEmbedder()
+    build(corpus, tmp_path / "ix", embedder)
+    detected: list[str] = []
+    monkeypatch.setattr("index.builder.detect_language", lambda text: detected.append(text) or "en")
+    (corpus / "sport.md").write_text("# Le Tour de France\n\nUn tout autre texte sur le vélo.", "utf-8")
+    (corpus / "new.txt").write_text("A new article\n\nIt rains in Brest.", "utf-8")
+    report = index.update([corpus], tmp_path / "ix", embedder=embedder)
+    assert report.changed == ["sport.md"] and report.added == ["new.txt"]
+    assert len(detected) == 1 and "Brest" in detected[0]  # only the new article was detected
+    store = index.open_index(tmp_path / "ix")
+    assert store.article("sport.md").lang == "fr" and store.article("new.txt").lang == "en"
+    # The kept language does not make the article look changed next time.
+    assert index.update([corpus], tmp_path / "ix", embedder=embedder).unchanged == 6
+
+
 def test_update_with_nothing_changed_embeds_nothing_and_keeps_the_generation(corpus, tmp_path):
     embedder = FakeEmbedder()
     build(corpus, tmp_path / "ix", embedder)
