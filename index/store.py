@@ -36,6 +36,9 @@ MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
+# Chunks a BM25 query may score (bench/scale.py: at 100,000 articles the commonest terms of a
+# question hold up to ~140,000 chunks; this bound leaves 99.4% of the top 5 as they were).
+LEXICAL_MAX_POSTINGS = 100_000
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -360,25 +363,41 @@ class IndexStore:
         return [(int(i), float(s)) for i, s in zip(ids_found[0], scores[0], strict=True) if i >= 0]
 
     def lexical_search(
-        self, terms: Sequence[str], k: int, *, allowed_sql: str = "", params: Sequence[Any] = ()
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        allowed_sql: str = "",
+        params: Sequence[Any] = (),
+        max_postings: int = LEXICAL_MAX_POSTINGS,
     ) -> list[tuple[int, float]]:
         """The ``k`` best chunks for analysed ``terms`` by BM25 (any term may match), best first.
 
         ``allowed_sql`` is an optional condition on the article ``a`` (built by the caller
-        from trusted code, its values in ``params``).
+        from trusted code, its values in ``params``). BM25 scores every chunk holding any
+        term, so on a large index the commonest terms are left out once the rarer ones hold
+        ``max_postings`` chunks between them (0: never): they weigh least in BM25 and cost most.
         """
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique:
             return []
+        if max_postings and len(unique) > 1:
+            unique = _within_budget(unique, self.document_frequencies(unique), max_postings)
         # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
-        where = f"AND {allowed_sql}" if allowed_sql else ""
-        rows = self.db.execute(
-            "SELECT f.rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms f "
-            "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
-            f"WHERE chunk_terms MATCH ? {where} ORDER BY score LIMIT ?",
-            [match, *params, k],
-        )
+        if not allowed_sql:  # no join: each matching row would otherwise cost two lookups
+            rows = self.db.execute(
+                "SELECT rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms "
+                "WHERE chunk_terms MATCH ? ORDER BY score LIMIT ?",
+                [match, k],
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT f.rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms f "
+                "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
+                f"WHERE chunk_terms MATCH ? AND {allowed_sql} ORDER BY score LIMIT ?",
+                [match, *params, k],
+            )
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
@@ -401,6 +420,19 @@ class IndexStore:
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
+
+
+def _within_budget(terms: Sequence[str], frequencies: dict[str, int], budget: int) -> list[str]:
+    """The rarest ``terms`` whose chunk counts add up to at most ``budget`` (the rarest always)."""
+    kept: list[str] = []
+    total = 0
+    for term in sorted(terms, key=lambda t: frequencies.get(t, 0)):
+        count = frequencies.get(term, 0)
+        if kept and total + count > budget:
+            break
+        kept.append(term)
+        total += count
+    return kept
 
 
 def _article(row: Sequence[Any]) -> Article:

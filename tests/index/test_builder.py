@@ -229,3 +229,21 @@ def test_sentence_blocks_read_many_passages_at_once_as_one_by_one(corpus, tmp_pa
         assert block.sentences == one.sentences and block.terms == one.terms
         assert np.array_equal(block.vectors, one.vectors)
     assert blocks[3].sentences == [] and blocks[3].vectors is None
+
+
+def test_lexical_search_leaves_out_the_commonest_terms_past_its_budget(corpus, tmp_path, fake_embedder):
+    build(corpus, tmp_path / "ix", fake_embedder)
+    store = index.open_index(tmp_path / "ix")
+    vocab = store.db.execute("SELECT term, doc FROM chunk_vocab ORDER BY doc DESC, term").fetchall()
+    (common, many), (rare_term, few) = vocab[0], vocab[-1]
+    assert few < many
+    both = store.lexical_search([rare_term, common], 10)
+    rare = store.lexical_search([rare_term], 10)
+    assert len(both) > len(rare)  # the common term matches chunks the rare one does not
+    assert store.lexical_search([rare_term, common], 10, max_postings=few) == rare
+    assert store.lexical_search([common, rare_term], 10, max_postings=0) == both  # 0: no budget
+    # With a filter the same chunks come back through the joined query.
+    article = store.chunks([both[0][0]])[both[0][0]].article.id
+    assert store.lexical_search([rare_term, common], 10, allowed_sql="a.id = ?", params=[article]) == [
+        hit for hit in both if store.chunks([hit[0]])[hit[0]].article.id == article
+    ]
