@@ -24,7 +24,7 @@ def normalize_text(text: str) -> str:
     text = _CONTROL.sub(" ", text)
     paragraphs = []
     for block in _PARAGRAPH_BREAK.split(text):
-        lines = [_BLANKS.sub(" ", line).strip() for line in block.split("\n")]
+        lines = [_fold_blanks(line) for line in block.split("\n")]
         lines = [line for line in lines if line]
         if not lines:
             continue
@@ -33,6 +33,13 @@ def normalize_text(text: str) -> str:
             joined += ("\n" if _LIST_ITEM.match(line) else " ") + line
         paragraphs.append(joined)
     return "\n\n".join(paragraphs)
+
+
+def _fold_blanks(line: str) -> str:
+    """``line`` with its blank runs folded and its ends stripped."""
+    if " ".join(line.split()) == line:
+        return line  # words separated by single spaces only: nothing to fold (and faster to see)
+    return _BLANKS.sub(" ", line).strip()
 
 
 def plain_key(text: str) -> str:

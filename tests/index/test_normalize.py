@@ -1,3 +1,5 @@
+import pytest
+
 from index.normalize import normalize_text, plain_key
 
 
@@ -26,3 +28,18 @@ def test_control_characters_never_survive():
 
 def test_plain_key_folds_case_accents_and_punctuation():
     assert plain_key("Dans leur isolement, la Corée") == "dans leur isolement la coree"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a\t\tb  c", "a b c"),  # tabs add words, double spaces add spaces: both folded
+        ("a \tb", "a b"),
+        ("  x y ", "x y"),
+        ("a\u00a0b c", "a\u00a0b c"),  # a lone no-break space stays
+        ("a\u00a0 b", "a b"),
+        ("one two three", "one two three"),
+    ],
+)
+def test_blank_runs_fold_to_one_space_whatever_they_mix(raw, expected):
+    assert normalize_text(raw) == expected
