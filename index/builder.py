@@ -372,7 +372,7 @@ class _Vectors:
 
     @classmethod
     def empty(cls, dimension: int) -> _Vectors:
-        return cls(vector_index.empty(dimension), vector_index.empty(dimension))
+        return cls(vector_index.empty(dimension), vector_index.empty_readback(dimension))
 
     def write(self, gen: Path) -> None:
         import faiss
