@@ -161,7 +161,7 @@ class Assistant:
         scored = score_sentences(self.store, analysis, candidates, vector, weights=self.weights)
         ranked = rank_passages(candidates, scored, len(candidates), passage_weight=self.passage_weight)
         timings["select"] = time.perf_counter() - t
-        return ranked, scored
+        return _distinct(ranked), scored
 
     def ask(
         self,
@@ -232,6 +232,18 @@ class Assistant:
         timings.pop("fuse", None)
         timings["total"] = time.perf_counter() - started
         return result
+
+
+def _distinct(passages: Sequence[Passage]) -> list[Passage]:
+    """``passages`` without repeats of a text already listed (copies of one story, as wire
+    services send them to many papers): the best-ranked copy stays."""
+    seen: set[str] = set()
+    kept = []
+    for passage in passages:
+        if passage.text not in seen:
+            seen.add(passage.text)
+            kept.append(passage)
+    return kept
 
 
 def _check(question: str) -> str:

@@ -183,7 +183,9 @@ def select(
     for candidate in candidates[1:]:
         if len(chosen) >= max_citations:
             break
-        if candidate.score >= max(threshold, keep_ratio * best.score):
+        if candidate.score >= max(threshold, keep_ratio * best.score) and all(
+            candidate.sentence.text != c.sentence.text for c in chosen
+        ):  # a sentence repeated in another article (a copy) is cited once
             chosen.append(candidate)
     return chosen
 

@@ -101,3 +101,23 @@ def test_options_are_checked(fake_assistant):
         Assistant(fake_assistant.store, fake_assistant.embedder, threshold=2)
     with pytest.raises(ValueError, match="top_k"):
         fake_assistant.ask("capsule", top_k=0)
+
+
+def test_copies_of_one_story_are_shown_and_cited_once(tmp_path, fake_embedder):
+    story = (
+        "La capsule Dragon a quitté Cap Canaveral mardi. Elle transporte 521 kg de matériel. "
+        "Elle restera dix-huit jours amarrée à la station."
+    )
+    records = [
+        {"id": f"agence-{n}", "title": f"Dragon part vers l'ISS ({paper})", "text": story}
+        for n, paper in enumerate(["Le Soir", "La Presse", "Le Temps"])
+    ]
+    records.append({"id": "autre", "title": "Tour de France", "text": "Le coureur a gagné l'étape de montagne."})
+    corpus = tmp_path / "wire.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    assistant = Assistant.build([corpus], tmp_path / "ix", embedder=fake_embedder, threshold=0.0)
+    answer = assistant.ask("Combien de kilos de matériel la capsule Dragon transporte-t-elle ?", top_k=5)
+    texts = [p.text for p in answer.passages]
+    assert len(texts) == len(set(texts)) and story in texts
+    cited = [c.text for c in answer.citations]
+    assert cited[0] == "Elle transporte 521 kg de matériel." and len(cited) == len(set(cited))
