@@ -409,9 +409,9 @@ def plot(results: Sequence[dict[str, Any]], path: Path) -> None:
             ]
             panel.bar([x + i * width for x in range(len(sets))], values, width, label=tool)
         panel.set_xticks([x + width * (len(tools) - 1) / 2 for x in range(len(sets))])
-        panel.set_xticklabels([s.split(".")[0] for s in sets])
+        panel.set_xticklabels([s.removesuffix(".json").removesuffix(".reconstructed") for s in sets])
         panel.set_title(label)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

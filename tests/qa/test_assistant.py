@@ -112,7 +112,9 @@ def test_copies_of_one_story_are_shown_and_cited_once(tmp_path, fake_embedder):
         {"id": f"agence-{n}", "title": f"Dragon part vers l'ISS ({paper})", "text": story}
         for n, paper in enumerate(["Le Soir", "La Presse", "Le Temps"])
     ]
-    records.append({"id": "autre", "title": "Tour de France", "text": "Le coureur a gagné l'étape de montagne."})
+    records.append(
+        {"id": "autre", "title": "Tour de France", "text": "Le coureur a gagné l'étape de montagne."}
+    )
     corpus = tmp_path / "wire.jsonl"
     corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
     assistant = Assistant.build([corpus], tmp_path / "ix", embedder=fake_embedder, threshold=0.0)
