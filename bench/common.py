@@ -77,3 +77,16 @@ def run_child(module: str, *args: str, timeout: float | None = None) -> dict[str
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Lay out a matplotlib figure and write it as a PNG."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def child_args(argv: Sequence[str] | None) -> list[str] | None:
+    """The arguments of a ``child`` run (a benchmark's own subprocess), else None."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return args[1:] if args[:1] == ["child"] else None

@@ -39,7 +39,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import RESULTS, SHARED, machine, peak_rss_mb, percentile, run_child, write_json
+from .common import (
+    RESULTS,
+    SHARED,
+    child_args,
+    machine,
+    peak_rss_mb,
+    percentile,
+    run_child,
+    save_figure,
+    write_json,
+)
 
 TOOLS = ("article-qa", "langchain", "txtai", "bm25s")
 SETS = ("piaf-v1.1.json", "squad-v1.1-dev.reconstructed.json")
@@ -412,15 +422,13 @@ def plot(results: Sequence[dict[str, Any]], path: Path) -> None:
         panel.set_xticklabels([s.removesuffix(".json").removesuffix(".reconstructed") for s in sets])
         panel.set_title(label)
     axes[0].legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["child"]:
-        child(argv[1:])
+    child_argv = child_args(argv)
+    if child_argv is not None:
+        child(child_argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED / "data")

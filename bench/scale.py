@@ -36,7 +36,18 @@ from typing import Any
 
 import numpy as np
 
-from .common import RESULTS, SHARED, current_rss_mb, machine, peak_rss_mb, percentile, run_child, write_json
+from .common import (
+    RESULTS,
+    SHARED,
+    child_args,
+    current_rss_mb,
+    machine,
+    peak_rss_mb,
+    percentile,
+    run_child,
+    save_figure,
+    write_json,
+)
 
 COPY = re.compile(r"^(.*) \(copie (\d+)\)\n\n", re.S)
 NOISE = 0.33  # |noise| / |vector|: cosine 1 / sqrt(1 + 0.33²) ≈ 0.95 to the original
@@ -309,15 +320,13 @@ def plot(serves: Sequence[dict[str, Any]], path: Path) -> None:
     right.set(
         xscale="log", xlabel="articles", ylabel="recall@5", title="PIAF questions, recall@5", ylim=(0, 1)
     )
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["child"]:
-        child(argv[1:])
+    child_argv = child_args(argv)
+    if child_argv is not None:
+        child(child_argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED / "data")
