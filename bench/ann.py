@@ -1,6 +1,6 @@
 """Which FAISS index type for the chunk vectors, by corpus size: exact flat, IVF-Flat or HNSW.
 
-    python -m bench.ann [--sizes 10000,30000,100000,300000,1000000] [--queries 1000]
+    python -m bench.ann [--sizes 10000,30000,100000,200000,300000,1000000] [--queries 1000]
                         [--out bench/results/ann.json] [--plot docs/ann.png] [--hnsw/--no-hnsw]
 
 For each corpus size N it measures, per index type (inner product over unit vectors, k = 10):
@@ -610,7 +610,9 @@ def parse_sizes(text: str) -> list[int]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("10000,30000,100000,300000,1000000"))
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=parse_sizes("10000,30000,100000,200000,300000,1000000")
+    )
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument(
         "--index", type=Path, action="append", help="an index whose vectors seed the synthetic ones (repeatable; "
