@@ -1,4 +1,4 @@
-"""What the benchmarks share: percentiles, peak memory, the machine, fresh child processes."""
+"""What the benchmarks share: stage times, peak memory, the machine, fresh child processes."""
 
 from __future__ import annotations
 
@@ -12,16 +12,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from qa.evaluate import percentile
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RESULTS = Path("bench/results")
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` by nearest rank; 0.0 when empty."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+class Stages:
+    """Per-stage times of many answers (``Answer.timings``, seconds), summarised in ms."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, list[float]] = {}
+
+    def add(self, timings: dict[str, float]) -> None:
+        for stage, seconds in timings.items():
+            self.ms.setdefault(stage, []).append(seconds * 1000)
+
+    def at(self, q: float) -> dict[str, float]:
+        """Each stage's ``q`` quantile, in ms."""
+        return {stage: round(percentile(values, q), 2) for stage, values in self.ms.items()}
 
 
 def peak_rss_mb() -> float:

@@ -42,6 +42,7 @@ from typing import Any
 from .common import (
     RESULTS,
     SHARED,
+    Stages,
     child_args,
     machine,
     peak_rss_mb,
@@ -309,7 +310,7 @@ def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, An
     import index
     from qa import Assistant
     from qa.assistant import DEFAULT_THRESHOLD
-    from qa.evaluate import load_dataset
+    from qa.evaluate import evaluate, load_dataset
 
     articles, questions = load_dataset(dataset)
     questions = questions[:limit] if limit else questions
@@ -323,29 +324,18 @@ def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, An
     # threshold is applied afterwards to the same answers.
     assistant = Assistant.open(work / "index", embedder=embedder, threshold=0.0)
 
-    latencies: list[float] = []
-    stages: dict[str, list[float]] = {}
-    recall = dict.fromkeys(DEPTHS, 0)
-    cite1 = cite1_shipped = answerable = 0
-    for gold in questions:
-        t = time.perf_counter()
-        answer, ranked = assistant._ask(gold.question)
-        latencies.append((time.perf_counter() - t) * 1000)
-        for stage, seconds in answer.timings.items():
-            stages.setdefault(stage, []).append(seconds * 1000)
-        if not gold.answerable:
-            continue
-        answerable += 1
-        spans = [Span(p.article_id, p.start, p.end) for p in ranked[:TOP_K]]
-        first = next((r for r, span in enumerate(spans, 1) if hit(gold, span)), None)
-        for k in DEPTHS:
-            recall[k] += first is not None and first <= k
-        if answer.citations:
+    stages = Stages()
+    shipped = 0
+
+    def note(gold: Any, answer: Any, ranked: Any) -> None:
+        nonlocal shipped
+        stages.add(answer.timings)
+        if gold.answerable and answer.citations:
             c = answer.citations[0]
-            right = hit(gold, Span(c.article_id, c.start, c.end))
-            cite1 += right
-            cite1_shipped += right and c.score >= DEFAULT_THRESHOLD
-    n = max(answerable, 1)
+            shipped += hit(gold, Span(c.article_id, c.start, c.end)) and c.score >= DEFAULT_THRESHOLD
+
+    metrics = evaluate(assistant, questions, on_question=note)
+    answerable = sum(g.answerable for g in questions)
     return {
         "tool": "article-qa",
         "set": dataset.name,
@@ -354,14 +344,14 @@ def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, An
         "sentences": report.counts.get("sentences", 0),
         "questions": len(questions),
         "answerable": answerable,
-        **{f"recall@{k}": round(recall[k] / n, 4) for k in DEPTHS},
-        "citation@1": round(cite1 / n, 4),
-        "citation@1_shipped": round(cite1_shipped / n, 4),
+        **{f"recall@{k}": metrics[f"recall@{k}"] for k in DEPTHS},
+        "citation@1": metrics["citation@1"],
+        "citation@1_shipped": round(shipped / max(answerable, 1), 4),
         "build_s": round(build_s, 2),
         "build_timings": {k: round(v, 2) for k, v in report.timings.items()},
-        "latency_ms_p50": round(percentile(latencies, 0.5), 2),
-        "latency_ms_p95": round(percentile(latencies, 0.95), 2),
-        "stages_ms_p50": {k: round(percentile(v, 0.5), 2) for k, v in stages.items()},
+        "latency_ms_p50": metrics["latency_ms_p50"],
+        "latency_ms_p95": metrics["latency_ms_p95"],
+        "stages_ms_p50": stages.at(0.5),
         "peak_rss_mb": round(peak_rss_mb()),
     }
 

@@ -39,6 +39,7 @@ import numpy as np
 from .common import (
     RESULTS,
     SHARED,
+    Stages,
     child_args,
     current_rss_mb,
     machine,
@@ -206,14 +207,13 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
     startup = time.time() - started
     rss_open = current_rss_mb()
     latencies: list[float] = []
-    stages: dict[str, list[float]] = {}
+    stages = Stages()
     recall5 = 0
     for gold in sample:
         t = time.perf_counter()
         answer, ranked = assistant._ask(gold.question)
         latencies.append((time.perf_counter() - t) * 1000)
-        for stage, seconds in answer.timings.items():
-            stages.setdefault(stage, []).append(seconds * 1000)
+        stages.add(answer.timings)
         recall5 += any(_hit(gold, p.article_id.split("~")[0], p.start, p.end) for p in ranked[:5])
     return {
         "size": size,
@@ -225,8 +225,8 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
         "recall@5": round(recall5 / len(sample), 4),
         "latency_ms_p50": round(percentile(latencies, 0.5), 2),
         "latency_ms_p95": round(percentile(latencies, 0.95), 2),
-        "stages_ms_p50": {k: round(percentile(v, 0.5), 2) for k, v in stages.items()},
-        "stages_ms_p95": {k: round(percentile(v, 0.95), 2) for k, v in stages.items()},
+        "stages_ms_p50": stages.at(0.5),
+        "stages_ms_p95": stages.at(0.95),
     }
 
 

@@ -126,7 +126,8 @@ def _hit(gold: GoldQuestion, article_id: str, start: int, end: int) -> bool:
     return article_id == gold.article_id and any(start <= p < end for p in gold.positions)
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` by nearest rank; 0.0 when empty."""
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -185,8 +186,8 @@ def evaluate(
         {
             "mean_passage_chars": round(statistics.fmean(passage_chars), 1) if passage_chars else 0.0,
             "mean_sentence_chars": round(statistics.fmean(sentence_chars), 1) if sentence_chars else 0.0,
-            "latency_ms_p50": round(_percentile(latencies, 0.50), 1),
-            "latency_ms_p95": round(_percentile(latencies, 0.95), 1),
+            "latency_ms_p50": round(percentile(latencies, 0.50), 1),
+            "latency_ms_p95": round(percentile(latencies, 0.95), 1),
         }
     )
     return metrics
