@@ -275,20 +275,11 @@ class IndexStore:
         self, article: Article, first: int = 0, last: int | None = None, *, vectors: bool = True
     ) -> SentenceBlock:
         """The sentences ``first..last`` of ``article`` with their analysed terms and unit vectors."""
-        rows = self.db.execute(
-            "SELECT id, ordinal, start, end, terms FROM sentences WHERE article = "
-            "(SELECT rowid FROM articles WHERE id = ?) AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-            (article.id, first, last if last is not None else 2**62),
-        ).fetchall()
-        sentences = [Sentence(article.id, o, s, e, article.text[s:e]) for _, o, s, e, _ in rows]
-        terms = [tuple(r[4].split()) for r in rows]
-        matrix = None
-        if vectors and rows:
-            matrix = self.sentence_vectors.reconstruct_batch(np.asarray([r[0] for r in rows], dtype=np.int64))
-        return SentenceBlock(sentences, terms, matrix)
+        span = (article.id, first, last if last is not None else 2**62)
+        return self.sentence_blocks([span], vectors=vectors)[1][0]
 
     def sentence_blocks(
-        self, spans: Sequence[tuple[str, int, int]]
+        self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True
     ) -> tuple[dict[str, Article], list[SentenceBlock]]:
         """For each ``(article id, first, last)``, that article's sentences ``first..last``.
 
@@ -314,7 +305,7 @@ class IndexStore:
             params,
         ).fetchall()
         matrix = None
-        if rows:
+        if vectors and rows:
             matrix = self.sentence_vectors.reconstruct_batch(np.asarray([r[2] for r in rows], dtype=np.int64))
         grouped: list[list[int]] = [[] for _ in spans]
         for i, row in enumerate(rows):
@@ -326,8 +317,8 @@ class IndexStore:
                 _, aid, _, ordinal, start, end, words = rows[i]
                 sentences.append(Sentence(aid, ordinal, start, end, articles[aid].text[start:end]))
                 terms.append(tuple(words.split()))
-            vectors = matrix[picks] if matrix is not None and picks else None
-            blocks.append(SentenceBlock(sentences, terms, vectors))
+            rows_of = matrix[picks] if matrix is not None and picks else None
+            blocks.append(SentenceBlock(sentences, terms, rows_of))
         return articles, blocks
 
     # -- chunks ------------------------------------------------------------------------
