@@ -372,7 +372,8 @@ class IndexStore:
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique:
             return []
-        if max_postings and len(unique) > 1:
+        # The terms hold at most chunks × terms postings: below the budget, no lookup is needed.
+        if max_postings and len(unique) * self.manifest.counts.get("chunks", 0) > max_postings:
             unique = _within_budget(unique, self.document_frequencies(unique), max_postings)
         # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
