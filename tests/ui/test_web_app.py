@@ -66,11 +66,17 @@ def served(index_dir: Path, log: Path, *args: str, timeout: float = 240) -> Iter
             process.wait()
 
 
+@contextlib.contextmanager
+def served_copy(index_dir: Path, root: Path) -> Iterator[str]:
+    """Serve a copy of ``index_dir`` made under ``root`` (uploads and rebuilds change it)."""
+    shutil.copytree(index_dir, root / "index")
+    with served(root / "index", root / "serve.log") as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def app_url(sample_index, tmp_path_factory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("served")
-    shutil.copytree(sample_index, root / "index")
-    with served(root / "index", root / "serve.log") as url:
+    with served_copy(sample_index, tmp_path_factory.mktemp("served")) as url:
         yield url
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import index
 from tests.paths import SEED
-from tests.ui.test_web_app import served
+from tests.ui.test_web_app import served, served_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -78,9 +78,7 @@ def ask(page, question: str) -> None:
 
 @pytest.fixture(scope="module")
 def sample_url(sample_index, tmp_path_factory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("browser-sample")
-    shutil.copytree(sample_index, root / "index")
-    with served(root / "index", root / "serve.log") as url:
+    with served_copy(sample_index, tmp_path_factory.mktemp("browser-sample")) as url:
         yield url
 
 
