@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INDEX ?= var/sample-index
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck clean bench browser
+.PHONY: setup run test lint typecheck clean bench browser fit
 
 setup: $(STAMP)
 
@@ -48,3 +48,8 @@ bench: setup
 	$(BIN)/python -m bench.ann --plot docs/ann.png
 	$(BIN)/python -m bench.scale --work $(BENCH_WORK)/scale --plot docs/scale.png \
 		--base-index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index
+
+# Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
+# and the split lists in bench/splits/; the constants in qa/ must then equal the file (a test checks).
+fit: setup
+	$(BIN)/python -m bench.fit

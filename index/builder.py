@@ -25,8 +25,8 @@ from . import vectors as vector_index
 from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
-from .embedder import Embedder, SentenceTransformerEmbedder
-from .errors import IndexExistsError, IndexLockedError, IndexMismatchError, NoArticlesError, QAError
+from .embedders import Embedder, ModelSpec, load_embedder, spec_of
+from .errors import IndexExistsError, IndexLockedError, NoArticlesError, QAError
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .store import (
@@ -38,6 +38,7 @@ from .store import (
     VECTORS,
     IndexStore,
     Manifest,
+    check_model,
     embedding_text,
     fsync_dir,
 )
@@ -62,6 +63,7 @@ class BuildReport:
     unchanged: int = 0
     chunks_embedded: int = 0
     sentences_embedded: int = 0
+    texts_encoded: int = 0
     problems: list[ReadProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -97,6 +99,7 @@ class BuildReport:
             "unchanged": self.unchanged,
             "chunks_embedded": self.chunks_embedded,
             "sentences_embedded": self.sentences_embedded,
+            "texts_encoded": self.texts_encoded,
             "problems": [str(p) for p in self.problems],
             "timings": self.timings,
             "counts": self.counts,
@@ -122,7 +125,7 @@ def build(
         IndexLockedError: another build or update is writing to ``index_dir``.
     """
     path = Path(index_dir).expanduser()
-    embedder = embedder or SentenceTransformerEmbedder(model)
+    embedder = embedder or load_embedder(model)
     settings = chunk_settings or ChunkSettings()
     path.mkdir(parents=True, exist_ok=True)
     with _writer_lock(path):
@@ -134,13 +137,14 @@ def build(
         report = BuildReport(str(path), "build")
         read = _read(sources, max_file_mb, report, progress)
         previous = _current_generation(path)
+        dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
         gen = _new_generation(path)
         db = _create_database(gen)
         chunker = SentenceChunker(settings)
-        vectors = _Vectors.empty(embedder.dimension)
+        vectors = _Vectors.empty(dimension)
         _add_articles(db, vectors, read.articles, chunker, embedder, report, progress)
         report.added = [a.id for a in read.articles]
-        manifest = _manifest(db, gen, embedder, settings, created=None, report=report)
+        manifest = _manifest(db, gen, spec_of(embedder), dimension, settings, created=None, report=report)
         _publish(path, db, vectors, gen, manifest, report, previous)
     return report
 
@@ -149,7 +153,7 @@ def update(
     sources: Sequence[str | os.PathLike[str]],
     index_dir: str | os.PathLike[str],
     *,
-    model: str | None = None,
+    model: str | ModelSpec | None = None,
     embedder: Embedder | None = None,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: Progress | None = None,
@@ -165,12 +169,8 @@ def update(
     with _writer_lock(path):
         store = IndexStore.open(path, model=model)
         manifest = store.manifest
-        embedder = embedder or SentenceTransformerEmbedder(manifest.model)
-        if embedder.name != manifest.model:
-            raise IndexMismatchError(
-                f"index at {path} was built with model {manifest.model!r}, the embedder is "
-                f"{embedder.name!r}: rebuild with --rebuild to change model"
-            )
+        embedder = embedder or load_embedder(manifest.model_spec)
+        check_model(path, manifest, spec_of(embedder))
         report = BuildReport(str(path), "update")
         read = _read(sources, max_file_mb, report, progress)
         known = store.article_hashes()
@@ -187,29 +187,65 @@ def update(
             [a.id for a in changed],
             removed,
         )
-        if not (new or changed or removed):
-            report.counts = dict(manifest.counts)
-            store.close()
-            return report
-        t = time.perf_counter()
-        gen = _new_generation(path)
-        src = store.db
-        db = sqlite3.connect(gen / DATABASE, isolation_level=None)
-        src.backup(db)
-        store.close()
-        _fast_writes(db)
-        vectors = _Vectors(store.vectors, store.sentence_vectors)
-        db.execute("BEGIN")
-        stale_chunks, stale_sentences = _delete_articles(db, [*removed, *(a.id for a in changed)])
-        vectors.chunks.remove_ids(np.asarray(stale_chunks, dtype=np.int64))
-        vectors.sentences.remove_ids(np.asarray(stale_sentences, dtype=np.int64))
-        db.execute("COMMIT")
-        report.timings["write"] = time.perf_counter() - t
-        settings = ChunkSettings(chunk_size=manifest.chunk_size, overlap=manifest.overlap)
-        _add_articles(db, vectors, [*new, *changed], SentenceChunker(settings), embedder, report, progress)
-        result = _manifest(db, gen, embedder, settings, created=manifest.created_at, report=report)
-        _publish(path, db, vectors, gen, result, report, manifest.generation)
+        _revise(path, store, report, [*new, *changed], embedder, progress)
     return report
+
+
+def remove(index_dir: str | os.PathLike[str], article_ids: Sequence[str]) -> BuildReport:
+    """Remove these articles from the index in ``index_dir`` (unknown ids are ignored).
+
+    Nothing is encoded and the model is not loaded; the change is published atomically.
+    """
+    path = Path(index_dir).expanduser()
+    Manifest.read(path)
+    with _writer_lock(path):
+        store = IndexStore.open(path)
+        known = store.article_hashes()
+        report = BuildReport(str(path), "remove")
+        report.removed = [a for a in dict.fromkeys(article_ids) if a in known]
+        report.unchanged = len(known) - len(report.removed)
+        _revise(path, store, report, [], None, None)
+    return report
+
+
+def _revise(
+    path: Path,
+    store: IndexStore,
+    report: BuildReport,
+    articles: Sequence[Article],
+    embedder: Embedder | None,
+    progress: Progress | None,
+) -> None:
+    """Publish a new generation: the current one less ``report``'s removed and changed
+    articles, plus ``articles`` (new and changed) encoded by ``embedder``."""
+    manifest = store.manifest
+    if not (articles or report.removed):
+        report.counts = dict(manifest.counts)
+        store.close()
+        return
+    t = time.perf_counter()
+    gen = _new_generation(path)
+    db = sqlite3.connect(gen / DATABASE, isolation_level=None)
+    store.db.backup(db)
+    store.close()
+    _fast_writes(db)
+    vectors = _Vectors(store.vectors, store.sentence_vectors)
+    db.execute("BEGIN")
+    stale_chunks, stale_sentences = _delete_articles(db, [*report.removed, *report.changed])
+    vectors.chunks.remove_ids(np.asarray(stale_chunks, dtype=np.int64))
+    vectors.sentences.remove_ids(np.asarray(stale_sentences, dtype=np.int64))
+    db.execute("COMMIT")
+    report.timings["write"] = time.perf_counter() - t
+    settings = ChunkSettings(
+        chunk_size=manifest.chunk_size, overlap=manifest.overlap, chunk_vectors=manifest.chunk_vectors
+    )
+    if articles:
+        assert embedder is not None
+        _add_articles(db, vectors, articles, SentenceChunker(settings), embedder, report, progress)
+    result = _manifest(
+        db, gen, manifest.model_spec, manifest.dimension, settings, created=manifest.created_at, report=report
+    )
+    _publish(path, db, vectors, gen, result, report, manifest.generation)
 
 
 # -- stages --------------------------------------------------------------------------------
@@ -287,8 +323,10 @@ def _add_articles(
     texts: list[str] = []
     sentence_ids: list[int] = []
     sentence_texts: list[str] = []
+    spans: list[tuple[int, int]] = []  # each chunk's rows in the sentence matrix
     db.execute("BEGIN")
     for article, sentences, terms, chunks, title_terms in prepared:
+        first_row = len(sentence_texts)  # where this article's sentences start in the matrix
         cur = db.execute(
             "INSERT INTO articles (id, title, text, date, url, source, category, lang, path, "
             "content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -319,19 +357,26 @@ def _add_articles(
             )
             chunk_ids.append(int(cid or 0))
             texts.append(embedding_text(article.title, chunk.text))
+            spans.append((first_row + chunk.first_sentence, first_row + chunk.last_sentence + 1))
     report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
-    total = len(texts) + len(sentence_texts)
+    derived = chunker.settings.chunk_vectors == "sentences"
+    total = len(sentence_texts) + (0 if derived else len(texts))
 
     def on_embed(offset: int) -> Callable[[int, int], None] | None:
         return (lambda done, _: progress("embed", offset + done, total)) if progress else None
 
-    matrix = embedder.encode(texts, progress=on_embed(0))
-    sentence_matrix = embedder.encode(sentence_texts, progress=on_embed(len(texts)))
+    if derived:
+        sentence_matrix = embedder.encode_documents(sentence_texts, progress=on_embed(0))
+        matrix = _sentence_sums(sentence_matrix, spans)
+    else:
+        matrix = embedder.encode_documents(texts, progress=on_embed(0))
+        sentence_matrix = embedder.encode_documents(sentence_texts, progress=on_embed(len(texts)))
     report.timings["embed"] = report.timings.get("embed", 0.0) + time.perf_counter() - t
     report.chunks_embedded += len(texts)
     report.sentences_embedded += len(sentence_texts)
+    report.texts_encoded += total
 
     t = time.perf_counter()
     if texts:
@@ -340,6 +385,15 @@ def _add_articles(
         vectors.sentences.add_with_ids(sentence_matrix, np.asarray(sentence_ids, dtype=np.int64))
     db.execute("COMMIT")
     report.timings["write"] += time.perf_counter() - t
+
+
+def _sentence_sums(sentence_matrix: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Each chunk's vector from its sentences': their sum, L2-normalised."""
+    out = np.zeros((len(spans), sentence_matrix.shape[1]), dtype=np.float32)
+    for row, (begin, end) in enumerate(spans):
+        out[row] = sentence_matrix[begin:end].sum(axis=0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 def _delete_articles(db: sqlite3.Connection, article_ids: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -398,7 +452,8 @@ def _create_database(gen: Path) -> sqlite3.Connection:
 def _manifest(
     db: sqlite3.Connection,
     gen: Path,
-    embedder: Embedder,
+    spec: ModelSpec,
+    dimension: int,
     settings: ChunkSettings,
     *,
     created: str | None,
@@ -415,8 +470,10 @@ def _manifest(
     return Manifest(
         format_version=FORMAT_VERSION,
         generation=gen.name,
-        model=embedder.name,
-        dimension=embedder.dimension,
+        model=spec.model,
+        runtime=spec.runtime,
+        dimension=dimension,
+        chunk_vectors=settings.chunk_vectors,
         chunk_size=settings.chunk_size,
         overlap=settings.overlap,
         counts=counts,

@@ -17,6 +17,8 @@ from .records import Chunk, Sentence
 _SEPARATOR = "\x1e"  # ASCII record separator; normalize_text removes control characters.
 DEFAULT_CHUNK_SIZE = 1_000
 DEFAULT_OVERLAP = 1
+CHUNK_VECTORS = ("encoded", "sentences")
+DEFAULT_CHUNK_VECTORS = "encoded"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,8 +27,15 @@ class ChunkSettings:
 
     chunk_size: int = DEFAULT_CHUNK_SIZE
     overlap: int = DEFAULT_OVERLAP
+    # "encoded": each chunk's text goes through the model; "sentences": a chunk's vector is
+    # the normalised sum of its sentences' vectors (half the encoding; see docs/quality.md).
+    chunk_vectors: str = DEFAULT_CHUNK_VECTORS
 
     def __post_init__(self) -> None:
+        if self.chunk_vectors not in CHUNK_VECTORS:
+            raise ValueError(
+                f"chunk_vectors must be one of {', '.join(CHUNK_VECTORS)}, got {self.chunk_vectors!r}"
+            )
         if self.chunk_size < 100:
             raise ValueError(f"chunk_size must be >= 100 characters, got {self.chunk_size}")
         if self.overlap < 0:

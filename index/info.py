@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,18 @@ from typing import Any
 from .store import IndexStore
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def indexing_version() -> str:
+    """A digest of the code that decides what an index holds (readers, segmentation,
+    chunking, analysis, embedding, storage): two indexes of one corpus with the same
+    version, model and settings are the same. Evaluation caches are keyed on it."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def sample_sources() -> list[Path]:
@@ -28,6 +41,8 @@ def index_info(index_dir: str | os.PathLike[str]) -> dict[str, Any]:
             "sentences": m.counts.get("sentences", 0),
             "chunks": m.counts.get("chunks", 0),
             "model": m.model,
+            "runtime": m.runtime,
+            "chunk_vectors": m.chunk_vectors,
             "dimension": m.dimension,
             "vector_index": m.vector_index,
             "chunk_size": m.chunk_size,

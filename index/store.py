@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import vectors as vector_index
+from .embedders import ModelSpec, parse_model
 from .errors import IndexMismatchError, IndexNotFoundError
 from .records import Article, Chunk, Sentence
 
@@ -85,6 +86,8 @@ class Manifest:
     format_version: int
     generation: str
     model: str
+    # Indexes written before runtimes were recorded were all sentence-transformers ones.
+    runtime: str = "sentence-transformers"
     dimension: int
     chunk_size: int
     overlap: int
@@ -94,6 +97,12 @@ class Manifest:
     updated_at: str = ""
     last_build: dict[str, Any] = field(default_factory=dict)
     vector_index: str = "flat"  # the chunk vectors' FAISS index type (index/vectors.py)
+    chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
+
+    @property
+    def model_spec(self) -> ModelSpec:
+        """The runtime and model the index was built with (what opening it loads again)."""
+        return ModelSpec(self.runtime, self.model)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
@@ -129,6 +138,17 @@ class Manifest:
             os.fsync(out.fileno())
         os.replace(tmp, index_dir / MANIFEST)
         fsync_dir(index_dir)
+
+
+def check_model(index_dir: Path, manifest: Manifest, wanted: ModelSpec) -> None:
+    """Raise :class:`IndexMismatchError` unless ``wanted`` is the model the index was built with."""
+    built = manifest.model_spec
+    if wanted != built:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with {built}, you asked for {wanted}: "
+            f"use --model {built}, or rebuild it with "
+            f"`article-qa index build SOURCE... --index {index_dir} --model {wanted} --rebuild`"
+        )
 
 
 def fsync_dir(path: Path) -> None:
@@ -180,7 +200,7 @@ class IndexStore:
         self._local = threading.local()
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike[str], *, model: str | None = None) -> IndexStore:
+    def open(cls, index_dir: str | os.PathLike[str], *, model: str | ModelSpec | None = None) -> IndexStore:
         """Open the index at ``index_dir``.
 
         Raises:
@@ -192,12 +212,8 @@ class IndexStore:
 
         path = Path(index_dir).expanduser()
         manifest = Manifest.read(path)
-        if model is not None and model != manifest.model:
-            raise IndexMismatchError(
-                f"index at {path} was built with model {manifest.model!r}, you asked for "
-                f"{model!r}: use --model {manifest.model!r}, or rebuild it with "
-                f"`article-qa index build SOURCE... --index {path} --model {model} --rebuild`"
-            )
+        if model is not None:
+            check_model(path, manifest, model if isinstance(model, ModelSpec) else parse_model(model))
         gen = path / manifest.generation
         try:
             vectors = faiss.read_index(str(gen / VECTORS))

@@ -18,13 +18,13 @@ from index.errors import (
     QAError,
 )
 
-from .assistant import DEFAULT_THRESHOLD, Assistant
+from .assistant import THRESHOLDS, Assistant
 from .errors import QuestionError, UnknownFilterError
 from .records import Answer, Citation, Passage, Turn
 from .retriever import Filters, Retriever
 
 __all__ = [
-    "DEFAULT_THRESHOLD",
+    "THRESHOLDS",
     "Answer",
     "ArticleFormatError",
     "Assistant",

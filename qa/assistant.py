@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 import index
-from index import Embedder, IndexStore, SentenceTransformerEmbedder
+from index import Embedder, IndexStore, load_embedder
+from index.embedders import spec_of
+from index.store import check_model
 
 from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
 from .errors import QuestionError
@@ -24,9 +26,9 @@ from .question import MAX_QUESTION_CHARS, QuestionAnalysis, analyze_question
 from .records import Answer, Citation, Passage, Turn
 from .retriever import Filters, Retriever
 
-# Calibrated on SQuAD v2.0 dev: the highest threshold that still answers 90% of its
-# answerable questions (`python -m bench.fit_citations x --no-fit --calibrate ...`; docs/quality.md).
-DEFAULT_THRESHOLD = 0.40
+# The least score a sentence needs to be cited, per question language (else "default"):
+# calibrated on the fit split with the removal measure (`make fit`, bench/results/fit.json).
+THRESHOLDS: dict[str, float] = {"fr": 0.40, "en": 0.40, "default": 0.40}
 
 NOT_FOUND = {
     "fr": "Je n'ai pas trouvé la réponse dans les articles.",
@@ -45,6 +47,7 @@ class Assistant:
         embedder: the model the index was built with (loaded from the manifest's name if None).
         top_k: passages read for each question.
         threshold: the least score (0..1) a sentence needs to be cited; below it, abstain.
+            ``None`` (the default) takes the fitted threshold of the question's language.
         fusion: how dense and lexical lists are fused (see :class:`Retriever`).
         candidates: passages whose sentences are scored before the ``top_k`` are kept.
         max_citations: at most this many cited sentences.
@@ -56,25 +59,20 @@ class Assistant:
         embedder: Embedder | None = None,
         *,
         top_k: int = 5,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         fusion: str = "linear",
         candidates: int = 30,
         max_citations: int = 3,
         weights: Sequence[float] = WEIGHTS,
         passage_weight: float = PASSAGE_WEIGHT,
     ) -> None:
-        if not 0.0 <= threshold <= 1.0:
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, got {threshold}")
         if not 1 <= max_citations <= 10:
             raise ValueError(f"max_citations must be within 1..10, got {max_citations}")
         self.store = store
-        self.embedder = embedder or SentenceTransformerEmbedder(store.manifest.model)
-        if self.embedder.name != store.manifest.model:
-            raise index.IndexMismatchError(
-                f"index at {store.index_dir} was built with model {store.manifest.model!r}, "
-                f"the assistant was given {self.embedder.name!r}: use the same model, or rebuild "
-                f"the index with `article-qa index build SOURCE... --model {self.embedder.name} --rebuild`"
-            )
+        self.embedder = embedder or load_embedder(store.manifest.model_spec)
+        check_model(store.index_dir, store.manifest, spec_of(self.embedder))
         if candidates < top_k:
             raise ValueError(f"candidates must be >= top_k ({top_k}), got {candidates}")
         self.retriever = Retriever(store, self.embedder, top_k=top_k, fusion=fusion)
@@ -96,7 +94,7 @@ class Assistant:
         **options: Any,
     ) -> Assistant:
         """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``)."""
-        store = IndexStore.open(index_dir, model=model or (embedder.name if embedder else None))
+        store = IndexStore.open(index_dir, model=model or (spec_of(embedder) if embedder else None))
         return cls(store, embedder, **options)
 
     @classmethod
@@ -111,9 +109,15 @@ class Assistant:
         **options: Any,
     ) -> Assistant:
         """Index ``sources`` into ``index_dir``, then open it."""
-        embedder = embedder or SentenceTransformerEmbedder(model)
+        embedder = embedder or load_embedder(model)
         index.build(sources, index_dir, embedder=embedder, rebuild=rebuild)
         return cls.open(index_dir, embedder=embedder, **options)
+
+    def threshold_for(self, language: str) -> float:
+        """The abstention threshold used for a question in ``language``."""
+        if self.threshold is not None:
+            return self.threshold
+        return THRESHOLDS.get(language, THRESHOLDS["default"])
 
     @property
     def index_dir(self) -> Path:
@@ -135,7 +139,7 @@ class Assistant:
         analysis = analyze_question(
             _check(query), languages=self.store.manifest.languages.keys(), history=history
         )
-        vector = self.embedder.encode([analysis.retrieval_text])[0]
+        vector = self.embedder.encode_queries([analysis.retrieval_text])[0]
         k = self.top_k if top_k is None else top_k
         return self._ranked(analysis, vector, filters, k, {})[0][:k]
 
@@ -212,7 +216,7 @@ class Assistant:
         result: tuple[Answer, list[Passage]] | None = None
         for analysis in readings:
             t = time.perf_counter()
-            vector = self.embedder.encode([analysis.retrieval_text])[0]
+            vector = self.embedder.encode_queries([analysis.retrieval_text])[0]
             timings["encode"] = timings.get("encode", 0.0) + time.perf_counter() - t
             ranked, scored = self._ranked(analysis, vector, filters, k, timings)
             passages = ranked[:k]
@@ -220,7 +224,7 @@ class Assistant:
             chosen = select(
                 scored,
                 passages,
-                threshold=self.threshold,
+                threshold=self.threshold_for(analysis.language),
                 max_citations=self.max_citations,
                 already_said=said,
             )

@@ -13,18 +13,21 @@ import json
 import logging
 import os
 import re
+import shutil
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import index
+from index.embedders import spec_of
 from index.normalize import normalize_text
 
 from .assistant import Assistant
 from .records import Answer, Passage
+from .splits import PARTS, part_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class GoldQuestion:
     question: str
     article_id: str
     positions: tuple[int, ...]
+    title: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -78,7 +82,11 @@ def load_dataset(path: Path) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
                     for ans in qa.get("answers", []):
                         start = _normal_position(paragraph["context"], int(ans["answer_start"]))
                         positions.append(offset + start)
-                questions.append(GoldQuestion(str(qa["id"]), qa["question"], article_id, tuple(positions)))
+                questions.append(
+                    GoldQuestion(
+                        str(qa["id"]), qa["question"], article_id, tuple(positions), item.get("title", "")
+                    )
+                )
     return articles, questions
 
 
@@ -92,10 +100,18 @@ def _normal_position(context: str, start: int) -> int:
     return marked.index("\u2063")
 
 
-def default_eval_dir(dataset: Path, model: str) -> Path:
+def default_eval_dir(
+    dataset: Path, spec: index.ModelSpec, settings: index.ChunkSettings | None = None
+) -> Path:
+    """Where the data set's index is kept: keyed on the file, the indexing code, the model and
+    its runtime, and the chunk settings, so that no figure comes from a stale index."""
     digest = hashlib.sha1(dataset.read_bytes()).hexdigest()[:10]
+    key = json.dumps(
+        [index.indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
+    )
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "article-qa" / "eval" / f"{dataset.stem}-{digest}-{_slug(model)}"
+    name = f"{dataset.stem}-{digest}-{_slug(spec.model)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+    return cache / "article-qa" / "eval" / name
 
 
 def prepare_index(
@@ -104,12 +120,14 @@ def prepare_index(
     eval_dir: Path,
     embedder: index.Embedder,
     progress: index.Progress | None = None,
+    *,
+    settings: index.ChunkSettings | None = None,
 ) -> Path:
     """Index the data set's articles in ``eval_dir/index``, reusing an index of the same file."""
     target = eval_dir / "index"
     try:
         manifest = index.Manifest.read(target)
-        if manifest.model == embedder.name and manifest.counts.get("articles") == len(articles):
+        if manifest.model_spec == spec_of(embedder) and manifest.counts.get("articles") == len(articles):
             return target
     except (index.IndexNotFoundError, index.IndexMismatchError):
         pass  # none yet, or of an older format: build it
@@ -118,8 +136,51 @@ def prepare_index(
     with corpus.open("w", encoding="utf-8") as out:
         for record in articles:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    index.build([corpus], target, embedder=embedder, rebuild=True, max_file_mb=1000, progress=progress)
+    index.build(
+        [corpus],
+        target,
+        embedder=embedder,
+        chunk_settings=settings,
+        rebuild=True,
+        max_file_mb=1000,
+        progress=progress,
+    )
     return target
+
+
+def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
+    """A copy of the index at ``full`` without the articles ``removed_ids`` (none encoded)."""
+    try:
+        manifest = index.Manifest.read(target)
+        source = index.Manifest.read(full)
+        if manifest.updated_at >= source.updated_at and manifest.last_build.get("removed") == len(
+            removed_ids
+        ):
+            return target
+    except (index.IndexNotFoundError, index.IndexMismatchError):
+        pass
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    generation = index.Manifest.read(full).generation
+    shutil.copytree(full / generation, target / generation)
+    shutil.copy2(full / "manifest.json", target / "manifest.json")
+    index.remove(target, removed_ids)
+    return target
+
+
+def select_questions(
+    questions: Sequence[GoldQuestion], *, part: str = "all", limit: int | None = None
+) -> list[GoldQuestion]:
+    """The questions of one part of the split (``all``, ``fit``, ``test``), then ``limit`` of
+    them evenly spread (the one sampling rule of ``eval`` and the benchmarks)."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, got {part!r}")
+    chosen = [q for q in questions if part == "all" or part_of(q.title) == part]
+    if limit and limit < len(chosen):
+        step = len(chosen) / limit
+        chosen = [chosen[int(i * step)] for i in range(limit)]
+    return chosen
 
 
 def _hit(gold: GoldQuestion, article_id: str, start: int, end: int) -> bool:
@@ -191,3 +252,23 @@ def evaluate(
         }
     )
     return metrics
+
+
+def evaluate_removal(
+    assistant: Assistant, questions: Sequence[GoldQuestion], removed_ids: Collection[str]
+) -> dict[str, float | int]:
+    """Ask ``questions`` of an index that lacks the articles ``removed_ids``.
+
+    The answerable questions of removed articles should be answered "not found"
+    (``abstained_removed``); those of kept articles should still be answered
+    (``answered_kept``). This is the common case of a user: a question no article covers.
+    """
+    gone = [q for q in questions if q.answerable and q.article_id in removed_ids]
+    kept = [q for q in questions if q.answerable and q.article_id not in removed_ids]
+    abstained = sum(assistant.ask(q.question).abstained for q in gone)
+    answered = sum(not assistant.ask(q.question).abstained for q in kept)
+    return {
+        "removed_questions": len(gone),
+        "abstained_removed": round(abstained / max(len(gone), 1), 4),
+        "answered_kept": round(answered / max(len(kept), 1), 4),
+    }

