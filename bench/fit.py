@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import pickle
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ ALPHAS = tuple(round(a, 2) for a in np.arange(0.1, 0.95, 0.1))
 PASSAGE_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 ANSWER_RATE = 0.90
 DEPTH = 50
+ROWS = Path("var/fit/rows.pkl")
 
 
 @dataclass
@@ -168,7 +170,7 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
     return rows
 
 
-def fit_weights(rows: list[dict], l2: float = 1e-2) -> np.ndarray:
+def fit_weights(rows: list[dict], l2: float = 1e-2, *, features: int = len(FEATURES)) -> np.ndarray:
     """Listwise fit: maximise, per answerable question, the softmax mass of its gold sentences.
 
     The intercept (which the softmax ignores) is then fitted so that the best candidate's
@@ -194,7 +196,7 @@ def fit_weights(rows: list[dict], l2: float = 1e-2) -> np.ndarray:
             grad -= (p[y] @ x[y]) / (gold + 1e-12) - p @ x
         return total / len(groups) + l2 * w @ w, grad / len(groups) + 2 * l2 * w
 
-    w = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B").x
+    w = minimize(loss, np.zeros(features), jac=True, method="L-BFGS-B").x
     tops = [(np.asarray(r["x"]) @ w, np.asarray(r["y"])) for r in rows if r["x"]]
     z = np.asarray([s.max() for s, _ in tops])
     right = np.asarray([bool(y[int(np.argmax(s))]) for s, y in tops])
@@ -208,11 +210,11 @@ def fit_weights(rows: list[dict], l2: float = 1e-2) -> np.ndarray:
 
 
 def probabilities(row: dict, w: np.ndarray) -> np.ndarray:
-    x = np.asarray(row["x"], dtype=np.float64).reshape(-1, len(FEATURES))
+    x = np.asarray(row["x"], dtype=np.float64).reshape(-1, len(w) - 1)
     return 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
 
 
-def quality(rows: list[dict], w: np.ndarray, passage_weight: float) -> dict[str, float]:
+def quality(rows: list[dict], w: np.ndarray, passage_weight: float, *, features: int = 0) -> dict[str, float]:
     """citation@1 (best sentence, abstention off) and recall@5 of passages re-ranked by best sentence."""
     cite = r5 = 0
     answerable = [r for r in rows if r["answerable"]]
@@ -243,6 +245,31 @@ def threshold_for(kept: np.ndarray, gone: np.ndarray) -> dict[str, float]:
     }
 
 
+def ablation(folds: int = 2) -> dict[str, dict[str, float]]:
+    """What each signal adds: citation@1 with it and without it, each fitted on one half of
+    the fit questions and measured on the other (so not in-sample), per data set."""
+    sets = pickle.loads(ROWS.read_bytes())
+    out: dict[str, dict[str, float]] = {}
+    for left_out in (None, *FEATURES):
+        keep = [i for i, f in enumerate(FEATURES) if f != left_out]
+        scores = {name: 0.0 for name in sets}
+        for fold in range(folds):
+            train = [
+                _only(r, keep) for rows in sets.values() for n, r in enumerate(rows) if n % folds != fold
+            ]
+            w = fit_weights(train, features=len(keep))
+            for name, rows in sets.items():
+                held = [_only(r, keep) for n, r in enumerate(rows) if n % folds == fold]
+                scores[name] += quality(held, w, 0.0, features=len(keep))["citation@1"] / folds
+        out[left_out or "(all signals)"] = {k: round(v, 4) for k, v in scores.items()}
+        print(left_out or "(all signals)", out[left_out or "(all signals)"], flush=True)
+    return out
+
+
+def _only(row: dict, keep: list[int]) -> dict:
+    return {**row, "x": [[f[i] for i in keep] for f in row["x"]]}
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -271,7 +298,12 @@ def main() -> None:
     parser.add_argument("--remove", type=float, default=0.2, help="share of articles removed for thresholds")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("bench/results/fit.json"))
+    parser.add_argument("--ablation", action="store_true", help="what each signal adds (after a fit)")
     args = parser.parse_args()
+    if args.ablation:
+        result = ablation()
+        Path("bench/results/ablation.json").write_text(json.dumps(result, indent=1) + "\n")
+        return
     index.settings.stay_offline()
     embedder = index.load_embedder(args.model)
     write_splits(Path("bench/splits"))
@@ -292,6 +324,8 @@ def main() -> None:
         fs.assistant.retriever.dense_weight = alpha
         fs.smaller.retriever.dense_weight = alpha
         fs.rows = collect(fs.assistant, fs.questions)
+    ROWS.parent.mkdir(parents=True, exist_ok=True)
+    ROWS.write_bytes(pickle.dumps({fs.name: fs.rows for fs in sets}))  # for --ablation
     w = fit_weights([r for fs in sets for r in fs.rows])
     pw_grid = {pw: {fs.name: quality(fs.rows, w, pw) for fs in sets} for pw in PASSAGE_WEIGHTS}
     passage_weight = max(PASSAGE_WEIGHTS, key=lambda pw: sum(m["recall@5"] for m in pw_grid[pw].values()))

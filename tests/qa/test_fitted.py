@@ -1,0 +1,41 @@
+"""The numbers the pipeline ships are the ones `make fit` fitted, on the fit split only."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.embedders import parse_model
+from index.settings import DEFAULT_MODEL
+from qa.assistant import THRESHOLDS
+from qa.citations import FEATURES, PASSAGE_WEIGHT, WEIGHTS
+from qa.retriever import DENSE_WEIGHT
+from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
+
+ROOT = Path(__file__).resolve().parents[2]
+FIT = json.loads((ROOT / "bench" / "results" / "fit.json").read_text("utf-8"))
+
+
+def test_the_code_holds_the_fitted_constants():
+    fitted = FIT["fitted"]
+    assert list(FEATURES) == fitted["features"]
+    assert list(WEIGHTS) == fitted["weights"]
+    assert PASSAGE_WEIGHT == fitted["passage_weight"]
+    assert DENSE_WEIGHT == fitted["dense_weight"]
+    assert THRESHOLDS == fitted["thresholds"]
+
+
+def test_the_fit_was_made_with_the_default_model_on_the_fit_split():
+    assert FIT["model"] == str(parse_model(DEFAULT_MODEL))
+    assert FIT["split"]["seed"] == SPLIT_SEED and FIT["split"]["test_share"] == TEST_SHARE
+    assert FIT["split"]["fitted_on"]["piaf"] == "fit" and FIT["split"]["fitted_on"]["squad"] == "fit"
+
+
+@pytest.mark.parametrize("name", ["piaf-v1.1", "squad-v1.1-dev.reconstructed"])
+def test_the_committed_split_lists_follow_the_seeded_rule(name):
+    split = json.loads((ROOT / "bench" / "splits" / f"{name}.json").read_text("utf-8"))
+    assert split["seed"] == SPLIT_SEED and split["fit"] and split["test"]
+    assert not set(split["fit"]) & set(split["test"])
+    assert all(part_of(t) == "fit" for t in split["fit"])
+    assert all(part_of(t) == "test" for t in split["test"])
+    assert split["sha256"] == FIT["data"][split["data"]]
