@@ -88,7 +88,12 @@ def main() -> None:
                 [sys.executable, "-c", CHILD, spec, str(batch), str(path)],
                 capture_output=True, text=True, check=True, env=env,
             )  # fmt: skip
-            row = {"model": spec, "batch": batch, "threads": threads, **json.loads(done.stdout.splitlines()[-1])}
+            row = {
+                "model": spec,
+                "batch": batch,
+                "threads": threads,
+                **json.loads(done.stdout.splitlines()[-1]),
+            }
             results.append(row)
             print(json.dumps(row), flush=True)
     finally:

@@ -170,16 +170,21 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
     return rows
 
 
-def fit_weights(rows: list[dict], l2: float = 1e-2, *, features: int = len(FEATURES)) -> np.ndarray:
+def fit_weights(rows: list[dict], l2: float = 1e-3, *, features: int = len(FEATURES)) -> np.ndarray:
     """Listwise fit: maximise, per answerable question, the softmax mass of its gold sentences.
 
-    The intercept (which the softmax ignores) is then fitted so that the best candidate's
-    score is the probability that it holds the answer.
+    The signals are standardised for the fit (e5's cosines spread over a few hundredths; the
+    penalty would otherwise keep the dense signal's weight small: 2-fold citation@1 on the fit
+    questions 0.538 → 0.601 on PIAF, 0.765 → 0.793 on SQuAD) and the weights are given back on
+    the raw scale. The intercept (which the softmax ignores) is then fitted so that the best
+    candidate's score is the probability that it holds the answer.
     """
     from scipy.optimize import minimize
 
+    every = np.concatenate([np.asarray(r["x"], dtype=np.float64) for r in rows if r["x"]])
+    mean, sd = every.mean(axis=0), every.std(axis=0) + 1e-9
     groups = [
-        (np.asarray(r["x"], dtype=np.float64), np.asarray(r["y"], dtype=bool))
+        ((np.asarray(r["x"], dtype=np.float64) - mean) / sd, np.asarray(r["y"], dtype=bool))
         for r in rows
         if r["answerable"] and any(r["y"])
     ]
@@ -197,16 +202,19 @@ def fit_weights(rows: list[dict], l2: float = 1e-2, *, features: int = len(FEATU
         return total / len(groups) + l2 * w @ w, grad / len(groups) + 2 * l2 * w
 
     w = minimize(loss, np.zeros(features), jac=True, method="L-BFGS-B").x
-    tops = [(np.asarray(r["x"]) @ w, np.asarray(r["y"])) for r in rows if r["x"]]
+    # Calibration on the standardised score of each question's best candidate.
+    tops = [(((np.asarray(r["x"]) - mean) / sd) @ w, np.asarray(r["y"])) for r in rows if r["x"]]
     z = np.asarray([s.max() for s, _ in tops])
     right = np.asarray([bool(y[int(np.argmax(s))]) for s, y in tops])
 
     def nll(b: np.ndarray) -> float:
-        q = 1 / (1 + np.exp(-(b[0] * z + b[1])))
+        q = 1 / (1 + np.exp(-np.clip(b[0] * z + b[1], -30, 30)))
         return float(-np.mean(right * np.log(q + 1e-12) + (~right) * np.log(1 - q + 1e-12)))
 
     scale, intercept = minimize(nll, np.asarray([1.0, 0.0]), method="Nelder-Mead").x
-    return np.concatenate([w * scale, [intercept]])
+    # Back to the raw signals: scale * ((x - mean) / sd) @ w + intercept.
+    raw = scale * w / sd
+    return np.concatenate([raw, [intercept - float(raw @ mean)]])
 
 
 def probabilities(row: dict, w: np.ndarray) -> np.ndarray:
@@ -214,7 +222,7 @@ def probabilities(row: dict, w: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
 
 
-def quality(rows: list[dict], w: np.ndarray, passage_weight: float, *, features: int = 0) -> dict[str, float]:
+def quality(rows: list[dict], w: np.ndarray, passage_weight: float) -> dict[str, float]:
     """citation@1 (best sentence, abstention off) and recall@5 of passages re-ranked by best sentence."""
     cite = r5 = 0
     answerable = [r for r in rows if r["answerable"]]
@@ -260,7 +268,7 @@ def ablation(folds: int = 2) -> dict[str, dict[str, float]]:
             w = fit_weights(train, features=len(keep))
             for name, rows in sets.items():
                 held = [_only(r, keep) for n, r in enumerate(rows) if n % folds == fold]
-                scores[name] += quality(held, w, 0.0, features=len(keep))["citation@1"] / folds
+                scores[name] += quality(held, w, 0.0)["citation@1"] / folds
         out[left_out or "(all signals)"] = {k: round(v, 4) for k, v in scores.items()}
         print(left_out or "(all signals)", out[left_out or "(all signals)"], flush=True)
     return out

