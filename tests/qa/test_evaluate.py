@@ -90,7 +90,7 @@ def two_articles(tmp_path):
 
 
 def test_questions_are_chosen_by_split_part_and_spread(tmp_path):
-    articles, questions = load_dataset(two_articles(tmp_path))
+    _, questions = load_dataset(two_articles(tmp_path))
     fit = select_questions(questions, part="fit")
     test = select_questions(questions, part="test")
     assert sorted(q.id for q in fit + test) == sorted(q.id for q in questions)

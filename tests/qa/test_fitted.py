@@ -20,9 +20,9 @@ def test_the_code_holds_the_fitted_constants():
     fitted = FIT["fitted"]
     assert list(FEATURES) == fitted["features"]
     assert list(WEIGHTS) == fitted["weights"]
-    assert PASSAGE_WEIGHT == fitted["passage_weight"]
-    assert DENSE_WEIGHT == fitted["dense_weight"]
-    assert THRESHOLDS == fitted["thresholds"]
+    assert fitted["passage_weight"] == PASSAGE_WEIGHT
+    assert fitted["dense_weight"] == DENSE_WEIGHT
+    assert fitted["thresholds"] == THRESHOLDS
 
 
 def test_the_fit_was_made_with_the_default_model_on_the_fit_split():
