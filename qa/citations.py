@@ -47,10 +47,10 @@ FEATURES = (
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (1.01, 1.373, 0.577, 0.965, 1.867, 0.589, 0.029, -0.441, 1.253, 0.132, -1.01, -0.965, -4.584)
+WEIGHTS = (-0.612, 1.883, 0.514, 15.37, 0.963, 0.567, 0.033, 0.067, 1.166, 0.091, 0.183, -12.422, -15.694)
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
-PASSAGE_WEIGHT = 0.1
+PASSAGE_WEIGHT = 0.0
 
 _NUMBER = re.compile(
     r"\d|\b(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|trente|cent|mille|million|"

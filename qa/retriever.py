@@ -22,7 +22,7 @@ from .records import Passage
 
 FUSIONS = ("linear", "rrf", "dense", "lexical")
 # The dense list's share in the linear fusion, fitted on the fit split (`make fit`).
-DENSE_WEIGHT = 0.3
+DENSE_WEIGHT = 0.4
 
 
 @dataclass(frozen=True, kw_only=True)
