@@ -58,6 +58,17 @@ PASSAGE_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 ANSWER_RATE = 0.90
 DEPTH = 50
 ROWS = Path("var/fit/rows.pkl")
+# Signals that stand in for one another, left out together by --ablation.
+GROUPS = {
+    "dense + dense_gap": ("dense", "dense_gap"),
+    "all lexical (lexical, context, phrase, fuzzy, lexical_gap)": (
+        "lexical",
+        "context",
+        "phrase",
+        "fuzzy",
+        "lexical_gap",
+    ),
+}
 
 
 @dataclass
@@ -258,8 +269,9 @@ def ablation(folds: int = 2) -> dict[str, dict[str, float]]:
     the fit questions and measured on the other (so not in-sample), per data set."""
     sets = pickle.loads(ROWS.read_bytes())
     out: dict[str, dict[str, float]] = {}
-    for left_out in (None, *FEATURES):
-        keep = [i for i, f in enumerate(FEATURES) if f != left_out]
+    groups = {f: (f,) for f in FEATURES} | GROUPS
+    for left_out in (None, *groups):
+        keep = [i for i, f in enumerate(FEATURES) if left_out is None or f not in groups[left_out]]
         scores = {name: 0.0 for name in sets}
         for fold in range(folds):
             train = [

@@ -13,6 +13,7 @@ from qa.evaluate import (
     select_questions,
 )
 from qa.splits import part_of
+from tests.fakes import FAKE_THRESHOLD
 
 CONTEXT = "La fusée  Falcon 9 a décollé à 7 h 44. La capsule restera 18 jours à la station."
 SQUAD = {
@@ -109,7 +110,7 @@ def test_the_removal_index_lacks_the_removed_articles_and_their_questions_abstai
     assert {a.id for a in index.open_index(smaller).articles()} == {articles[0]["id"]}
     assert {a.id for a in index.open_index(full).articles()} == {a["id"] for a in articles}  # untouched
     assert removal_index(full, sorted(gone), tmp_path / "eval" / "without") == smaller  # reused
-    assistant = Assistant.open(smaller, embedder=fake_embedder, threshold=0.3)
+    assistant = Assistant.open(smaller, embedder=fake_embedder, threshold=FAKE_THRESHOLD)
     metrics = evaluate_removal(assistant, questions, gone)
     assert metrics["removed_questions"] == 1
     assert metrics["abstained_removed"] == 1.0  # "Qui a gagné le Tour ?" has no article left

