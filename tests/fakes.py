@@ -11,7 +11,6 @@ import numpy as np
 
 from index.analysis import fold
 
-
 # The shipped thresholds are calibrated for the default model's scores; this hashed bag of words
 # scores lower (answers 0.05-0.2, unrelated questions below 0.01 on the test corpus).
 FAKE_THRESHOLD = 0.02

@@ -148,7 +148,9 @@ def test_progress_is_reported_per_stage(live, area, tmp_path):
 def test_questions_during_an_update_are_answered_from_the_old_or_the_new_index(tmp_path):
     slow = FakeEmbedder(delay=0.002)
     index.build([write_corpus(tmp_path / "articles")], tmp_path / "ix", embedder=slow)
-    live = LiveAssistant.open(tmp_path / "ix", embedder=slow, threshold=0.0)  # always an answer: from which index?
+    live = LiveAssistant.open(
+        tmp_path / "ix", embedder=slow, threshold=0.0
+    )  # always an answer: from which index?
     area = UploadArea(live.uploads_dir)
     answers, errors = [], []
     stop = threading.Event()
