@@ -40,12 +40,12 @@ from qa.evaluate import (
     default_eval_dir,
     load_dataset,
     prepare_index,
-    removal_index,
+    removal_for,
     select_questions,
 )
 from qa.question import analyze_question
 from qa.retriever import min_max
-from qa.splits import SPLIT_SEED, TEST_SHARE, part_of, removed
+from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {  # name: (file, language, part of it fitted on)
@@ -91,8 +91,7 @@ def open_set(name: str, embedder: index.Embedder, limit: int | None, share: floa
     articles, questions = load_dataset(path)
     eval_dir = default_eval_dir(path, spec_of(embedder))
     full = prepare_index(path, articles, eval_dir, embedder)
-    gone = {a["id"] for a in articles if removed(a["title"], seed=seed, share=share)}
-    smaller = removal_index(full, sorted(gone), eval_dir / f"index-without-{share:g}-seed{seed}")
+    smaller, gone = removal_for(full, articles, share=share, seed=seed)
     return FitSet(
         name,
         path,

@@ -236,9 +236,7 @@ def _revise(
     vectors.sentences.remove_ids(np.asarray(stale_sentences, dtype=np.int64))
     db.execute("COMMIT")
     report.timings["write"] = time.perf_counter() - t
-    settings = ChunkSettings(
-        chunk_size=manifest.chunk_size, overlap=manifest.overlap, chunk_vectors=manifest.chunk_vectors
-    )
+    settings = manifest.chunk_settings
     if articles:
         assert embedder is not None
         _add_articles(db, vectors, articles, SentenceChunker(settings), embedder, report, progress)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import vectors as vector_index
+from .chunking import ChunkSettings
 from .embedders import ModelSpec, parse_model
 from .errors import IndexMismatchError, IndexNotFoundError
 from .records import Article, Chunk, Sentence
@@ -98,6 +99,13 @@ class Manifest:
     last_build: dict[str, Any] = field(default_factory=dict)
     vector_index: str = "flat"  # the chunk vectors' FAISS index type (index/vectors.py)
     chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
+
+    @property
+    def chunk_settings(self) -> ChunkSettings:
+        """The chunk settings the index was built with (an update or a rebuild keeps them)."""
+        return ChunkSettings(
+            chunk_size=self.chunk_size, overlap=self.overlap, chunk_vectors=self.chunk_vectors
+        )
 
     @property
     def model_spec(self) -> ModelSpec:

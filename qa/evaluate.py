@@ -27,7 +27,7 @@ from index.normalize import normalize_text
 
 from .assistant import Assistant
 from .records import Answer, Passage
-from .splits import PARTS, part_of
+from .splits import PARTS, part_of, removed
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +167,16 @@ def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
     shutil.copy2(full / "manifest.json", target / "manifest.json")
     index.remove(target, removed_ids)
     return target
+
+
+def removal_for(
+    full: Path, articles: Sequence[dict[str, Any]], *, share: float, seed: int
+) -> tuple[Path, set[str]]:
+    """The seeded removal measure's index beside ``full`` (``eval_dir/index``), with the ids of
+    the articles it lacks (a ``share`` of ``articles`` drawn by title)."""
+    gone = {a["id"] for a in articles if removed(a["title"], seed=seed, share=share)}
+    target = full.parent / f"index-without-{share:g}-seed{seed}"
+    return removal_index(full, sorted(gone), target), gone
 
 
 def select_questions(

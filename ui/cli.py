@@ -240,10 +240,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         evaluate_removal,
         load_dataset,
         prepare_index,
-        removal_index,
+        removal_for,
         select_questions,
     )
-    from qa.splits import removed
 
     if not args.dataset.is_file():
         raise index.IndexNotFoundError(f"no data set at {args.dataset}: give a SQuAD-format JSON file")
@@ -265,9 +264,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     assistant = Assistant.open(index_dir, embedder=embedder, **options)
     metrics: dict[str, Any] = {"split": args.split, **evaluate(assistant, questions)}
     if args.remove > 0:
-        gone = {a["id"] for a in articles if removed(a["title"], seed=args.seed, share=args.remove)}
-        target = eval_dir / f"index-without-{args.remove:g}-seed{args.seed}"
-        smaller = Assistant.open(removal_index(index_dir, sorted(gone), target), embedder=embedder, **options)
+        without, gone = removal_for(index_dir, articles, share=args.remove, seed=args.seed)
+        smaller = Assistant.open(without, embedder=embedder, **options)
         metrics.update({"removed_share": args.remove, **evaluate_removal(smaller, questions, gone)})
     if args.json:
         print(json.dumps(metrics, indent=2))

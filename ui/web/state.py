@@ -101,15 +101,11 @@ class LiveAssistant:
                     f"none of the files the index at {old.index_dir} was built from exists any more "
                     f"({', '.join(missing[:3])}…); nothing was changed"
                 )
-            m = old.store.manifest  # a rebuild keeps the index's chunk settings
-            settings = index.ChunkSettings(
-                chunk_size=m.chunk_size, overlap=m.overlap, chunk_vectors=m.chunk_vectors
-            )
             report = index.build(
                 roots,
                 old.index_dir,
                 embedder=old.embedder,
-                chunk_settings=settings,
+                chunk_settings=old.store.manifest.chunk_settings,  # a rebuild keeps them
                 rebuild=True,
                 progress=progress,
             )
