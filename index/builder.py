@@ -26,13 +26,21 @@ from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .embedders import Embedder, ModelSpec, load_embedder, spec_of
-from .errors import IndexExistsError, IndexLockedError, NoArticlesError, QAError
+from .errors import (
+    IndexExistsError,
+    IndexLockedError,
+    IndexNotFoundError,
+    NoArticlesError,
+    QAError,
+    RemovalRefusedError,
+)
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .store import (
     DATABASE,
     FORMAT_VERSION,
     MANIFEST,
+    READERS,
     SCHEMA,
     SENTENCE_VECTORS,
     VECTORS,
@@ -41,6 +49,7 @@ from .store import (
     check_model,
     embedding_text,
     fsync_dir,
+    release_when_unread,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,6 +58,9 @@ Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total); stages: read, segment, embed, write."""
 
 LOCK = ".lock"
+MAX_REMOVAL_SHARE = 0.5
+"""An update removes at most this share of an index's articles unless told to (a source that
+is down must not wipe an archive)."""
 
 
 @dataclass
@@ -125,15 +137,53 @@ def build(
         IndexLockedError: another build or update is writing to ``index_dir``.
     """
     path = Path(index_dir).expanduser()
-    embedder = embedder or load_embedder(model)
     settings = chunk_settings or ChunkSettings()
-    path.mkdir(parents=True, exist_ok=True)
+    if (path / MANIFEST).exists() and not rebuild:  # checked again under the lock
+        raise _exists(path)
+    created = _make_index_dir(path)
+    try:
+        embedder = embedder or load_embedder(model)
+        return _build(sources, path, embedder, settings, rebuild, max_file_mb, progress)
+    except BaseException:
+        if created and not (path / MANIFEST).exists():  # a first build that failed leaves nothing
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def _exists(path: Path) -> IndexExistsError:
+    return IndexExistsError(
+        f"an index exists at {path}: add articles with `article-qa index update "
+        f"SOURCE... --index {path}`, or replace it with --rebuild"
+    )
+
+
+def _make_index_dir(path: Path) -> bool:
+    """Create the index directory if needed; True if it was created here."""
+    if path.is_dir():
+        return False
+    if path.exists():
+        raise IndexNotFoundError(f"cannot put an index at {path}: it is a file, not a directory")
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise IndexNotFoundError(
+            f"cannot create the index directory {path} ({exc.strerror or exc}); choose another place"
+        ) from None
+    return True
+
+
+def _build(
+    sources: Sequence[str | os.PathLike[str]],
+    path: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    rebuild: bool,
+    max_file_mb: float,
+    progress: Progress | None,
+) -> BuildReport:
     with _writer_lock(path):
         if (path / MANIFEST).exists() and not rebuild:
-            raise IndexExistsError(
-                f"an index exists at {path}: add articles with `article-qa index update "
-                f"SOURCE... --index {path}`, or replace it with --rebuild"
-            )
+            raise _exists(path)
         report = BuildReport(str(path), "build")
         read = _read(sources, max_file_mb, report, progress)
         previous = _current_generation(path)
@@ -156,13 +206,19 @@ def update(
     model: str | ModelSpec | None = None,
     embedder: Embedder | None = None,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    allow_removals: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Bring the index in ``index_dir`` up to date with ``sources``.
 
     New articles are added, changed ones re-indexed, and articles whose file under one of
     ``sources`` is gone are removed. Unchanged articles are never re-embedded. Articles of
-    other sources, and those of a file that failed to read this time, are kept.
+    other sources, and those under a file or directory that could not be read this time (an
+    empty directory, an unmounted share), are kept.
+
+    Raises:
+        RemovalRefusedError: the update would remove more than ``MAX_REMOVAL_SHARE`` of the
+            articles (and more than one) and ``allow_removals`` is false; nothing is changed.
     """
     path = Path(index_dir).expanduser()
     Manifest.read(path)  # IndexNotFoundError before anything is created
@@ -182,6 +238,12 @@ def update(
         changed = [a if a.lang or not stored.get(a.id) else replace(a, lang=stored[a.id]) for a in changed]
         report.unchanged = len(read.articles) - len(new) - len(changed)
         removed = _gone(known, read)
+        if not allow_removals and len(removed) > max(1, MAX_REMOVAL_SHARE * len(known)):
+            raise RemovalRefusedError(
+                f"this update would remove {len(removed)} of the {len(known)} articles of {path} "
+                f"(their files are gone from {', '.join(read.roots)}); if that is what you want, "
+                "run it again with --allow-removals; nothing was changed"
+            )
         report.added, report.changed, report.removed = (
             [a.id for a in new],
             [a.id for a in changed],
@@ -273,17 +335,22 @@ def _read(
 
 
 def _gone(known: dict[str, tuple[str, str | None]], read: ReadResult) -> list[str]:
-    """Indexed articles whose file lies under a source root but was not read back."""
+    """Indexed articles whose file lies under a source root but was not read back.
+
+    An article is kept when its file, or a directory above it, is among the problems: the
+    file is there but did not read this time, or the directory could not be listed (or held
+    no article file at all).
+    """
     seen = {a.id for a in read.articles}
-    failed = {p.path for p in read.problems}
+    failed = {Path(p.path) for p in read.problems}
     roots = [Path(r) for r in read.roots]
     gone = []
     for article_id, (_, stored_path) in known.items():
         if article_id in seen or not stored_path:
             continue
-        file = Path(stored_path.split("#", 1)[0])
-        if str(file) in failed:
-            continue  # the file is there but did not read this time: keep what we had
+        file = Path(stored_path)
+        if file in failed or any(parent in failed for parent in file.parents):
+            continue
         if any(file == root or root in file.parents for root in roots):
             gone.append(article_id)
     return gone
@@ -327,10 +394,10 @@ def _add_articles(
         first_row = len(sentence_texts)  # where this article's sentences start in the matrix
         cur = db.execute(
             "INSERT INTO articles (id, title, text, date, url, source, category, lang, path, "
-            "content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "line, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 article.id, article.title, article.text, article.date, article.url,
-                article.source, article.category, article.lang, article.path,
+                article.source, article.category, article.lang, article.path, article.line,
                 article.content_hash, now,
             ),
         )  # fmt: skip
@@ -520,22 +587,53 @@ def _publish(
 def _current_generation(path: Path) -> str | None:
     try:
         return Manifest.read(path).generation
-    except QAError:  # no index yet, or one of another format that is being replaced
+    except QAError:  # no index yet, or a damaged one or one of another format being replaced
         return None
 
 
 def _new_generation(path: Path) -> Path:
+    _drop_unpublished(path)
     numbers = [int(p.name[1:]) for p in path.glob("g[0-9]*") if p.name[1:].isdigit()]
     gen = path / f"g{max(numbers, default=0) + 1:06d}"
     gen.mkdir()
+    (gen / READERS).touch()
     return gen
 
 
+def _drop_unpublished(path: Path) -> None:
+    """Delete generations newer than the published one: a killed writer left them.
+
+    Only when the manifest can be read (or there is none at all): with a damaged manifest,
+    which generation is the real one is unknown, and nothing is deleted.
+    """
+    if (path / MANIFEST).exists():
+        current = _current_generation(path)
+        if current is None:
+            return
+    else:
+        current = ""
+    for stale in path.glob("g[0-9]*"):
+        if stale.is_dir() and stale.name > current:
+            shutil.rmtree(stale, ignore_errors=True)
+    for tmp in path.glob(f".{MANIFEST}.*.tmp"):  # a manifest write that was killed
+        tmp.unlink(missing_ok=True)
+
+
 def _remove_old_generations(path: Path, keep: set[str | None]) -> None:
-    """Drop generations that are neither current nor the one just replaced (readers may hold it)."""
+    """Drop generations that are neither current nor the one just replaced, unless a reader
+    (a running server, a question being answered) still holds one: it goes in a later update."""
     for old in path.glob("g[0-9]*"):
-        if old.name not in keep and old.is_dir():
+        if old.name in keep or not old.is_dir():
+            continue
+        held = release_when_unread(old)
+        if held is None:
+            logger.info("kept %s: a reader still uses it", old.name)
+            continue
+        try:
             shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if held is not True:
+                held.close()
 
 
 @contextlib.contextmanager
@@ -556,11 +654,6 @@ def _writer_lock(path: Path) -> Iterator[None]:
         handle.write(f"pid {os.getpid()}")
         handle.flush()
         try:
-            # A generation newer than the published one was left by a killed writer.
-            current = _current_generation(path) or ""
-            for stale in path.glob("g[0-9]*"):
-                if stale.name > current:
-                    shutil.rmtree(stale, ignore_errors=True)
             yield
         finally:
             handle.seek(0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .errors import OptionError
 from .records import Chunk, Sentence
 
 _SEPARATOR = "\x1e"  # ASCII record separator; normalize_text removes control characters.
@@ -34,13 +35,13 @@ class ChunkSettings:
 
     def __post_init__(self) -> None:
         if self.chunk_vectors not in CHUNK_VECTORS:
-            raise ValueError(
+            raise OptionError(
                 f"chunk_vectors must be one of {', '.join(CHUNK_VECTORS)}, got {self.chunk_vectors!r}"
             )
-        if self.chunk_size < 100:
-            raise ValueError(f"chunk_size must be >= 100 characters, got {self.chunk_size}")
-        if self.overlap < 0:
-            raise ValueError(f"overlap must be >= 0 sentences, got {self.overlap}")
+        if not 100 <= self.chunk_size <= 100_000:
+            raise OptionError(f"chunk_size must be within 100..100000 characters, got {self.chunk_size}")
+        if not 0 <= self.overlap <= 10:
+            raise OptionError(f"overlap must be within 0..10 sentences, got {self.overlap}")
 
 
 class SentenceChunker:

@@ -38,3 +38,15 @@ class NoArticlesError(QAError):
 
 class ModelLoadError(QAError):
     """The embedding model cannot be loaded."""
+
+
+class IndexDamagedError(QAError):
+    """The index's files cannot be read (a truncated manifest, a missing database…)."""
+
+
+class RemovalRefusedError(QAError):
+    """An update would remove more of the index than it may without being told to."""
+
+
+class OptionError(QAError, ValueError):
+    """An option or argument is out of its range (a top-k of 0, a chunk size of 10…)."""

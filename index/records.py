@@ -11,7 +11,8 @@ class Article:
     """One article, its normalised text and its metadata.
 
     ``text`` is the body the offsets of sentences and chunks refer to; the title is kept
-    apart. ``path`` is the file the article was read from, when there is one. ``lang`` is the
+    apart. ``path`` is the file the article was read from, when there is one, and ``line`` the
+    line or record number in it (JSON Lines and JSON files hold many articles). ``lang`` is the
     record's own; when it is None, indexing detects it (the content hash is of what was read,
     so an unchanged article is recognised without detecting its language again).
     """
@@ -25,6 +26,7 @@ class Article:
     category: str | None = None
     lang: str | None = None
     path: str | None = None
+    line: int | None = None
     content_hash: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:

@@ -6,18 +6,23 @@ Layout of an index directory::
     DIR/g000007/index.sqlite articles, sentences, chunks, full-text table (FTS5)
     DIR/g000007/vectors.faiss chunk vectors keyed by chunk id
     DIR/g000007/sentences.faiss sentence vectors keyed by sentence id
+    DIR/g000007/.readers     held (shared lock) by every process reading the generation
     DIR/.lock                held by the one writer
 
 A generation is never changed once ``manifest.json`` names it. A build or an update writes a
 new generation beside the current one and publishes it by replacing ``manifest.json``
 atomically (``os.replace``), so a crash or a kill at any moment leaves the previous index
-whole. Readers open the generation the manifest names, read-only.
+whole. Readers open the generation the manifest names, read-only, and hold a shared lock on
+its ``.readers`` file for as long as they use it: a writer deletes an old generation only when
+it can take that lock exclusively, so a running server never loses the files it reads.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,14 +35,16 @@ import numpy as np
 from . import vectors as vector_index
 from .chunking import ChunkSettings
 from .embedders import ModelSpec, parse_model
-from .errors import IndexMismatchError, IndexNotFoundError
+from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .records import Article, Chunk, Sentence
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: an article's line has its own column (was path#line)
 MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
+READERS = ".readers"
+GENERATION = re.compile(r"g[0-9]{1,12}")
 # Chunks a BM25 query may score (bench/scale.py: at 100,000 articles the commonest terms of a
 # question hold up to ~140,000 chunks; this bound leaves 99.4% of the top 5 as they were).
 LEXICAL_MAX_POSTINGS = 100_000
@@ -51,6 +58,7 @@ CREATE TABLE articles (
     date TEXT, url TEXT, source TEXT, category TEXT,
     lang TEXT,
     path TEXT,
+    line INTEGER,
     content_hash TEXT NOT NULL,
     indexed_at TEXT NOT NULL
 );
@@ -117,6 +125,13 @@ class Manifest:
 
     @classmethod
     def read(cls, index_dir: Path) -> Manifest:
+        """Read ``DIR/manifest.json``.
+
+        Raises:
+            IndexNotFoundError: there is no manifest (no index there).
+            IndexDamagedError: there is one, but it cannot be read or holds wrong values.
+            IndexMismatchError: it is of another format version.
+        """
         path = index_dir / MANIFEST
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -125,8 +140,12 @@ class Manifest:
                 f"no index at {index_dir}: build one with "
                 f"`article-qa index build SOURCE... --index {index_dir}`"
             ) from None
+        except NotADirectoryError:
+            raise IndexNotFoundError(f"no index at {index_dir}: it is a file, not a directory") from None
         except (OSError, ValueError) as exc:
-            raise IndexNotFoundError(f"cannot read {path}: {exc}") from exc
+            raise IndexDamagedError(f"index at {index_dir} is damaged: cannot read {path} ({exc})") from exc
+        if not isinstance(data, dict):
+            raise IndexDamagedError(f"index at {index_dir} is damaged: {path} holds no JSON object")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise IndexMismatchError(
@@ -135,7 +154,30 @@ class Manifest:
                 f"`article-qa index build SOURCE... --index {index_dir} --rebuild`"
             )
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        try:
+            manifest = cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError as exc:  # a required field is missing
+            raise IndexDamagedError(f"index at {index_dir} is damaged: {path}: {exc}") from None
+        problem = manifest._problem()
+        if problem:
+            raise IndexDamagedError(f"index at {index_dir} is damaged: {path}: {problem}")
+        return manifest
+
+    def _problem(self) -> str | None:
+        """What is wrong with the values read, if anything (a hand-edited or corrupt file)."""
+        if not isinstance(self.generation, str) or not GENERATION.fullmatch(self.generation):
+            return f"generation {self.generation!r} is not a generation name (g000001…)"
+        for name in ("model", "runtime", "chunk_vectors", "vector_index"):
+            if not isinstance(getattr(self, name), str):
+                return f"{name} is not a string"
+        for name in ("dimension", "chunk_size", "overlap"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                return f"{name} is not a non-negative whole number"
+        for name in ("counts", "languages", "last_build"):
+            if not isinstance(getattr(self, name), dict):
+                return f"{name} is not an object"
+        return None
 
     def write(self, index_dir: Path) -> None:
         """Publish this manifest atomically: write a temporary file, fsync, rename."""
@@ -157,6 +199,46 @@ def check_model(index_dir: Path, manifest: Manifest, wanted: ModelSpec) -> None:
             f"use --model {built}, or rebuild it with "
             f"`article-qa index build SOURCE... --index {index_dir} --model {wanted} --rebuild`"
         )
+
+
+def _hold(gen: Path) -> Any:
+    """Take a shared lock on ``gen``'s ``.readers`` file; None if the generation is gone or
+    being deleted. (A generation written before readers locked has no such file: it is read
+    without a lock.)"""
+    if not gen.is_dir():
+        return None
+    try:
+        handle = open(gen / READERS, "rb")  # noqa: SIM115 (held for the store's lifetime)
+    except FileNotFoundError:
+        return None if not gen.is_dir() else False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # a writer holds it exclusively: it is deleting this generation
+        handle.close()
+        return None
+    if not gen.is_dir():
+        handle.close()
+        return None
+    return handle
+
+
+def release_when_unread(gen: Path) -> Any:
+    """An exclusive lock on ``gen``'s ``.readers`` file if no reader holds it (close it when
+    done), True if the generation has no such file, None if a reader holds it."""
+    try:
+        handle = open(gen / READERS, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 def fsync_dir(path: Path) -> None:
@@ -206,29 +288,50 @@ class IndexStore:
         self.vectors = vectors
         self.sentence_vectors = sentence_vectors
         self._local = threading.local()
+        # The open ``.readers`` file, shared-locked: the generation is not deleted while held.
+        self._held: Any = None
 
     @classmethod
     def open(cls, index_dir: str | os.PathLike[str], *, model: str | ModelSpec | None = None) -> IndexStore:
-        """Open the index at ``index_dir``.
+        """Open the index at ``index_dir`` and hold its current generation while this store lives.
 
         Raises:
             IndexNotFoundError: there is no index there.
+            IndexDamagedError: its manifest, database or vectors cannot be read.
             IndexMismatchError: it was built with another format version, or with another
                 model than ``model`` (when given).
         """
         import faiss
 
         path = Path(index_dir).expanduser()
-        manifest = Manifest.read(path)
-        if model is not None:
-            check_model(path, manifest, model if isinstance(model, ModelSpec) else parse_model(model))
-        gen = path / manifest.generation
+        for _ in range(5):  # a writer may publish and delete between our reads: read again
+            manifest = Manifest.read(path)
+            if model is not None:
+                check_model(path, manifest, model if isinstance(model, ModelSpec) else parse_model(model))
+            gen = path / manifest.generation
+            held = _hold(gen)
+            if held is not None:
+                break
+        else:
+            raise IndexDamagedError(
+                f"index at {path} is damaged: its manifest names {manifest.generation}, which is missing; "
+                "rebuild it"
+            )
         try:
             vectors = faiss.read_index(str(gen / VECTORS))
             sentence_vectors = faiss.read_index(str(gen / SENTENCE_VECTORS))
         except RuntimeError as exc:
-            raise IndexNotFoundError(f"index at {path} is missing its vectors ({exc}); rebuild it") from exc
-        return cls(path, manifest, vectors, sentence_vectors)
+            raise IndexDamagedError(f"index at {path} is damaged: cannot read its vectors ({exc})") from None
+        store = cls(path, manifest, vectors, sentence_vectors)
+        store._held = held
+        try:
+            store.db.execute("SELECT COUNT(*) FROM articles").fetchone()
+        except sqlite3.Error as exc:
+            store.close()
+            raise IndexDamagedError(
+                f"index at {path} is damaged: cannot read {gen.name}/{DATABASE} ({exc})"
+            ) from None
+        return store
 
     # -- connections -------------------------------------------------------------------
     @property
@@ -242,13 +345,19 @@ class IndexStore:
         return conn
 
     def close(self) -> None:
+        """Close this thread's connection (the generation stays held until the store goes)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
 
+    def __del__(self) -> None:
+        held = getattr(self, "_held", None)
+        if held:  # let writers delete this generation once nothing reads it
+            held.close()
+
     # -- articles ----------------------------------------------------------------------
-    _ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, content_hash"
+    _ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, line, content_hash"
 
     def article(self, article_id: str) -> Article:
         row = self.db.execute(
@@ -462,5 +571,6 @@ def _article(row: Sequence[Any]) -> Article:
         category=row[6],
         lang=row[7],
         path=row[8],
-        content_hash=row[9],
+        line=row[9],
+        content_hash=row[10],
     )
