@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from index.errors import (
     ArticleFormatError,
+    IndexDamagedError,
     IndexExistsError,
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
     ModelLoadError,
     NoArticlesError,
+    OptionError,
     QAError,
+    RemovalRefusedError,
 )
 
 from .assistant import THRESHOLDS, Assistant
@@ -30,15 +33,18 @@ __all__ = [
     "Assistant",
     "Citation",
     "Filters",
+    "IndexDamagedError",
     "IndexExistsError",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "ModelLoadError",
     "NoArticlesError",
+    "OptionError",
     "Passage",
     "QAError",
     "QuestionError",
+    "RemovalRefusedError",
     "Retriever",
     "Turn",
     "UnknownFilterError",

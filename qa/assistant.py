@@ -18,17 +18,21 @@ import numpy as np
 import index
 from index import Embedder, IndexStore, load_embedder
 from index.embedders import spec_of
+from index.errors import OptionError
 from index.store import check_model
 
 from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
 from .errors import QuestionError
-from .question import MAX_QUESTION_CHARS, QuestionAnalysis, analyze_question
+from .question import QuestionAnalysis, analyze_question, clean_question
 from .records import Answer, Citation, Passage, Turn
 from .retriever import Filters, Retriever
 
 # The least score a sentence needs to be cited, per question language (else "default"):
 # calibrated on the fit split with the removal measure (`make fit`, bench/results/fit.json).
 THRESHOLDS: dict[str, float] = {"en": 0.512, "fr": 0.376, "default": 0.428}
+
+MAX_TOP_K = 100
+"""The most passages a question may read."""
 
 NOT_FOUND = {
     "fr": "Je n'ai pas trouvé la réponse dans les articles.",
@@ -67,14 +71,15 @@ class Assistant:
         passage_weight: float = PASSAGE_WEIGHT,
     ) -> None:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be within 0..1, got {threshold}")
+            raise OptionError(f"threshold must be within 0..1, got {threshold}")
         if not 1 <= max_citations <= 10:
-            raise ValueError(f"max_citations must be within 1..10, got {max_citations}")
+            raise OptionError(f"max_citations must be within 1..10, got {max_citations}")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise OptionError(f"top_k must be within 1..{MAX_TOP_K}, got {top_k}")
         self.store = store
         self.embedder = embedder or load_embedder(store.manifest.model_spec)
         check_model(store.index_dir, store.manifest, spec_of(self.embedder))
-        if candidates < top_k:
-            raise ValueError(f"candidates must be >= top_k ({top_k}), got {candidates}")
+        candidates = max(candidates, top_k)  # a larger top_k reads more candidates
         self.retriever = Retriever(store, self.embedder, top_k=top_k, fusion=fusion)
         self.top_k = top_k
         self.candidates = candidates
@@ -152,8 +157,8 @@ class Assistant:
         timings: dict[str, float],
     ) -> tuple[list[Passage], list[ScoredSentence]]:
         """Retrieve candidates, score their sentences; all candidates, best passage first."""
-        if top_k <= 0:
-            raise ValueError(f"top_k must be > 0, got {top_k}")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise OptionError(f"top_k must be within 1..{MAX_TOP_K}, got {top_k}")
         candidates = self.retriever.search(
             analysis,
             filters=filters,
@@ -209,7 +214,8 @@ class Assistant:
         languages = self.store.manifest.languages.keys()
         k = self.top_k if top_k is None else top_k
         t = time.perf_counter()
-        readings = [analyze_question(_check(question), languages=languages, history=turns)]
+        question = _check(question)
+        readings = [analyze_question(question, languages=languages, history=turns)]
         if readings[0].subject_terms:
             readings.append(analyze_question(question, languages=languages))
         timings["analyse"] = time.perf_counter() - t
@@ -251,19 +257,25 @@ def _distinct(passages: Sequence[Passage]) -> list[Passage]:
 
 
 def _check(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
+    """The question cleaned (:func:`clean_question`), or :class:`QuestionError`."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, got {type(question).__name__}")
+    question = clean_question(question)
+    if not question:
         raise QuestionError("the question is empty: type a question about the articles")
     if not any(c.isalnum() for c in question):
         raise QuestionError("the question has no words: type a question about the articles")
-    return question[: MAX_QUESTION_CHARS * 5]
+    return question
 
 
 def _turn(item: Turn | tuple[str, str] | str) -> Turn:
+    """A turn of the history, its question cleaned like a question (its answer is only
+    compared with sentences)."""
     if isinstance(item, Turn):
-        return item
+        return Turn(clean_question(item.question), item.answer)
     if isinstance(item, str):
-        return Turn(item)
-    return Turn(str(item[0]), str(item[1]) if len(item) > 1 else "")
+        return Turn(clean_question(item))
+    return Turn(clean_question(str(item[0])), str(item[1]) if len(item) > 1 else "")
 
 
 def _answer(

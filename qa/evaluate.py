@@ -52,9 +52,19 @@ class GoldQuestion:
 def load_dataset(path: Path) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
     """Read a SQuAD file into article records (for the indexer) and gold questions."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise index.ArticleFormatError(f"{path} is not a SQuAD-format JSON file: {exc}") from exc
+        return _read_squad(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        raise index.ArticleFormatError(
+            f"{path} is not a SQuAD-format JSON file ({reason}); give a file like "
+            '{"data": [{"title": ..., "paragraphs": [{"context": ..., "qas": [...]}]}]}'
+        ) from None
+
+
+def _read_squad(content: Any) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
+    data = content["data"]
+    if not isinstance(data, list) or not data:
+        raise ValueError("'data' must be a non-empty list of articles")
     articles: list[dict[str, Any]] = []
     questions: list[GoldQuestion] = []
     for number, item in enumerate(data):

@@ -8,14 +8,17 @@ read together with the earlier questions of the conversation.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from index.analysis import analyze, detect_language, fold
+from index.normalize import normalize_text
 
 from .records import Turn
 
 MAX_QUESTION_CHARS = 2_000
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")  # soft hyphen, zero-width marks
 FOLLOW_UP_MAX_TERMS = 3
 
 # Answer kinds: number, date, person, place. Patterns match the folded (accent-free) question.
@@ -40,6 +43,33 @@ _QUESTION_WORDS = {
     "lesquels lesquelles est-ce",
     "en": "who whom whose what which when where why how many much does did do",
 }
+
+
+def clean_question(text: str) -> str:
+    """``text`` made safe to analyse, once, where a question comes in (API, CLI, web).
+
+    Bytes that were not UTF-8 (a command line in Latin-1 arrives as lone surrogates) are read
+    again as Windows-1252; any other lone surrogate goes; zero-width marks and soft hyphens
+    inside words go (``pré\u200bsident`` is ``président``); control characters and runs of
+    blanks fold as in articles; the result is at most ``MAX_QUESTION_CHARS`` long.
+    """
+    if not isinstance(text, str):
+        return ""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+        text = raw.decode("utf-8") if raw.isascii() or _utf8(raw) else raw.decode("cp1252", "replace")
+    except UnicodeEncodeError:  # surrogates that no byte gave: drop them
+        text = text.encode("utf-8", "ignore").decode("utf-8")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return " ".join(normalize_text(text).split())[:MAX_QUESTION_CHARS].strip()
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

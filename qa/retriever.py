@@ -9,12 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from index import Embedder, IndexStore
 from index.analysis import analyze
+from index.errors import OptionError
 
 from .errors import UnknownFilterError
 from .question import QuestionAnalysis
@@ -39,7 +41,9 @@ class Filters:
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and not _looks_like_date(value):
-                raise ValueError(f"{name} must be a date like 2012-06-30, got {value!r}")
+                raise OptionError(f"{name} must be a date like 2012-06-30, got {value!r}")
+        if self.date_from and self.date_to and self.date_from[:10] > self.date_to[:10]:
+            raise OptionError(f"the dates are reversed: from {self.date_from} is after to {self.date_to}")
 
     @property
     def empty(self) -> bool:
@@ -79,7 +83,14 @@ def _min_max(items: Sequence[tuple[int, float]]) -> dict[int, float]:
 
 
 def _looks_like_date(value: str) -> bool:
-    return len(value) >= 4 and value[:4].isdigit()
+    """An ISO date (``2012-06-30``), or a year or a month of one (``2012``, ``2012-06``)."""
+    try:
+        if len(value) == 4:
+            return value.isdigit()
+        date.fromisoformat(value if len(value) != 7 else value + "-01")
+    except ValueError:
+        return False
+    return True
 
 
 class Retriever:
@@ -109,15 +120,15 @@ class Retriever:
         dense_weight: float = DENSE_WEIGHT,
     ) -> None:
         if top_k <= 0:
-            raise ValueError(f"top_k must be > 0, got {top_k}")
+            raise OptionError(f"top_k must be > 0, got {top_k}")
         if candidates < top_k:
-            raise ValueError(f"candidates must be >= top_k ({top_k}), got {candidates}")
+            raise OptionError(f"candidates must be >= top_k ({top_k}), got {candidates}")
         if fusion not in FUSIONS:
-            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
+            raise OptionError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
         if rrf_k <= 0:
-            raise ValueError(f"rrf_k must be > 0, got {rrf_k}")
+            raise OptionError(f"rrf_k must be > 0, got {rrf_k}")
         if not 0.0 <= dense_weight <= 1.0:
-            raise ValueError(f"dense_weight must be within 0..1, got {dense_weight}")
+            raise OptionError(f"dense_weight must be within 0..1, got {dense_weight}")
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
@@ -149,7 +160,7 @@ class Retriever:
         filters = filters or Filters()
         k = self.top_k if top_k is None else top_k
         if k <= 0:
-            raise ValueError(f"top_k must be > 0, got {k}")
+            raise OptionError(f"top_k must be > 0, got {k}")
         self.check_filters(filters)
         where, params = filters.sql()
         depth = max(self.candidates, k)

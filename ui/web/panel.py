@@ -55,9 +55,15 @@ def add_files(
     files: Iterable[tuple[str, str | os.PathLike[str]]],
     lang: str,
     *,
+    received_in: str | os.PathLike[str] | None = None,
     progress: ProgressBar | None = None,
 ) -> str:
     """Take uploaded files into the upload area and index them; return the report's HTML.
+
+    ``received_in`` is the web server's folder of uploaded files: a file elsewhere is refused
+    (a client may name any path in its request). A saved file that cannot be read as an
+    article is reported and taken out of the upload area again, so it does not come back in
+    every later update.
 
     Files refused (type, size, name) and files or lines the indexer could not read are
     listed; the others are indexed, and the app answers from the new index once it is
@@ -66,7 +72,7 @@ def add_files(
     batch = list(files)
     if not batch:
         return render.notice_html(text(lang, "no_files"), kind="error")
-    accepted = area.accept(batch)
+    accepted = area.accept(batch, received_in=received_in)
     refused = [f"{r.name}: {text(lang, 'rejected')} ({r.reason})" for r in accepted.rejected]
     if not accepted.saved:
         return render.report_html(lang, summary=text(lang, "report_failed"), problems=refused, failed=True)
@@ -78,7 +84,12 @@ def add_files(
         summary = f"{text(lang, 'report_failed')}: {_without_paths(str(exc), area.root)}"
         return render.report_html(lang, summary=summary, problems=refused, failed=True)
     saved = {str(p.resolve()) for p in accepted.saved}
-    problems = [_problem(p) for p in report.problems if p.path in saved]
+    unread = [p for p in report.problems if p.path in saved]
+    problems = [_problem(p) for p in unread]
+    indexed = {path for _, path in live.current.store.article_hashes().values()}
+    for problem in unread:
+        if problem.path not in indexed:  # nothing of it is in the index
+            Path(problem.path).unlink(missing_ok=True)
     if report.added or report.changed:
         summary = text(
             lang,
@@ -86,6 +97,10 @@ def add_files(
             added=len(report.added),
             changed=len(report.changed),
             unchanged=report.unchanged,
+        )
+    elif problems:
+        return render.report_html(
+            lang, summary=text(lang, "report_failed"), problems=refused + problems, failed=True
         )
     else:
         summary = text(lang, "report_nothing")

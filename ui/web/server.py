@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from .uploads import MAX_UPLOAD_MB, UploadArea
 WARM_UP_QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+FAILED_LOGIN_SECONDS = 1.0
 
 
 class ServeError(QAError):
@@ -89,13 +92,36 @@ def serve(
     )
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(
-            f"Warning: listening on {host} without --auth: anyone who reaches this port can ask "
-            "questions and add articles.",
+            f"Warning: listening on {host} without a login: anyone who reaches this port can ask "
+            "questions and add articles (set a login with --auth-file or $ARTICLE_QA_AUTH).",
             file=sys.stderr,
             flush=True,
         )
     if block:
         demo.block_thread()
+
+
+def slow_login(user: str, password: str, *, delay: float = FAILED_LOGIN_SECONDS) -> Callable[..., Any]:
+    """Gradio's login check: constant-time comparison, and every failed attempt waits.
+
+    Failures are answered one at a time, each after ``delay`` seconds, so twenty guesses take
+    twenty seconds however many connections they come through. It is a coroutine: Gradio
+    awaits it on its event loop, which a blocking sleep would stop for every user.
+    """
+    expected = (user.encode("utf-8"), password.encode("utf-8"))
+    state: dict[str, asyncio.Lock] = {}
+
+    async def check(given_user: str, given_password: str) -> bool:
+        right = hmac.compare_digest(str(given_user).encode("utf-8", "replace"), expected[0]) & (
+            hmac.compare_digest(str(given_password).encode("utf-8", "replace"), expected[1])
+        )
+        if not right:
+            lock = state.setdefault("failures", asyncio.Lock())
+            async with lock:
+                await asyncio.sleep(delay)
+        return bool(right)
+
+    return check
 
 
 def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> None:
@@ -105,7 +131,7 @@ def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> No
     demo.launch(
         server_name=host,
         server_port=port,
-        auth=auth,
+        auth=slow_login(*auth) if auth else None,
         share=False,
         inbrowser=False,
         quiet=True,

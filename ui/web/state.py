@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import index
-from qa import Assistant, IndexLockedError
+from index.store import MANIFEST
+from qa import Assistant, IndexLockedError, QAError
 
 logger = logging.getLogger(__name__)
+
+FOLLOW_SECONDS = 1.0
+"""How often, at most, the app looks whether another process changed the index."""
 
 
 class LiveAssistant:
@@ -32,6 +37,9 @@ class LiveAssistant:
         self._options = options
         self._swap = threading.Lock()
         self._writing = threading.Lock()
+        self._following = threading.Lock()
+        self._checked = time.monotonic()
+        self._manifest_seen: tuple[int, int, int] | None = None
         self.uploads_dir = Path(uploads_dir)
         self._info = index.index_info(assistant.index_dir)
 
@@ -54,9 +62,39 @@ class LiveAssistant:
 
     @property
     def current(self) -> Assistant:
-        """The assistant to answer from now (take it once per question)."""
+        """The assistant to answer from now (take it once per question).
+
+        An index updated by another process (``article-qa index update``) is picked up here:
+        at most once a second, the manifest is looked at, and a newer generation is opened.
+        """
+        self._follow()
         with self._swap:
             return self._assistant
+
+    def _follow(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < FOLLOW_SECONDS or not self._following.acquire(blocking=False):
+            return
+        try:
+            self._checked = now
+            with self._swap:
+                old = self._assistant
+            try:
+                stat = (old.index_dir / MANIFEST).stat()
+            except OSError:
+                return
+            seen = (stat.st_mtime_ns, stat.st_ino, stat.st_size)
+            if seen == self._manifest_seen:
+                return
+            self._manifest_seen = seen
+            try:
+                generation = index.Manifest.read(old.index_dir).generation
+                if generation != old.store.manifest.generation:
+                    self._reopen(old)
+            except QAError as exc:  # damaged, or rebuilt with another model: keep answering
+                logger.warning("not following the index's change: %s", exc)
+        finally:
+            self._following.release()
 
     @property
     def index_dir(self) -> Path:
@@ -163,7 +201,7 @@ def rebuild_sources(
         if not stored:
             missing.add(article_id)
             continue
-        file = Path(stored.split("#", 1)[0])
+        file = Path(stored)
         if file == uploads or uploads in file.parents:
             root = uploads
         elif "/" in article_id and file.as_posix().endswith("/" + article_id):

@@ -62,11 +62,22 @@ class UploadArea:
         self.max_bytes = int(max_mb * 1_000_000)
         self.suffixes = tuple(s.lower() for s in suffixes)
 
-    def accept(self, files: Iterable[tuple[str, str | os.PathLike[str]]]) -> Accepted:
-        """Copy each ``(name the browser gave, temporary file)`` in; refuse the unsafe ones."""
+    def accept(
+        self,
+        files: Iterable[tuple[str, str | os.PathLike[str]]],
+        *,
+        received_in: str | os.PathLike[str] | None = None,
+    ) -> Accepted:
+        """Copy each ``(name the browser gave, temporary file)`` in; refuse the unsafe ones.
+
+        With ``received_in`` (the web server's folder of uploaded files), a temporary file must
+        be a regular file inside it: a client that names any other server path gets nothing.
+        """
         result = Accepted()
         for name, source in files:
             try:
+                if received_in is not None and not was_received(Path(source), Path(received_in)):
+                    raise UploadRefused("not a file uploaded to this page")
                 result.saved.append(self.save(name, Path(source)))
             except UploadRefused as refused:
                 result.rejected.append(Rejected(name, str(refused)))
@@ -105,6 +116,16 @@ class UploadArea:
                 raise
         os.replace(out.name, target)
         return target
+
+
+def was_received(source: Path, folder: Path) -> bool:
+    """``source`` is a regular file (not a link) inside ``folder``, once both are resolved."""
+    try:
+        if source.is_symlink() or not source.is_file():
+            return False
+        return folder.resolve() in source.resolve().parents
+    except OSError:
+        return False
 
 
 class UploadRefused(ValueError):
