@@ -38,7 +38,8 @@ from .embedders import ModelSpec, parse_model
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .records import Article, Chunk, Sentence
 
-FORMAT_VERSION = 3  # 3: an article's line has its own column (was path#line)
+# 3: an article's line has its own column (was path#line); a decimal (2,5) is one full-text token.
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
@@ -83,7 +84,7 @@ CREATE TABLE chunks (
     end INTEGER NOT NULL
 );
 CREATE INDEX chunks_article ON chunks(article);
-CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = "unicode61 remove_diacritics 0 tokenchars '.,'");
 CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 """
 

@@ -215,10 +215,15 @@ def _phrase_share(pairs: Sequence[tuple[str, str]], words: Sequence[str]) -> flo
     return sum(1 for pair in pairs if pair in adjacent) / len(pairs)
 
 
+_WORD = re.compile(r"[\w'’-]+")
+
+
 @functools.lru_cache(maxsize=256)
 def _words(text: str) -> frozenset[str]:
-    """The case-folded words of ``text`` (a question: asked once per sentence scored)."""
-    return frozenset(w.casefold() for w in re.findall(r"\w+", text))
+    """The case-folded words of ``text`` (a question: asked once per sentence scored), whole
+    (``jean-marc``, ``f-16``) and in their parts (``jean``, ``marc``), as sentences are read."""
+    whole = [w.casefold() for w in _WORD.findall(text)]
+    return frozenset(whole).union(p for w in whole for p in re.findall(r"\w+", w))
 
 
 def _kind_match(question: QuestionAnalysis, text: str) -> float:
@@ -226,7 +231,7 @@ def _kind_match(question: QuestionAnalysis, text: str) -> float:
     if question.kind is None:
         return 0.0
     asked = _words(question.text)
-    novel = [(i, w) for i, w in enumerate(re.findall(r"[\w'’-]+", text)) if w.casefold() not in asked]
+    novel = [(i, w) for i, w in enumerate(_WORD.findall(text)) if w.casefold() not in asked]
     if question.kind == "number":
         found = any(_NUMBER.search(w) for _, w in novel)
     elif question.kind == "date":

@@ -264,11 +264,6 @@ def test_document_frequencies_count_the_chunks_holding_each_term(store: IndexSto
     assert store.document_frequencies([]) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis keeps a decimal as one term ('2,5', '29,7') but FTS5's unicode61 tokenizer splits it into "
-    "'2' and '5': document_frequencies gives 0 for '2,5' (IDF overweights it) and counts '29,7' as holding '7'",
-)
 def test_a_number_term_has_the_frequency_of_the_chunks_holding_it(store: IndexStore) -> None:
     hits = store.chunks(all_chunk_ids(store))
     holding = {

@@ -500,11 +500,6 @@ def test_kind_match_is_zero_when_the_question_asks_no_kind() -> None:
     assert _kind_match(question(kind=None, text="Pourquoi ?"), "En 2012, Nadal a gagné 3 matchs.") == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_kind_match splits the question into words with \\w+ but the sentence with [\\w'’-]+, so a "
-    "hyphenated or apostrophised word of the question (Jean-Marc, F-16, O'Brien) counts as new in the sentence",
-)
 @pytest.mark.parametrize(
     ("asked", "question_text", "sentence"),
     [
