@@ -82,8 +82,9 @@ class Corpus:
     """A data set's articles, their sentences and article-qa's chunks (no model involved)."""
 
     def __init__(self, articles: list[dict[str, Any]]) -> None:
-        from index import SentenceChunker, split_sentences
+        from index import split_sentences
         from index.analysis import detect_language
+        from index.chunking import SentenceChunker
 
         self.articles = {a["id"]: a for a in articles}
         self.lang = detect_language(" ".join(a["text"][:300] for a in articles[:20]))

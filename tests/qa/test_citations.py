@@ -16,7 +16,8 @@ from typing import cast
 import numpy as np
 import pytest
 
-from index import Article, IndexStore, Sentence, SentenceBlock
+from index import Article, IndexStore, Sentence
+from index.store import SentenceBlock
 from qa import Assistant
 from qa.citations import (
     FEATURES,
