@@ -242,7 +242,9 @@ def update(
             raise RemovalRefusedError(
                 f"this update would remove {len(removed)} of the {len(known)} articles of {path} "
                 f"(their files are gone from {', '.join(read.roots)}); if that is what you want, "
-                "run it again with --allow-removals; nothing was changed"
+                "run it again with --allow-removals; nothing was changed",
+                removed=len(removed),
+                total=len(known),
             )
         report.added, report.changed, report.removed = (
             [a.id for a in new],
@@ -329,7 +331,8 @@ def _read(
         listed = "; ".join(str(p) for p in read.problems[:5]) or "no article files found"
         raise NoArticlesError(
             f"no readable article in {', '.join(map(str, sources)) or 'the sources'} ({listed}); "
-            "nothing was changed"
+            "nothing was changed",
+            problems=len(read.problems),
         )
     return read
 

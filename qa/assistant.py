@@ -71,11 +71,23 @@ class Assistant:
         passage_weight: float = PASSAGE_WEIGHT,
     ) -> None:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise OptionError(f"threshold must be within 0..1, got {threshold}")
+            raise OptionError(
+                f"threshold must be within 0..1, got {threshold}",
+                option="threshold",
+                low=0,
+                high=1,
+                value=threshold,
+            )
         if not 1 <= max_citations <= 10:
             raise OptionError(f"max_citations must be within 1..10, got {max_citations}")
         if not 1 <= top_k <= MAX_TOP_K:
-            raise OptionError(f"top_k must be within 1..{MAX_TOP_K}, got {top_k}")
+            raise OptionError(
+                f"top_k must be within 1..{MAX_TOP_K}, got {top_k}",
+                option="top_k",
+                low=1,
+                high=MAX_TOP_K,
+                value=top_k,
+            )
         self.store = store
         self.embedder = embedder or load_embedder(store.manifest.model_spec)
         check_model(store.index_dir, store.manifest, spec_of(self.embedder))
@@ -158,7 +170,13 @@ class Assistant:
     ) -> tuple[list[Passage], list[ScoredSentence]]:
         """Retrieve candidates, score their sentences; all candidates, best passage first."""
         if not 1 <= top_k <= MAX_TOP_K:
-            raise OptionError(f"top_k must be within 1..{MAX_TOP_K}, got {top_k}")
+            raise OptionError(
+                f"top_k must be within 1..{MAX_TOP_K}, got {top_k}",
+                option="top_k",
+                low=1,
+                high=MAX_TOP_K,
+                value=top_k,
+            )
         candidates = self.retriever.search(
             analysis,
             filters=filters,
@@ -260,12 +278,14 @@ def _distinct(passages: Sequence[Passage]) -> list[Passage]:
 def _check(question: str) -> str:
     """The question cleaned (:func:`clean_question`), or :class:`QuestionError`."""
     if not isinstance(question, str):
-        raise QuestionError(f"the question must be text, got {type(question).__name__}")
+        raise QuestionError(f"the question must be text, got {type(question).__name__}", reason="empty")
     question = clean_question(question)
     if not question:
-        raise QuestionError("the question is empty: type a question about the articles")
+        raise QuestionError("the question is empty: type a question about the articles", reason="empty")
     if not any(c.isalnum() for c in question):
-        raise QuestionError("the question has no words: type a question about the articles")
+        raise QuestionError(
+            "the question has no words: type a question about the articles", reason="no_words"
+        )
     return question
 
 

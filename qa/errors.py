@@ -8,6 +8,10 @@ from index.errors import QAError
 class QuestionError(QAError, ValueError):
     """The question cannot be asked as given (empty, for instance)."""
 
+    code = "question"
+
 
 class UnknownFilterError(QAError, ValueError):
     """A filter names a value the index does not hold (an unknown category, say)."""
+
+    code = "unknown_filter"

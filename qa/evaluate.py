@@ -232,7 +232,9 @@ def evaluate(
     latencies: list[float] = []
     for gold in questions:
         started = time.perf_counter()
-        answer, ranked = assistant.ask_with_candidates(gold.question)  # one retrieval serves the answer and recall@k
+        answer, ranked = assistant.ask_with_candidates(
+            gold.question
+        )  # one retrieval serves the answer and recall@k
         latencies.append((time.perf_counter() - started) * 1000)
         passage_chars.extend(len(p.text) for p in answer.passages)
         sentence_chars.extend(len(c.text) for c in answer.citations)

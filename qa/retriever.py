@@ -41,7 +41,9 @@ class Filters:
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and not _looks_like_date(value):
-                raise OptionError(f"{name} must be a date like 2012-06-30, got {value!r}")
+                raise OptionError(
+                    f"{name} must be a date like 2012-06-30, got {value!r}", option=name, value=value
+                )
         if self.date_from and self.date_to and self.date_from[:10] > self.date_to[:10]:
             raise OptionError(f"the dates are reversed: from {self.date_from} is after to {self.date_to}")
 
@@ -144,7 +146,9 @@ class Retriever:
                 known = self.store.distinct(column)
                 if value not in known:
                     raise UnknownFilterError(
-                        f"no {column} {value!r} in the index; known: {', '.join(known) or 'none'}"
+                        f"no {column} {value!r} in the index; known: {', '.join(known) or 'none'}",
+                        column=column,
+                        value=value,
                     )
 
     def search(

@@ -226,3 +226,41 @@ def test_uploaded_articles_are_indexed_with_progress_and_problems_listed(browser
     finally:
         context.close()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_rebuild_asks_first_and_cancelling_changes_nothing(browser, sample_url):
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(sample_url)
+        page.click("button[role=tab]:has-text('Index')")
+        page.locator("#aq-info dl").wait_for()
+        before = page.locator("#aq-info dl").inner_text()
+        page.click("#aq-rebuild")
+        page.locator("#aq-rebuild-no").wait_for(state="visible")
+        assert page.get_by_text("Reconstruire tout l’index à partir de ses fichiers").is_visible()
+        page.click("#aq-rebuild-no")
+        page.locator("#aq-rebuild-no").wait_for(state="hidden")
+        assert "Reconstruction annulée" in page.locator("#aq-report").inner_text()
+        page.wait_for_timeout(1000)
+        assert page.locator("#aq-info dl").inner_text() == before  # nothing was rebuilt
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_the_interface_language_chosen_is_kept_on_reload(browser, sample_url):
+    context, page, profile = new_page(browser, locale="fr-FR")
+    try:
+        page.goto(sample_url)
+        page.wait_for_selector("#aq-question textarea")
+        assert page.locator("#aq-send").inner_text().strip() == "Envoyer"
+        # Gradio's settings mark the chosen language on <html lang>; the page remembers it.
+        page.evaluate("document.documentElement.setAttribute('lang', 'en')")
+        page.reload()
+        page.wait_for_selector("#aq-question textarea")
+        page.wait_for_function("() => document.querySelector('#aq-send').innerText.trim() === 'Send'")
+        ask(page, "???")  # an error of the answering layer, in the interface's language
+        assert "The question has no words" in page.locator("#aq-chat .aq-answer").last.inner_text()
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)

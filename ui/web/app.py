@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import chat, panel
+from . import chat, panel, render
 from .i18n import gradio_i18n, language, text
 from .render import esc
 from .state import LiveAssistant
@@ -132,6 +132,9 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         report = panel.add_files(live, area, batch, lang, received_in=gradio_uploads(), progress=progress)
         return (report, *refreshed(lang), None)
 
+    def cancel_rebuild(lang: str) -> tuple[Any, ...]:
+        return gr.Group(visible=False), render.notice_html(text(language(lang), "rebuild_cancelled"))
+
     def rebuild(lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
         lang = language(lang)
         report = panel.rebuild(live, lang, progress=progress)
@@ -228,6 +231,16 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
                         rebuild_button = gr.Button(
                             t("rebuild"), variant="secondary", size="md", elem_id="aq-rebuild"
                         )
+                    # A rebuild re-reads every file: it is asked for twice.
+                    with gr.Group(visible=False, elem_id="aq-rebuild-confirm") as confirm:
+                        gr.Markdown(t("rebuild_confirm"))
+                        with gr.Row():
+                            rebuild_yes = gr.Button(
+                                t("rebuild_yes"), variant="stop", size="sm", elem_id="aq-rebuild-yes"
+                            )
+                            rebuild_no = gr.Button(
+                                t("rebuild_no"), variant="secondary", size="sm", elem_id="aq-rebuild-no"
+                            )
                     report = gr.HTML("", js_on_load=None, elem_id="aq-report")
         bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS, elem_id="aq-bridge")
 
@@ -266,5 +279,9 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         add_button.click(
             add, [files, lang], [report, info, category, dates, files], api_name="add", **writing
         )
-        rebuild_button.click(rebuild, [lang], [report, info, category, dates], api_name="rebuild", **writing)
+        rebuild_button.click(lambda: gr.Group(visible=True), None, [confirm], queue=False, **hidden)
+        rebuild_no.click(cancel_rebuild, [lang], [confirm, report], **quick, **hidden)
+        rebuild_yes.click(lambda: gr.Group(visible=False), None, [confirm], queue=False, **hidden).then(
+            rebuild, [lang], [report, info, category, dates], api_name="rebuild", **writing
+        )
     return demo

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from qa import Answer, Filters, QAError, Turn
+from qa import Answer, Filters, OptionError, QAError, Turn
 from qa.question import clean_question
 
 from . import render
-from .i18n import text
+from .i18n import error_text, text
 from .state import LiveAssistant
 
 MAX_TOP_K = 20
@@ -147,13 +147,13 @@ def respond(
     try:
         k = int(top_k) if top_k is not None else None
         if k is not None and not 1 <= k <= MAX_TOP_K:
-            raise InputError(f"top_k: 1..{MAX_TOP_K}, got {k}")
+            raise OptionError("top_k", option="top_k", low=1, high=MAX_TOP_K, value=k)
         filters = make_filters(category, date_from, date_to, lang)
         done.answer = live.current.ask(pending.question, history=history, filters=filters, top_k=k)
     except InputError as exc:
         done.error = str(exc)
     except QAError as exc:
-        done.error, done.detail = text(lang, "error"), str(exc)
+        done.error = error_text(exc, lang)
     return Conversation([*earlier, done])
 
 

@@ -8,7 +8,12 @@ sends along (see ``PAGE_LANGUAGE_JS`` in :mod:`ui.web.app`).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
+
+from index.errors import QAError
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -74,12 +79,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "report_problems": "Fichiers ou lignes non indexés :",
         "report_missing": "Sources introuvables, leurs articles ont été retirés :",
         "report_failed": "L’index n’a pas changé",
+        "report_failed_because": "L’index n’a pas changé. {reason}",
         "rejected": "refusé",
         "busy": "Une mise à jour de l’index est déjà en cours : réessayez quand elle sera finie.",
         "stage_read": "Lecture des fichiers",
         "stage_segment": "Découpage en phrases",
         "stage_embed": "Calcul des vecteurs",
         "stage_write": "Écriture de l’index",
+        "rebuild_confirm": "Reconstruire tout l’index à partir de ses fichiers ? Les questions restent possibles pendant ce temps.",
+        "rebuild_yes": "Oui, reconstruire",
+        "rebuild_no": "Annuler",
+        "rebuild_cancelled": "Reconstruction annulée : l’index n’a pas changé.",
+        # errors, by the library's error codes (QAError.code), in the reader's words
+        "err_question_empty": "La question est vide : écrivez une question sur les articles.",
+        "err_question_no_words": "La question ne contient aucun mot : écrivez une question sur les articles.",
+        "err_unknown_filter": "L’index n’a pas de {column} « {value} » : choisissez-en un dans la liste.",
+        "err_option": "Réglage hors limites ({option}) : choisissez une valeur entre {low} et {high}.",
+        "err_option_date": "« {value} » n’est pas une date : écrivez-la comme 2012-06-30.",
+        "err_no_articles": "Aucun article lisible dans ces fichiers.",
+        "err_index_damaged": "L’index est endommagé : reconstruisez-le (onglet Index).",
+        "err_index_mismatch": "L’index a été construit avec un autre modèle ou une autre version : reconstruisez-le.",
+        "err_index_not_found": "L’index a disparu du disque : relancez l’application.",
+        "err_index_locked": "Une mise à jour de l’index est déjà en cours : réessayez quand elle sera finie.",
+        "err_model_load": "Le modèle ne se charge pas : le journal du serveur dit pourquoi.",
+        "err_removal_refused": "Cette mise à jour retirerait {removed} des {total} articles : rien n’a été changé.",
+        "err_error": "L’opération a échoué : le journal du serveur dit pourquoi.",
+        "col_category": "catégorie",
+        "col_source": "source",
     },
     "en": {
         "title": "article-qa",
@@ -136,12 +162,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "report_problems": "Files or lines not indexed:",
         "report_missing": "Sources not found, their articles were removed:",
         "report_failed": "The index did not change",
+        "report_failed_because": "The index did not change. {reason}",
         "rejected": "refused",
         "busy": "An index update is already running: try again when it has finished.",
         "stage_read": "Reading the files",
         "stage_segment": "Splitting sentences",
         "stage_embed": "Computing vectors",
         "stage_write": "Writing the index",
+        "rebuild_confirm": "Rebuild the whole index from its files? Questions can still be asked meanwhile.",
+        "rebuild_yes": "Yes, rebuild",
+        "rebuild_no": "Cancel",
+        "rebuild_cancelled": "Rebuild cancelled: the index did not change.",
+        "err_question_empty": "The question is empty: type a question about the articles.",
+        "err_question_no_words": "The question has no words: type a question about the articles.",
+        "err_unknown_filter": "The index has no {column} “{value}”: choose one from the list.",
+        "err_option": "Setting out of range ({option}): choose a value between {low} and {high}.",
+        "err_option_date": "“{value}” is not a date: write it like 2012-06-30.",
+        "err_no_articles": "No readable article in these files.",
+        "err_index_damaged": "The index is damaged: rebuild it (Index tab).",
+        "err_index_mismatch": "The index was built with another model or version: rebuild it.",
+        "err_index_not_found": "The index is gone from the disk: restart the app.",
+        "err_index_locked": "An index update is already running: try again when it has finished.",
+        "err_model_load": "The model does not load: the server's log says why.",
+        "err_removal_refused": "This update would remove {removed} of the {total} articles: nothing was changed.",
+        "err_error": "The operation failed: the server's log says why.",
+        "col_category": "category",
+        "col_source": "source",
     },
 }
 
@@ -161,6 +207,29 @@ def text(lang: str, key: str, **values: Any) -> str:
     words = TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
     template = words.get(key) or TEXTS["en"][key]
     return template.format(**values) if values else template
+
+
+def error_text(error: QAError, lang: str) -> str:
+    """A library error in ``lang``, worded from its code and data (no paths, no command-line
+    advice); an error this app has no words for gets a general message (its own message goes
+    to the server's log)."""
+    data = {k: v for k, v in error.data.items() if isinstance(v, str | int | float)}
+    variant = {
+        "question": data.get("reason"),
+        "option": "date" if "date" in str(data.get("option")) else None,
+    }
+    keys = [f"err_{error.code}_{variant[error.code]}"] if variant.get(error.code) else []
+    if "column" in data and f"col_{data['column']}" in TEXTS["en"]:
+        data["column"] = text(lang, f"col_{data['column']}")
+    words = TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
+    for key in [*keys, f"err_{error.code}"]:
+        if key in TEXTS["en"]:
+            try:
+                return (words.get(key) or TEXTS["en"][key]).format(**data)
+            except (KeyError, IndexError):  # the error lacks a fact the words need
+                break
+    logger.warning("%s: %s", type(error).__name__, error)
+    return text(lang, "err_error")
 
 
 def gradio_i18n() -> gr.I18n:

@@ -11,7 +11,7 @@ import index
 from qa import IndexLockedError, QAError
 
 from . import render
-from .i18n import text
+from .i18n import error_text, text
 from .state import LiveAssistant
 from .uploads import UploadArea
 
@@ -81,8 +81,7 @@ def add_files(
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), problems=refused, failed=True)
     except QAError as exc:
-        summary = f"{text(lang, 'report_failed')}: {_without_paths(str(exc), area.root)}"
-        return render.report_html(lang, summary=summary, problems=refused, failed=True)
+        return render.report_html(lang, summary=failed_summary(exc, lang), problems=refused, failed=True)
     saved = {str(p.resolve()) for p in accepted.saved}
     unread = [p for p in report.problems if p.path in saved]
     problems = [_problem(p) for p in unread]
@@ -114,7 +113,7 @@ def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = No
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
     except QAError as exc:
-        return render.report_html(lang, summary=f"{text(lang, 'report_failed')}: {exc}", failed=True)
+        return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
     summary = text(
         lang, "report_build", articles=report.counts.get("articles", 0), chunks=report.counts.get("chunks", 0)
     )
@@ -129,5 +128,6 @@ def _problem(problem: index.ReadProblem) -> str:
     return f"{where}: {problem.message}"
 
 
-def _without_paths(message: str, root: Path) -> str:
-    return message.replace(str(root.resolve()) + os.sep, "").replace(str(root.resolve()), "…")
+def failed_summary(error: QAError, lang: str) -> str:
+    """ "The index did not change", and why, in ``lang`` (no server paths)."""
+    return text(lang, "report_failed_because", reason=error_text(error, lang))

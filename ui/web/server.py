@@ -126,7 +126,7 @@ def slow_login(user: str, password: str, *, delay: float = FAILED_LOGIN_SECONDS)
 
 def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> None:
     from .i18n import gradio_i18n
-    from .style import CSS
+    from .style import CSS, LANGUAGE_MEMORY_HEAD
 
     demo.launch(
         server_name=host,
@@ -139,6 +139,7 @@ def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> No
         prevent_thread_lock=True,
         i18n=gradio_i18n(),
         css=CSS,
+        head=LANGUAGE_MEMORY_HEAD,
         footer_links=["api", "settings"],
         run_history=False,
         max_file_size=f"{int(MAX_UPLOAD_MB)}mb",

@@ -11,6 +11,28 @@ PAGE_LANGUAGE_JS = """
 """Run before an event: its last input becomes the page's language (the browser's, or the
 one chosen in the settings), so that rendered HTML speaks it too."""
 
+LANGUAGE_MEMORY_HEAD = r"""<script>
+(async () => {
+  const KEY = "article-qa-lang";
+  const html = document.documentElement;
+  let saved = null;
+  try { saved = window.localStorage.getItem(KEY); } catch (e) {}
+  // Gradio adds this to the page once it has chosen a language from the browser's.
+  for (let i = 0; i < 50 && !html.lang; i++) await new Promise((r) => setTimeout(r, 100));
+  if (saved && saved !== html.lang) {
+    // Its language store lives in its "core" module; importing the same URL gives the same one.
+    const core = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((name) => /\/assets\/core-[\w-]+\.js$/.test(name));
+    try { if (core) (await import(core)).changeLocale(saved); } catch (e) {}
+  }
+  new MutationObserver(() => {
+    try { if (html.lang) window.localStorage.setItem(KEY, html.lang); } catch (e) {}
+  }).observe(html, { attributes: true, attributeFilter: ["lang"] });
+})();
+</script>"""
+"""In the page's head: the interface language chosen in Gradio's settings (which mark it on
+``<html lang>``) is remembered in the browser and chosen again on the next visit."""
+
 CITATION_BRIDGE_JS = """
 window.__aqOpen = (key) => trigger('open', {key: key});
 if (!window.__aqBridge) {
