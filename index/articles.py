@@ -34,11 +34,15 @@ _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 
 @dataclass(frozen=True)
 class ReadProblem:
-    """A file or record that was not read, and why."""
+    """A file or record that was not read, and why: ``message`` in words, ``code`` as data
+    (``missing``, ``no_files``, ``unsupported``, ``too_large``, ``empty``, ``binary``,
+    ``no_text``, ``bad_json``, ``bad_record``, ``bad_html``, ``duplicate``, ``unlisted``,
+    ``unreadable``) for an interface that words it in its own language."""
 
     path: str
     message: str
     line: int | None = None
+    code: str = "unreadable"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
@@ -68,14 +72,16 @@ def read_sources(
     for source in sources:
         root = Path(source).expanduser()
         if not root.exists():
-            result.problems.append(ReadProblem(str(root), "no such file or directory"))
+            result.problems.append(ReadProblem(str(root), "no such file or directory", code="missing"))
             continue
         root = root.resolve()
         result.roots.append(str(root))
         files = list(_files_under(root, result))
         if root.is_dir() and not files:
             result.problems.append(
-                ReadProblem(str(root), f"no article files ({', '.join(SUFFIXES)}) in this directory")
+                ReadProblem(
+                    str(root), f"no article files ({', '.join(SUFFIXES)}) in this directory", code="no_files"
+                )
             )
         base = root if root.is_dir() else root.parent
         for path in files:
@@ -89,6 +95,7 @@ def read_sources(
                             item.path or str(path),
                             f"duplicate article id {item.id!r} (first read from {seen[item.id]}); "
                             "skipped: give each article its own id",
+                            code="duplicate",
                         )
                     )
                 else:
@@ -103,7 +110,9 @@ def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:
             yield root
         else:
             result.problems.append(
-                ReadProblem(str(root), f"unsupported file type; use one of {', '.join(SUFFIXES)}")
+                ReadProblem(
+                    str(root), f"unsupported file type; use one of {', '.join(SUFFIXES)}", code="unsupported"
+                )
             )
         return
 
@@ -111,7 +120,9 @@ def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:
         where = error.filename or str(root)
         result.problems.append(
             ReadProblem(
-                str(where), f"cannot list this directory ({error.strerror or error}); its articles are kept"
+                str(where),
+                f"cannot list this directory ({error.strerror or error}); its articles are kept",
+                code="unlisted",
             )
         )
 
@@ -142,7 +153,7 @@ def _read_file(path: Path, base: Path, max_file_mb: float) -> Iterator[Article |
             fields = _parse_txt(text, path)
         yield _make_article({"id": rel, **fields}, path)
     except ArticleFormatError as exc:
-        yield ReadProblem(str(path), str(exc))
+        yield ReadProblem(str(path), str(exc), code=exc.data.get("reason", "unreadable"))
     except OSError as exc:
         yield ReadProblem(str(path), f"cannot read the file: {exc.strerror or exc}")
     except Exception as exc:  # any other failure on one file is that file's problem only
@@ -155,11 +166,12 @@ def _load_bytes(path: Path, max_file_mb: float) -> bytes:
     if size > max_file_mb * 1_000_000:
         raise ArticleFormatError(
             f"file is {size / 1e6:.1f} MB, over the {max_file_mb:g} MB limit; "
-            "split it into smaller files or raise the limit (--max-file-mb)"
+            "split it into smaller files or raise the limit (--max-file-mb)",
+            reason="too_large",
         )
     raw = path.read_bytes()
     if not raw.strip():
-        raise ArticleFormatError("empty file: nothing to index")
+        raise ArticleFormatError("empty file: nothing to index", reason="empty")
     return raw
 
 
@@ -177,13 +189,15 @@ def _decode(raw: bytes) -> str:
     if text is None:
         best = from_bytes(raw).best()
         if best is None:
-            raise ArticleFormatError("binary file, not text: only text articles can be indexed")
+            raise ArticleFormatError(
+                "binary file, not text: only text articles can be indexed", reason="binary"
+            )
         text = str(best)
         logger.info("not UTF-8, read as %s", best.encoding)
     text = text.lstrip("\ufeff")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
     if controls > len(text[:8192]) * 0.05:
-        raise ArticleFormatError("binary file, not text: only text articles can be indexed")
+        raise ArticleFormatError("binary file, not text: only text articles can be indexed", reason="binary")
     return text
 
 
@@ -215,8 +229,10 @@ def _make_article(fields: dict[str, Any], path: Path, line: int | None = None) -
     text = normalize_text(str(fields.get("text") or ""))
     if not text:
         if path.suffix.lower() in (".json", ".jsonl"):
-            raise ArticleFormatError("no text: give the article a 'text' or 'paragraphs' field")
-        raise ArticleFormatError("no article text found in this file: nothing to index")
+            raise ArticleFormatError(
+                "no text: give the article a 'text' or 'paragraphs' field", reason="no_text"
+            )
+        raise ArticleFormatError("no article text found in this file: nothing to index", reason="no_text")
     title = normalize_text(str(fields.get("title") or "")).replace("\n", " ") or path.stem
     lang = fields.get("lang")  # None: detected when the article is indexed
     return Article(
@@ -313,7 +329,7 @@ def _parse_html(text: str, path: Path) -> dict[str, Any]:
         try:
             tree = lxml.html.document_fromstring(text)
         except Exception as exc:  # lxml raises several unrelated types on broken markup
-            raise ArticleFormatError(f"cannot parse the HTML: {exc}") from exc
+            raise ArticleFormatError(f"cannot parse the HTML: {exc}", reason="bad_html") from exc
         for bad in tree.xpath("//script|//style|//noscript|//template"):
             bad.drop_tree()
         title = title or (tree.findtext(".//title") or "").strip() or None
@@ -331,14 +347,16 @@ def _parse_html(text: str, path: Path) -> dict[str, Any]:
 
 def _record_fields(record: Any, rel: str, number: int) -> dict[str, Any]:
     if not isinstance(record, dict):
-        raise ArticleFormatError(f"expected a JSON object, got {type(record).__name__}")
+        raise ArticleFormatError(f"expected a JSON object, got {type(record).__name__}", reason="bad_record")
     fields = {k: record.get(k) for k in ("title", "date", "url", "source", "category", "lang")}
     text = record.get("text")
     if not text and isinstance(record.get("paragraphs"), list):
         parts = [p.get("context", "") if isinstance(p, dict) else str(p) for p in record["paragraphs"]]
         text = "\n\n".join(p for p in parts if p)
     if not isinstance(text, str) or not text.strip():
-        raise ArticleFormatError("record without text: give it a 'text' or 'paragraphs' field")
+        raise ArticleFormatError(
+            "record without text: give it a 'text' or 'paragraphs' field", reason="no_text"
+        )
     fields["text"] = text
     given = record.get("id")
     fields["id"] = (
@@ -357,16 +375,20 @@ def _read_jsonl(text: str, path: Path, rel: str) -> Iterator[Article | ReadProbl
             record = json.loads(line)
             yield _make_article(_record_fields(record, rel, number), path, number)
         except json.JSONDecodeError as exc:
-            yield ReadProblem(str(path), f"malformed JSON ({exc.msg}); line skipped", number)
+            yield ReadProblem(str(path), f"malformed JSON ({exc.msg}); line skipped", number, code="bad_json")
         except ArticleFormatError as exc:
-            yield ReadProblem(str(path), f"{exc}; line skipped", number)
+            yield ReadProblem(
+                str(path), f"{exc}; line skipped", number, code=exc.data.get("reason", "bad_record")
+            )
 
 
 def _read_json(text: str, path: Path, rel: str) -> Iterator[Article | ReadProblem]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ArticleFormatError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from exc
+        raise ArticleFormatError(
+            f"malformed JSON at line {exc.lineno}: {exc.msg}", reason="bad_json"
+        ) from exc
     if isinstance(data, dict):
         records = data.get("data") or data.get("articles")  # SQuAD files keep them in "data"
         if records is None:
@@ -374,9 +396,15 @@ def _read_json(text: str, path: Path, rel: str) -> Iterator[Article | ReadProble
     else:
         records = data
     if not isinstance(records, list):
-        raise ArticleFormatError("expected an article object, a list of them, or {'data': [...]}")
+        raise ArticleFormatError(
+            "expected an article object, a list of them, or {'data': [...]}", reason="bad_json"
+        )
     for number, record in enumerate(records, start=1):
         try:
             yield _make_article(_record_fields(record, rel, number), path, number)
         except ArticleFormatError as exc:
-            yield ReadProblem(str(path), f"record {number}: {exc}; skipped")
+            yield ReadProblem(
+                str(path),
+                f"record {number}: {exc}; skipped",
+                code=exc.data.get("reason", "bad_record"),
+            )

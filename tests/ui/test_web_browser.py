@@ -218,7 +218,7 @@ def test_uploaded_articles_are_indexed_with_progress_and_problems_listed(browser
         report = page.locator("#aq-report .aq-report")
         report.wait_for(timeout=60_000)
         text = report.inner_text()
-        assert "2 article(s) ajouté(s)" in text and "fil.jsonl:2: malformed JSON" in text
+        assert "2 article(s) ajouté(s)" in text and "fil.jsonl:2: JSON mal formé" in text
         assert page.locator("#aq-info dd").first.inner_text() == "4"  # 2 articles before
         ask(page, "De quelle couleur est la lanterne du phare de Cordouan ?")
         answer = page.locator("#aq-chat .aq-answer").last

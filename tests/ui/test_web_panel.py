@@ -109,7 +109,14 @@ def test_uploaded_articles_are_indexed_and_bad_files_listed(live, area, tmp_path
         upload(tmp_path, "image.png", b"\x89PNG"),
     ], "fr")  # fmt: skip
     assert "Index mis à jour : 2 article(s) ajouté(s)" in out
-    assert "fil.jsonl:2: malformed JSON" in out and "image.png: refusé (unsupported file type" in out
+    # In the interface's language only (the library's English stays out of a French page).
+    assert (
+        "fil.jsonl:2: JSON mal formé" in out
+        and "image.png: refusé (type de fichier non pris en charge" in out
+    )
+    assert "malformed" not in out and "unsupported" not in out
+    english = panel.add_files(live, area, [upload(tmp_path, "other.png", b"\x89PNG")], "en")
+    assert "other.png: refused (unsupported file type" in english
     assert str(area.root) not in out  # no server path shown
     assert live.current is not before and live.info["articles"] == 7
     answer = live.current.ask("De quelle couleur est la lanterne du phare de Cordouan ?")

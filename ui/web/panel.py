@@ -11,9 +11,9 @@ import index
 from qa import IndexLockedError, QAError
 
 from . import render
-from .i18n import error_text, text
+from .i18n import TEXTS, error_text, text
 from .state import LiveAssistant
-from .uploads import UploadArea
+from .uploads import MAX_UPLOAD_MB, Rejected, UploadArea
 
 ProgressBar = Callable[..., Any]
 """A ``gr.Progress``: called with ``((done, total), desc=...)``."""
@@ -73,7 +73,7 @@ def add_files(
     if not batch:
         return render.notice_html(text(lang, "no_files"), kind="error")
     accepted = area.accept(batch, received_in=received_in)
-    refused = [f"{r.name}: {text(lang, 'rejected')} ({r.reason})" for r in accepted.rejected]
+    refused = [f"{r.name}: {text(lang, 'rejected')} ({_refusal(r, lang)})" for r in accepted.rejected]
     if not accepted.saved:
         return render.report_html(lang, summary=text(lang, "report_failed"), problems=refused, failed=True)
     try:
@@ -84,7 +84,7 @@ def add_files(
         return render.report_html(lang, summary=failed_summary(exc, lang), problems=refused, failed=True)
     saved = {str(p.resolve()) for p in accepted.saved}
     unread = [p for p in report.problems if p.path in saved]
-    problems = [_problem(p) for p in unread]
+    problems = [_problem(p, lang) for p in unread]
     indexed = {path for _, path in live.current.store.article_hashes().values()}
     for problem in unread:
         if problem.path not in indexed:  # nothing of it is in the index
@@ -118,14 +118,20 @@ def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = No
         lang, "report_build", articles=report.counts.get("articles", 0), chunks=report.counts.get("chunks", 0)
     )
     return render.report_html(
-        lang, summary=summary, problems=[_problem(p) for p in report.problems], missing=missing
+        lang, summary=summary, problems=[_problem(p, lang) for p in report.problems], missing=missing
     )
 
 
-def _problem(problem: index.ReadProblem) -> str:
-    """A read problem named by file name only: the page does not show server paths."""
+def _problem(problem: index.ReadProblem, lang: str) -> str:
+    """A read problem in ``lang``, named by file name only: the page does not show server paths."""
     where = Path(problem.path).name + (f":{problem.line}" if problem.line is not None else "")
-    return f"{where}: {problem.message}"
+    key = f"prob_{problem.code}"
+    return f"{where}: {text(lang, key) if key in TEXTS['en'] else problem.message}"
+
+
+def _refusal(rejected: Rejected, lang: str) -> str:
+    key = f"up_{rejected.code}"
+    return text(lang, key, max_mb=f"{MAX_UPLOAD_MB:g}") if key in TEXTS["en"] else rejected.reason
 
 
 def failed_summary(error: QAError, lang: str) -> str:

@@ -27,6 +27,7 @@ class Rejected:
 
     name: str
     reason: str
+    code: str = "refused"
 
     def __str__(self) -> str:
         return f"{self.name}: {self.reason}"
@@ -77,10 +78,10 @@ class UploadArea:
         for name, source in files:
             try:
                 if received_in is not None and not was_received(Path(source), Path(received_in)):
-                    raise UploadRefused("not a file uploaded to this page")
+                    raise UploadRefused("not a file uploaded to this page", "not_uploaded")
                 result.saved.append(self.save(name, Path(source)))
             except UploadRefused as refused:
-                result.rejected.append(Rejected(name, str(refused)))
+                result.rejected.append(Rejected(name, str(refused), refused.code))
         return result
 
     def save(self, name: str, source: Path) -> Path:
@@ -91,20 +92,26 @@ class UploadArea:
         """
         safe = safe_name(name)
         if Path(safe).suffix.lower() not in self.suffixes:
-            raise UploadRefused(f"unsupported file type; use one of {', '.join(self.suffixes)}")
+            raise UploadRefused(
+                f"unsupported file type; use one of {', '.join(self.suffixes)}", "unsupported"
+            )
         try:
             size = source.stat().st_size
         except OSError as exc:
-            raise UploadRefused(f"cannot read the uploaded file ({exc.strerror or exc})") from exc
+            raise UploadRefused(
+                f"cannot read the uploaded file ({exc.strerror or exc})", "unreadable"
+            ) from exc
         if size == 0:
-            raise UploadRefused("empty file")
+            raise UploadRefused("empty file", "empty")
         if size > self.max_bytes:
-            raise UploadRefused(f"larger than {self.max_bytes / 1_000_000:g} MB ({size / 1_000_000:.1f} MB)")
+            raise UploadRefused(
+                f"larger than {self.max_bytes / 1_000_000:g} MB ({size / 1_000_000:.1f} MB)", "too_large"
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         root = self.root.resolve()
         target = root / safe
         if target.resolve().parent != root or target.is_symlink():
-            raise UploadRefused("the name does not stay inside the upload area")
+            raise UploadRefused("the name does not stay inside the upload area", "bad_name")
         # Written under a hidden temporary name, then renamed: the indexer skips dot files
         # and never sees half a file.
         with tempfile.NamedTemporaryFile(dir=root, prefix=".upload-", delete=False) as out:
@@ -129,7 +136,11 @@ def was_received(source: Path, folder: Path) -> bool:
 
 
 class UploadRefused(ValueError):
-    """An uploaded file cannot be taken (its name, type or size)."""
+    """An uploaded file cannot be taken (its name, type or size); ``code`` says which, as data."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def safe_name(name: str) -> str:
@@ -142,7 +153,7 @@ def safe_name(name: str) -> str:
     base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
     base = base.strip().lstrip(".").strip()
     if not base or base in (".", ".."):
-        raise UploadRefused("no usable file name")
+        raise UploadRefused("no usable file name", "bad_name")
     if len(base.encode("utf-8")) > 200:
         stem, suffix = os.path.splitext(base)
         base = stem.encode("utf-8")[: 200 - len(suffix.encode("utf-8"))].decode("utf-8", "ignore") + suffix
