@@ -230,3 +230,16 @@ def test_a_file_with_a_hash_in_its_name_keeps_its_path_and_records_their_line(tm
     assert record.path == str(src.resolve() / "fil #2.jsonl") and record.line == 1
     # An update sees the files as present: nothing removed.
     assert index.update([src], target, embedder=FakeEmbedder()).removed == []
+
+
+# -- item 12: no misleading output ---------------------------------------------------------------
+
+
+def test_reading_html_prints_no_warning_of_the_html_library(tmp_path, caplog):
+    for n, page in enumerate(
+        ["<html><body><p>Une page.</p></body></html>", "<html><body><script>x()</script></body></html>"]
+    ):
+        (tmp_path / f"p{n}.html").write_text(page, "utf-8")
+    with caplog.at_level("WARNING"):
+        index.read_sources([tmp_path])
+    assert not [r for r in caplog.records if r.name.startswith("trafilatura")]

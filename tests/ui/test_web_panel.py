@@ -135,6 +135,11 @@ def test_only_unreadable_files_leave_the_index_as_it_was(live, area, tmp_path):
     current = live.current
     out = panel.add_files(live, area, [upload(tmp_path, "a.jsonl", "{oops\n")], "en")
     assert "The index did not change" in out and live.current is current
+    assert "No readable article in these files." in out and str(area.root) not in out
+    assert not (area.root / "a.jsonl").exists()  # taken out again: it does not come back each time
+    # Every file refused at the door: the same, never "nothing new".
+    out = panel.add_files(live, area, [upload(tmp_path, "x.exe", "MZ")], "fr")
+    assert "L’index n’a pas changé" in out and "Rien de nouveau" not in out
 
 
 def test_no_files_is_a_message(live, area):

@@ -81,14 +81,13 @@ def add_files(
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), problems=refused, failed=True)
     except QAError as exc:
+        if isinstance(exc, index.NoArticlesError):  # none of them (nor any earlier upload) read
+            _take_out(live, [str(p.resolve()) for p in accepted.saved])
         return render.report_html(lang, summary=failed_summary(exc, lang), problems=refused, failed=True)
     saved = {str(p.resolve()) for p in accepted.saved}
     unread = [p for p in report.problems if p.path in saved]
     problems = [_problem(p, lang) for p in unread]
-    indexed = {path for _, path in live.current.store.article_hashes().values()}
-    for problem in unread:
-        if problem.path not in indexed:  # nothing of it is in the index
-            Path(problem.path).unlink(missing_ok=True)
+    _take_out(live, [p.path for p in unread])
     if report.added or report.changed:
         summary = text(
             lang,
@@ -120,6 +119,15 @@ def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = No
     return render.report_html(
         lang, summary=summary, problems=[_problem(p, lang) for p in report.problems], missing=missing
     )
+
+
+def _take_out(live: LiveAssistant, paths: Iterable[str]) -> None:
+    """Delete these uploaded files unless the index holds an article of theirs (an earlier,
+    readable version): a file that cannot be read would otherwise come back in every update."""
+    indexed = {path for _, path in live.current.store.article_hashes().values()}
+    for path in paths:
+        if path not in indexed:
+            Path(path).unlink(missing_ok=True)
 
 
 def _problem(problem: index.ReadProblem, lang: str) -> str:
