@@ -406,13 +406,14 @@ def profile(server: Server, enabled: bool) -> dict[str, Any] | None:
     server.post("gradio_api/profiling/clear")
     by_fn: dict[str, dict[str, list[float]]] = {}
     for trace in traces:
+        if trace.get("fn_name") == "gradio_file_upload":  # its trace holds no phase
+            continue
         phases = by_fn.setdefault(str(trace.get("fn_name")), {})
-        names = ("upload",) if trace.get("fn_name") == "gradio_file_upload" else PHASES
-        for phase in names:
+        for phase in PHASES:
             phases.setdefault(phase, []).append(float(trace.get(f"{phase}_ms") or 0.0))
     return {
         fn: {
-            "events": len(next(iter(phases.values()))),
+            "events": len(phases["total"]),
             **{
                 f"{phase}_ms": {
                     "p50": round(statistics.median(values), 1),
