@@ -15,7 +15,8 @@ each user its own ``Client`` asking ``/question`` then ``/answer`` as the page d
 
 A latency is from sending the question to receiving the answer (both round trips). An error is
 a call that raised, an answer that holds "Erreur"/"Error" (or the page's error class), or a chat
-whose latest question is not the one this user asked. The server is stopped in every case.
+whose latest question is not the one this user asked (``errors_detail`` says which user, when
+and at which step). The server is stopped in every case.
 
     .venv/bin/python bench/web_load.py --index DIR     # about 4 minutes with an existing index
     .venv/bin/python bench/web_load.py                 # builds the sample index first (+1 minute)
@@ -42,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -141,6 +141,14 @@ class Server:
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server process has used so far (Linux ``/proc``; ``None`` elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -200,23 +208,29 @@ class Asked:
     answer_s: float
     error: str | None = None
     answer_html: str = field(default="", repr=False)
+    user: int = -1
+    question: str = ""
+    step: str = ""  # where it went wrong: "/question", "/answer", "check" or "session"
 
 
-def ask(client: Any, question: str) -> Asked:
+def ask(client: Any, question: str, user: int = -1) -> Asked:
     """Send ``question`` to ``/question`` then ``/answer``, as the page does, and time both."""
     at = time.monotonic()
     question_s = answer_s = 0.0
+    step, body = "/question", ""
     try:
         client.predict(question, "fr", api_name="/question")
         question_s = time.monotonic() - at
+        step = "/answer"
         chat, _choices, _reader = client.predict("", None, None, 5, "fr", api_name="/answer")
         answer_s = time.monotonic() - at - question_s
+        step = "check"
         error = check_chat(chat, question)
         last = chat[-1].get("content") if isinstance(chat, list) and chat else ""
         body = " ".join(texts(last))
     except Exception as exc:  # a failed call is what is being counted
-        error, body = f"{type(exc).__name__}: {str(exc)[:300]}", ""
-    return Asked(at, time.monotonic() - at, question_s, answer_s, error, body)
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return Asked(at, time.monotonic() - at, question_s, answer_s, error, body, user, question, step)
 
 
 CLIENT_TLS = {"default": False}
@@ -226,11 +240,13 @@ CLIENT_TLS = {"default": False}
 def new_client(url: str) -> Any:
     """A gradio_client ``Client`` of its own (a session), for plain HTTP on 127.0.0.1.
 
-    gradio_client opens a new httpx client for every request it sends (two per call), and
-    httpx loads the system's CA certificates for each unless ``verify`` is off: about 40 ms
-    of the load generator's CPU per request, for a plain-HTTP connection that uses no TLS.
-    Twenty such clients in one process measured their own GIL more than the server, so
-    the TLS context is skipped unless ``--client-default-tls`` asks for the default.
+    gradio_client opens a new httpx client for every request it sends (a POST and an event
+    stream per call), and httpx loads the system's CA certificates into each unless
+    ``verify`` is off: about 40 ms of CPU per request, for plain HTTP that uses no TLS. That
+    measured 137 ms of the load generator's CPU per question (and 123 ms per ``Client``),
+    more than the server spends (about 75 ms), all of it under the one GIL of this process
+    and on the server's cores. So the TLS context is skipped, unless ``--client-default-tls``
+    asks for gradio_client's default (as bench/web_latency.py uses it).
     """
     from gradio_client import Client
 
@@ -260,41 +276,63 @@ def summary(samples: list[Asked]) -> dict[str, Any]:
     for error in errors:
         distinct[error] = distinct.get(error, 0) + 1
     result["error_messages"] = [{"message": m, "count": n} for m, n in distinct.items()]
+    start = min((s.at for s in samples), default=0.0)
+    result["errors_detail"] = [  # the first ones, to see whether they come together
+        {
+            "user": s.user,
+            "at_s": round(s.at - start, 2),
+            "step": s.step,
+            "question": s.question,
+            "error": s.error,
+        }
+        for s in sorted(samples, key=lambda s: s.at)
+        if s.error is not None
+    ][:20]
     return result
+
+
+def session(url: str, done: list[Asked]) -> Any | None:
+    """A new session (``Client``), or ``None`` with the failure counted as an error in ``done``."""
+    at = time.monotonic()
+    try:
+        return new_client(url)
+    except Exception as exc:  # a session that cannot start is an error the user meets
+        error = f"new session: {type(exc).__name__}: {exc}"
+        done.append(Asked(at, time.monotonic() - at, 0.0, 0.0, error, step="session"))
+        time.sleep(0.5)
+        return None
 
 
 def load(url: str, users: int, duration: float, turns: int, side: Callable[[float], None]) -> list[Asked]:
     """``users`` users asking without pause for ``duration`` seconds; ``side`` runs meanwhile."""
-    ready = threading.Barrier(users + 1)  # every session open before the clock starts
+    ready = threading.Barrier(users + 1)  # every first session open before the clock starts
     go = threading.Event()
     clock: dict[str, float] = {}
 
     def user(i: int) -> list[Asked]:
         done: list[Asked] = []
-        client = new_client(url)
+        client = session(url, done)
         try:
             ready.wait()
             go.wait()
-            n = 0
+            n = turn = 0
             while time.monotonic() < clock["stop"]:
-                if n and n % turns == 0:  # a new conversation: a new session
+                if client is not None and turn == turns:  # a new conversation
                     client.close()
-                    client = new_client(url)
-                done.append(ask(client, QUESTIONS[(i + n) % len(QUESTIONS)]))
-                n += 1
+                    client = None
+                if client is None:
+                    client, turn = session(url, done), 0
+                    continue
+                done.append(ask(client, QUESTIONS[(i + n) % len(QUESTIONS)], i))
+                n, turn = n + 1, turn + 1
         finally:
-            client.close()
+            if client is not None:
+                client.close()
         return done
 
     with ThreadPoolExecutor(max_workers=users + 1) as pool:
         futures = [pool.submit(user, i) for i in range(users)]
-        try:
-            ready.wait(timeout=300)
-        except threading.BrokenBarrierError:
-            for future in futures:
-                if future.done() and future.exception():
-                    raise RuntimeError("a session could not start") from future.exception()
-            raise
+        ready.wait(timeout=600)
         start = time.monotonic()
         clock["stop"] = start + duration
         go.set()
@@ -312,12 +350,14 @@ def burst(url: str, users: int, rounds: int) -> list[Asked]:
         done: list[Asked] = []
         client = None
         for r in range(rounds):
-            if r % 3 == 0:  # keep the conversations short, as web_latency.py does
-                if client is not None:
-                    client.close()
-                client = new_client(url)
-            barrier.wait()
-            done.append(ask(client, QUESTIONS[(r + i) % len(QUESTIONS)]))
+            if client is not None and r % 3 == 0:  # short conversations, as in web_latency.py
+                client.close()
+                client = None
+            if client is None:
+                client = session(url, done)
+            barrier.wait()  # opening a session is not timed
+            if client is not None:
+                done.append(ask(client, QUESTIONS[(r + i) % len(QUESTIONS)], i))
         if client is not None:
             client.close()
         return done
@@ -426,6 +466,24 @@ def profile(server: Server, enabled: bool) -> dict[str, Any] | None:
     }
 
 
+@contextmanager
+def cpu_use(server: Server, into: dict[str, Any]) -> Iterator[None]:
+    """Record the CPU seconds the server and this load generator used in the block."""
+    server_before, own_before = server.cpu_seconds(), time.process_time()
+    yield
+    server_after = server.cpu_seconds()
+    if server_before is not None and server_after is not None:
+        into["server_cpu_s"] = round(server_after - server_before, 2)
+    into["load_generator_cpu_s"] = round(time.process_time() - own_before, 2)
+
+
+def per_answer(result: dict[str, Any]) -> None:
+    """Add the CPU milliseconds per answer of the server and the load generator."""
+    for who in ("server", "load_generator"):
+        if f"{who}_cpu_s" in result and result.get("answers"):
+            result[f"{who}_cpu_ms_per_answer"] = round(1000 * result[f"{who}_cpu_s"] / result["answers"], 1)
+
+
 def machine_load() -> dict[str, float]:
     one, five, fifteen = os.getloadavg()
     return {"load_1min": round(one, 2), "load_5min": round(five, 2), "load_15min": round(fifteen, 2)}
@@ -495,10 +553,12 @@ def main() -> None:
             profile(server, args.profile)
             if not args.skip_load:
                 say(f"load: {args.users} users for {args.duration:.0f}s, with an upload and an update…")
-                results["load_before"] = machine_load()
+                load_before = machine_load()
                 side = IndexWrites(server.url, index_dir, work, args.duration)
+                used: dict[str, Any] = {}
                 began = time.monotonic()
-                samples = load(server.url, args.users, args.duration, args.turns, side)
+                with cpu_use(server, used):
+                    samples = load(server.url, args.users, args.duration, args.turns, side)
                 elapsed = time.monotonic() - began
                 results["load"] = {
                     "users": args.users,
@@ -507,10 +567,13 @@ def main() -> None:
                     "questions_per_session": args.turns,
                     **summary(samples),
                     "answers_per_s": round(sum(s.error is None for s in samples) / elapsed, 2),
+                    **used,
                     "index_writes": side.record,
-                    "machine": machine_load(),
+                    "machine_before": load_before,
+                    "machine_after": machine_load(),
                     "server_profile": profile(server, args.profile),
                 }
+                per_answer(results["load"])
                 say(
                     f"load: {json.dumps({k: v for k, v in results['load'].items() if k != 'server_profile'})}"
                 )
@@ -519,13 +582,18 @@ def main() -> None:
             for users in (args.burst_users, 1):
                 name = f"burst_{users}_users" if users > 1 else "one_user"
                 before = machine_load()
+                used = {}
+                with cpu_use(server, used):
+                    samples = burst(server.url, users, args.burst_rounds)
                 results[name] = {
                     "users": users,
                     "rounds": args.burst_rounds,
-                    **summary(burst(server.url, users, args.burst_rounds)),
+                    **summary(samples),
+                    **used,
                     "machine_before": before,
                     "server_profile": profile(server, args.profile),
                 }
+                per_answer(results[name])
                 say(
                     f"{name}: {json.dumps({k: v for k, v in results[name].items() if k != 'server_profile'})}"
                 )
@@ -533,7 +601,6 @@ def main() -> None:
         log = work / "serve.log"
         if log.exists():
             print(f"server log:\n{log.read_text()[-3000:]}", file=sys.stderr)
-        traceback.print_exc()
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
