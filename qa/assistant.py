@@ -80,14 +80,7 @@ class Assistant:
             )
         if not 1 <= max_citations <= 10:
             raise OptionError(f"max_citations must be within 1..10, got {max_citations}")
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise OptionError(
-                f"top_k must be within 1..{MAX_TOP_K}, got {top_k}",
-                option="top_k",
-                low=1,
-                high=MAX_TOP_K,
-                value=top_k,
-            )
+        _check_top_k(top_k)
         self.store = store
         self.embedder = embedder or load_embedder(store.manifest.model_spec)
         check_model(store.index_dir, store.manifest, spec_of(self.embedder))
@@ -169,14 +162,7 @@ class Assistant:
         timings: dict[str, float],
     ) -> tuple[list[Passage], list[ScoredSentence]]:
         """Retrieve candidates, score their sentences; all candidates, best passage first."""
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise OptionError(
-                f"top_k must be within 1..{MAX_TOP_K}, got {top_k}",
-                option="top_k",
-                low=1,
-                high=MAX_TOP_K,
-                value=top_k,
-            )
+        _check_top_k(top_k)
         candidates = self.retriever.search(
             analysis,
             filters=filters,
@@ -273,6 +259,17 @@ def _distinct(passages: Sequence[Passage]) -> list[Passage]:
             seen.add(passage.text)
             kept.append(passage)
     return kept
+
+
+def _check_top_k(top_k: int) -> None:
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise OptionError(
+            f"top_k must be within 1..{MAX_TOP_K}, got {top_k}",
+            option="top_k",
+            low=1,
+            high=MAX_TOP_K,
+            value=top_k,
+        )
 
 
 def _check(question: str) -> str:
