@@ -219,6 +219,10 @@ def test_uploaded_articles_are_indexed_with_progress_and_problems_listed(browser
         report.wait_for(timeout=60_000)
         text = report.inner_text()
         assert "2 article(s) ajouté(s)" in text and "fil.jsonl:2: JSON mal formé" in text
+        # The summary wraps inside the panel (the notice once took the index table's grid layout).
+        assert page.evaluate(
+            "() => { const p = document.querySelector('#aq-report p'); return p.scrollWidth <= p.clientWidth + 1; }"
+        )
         assert page.locator("#aq-info dd").first.inner_text() == "4"  # 2 articles before
         ask(page, "De quelle couleur est la lanterne du phare de Cordouan ?")
         answer = page.locator("#aq-chat .aq-answer").last

@@ -238,7 +238,7 @@ def article_html(
 
 def notice_html(message: str, *, kind: str = "info") -> str:
     """A one-line message in a panel (``kind``: info, error)."""
-    return f'<p class="aq-notice aq-{esc(kind)}">{esc(message)}</p>'
+    return f'<p class="aq-notice aq-notice-{esc(kind)}">{esc(message)}</p>'
 
 
 def index_info_html(info: Mapping[str, Any], lang: str) -> str:

@@ -157,10 +157,10 @@ mark.aq-soft { background: #fef3c7; color: inherit; padding: 0; }
 .aq-article-body { line-height: 1.65; font-size: .97rem; }
 .aq-article-body mark.aq-target { outline: 2px solid #f59e0b; outline-offset: 1px; }
 .aq-notice { margin: .25rem 0 !important; color: var(--body-text-color-subdued); }
-.aq-notice.aq-error { color: var(--error-text-color, #b91c1c); font-weight: 600; }
+.aq-notice-error { color: var(--error-text-color, #b91c1c); font-weight: 600; }
 .aq-empty { color: var(--body-text-color-subdued); padding: 1rem .25rem; }
 
-.aq-info { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0 !important; font-size: .92rem; }
+dl.aq-info { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0 !important; font-size: .92rem; }
 .aq-info dt { color: var(--body-text-color-subdued); margin: 0 !important; font-weight: 400; }
 .aq-info dd { margin: 0 !important; font-weight: 600; overflow-wrap: anywhere; }
 .aq-problems { margin: 0 !important; padding-left: 1.2rem !important; font-size: .88rem; }
