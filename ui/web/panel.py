@@ -143,5 +143,6 @@ def _refusal(rejected: Rejected, lang: str) -> str:
 
 
 def failed_summary(error: QAError, lang: str) -> str:
-    """ "The index did not change", and why, in ``lang`` (no server paths)."""
+    """The report's summary of a failed update: the index did not change, and why, in
+    ``lang`` (worded from the error's code: no server paths, no command-line advice)."""
     return text(lang, "report_failed_because", reason=error_text(error, lang))
