@@ -42,10 +42,19 @@ class Filters:
             value = getattr(self, name)
             if value is not None and not _looks_like_date(value):
                 raise OptionError(
-                    f"{name} must be a date like 2012-06-30, got {value!r}", option=name, value=value
+                    f"{name} must be a date like 2012-06-30, got {value!r}",
+                    option=name,
+                    reason="not_a_date",
+                    value=value,
                 )
         if self.date_from and self.date_to and self.date_from[:10] > self.date_to[:10]:
-            raise OptionError(f"the dates are reversed: from {self.date_from} is after to {self.date_to}")
+            raise OptionError(
+                f"the dates are reversed: from {self.date_from} is after to {self.date_to}",
+                option="dates",
+                reason="reversed",
+                start=self.date_from,
+                end=self.date_to,
+            )
 
     @property
     def empty(self) -> bool:

@@ -78,9 +78,7 @@ def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
         try:
             value = args.auth_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise SystemExit(
-                f"article-qa serve: cannot read --auth-file {args.auth_file}: {exc.strerror}"
-            ) from None
+            raise OptionError(f"cannot read --auth-file {args.auth_file}: {exc.strerror}") from None
         origin = str(args.auth_file)
     elif os.environ.get(AUTH_ENV):
         value, origin = os.environ[AUTH_ENV].strip(), f"${AUTH_ENV}"

@@ -119,6 +119,8 @@ def test_a_login_file_or_variable_must_hold_user_and_password(tmp_path, monkeypa
     assert _credentials(args) == ("admin", "s3cret")
     monkeypatch.setenv("ARTICLE_QA_AUTH", "reader:pw")
     assert _credentials(build_parser().parse_args(["serve"])) == ("reader", "pw")
+    with pytest.raises(OptionError, match="cannot read --auth-file"):
+        _credentials(build_parser().parse_args(["serve", "--auth-file", str(tmp_path / "missing")]))
     monkeypatch.setenv("ARTICLE_QA_AUTH", "no-colon")
     with pytest.raises(OptionError, match="USER:PASSWORD"):
         _credentials(build_parser().parse_args(["serve"]))

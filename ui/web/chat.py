@@ -105,7 +105,7 @@ def parse_date(value: str | float | None, lang: str) -> str | None:
     try:
         return datetime.fromisoformat(typed).date().isoformat()
     except ValueError:
-        raise InputError(text(lang, "bad_date", value=typed)) from None
+        raise InputError(text(lang, "err_option_not_a_date", value=typed)) from None
 
 
 def make_filters(
@@ -114,11 +114,10 @@ def make_filters(
     """The :class:`qa.Filters` of the filter panel (``None`` when nothing is set).
 
     Raises:
-        InputError: a date is not a date, or the range is reversed.
+        InputError: a date is not a date.
+        qa.OptionError: the range is reversed (``Filters`` checks it).
     """
     start, end = parse_date(date_from, lang), parse_date(date_to, lang)
-    if start and end and start > end:
-        raise InputError(text(lang, "dates_reversed", start=start, end=end))
     if not (category or start or end):
         return None
     return Filters(category=category or None, date_from=start, date_to=end)
@@ -147,7 +146,13 @@ def respond(
     try:
         k = int(top_k) if top_k is not None else None
         if k is not None and not 1 <= k <= MAX_TOP_K:
-            raise OptionError("top_k", option="top_k", low=1, high=MAX_TOP_K, value=k)
+            raise OptionError(
+                f"top_k must be within 1..{MAX_TOP_K}, got {k}",
+                option="top_k",
+                low=1,
+                high=MAX_TOP_K,
+                value=k,
+            )
         filters = make_filters(category, date_from, date_to, lang)
         done.answer = live.current.ask(pending.question, history=history, filters=filters, top_k=k)
     except InputError as exc:

@@ -56,8 +56,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "cited_sentence": "Phrase citée",
         "passage_read": "Passage lu pour répondre",
         "error": "Je ne peux pas répondre à cette question",
-        "bad_date": "« {value} » n’est pas une date : écrivez-la comme 2012-06-30.",
-        "dates_reversed": "La date de début ({start}) est après la date de fin ({end}).",
         "unknown_citation": "Cette citation n’est plus disponible : posez la question à nouveau.",
         "article_gone": "Cet article n’est plus dans l’index.",
         "dates_info": "L’index couvre du {first} au {last}.",
@@ -95,7 +93,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_question_no_words": "La question ne contient aucun mot : écrivez une question sur les articles.",
         "err_unknown_filter": "L’index n’a pas de {column} « {value} » : choisissez-en un dans la liste.",
         "err_option": "Réglage hors limites ({option}) : choisissez une valeur entre {low} et {high}.",
-        "err_option_date": "« {value} » n’est pas une date : écrivez-la comme 2012-06-30.",
+        "err_option_not_a_date": "« {value} » n’est pas une date : écrivez-la comme 2012-06-30.",
+        "err_option_reversed": "La date de début ({start}) est après la date de fin ({end}).",
         "err_no_articles": "Aucun article lisible dans ces fichiers.",
         "err_index_damaged": "L’index est endommagé : reconstruisez-le (onglet Index).",
         "err_index_mismatch": "L’index a été construit avec un autre modèle ou une autre version : reconstruisez-le.",
@@ -159,8 +158,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "cited_sentence": "Cited sentence",
         "passage_read": "Passage read to answer",
         "error": "I cannot answer this question",
-        "bad_date": "“{value}” is not a date: write it like 2012-06-30.",
-        "dates_reversed": "The start date ({start}) is after the end date ({end}).",
         "unknown_citation": "This citation is no longer available: ask the question again.",
         "article_gone": "This article is no longer in the index.",
         "dates_info": "The index covers {first} to {last}.",
@@ -197,7 +194,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_question_no_words": "The question has no words: type a question about the articles.",
         "err_unknown_filter": "The index has no {column} “{value}”: choose one from the list.",
         "err_option": "Setting out of range ({option}): choose a value between {low} and {high}.",
-        "err_option_date": "“{value}” is not a date: write it like 2012-06-30.",
+        "err_option_not_a_date": "“{value}” is not a date: write it like 2012-06-30.",
+        "err_option_reversed": "The start date ({start}) is after the end date ({end}).",
         "err_no_articles": "No readable article in these files.",
         "err_index_damaged": "The index is damaged: rebuild it (Index tab).",
         "err_index_mismatch": "The index was built with another model or version: rebuild it.",
@@ -253,11 +251,8 @@ def error_text(error: QAError, lang: str) -> str:
     advice); an error this app has no words for gets a general message (its own message goes
     to the server's log)."""
     data = {k: v for k, v in error.data.items() if isinstance(v, str | int | float)}
-    variant = {
-        "question": data.get("reason"),
-        "option": "date" if "date" in str(data.get("option")) else None,
-    }
-    keys = [f"err_{error.code}_{variant[error.code]}"] if variant.get(error.code) else []
+    # The most precise words first: by code and reason (err_question_empty), then by code.
+    keys = [f"err_{error.code}_{data['reason']}"] if "reason" in data else []
     if "column" in data and f"col_{data['column']}" in TEXTS["en"]:
         data["column"] = text(lang, f"col_{data['column']}")
     words = TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
