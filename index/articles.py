@@ -137,6 +137,8 @@ def _read_file(path: Path, base: Path, max_file_mb: float) -> Iterator[Article |
     try:
         raw = _load_bytes(path, max_file_mb)
         text = _decode(raw)
+        if not text.strip():  # nothing, blanks, or only a byte-order mark
+            raise ArticleFormatError("empty file: nothing to index", reason="empty")
         rel = path.relative_to(base).as_posix()
         suffix = path.suffix.lower()
         if suffix == ".jsonl":
@@ -169,10 +171,7 @@ def _load_bytes(path: Path, max_file_mb: float) -> bytes:
             "split it into smaller files or raise the limit (--max-file-mb)",
             reason="too_large",
         )
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ArticleFormatError("empty file: nothing to index", reason="empty")
-    return raw
+    return path.read_bytes()
 
 
 def _decode(raw: bytes) -> str:
@@ -183,10 +182,10 @@ def _decode(raw: bytes) -> str:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             pass
-    from charset_normalizer import from_bytes
-
     text = _western(raw)
     if text is None:
+        from charset_normalizer import from_bytes
+
         best = from_bytes(raw).best()
         if best is None:
             raise ArticleFormatError(
