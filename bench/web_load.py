@@ -213,8 +213,15 @@ class Asked:
     step: str = ""  # where it went wrong: "/question", "/answer", "check" or "session"
 
 
+ENDPOINT = {"name": "page"}
+"""How questions are sent (``--endpoint``): ``page`` as the page does, ``ask`` the API's one call."""
+
+
 def ask(client: Any, question: str, user: int = -1) -> Asked:
-    """Send ``question`` to ``/question`` then ``/answer``, as the page does, and time both."""
+    """Send ``question`` to ``/question`` then ``/answer``, as the page does, and time both
+    (or to ``/ask`` alone, with ``--endpoint ask``)."""
+    if ENDPOINT["name"] == "ask":
+        return ask_once(client, question, user)
     at = time.monotonic()
     question_s = answer_s = 0.0
     step, body = "/question", ""
@@ -231,6 +238,24 @@ def ask(client: Any, question: str, user: int = -1) -> Asked:
     except Exception as exc:  # a failed call is what is being counted
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
     return Asked(at, time.monotonic() - at, question_s, answer_s, error, body, user, question, step)
+
+
+def ask_once(client: Any, question: str, user: int = -1) -> Asked:
+    """Send ``question`` to the HTTP API's ``/ask`` (one call, JSON back) and time it."""
+    at = time.monotonic()
+    body, error = "", None
+    try:
+        answer = client.predict(question, api_name="/ask")
+        if not isinstance(answer, dict) or "error" in answer:
+            error = f"no answer: {str(answer)[:300]}"
+        elif answer.get("question") != question:
+            error = "the answer is not to the question asked"
+        else:
+            body = str(answer.get("text", ""))
+    except Exception as exc:  # a failed call is what is being counted
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    seconds = time.monotonic() - at
+    return Asked(at, seconds, 0.0, seconds, error, body, user, question, "/ask" if error else "")
 
 
 CLIENT_TLS = {"default": False}
@@ -514,6 +539,12 @@ def main() -> None:
         action="store_true",
         help="let gradio_client build its default TLS context per request (as web_latency.py does)",
     )
+    parser.add_argument(
+        "--endpoint",
+        choices=("page", "ask"),
+        default="page",
+        help="page: /question then /answer, as the page does; ask: the HTTP API's one-call /ask",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
     parser.add_argument("--json", action="store_true", help="print the JSON only")
     args = parser.parse_args()
@@ -523,6 +554,7 @@ def main() -> None:
             print(message, file=sys.stderr, flush=True)
 
     CLIENT_TLS["default"] = args.client_default_tls
+    ENDPOINT["name"] = args.endpoint
     work = Path(tempfile.mkdtemp(prefix="aq-web-load-"))
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     if args.profile:
@@ -536,6 +568,7 @@ def main() -> None:
         if args.client_default_tls
         else "gradio_client, ssl_verify off",
         "app_code": str(args.pythonpath or "the installed project"),
+        "endpoint": "/ask" if args.endpoint == "ask" else "/question then /answer",
     }
     try:
         if args.index is None:

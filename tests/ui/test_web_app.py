@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = [
@@ -142,3 +144,32 @@ def test_a_category_the_index_lacks_is_refused(app_url):
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict("nope", None, None, 5, "en", api_name="/answer")
     client.close()
+
+
+def test_the_http_api_answers_one_question_as_json_in_one_call(app_url):
+    base = app_url.rstrip("/") + "/gradio_api/call/ask"
+
+    def call(*data: object) -> dict:
+        event_id = httpx.post(base, json={"data": list(data)}, timeout=30).json()["event_id"]
+        stream = httpx.get(f"{base}/{event_id}", timeout=120).text
+        kind, payload = re.findall(r"^event: (\w+)\ndata: (.*)$", stream, re.M)[-1]
+        assert kind == "complete", stream
+        (answer,) = json.loads(payload)
+        return answer
+
+    answer = call("Qui a rompu ses relations avec la Corée du Nord ?", "", "", "", 5, "fr")
+    assert not answer["abstained"] and answer["language"] == "fr"
+    first = answer["citations"][0]
+    assert first["article_id"] == "000_b58262a57bd1c4a3.txt" and "Corée du Nord" in first["text"]
+    assert first["passage"] in {p["chunk_id"] for p in answer["passages"]}
+    refused = call("Qui ?", "", "2012-13-45", "", 5, "en")
+    assert refused == {"error": refused["error"], "code": "option"} and "2012-13-45" in refused["error"]
+    assert call("Qui ?", "", "", "", 500, "fr")["code"] == "option"  # top_k out of range, in French
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    try:  # gradio_client sends the defaults of what is left out
+        again = client.predict("Qui a rompu ses relations avec la Corée du Nord ?", api_name="/ask")
+    finally:
+        client.close()
+    assert again["citations"][0]["text"] == first["text"]

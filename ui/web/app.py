@@ -105,6 +105,26 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         opened = chat.open_target(live, conversation, first, lang)
         return conversation, messages(conversation, lang), gr.Dropdown(choices=choices, value=first), opened
 
+    def ask(
+        question: str,
+        category: str = "",
+        date_from: str = "",
+        date_to: str = "",
+        top_k: int | None = None,
+        lang: str = "fr",
+    ) -> dict[str, Any]:
+        """Answer one question (no conversation) as JSON: ``Answer.to_dict()``, or
+        ``{"error": message, "code": ...}`` with the message in ``lang`` ("fr" or "en")."""
+        return chat.answer_json(
+            live,
+            question,
+            category=category or None,
+            date_from=date_from or None,
+            date_to=date_to or None,
+            top_k=top_k,
+            lang=language(lang),
+        )
+
     def pick_example(event: gr.SelectData) -> str:
         value = event.value
         return str(value.get("text", "") if isinstance(value, dict) else value)
@@ -279,6 +299,9 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         add_button.click(
             add, [files, lang], [report, info, category, dates, files], api_name="add", **writing
         )
+        # The HTTP API's one-call question: one event, JSON out (the page's two events above
+        # render the whole conversation as HTML, which costs the server twice per question).
+        gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         rebuild_button.click(lambda: gr.Group(visible=True), None, [confirm], queue=False, **hidden)
         rebuild_no.click(cancel_rebuild, [lang], [confirm, report], **quick, **hidden)
         rebuild_yes.click(lambda: gr.Group(visible=False), None, [confirm], queue=False, **hidden).then(

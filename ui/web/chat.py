@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from qa import Answer, Filters, OptionError, QAError, Turn
 from qa.question import clean_question
@@ -141,25 +142,57 @@ def respond(
     if not conversation.exchanges or not conversation.exchanges[-1].pending:
         return conversation
     *earlier, pending = conversation.exchanges
-    history = Conversation(earlier).turns()
     done = Exchange(pending.question)
     try:
-        k = int(top_k) if top_k is not None else None
-        if k is not None and not 1 <= k <= MAX_TOP_K:
-            raise OptionError(
-                f"top_k must be within 1..{MAX_TOP_K}, got {k}",
-                option="top_k",
-                low=1,
-                high=MAX_TOP_K,
-                value=k,
-            )
-        filters = make_filters(category, date_from, date_to, lang)
-        done.answer = live.current.ask(pending.question, history=history, filters=filters, top_k=k)
+        done.answer = _ask(
+            live, pending.question, Conversation(earlier).turns(), category, date_from, date_to, top_k, lang
+        )
     except InputError as exc:
         done.error = str(exc)
     except QAError as exc:
         done.error = error_text(exc, lang)
     return Conversation([*earlier, done])
+
+
+def answer_json(
+    live: LiveAssistant,
+    question: str,
+    *,
+    category: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    top_k: float | None = None,
+    lang: str = "fr",
+) -> dict[str, Any]:
+    """One question answered for the HTTP API, without a conversation: ``Answer.to_dict()``,
+    or ``{"error": message, "code": ...}`` with the message in ``lang``."""
+    try:
+        return _ask(
+            live, clean_question(question or ""), [], category, date_from, date_to, top_k, lang
+        ).to_dict()
+    except InputError as exc:
+        return {"error": str(exc), "code": "option"}
+    except QAError as exc:
+        return {"error": error_text(exc, lang), "code": exc.code}
+
+
+def _ask(
+    live: LiveAssistant,
+    question: str,
+    history: list[Turn],
+    category: str | None,
+    date_from: str | float | None,
+    date_to: str | float | None,
+    top_k: float | None,
+    lang: str,
+) -> Answer:
+    k = int(top_k) if top_k is not None else None
+    if k is not None and not 1 <= k <= MAX_TOP_K:
+        raise OptionError(
+            f"top_k must be within 1..{MAX_TOP_K}, got {k}", option="top_k", low=1, high=MAX_TOP_K, value=k
+        )
+    filters = make_filters(category, date_from, date_to, lang)
+    return live.current.ask(question, history=history, filters=filters, top_k=k)
 
 
 def message_html(conversation: Conversation, lang: str) -> list[tuple[str, str]]:
