@@ -21,18 +21,29 @@ from index.errors import (
     RemovalRefusedError,
 )
 
+from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer
 from .assistant import THRESHOLDS, Assistant
+from .endpoint import Endpoint, EndpointError
 from .errors import QuestionError, UnknownFilterError
-from .records import Answer, Citation, Passage, Turn
+from .generative import GenerativeAnswerer
+from .records import Answer, Check, Citation, Claim, Passage, Turn
 from .retriever import Filters, Retriever
 
 __all__ = [
     "THRESHOLDS",
     "Answer",
+    "AnswerRequest",
+    "Answerer",
     "ArticleFormatError",
     "Assistant",
+    "Check",
     "Citation",
+    "Claim",
+    "Endpoint",
+    "EndpointError",
+    "ExtractiveAnswerer",
     "Filters",
+    "GenerativeAnswerer",
     "IndexDamagedError",
     "IndexExistsError",
     "IndexLockedError",
@@ -46,6 +57,7 @@ __all__ = [
     "QuestionError",
     "RemovalRefusedError",
     "Retriever",
+    "StreamingAnswerer",
     "Turn",
     "UnknownFilterError",
 ]

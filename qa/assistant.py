@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from index.embedders import spec_of
 from index.errors import OptionError
 from index.store import check_model
 
+from .answerers import NOT_FOUND, Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
 from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
 from .errors import QuestionError
 from .question import QuestionAnalysis, analyze_question, clean_question
-from .records import Answer, Citation, Passage, Turn
+from .records import Answer, Passage, Turn
 from .retriever import Filters, Retriever
 
 # The least score a sentence needs to be cited, per question language (else "default"):
@@ -34,10 +36,7 @@ THRESHOLDS: dict[str, float] = {"en": 0.512, "fr": 0.376, "default": 0.428}
 MAX_TOP_K = 100
 """The most passages a question may read."""
 
-NOT_FOUND = {
-    "fr": "Je n'ai pas trouvé la réponse dans les articles.",
-    "en": "I could not find the answer in the articles.",
-}
+__all__ = ["MAX_TOP_K", "NOT_FOUND", "THRESHOLDS", "Assistant"]
 
 
 class Assistant:
@@ -55,6 +54,8 @@ class Assistant:
         fusion: how dense and lexical lists are fused (see :class:`Retriever`).
         candidates: passages whose sentences are scored before the ``top_k`` are kept.
         max_citations: at most this many cited sentences.
+        answerer: writes the answer from the selected sentences (default: it quotes them,
+            :class:`ExtractiveAnswerer`; :class:`qa.GenerativeAnswerer` has a model compose it).
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class Assistant:
         max_citations: int = 3,
         weights: Sequence[float] = WEIGHTS,
         passage_weight: float = PASSAGE_WEIGHT,
+        answerer: Answerer | None = None,
     ) -> None:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise OptionError(
@@ -92,6 +94,7 @@ class Assistant:
         self.max_citations = max_citations
         self.weights = tuple(weights)
         self.passage_weight = passage_weight
+        self.answerer: Answerer = answerer or ExtractiveAnswerer()
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -183,6 +186,7 @@ class Assistant:
         history: Sequence[Turn | tuple[str, str] | str] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        answerer: Answerer | None = None,
     ) -> Answer:
         """Answer ``question`` with cited sentences from the articles, or abstain.
 
@@ -191,12 +195,15 @@ class Assistant:
             history: earlier turns, oldest first (``Turn``, ``(question, answer)`` or a question).
             filters: which articles may answer (category, source, dates, ids).
             top_k: passages to read (default: the assistant's ``top_k``).
+            answerer: who writes this answer (default: the assistant's ``answerer``).
 
         Raises:
             QuestionError: the question is empty.
             UnknownFilterError: a filter names a category or source the index lacks.
         """
-        return self.ask_with_candidates(question, history=history, filters=filters, top_k=top_k)[0]
+        return self.ask_with_candidates(
+            question, history=history, filters=filters, top_k=top_k, answerer=answerer
+        )[0]
 
     def ask_with_candidates(
         self,
@@ -205,16 +212,49 @@ class Assistant:
         history: Sequence[Turn | tuple[str, str] | str] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        answerer: Answerer | None = None,
     ) -> tuple[Answer, list[Passage]]:
         """:meth:`ask`, also returning every candidate passage in rank order, beyond ``top_k``
-        (what ``article-qa eval`` measures recall@k on: one retrieval serves both).
+        (what ``article-qa eval`` measures recall@k on: one retrieval serves both)."""
+        request, ranked, writer = self._prepare(question, history, filters, top_k, answerer)
+        return self._finish(request, writer.answer(request)), ranked
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn | tuple[str, str] | str] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        answerer: Answerer | None = None,
+    ) -> Iterator[str | Answer]:
+        """:meth:`ask`, showing a composed answer as it is written: the text so far (``str``)
+        as it grows, then the :class:`Answer` (a quoted answer comes at once, alone)."""
+        request, _, writer = self._prepare(question, history, filters, top_k, answerer)
+        if not isinstance(writer, StreamingAnswerer):
+            yield self._finish(request, writer.answer(request))
+            return
+        for part in writer.stream(request):
+            yield self._finish(request, part) if isinstance(part, Answer) else part
+
+    def _prepare(
+        self,
+        question: str,
+        history: Sequence[Turn | tuple[str, str] | str],
+        filters: Filters | None,
+        top_k: int | None,
+        answerer: Answerer | None,
+    ) -> tuple[AnswerRequest, list[Passage], Answerer]:
+        """Retrieve, score and select: the answerer's request, every candidate passage, and
+        who writes the answer (the quoted answer when the scorer abstains: no model is asked
+        where the articles are silent).
 
         A short question with a conversation behind it is read with the subject of the
         conversation; if that reading finds nothing good enough, the question is read again on
         its own, so that a new topic is not dragged back to the old one.
         """
         started = time.perf_counter()
-        timings: dict[str, float] = {}
+        timings: dict[str, float] = {"started": started}
         turns = tuple(_turn(t) for t in history)
         languages = self.store.manifest.languages.keys()
         k = self.top_k if top_k is None else top_k
@@ -224,7 +264,7 @@ class Assistant:
         if readings[0].subject_terms:
             readings.append(analyze_question(question, languages=languages))
         timings["analyse"] = time.perf_counter() - t
-        result: tuple[Answer, list[Passage]] | None = None
+        result: tuple[AnswerRequest, list[Passage]] | None = None
         for analysis in readings:
             t = time.perf_counter()
             vector = self.embedder.encode_queries([analysis.retrieval_text])[0]
@@ -240,13 +280,31 @@ class Assistant:
                 already_said=said,
             )
             if result is None or chosen:
-                result = (_answer(analysis.text, analysis.language, chosen, passages, timings), ranked)
+                request = make_request(
+                    analysis.text, analysis.language, turns, chosen, scored, passages, timings
+                )
+                result = (request, ranked)
             if chosen:
                 break
         assert result is not None
+        request, ranked = result
+        writer = (answerer or self.answerer) if request.chosen else _QUOTED
+        return request, ranked, writer
+
+    @staticmethod
+    def _finish(request: AnswerRequest, answer: Answer) -> Answer:
+        """The answer with its timings completed (``compose`` is the answerer's part)."""
+        timings = request.timings
+        started = timings.pop("started", None)
         timings.pop("fuse", None)
-        timings["total"] = time.perf_counter() - started
-        return result
+        if started is not None:
+            spent = sum(v for k, v in timings.items() if k not in {"total", "compose"})
+            timings["total"] = time.perf_counter() - started
+            timings["compose"] = max(0.0, timings["total"] - spent)
+        return answer if answer.timings is timings else replace(answer, timings=timings)
+
+
+_QUOTED = ExtractiveAnswerer()
 
 
 def _distinct(passages: Sequence[Passage]) -> list[Passage]:
@@ -294,35 +352,3 @@ def _turn(item: Turn | tuple[str, str] | str) -> Turn:
     if isinstance(item, str):
         return Turn(clean_question(item))
     return Turn(clean_question(str(item[0])), str(item[1]) if len(item) > 1 else "")
-
-
-def _answer(
-    question: str,
-    language: str,
-    chosen: Sequence[ScoredSentence],
-    passages: Sequence[Passage],
-    timings: dict[str, float],
-) -> Answer:
-    if not chosen:
-        text = NOT_FOUND.get(language, NOT_FOUND["en"])
-        return Answer(question, text, (), tuple(passages), True, language, timings)
-    # The best sentence leads as [1]; the others follow in reading order.
-    rest = sorted(chosen[1:], key=lambda s: (s.passage.score * -1, s.article.id, s.sentence.start))
-    rest = sorted(rest, key=lambda s: (s.article.id != chosen[0].article.id, s.article.id, s.sentence.start))
-    ordered = [chosen[0], *rest]
-    citations = tuple(
-        Citation(
-            number=n,
-            text=s.sentence.text,
-            article_id=s.article.id,
-            title=s.article.title,
-            start=s.sentence.start,
-            end=s.sentence.end,
-            score=round(s.score, 4),
-            sentence=s.sentence.ordinal,
-            passage=s.passage,
-        )
-        for n, s in enumerate(ordered, start=1)
-    )
-    text = " ".join(f"{c.text} [{c.number}]" for c in citations)
-    return Answer(question, text, citations, tuple(passages), False, language, timings)

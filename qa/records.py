@@ -63,11 +63,60 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One sentence of a composed answer, as checked against the sentences it cites.
+
+    ``cites`` are the numbers it cites in the answer's ``citations`` (a removed claim's
+    citations are not in the answer: its ``cites`` are empty). ``reason`` says why it was
+    removed (``None`` when kept): ``no_citation``, ``unknown_citation``, ``number`` or ``name``
+    (``detail`` says which one the cited sentences lack) or ``distant`` (``support``, the share
+    of its words found in the cited sentences, is under the threshold).
+    """
+
+    text: str
+    cites: tuple[int, ...]
+    kept: bool
+    reason: str | None = None
+    detail: str = ""
+    support: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Check:
+    """How a composed answer was checked: each claim's verdict, and whether the quoted answer
+    was shown instead (``fallback``: ``timeout``, ``connection``, ``http``, ``malformed``,
+    ``empty``, ``declined``, ``nothing_left``; ``detail`` is its one-line reason)."""
+
+    model: str
+    claims: tuple[Claim, ...] = ()
+    fallback: str | None = None
+    detail: str = ""
+
+    @property
+    def removed(self) -> tuple[Claim, ...]:
+        return tuple(c for c in self.claims if not c.kept)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "claims": [c.to_dict() for c in self.claims],
+            "fallback": self.fallback,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer: cited sentences, or an abstention with the passages read as related reading.
 
-    ``text`` leads with the sentence that answers best, marked ``[1]``; the other cited
-    sentences follow in reading order. ``citations`` are ordered by number.
+    A quoted answer (``mode="quoted"``, the default): ``text`` leads with the sentence that
+    answers best, marked ``[1]``; the other cited sentences follow in reading order. A composed
+    answer (``mode="composed"``): ``text`` is a language model's, each of its sentences marked
+    with the citations it rests on, and ``check`` says how each was checked. ``citations`` are
+    ordered by number.
     """
 
     question: str
@@ -77,6 +126,8 @@ class Answer:
     abstained: bool
     language: str
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    mode: str = "quoted"
+    check: Check | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: citations point at their passage by ``chunk_id``."""
@@ -88,4 +139,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings": self.timings,
+            "mode": self.mode,
+            "check": self.check.to_dict() if self.check is not None else None,
         }

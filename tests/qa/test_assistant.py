@@ -32,7 +32,18 @@ def test_answer_cites_exact_sentences_with_offsets(fake_assistant):
 
 def test_answer_to_dict_is_json_ready(fake_assistant):
     data = json.loads(json.dumps(fake_assistant.ask("Qui a gagné le Tour ?").to_dict()))
-    assert set(data) == {"question", "text", "abstained", "language", "citations", "passages", "timings"}
+    assert set(data) == {
+        "question",
+        "text",
+        "abstained",
+        "language",
+        "citations",
+        "passages",
+        "timings",
+        "mode",
+        "check",
+    }
+    assert data["mode"] == "quoted" and data["check"] is None
     if data["citations"]:
         assert data["citations"][0]["passage"] in {p["chunk_id"] for p in data["passages"]}
 

@@ -1,0 +1,223 @@
+"""Composed answers against a scripted OpenAI-compatible server (a real HTTP server in a
+thread, replying what each test sets): the check, the fallbacks, and no call on abstention."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from qa import Answer, Endpoint, EndpointError, GenerativeAnswerer, OptionError
+from qa.generative import messages
+
+
+class Script:
+    """What the server replies next, and what it was sent."""
+
+    def __init__(self) -> None:
+        self.reply: str | None = ""
+        self.mode = "stream"  # "stream", "whole", "status", "garbage", "slow"
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            script.requests.append(body)
+            script.headers.append(dict(self.headers))
+            if script.mode == "status":
+                self._send(500, "application/json", b'{"error": "model not loaded"}')
+            elif script.mode == "garbage":
+                self._send(200, "text/event-stream", b"data: {not json\n\n")
+            elif script.mode == "whole":
+                reply = {"choices": [{"message": {"role": "assistant", "content": script.reply}}]}
+                self._send(200, "application/json", json.dumps(reply).encode())
+            else:
+                if script.mode == "slow":
+                    time.sleep(2)
+                events = b"".join(
+                    b"data: " + json.dumps({"choices": [{"delta": {"content": piece}}]}).encode() + b"\n\n"
+                    for piece in _pieces(script.reply or "")
+                )
+                self._send(200, "text/event-stream", events + b"data: [DONE]\n\n")
+
+        def _send(self, status: int, kind: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/v1", script
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + 7] for i in range(0, len(text), 7)]
+
+
+QUESTION = "Combien de kilos de matériel la capsule transporte-t-elle ?"
+
+
+def composed(assistant, url: str, question: str = QUESTION, **endpoint) -> Answer:
+    return assistant.ask(question, answerer=GenerativeAnswerer(Endpoint(url, "test-model", **endpoint)))
+
+
+def test_a_supported_reply_becomes_a_composed_answer_with_its_citations_renumbered(fake_assistant, server):
+    url, script = server
+    quoted = fake_assistant.ask(QUESTION)
+    number = next(c.number for c in quoted.citations if "521 kg" in c.text)
+    script.reply = f"Elle transporte 521 kg de matériel [{number}]."
+    answer = composed(fake_assistant, url)
+    assert answer.mode == "composed" and not answer.abstained
+    assert answer.text == "Elle transporte 521 kg de matériel. [1]"
+    assert [c.number for c in answer.citations] == [1] and "521 kg" in answer.citations[0].text
+    assert answer.check is not None and answer.check.fallback is None
+    assert [(c.kept, c.cites) for c in answer.check.claims] == [(True, (1,))]
+    sent = script.requests[0]
+    assert sent["model"] == "test-model" and sent["temperature"] == 0 and sent["stream"] is True
+    assert set(sent) == {"model", "messages", "temperature", "max_tokens", "seed", "stream"}
+    assert QUESTION in sent["messages"][-1]["content"] and "521 kg" in sent["messages"][-1]["content"]
+    assert json.loads(json.dumps(answer.to_dict()))["check"]["claims"][0]["kept"] is True
+
+
+def test_an_invented_claim_is_removed_and_marked_the_rest_kept(fake_assistant, server):
+    url, script = server
+    script.reply = (
+        "Elle transporte 521 kg de matériel [1]. Elle transporte aussi 12 chats [1]. Bob Lee l'a dit [9]."
+    )
+    answer = composed(fake_assistant, url)
+    assert answer.mode == "composed" and "12 chats" not in answer.text and "Bob" not in answer.text
+    removed = [(c.reason, c.detail) for c in answer.check.removed]
+    assert removed == [("number", "12"), ("unknown_citation", "[9]")]
+
+
+def test_when_no_claim_passes_the_quoted_answer_is_given_with_the_reason(fake_assistant, server):
+    url, script = server
+    script.reply = "Le président de la Nasa est Jean Martin [2]."
+    answer = composed(fake_assistant, url)
+    quoted = fake_assistant.ask(QUESTION)
+    assert answer.mode == "quoted" and answer.text == quoted.text and answer.citations == quoted.citations
+    assert answer.check.fallback == "nothing_left" and answer.check.removed
+
+
+@pytest.mark.parametrize(
+    ("mode", "reply", "reason"),
+    [
+        ("status", "", "http"),
+        ("garbage", "", "malformed"),
+        ("stream", "", "empty"),
+        ("stream", "NOT FOUND", "declined"),
+        ("slow", "Elle transporte 521 kg [1].", "timeout"),
+    ],
+)
+def test_each_failure_of_the_server_falls_back_to_the_quoted_answer(
+    fake_assistant, server, mode, reply, reason
+):
+    url, script = server
+    script.mode, script.reply = mode, reply
+    answer = composed(fake_assistant, url, timeout=0.5)
+    assert answer.mode == "quoted" and answer.citations and answer.check.fallback == reason
+    assert answer.check.detail and "\n" not in answer.check.detail
+
+
+def test_a_server_that_is_not_there_falls_back(fake_assistant):
+    answer = composed(fake_assistant, "http://127.0.0.1:9/v1")
+    assert answer.mode == "quoted" and answer.check.fallback == "connection"
+
+
+def test_a_server_that_does_not_stream_is_read_whole(fake_assistant, server):
+    url, script = server
+    script.mode, script.reply = "whole", "Elle transporte 521 kg de matériel [1]."
+    assert composed(fake_assistant, url).mode == "composed"
+
+
+def test_no_model_is_asked_where_the_articles_are_silent(fake_assistant, server):
+    url, script = server
+    script.reply = "Le président de la Nasa est Jean Martin [2]."
+    answer = composed(fake_assistant, url, question="Qui est le président de la Nasa ?")
+    assert answer.abstained and answer.check is None and script.requests == []
+
+
+def test_streaming_shows_the_reply_as_it_grows_then_the_checked_answer(fake_assistant, server):
+    url, script = server
+    script.reply = "Elle transporte 521 kg de matériel [1]."
+    llm = GenerativeAnswerer(Endpoint(url, "test-model"))
+    parts = list(fake_assistant.ask_stream(QUESTION, answerer=llm))
+    drafts, final = parts[:-1], parts[-1]
+    assert len(drafts) >= 3 and all(isinstance(d, str) for d in drafts)
+    assert all(b.startswith(a) for a, b in itertools.pairwise(drafts)) and drafts[-1] == script.reply
+    assert isinstance(final, Answer) and final.mode == "composed" and final.timings["total"] > 0
+    assert list(fake_assistant.ask_stream(QUESTION)) == [fake_assistant.ask(QUESTION)]  # quoted: at once
+
+
+def test_the_key_comes_from_the_environment_only(fake_assistant, server, monkeypatch):
+    url, script = server
+    script.reply = "Elle transporte 521 kg de matériel [1]."
+    composed(fake_assistant, url)
+    assert "Authorization" not in script.headers[-1]
+    monkeypatch.setenv("ARTICLE_QA_LLM_KEY", "s3cret")
+    composed(fake_assistant, url)
+    assert script.headers[-1]["Authorization"] == "Bearer s3cret"
+
+
+def test_the_conversation_is_shown_to_the_model_without_old_markers(fake_assistant, server):
+    url, script = server
+    script.reply = "Elle transporte 521 kg de matériel [1]."
+    fake_assistant.ask(
+        QUESTION,
+        history=[("Où est la capsule ?", "À la station. [1]")],
+        answerer=GenerativeAnswerer(Endpoint(url, "m")),
+    )
+    roles = [(m["role"], m["content"]) for m in script.requests[0]["messages"][1:3]]
+    assert roles == [("user", "Où est la capsule ?"), ("assistant", "À la station.")]
+
+
+def test_endpoints_are_checked_and_read_from_the_environment():
+    with pytest.raises(OptionError, match="http"):
+        Endpoint("file:///etc/passwd", "m")
+    with pytest.raises(OptionError):
+        Endpoint("http://127.0.0.1:8080/v1", " ")
+    assert Endpoint.from_env({}) is None
+    found = Endpoint.from_env(
+        {"ARTICLE_QA_LLM_URL": "http://127.0.0.1:8080/v1", "ARTICLE_QA_LLM_MODEL": "qwen"}
+    )
+    assert found == Endpoint("http://127.0.0.1:8080/v1", "qwen")
+    assert issubclass(EndpointError, Exception)
+
+
+def test_the_prompt_numbers_every_candidate_sentence(fake_assistant):
+    captured = {}
+
+    class Recording:
+        def answer(self, request):
+            captured["request"] = request
+            return GenerativeAnswerer(Endpoint("http://127.0.0.1:9/v1", "m")).fallback(
+                request, "declined", "-"
+            )
+
+    fake_assistant.ask(QUESTION, answerer=Recording())
+    request = captured["request"]
+    assert request.chosen == request.candidates[: len(request.chosen)]
+    assert [c.number for c in request.candidates] == list(range(1, len(request.candidates) + 1))
+    content = messages(request)[-1]["content"]
+    assert all(f"[{c.number}] " in content for c in request.candidates)
