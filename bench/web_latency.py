@@ -91,7 +91,7 @@ class Server:
                 time.sleep(0.05)
         client = Client(self.url, verbose=False, ssl_verify=False)  # plain HTTP: no CA load per request
         client.predict(QUESTIONS[0], "fr", api_name="/question")
-        client.predict("", None, None, 5, "fr", api_name="/answer")
+        client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
         answered = time.perf_counter() - self.started
         client.close()
         return {"page_served_s": round(served, 2), "first_answer_s": round(answered, 2)}
@@ -162,7 +162,7 @@ def api_send_to_answer(url: str, users: int, rounds: int) -> list[float]:
             barrier.wait()
             started = time.perf_counter()
             client.predict(QUESTIONS[(r + i) % len(QUESTIONS)], "fr", api_name="/question")
-            client.predict("", None, None, 5, "fr", api_name="/answer")
+            client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
             times.append(time.perf_counter() - started)
         if client is not None:
             client.close()

@@ -229,7 +229,7 @@ def ask(client: Any, question: str, user: int = -1) -> Asked:
         client.predict(question, "fr", api_name="/question")
         question_s = time.monotonic() - at
         step = "/answer"
-        chat, _choices, _reader = client.predict("", None, None, 5, "fr", api_name="/answer")
+        chat, _choices, _reader = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
         answer_s = time.monotonic() - at - question_s
         step = "check"
         error = check_chat(chat, question)

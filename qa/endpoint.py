@@ -8,6 +8,7 @@ that a command line would show. Nothing is sent anywhere unless an endpoint is c
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -70,6 +71,12 @@ class Endpoint:
             raise OptionError("name the language model (--llm-model)", option="llm_model", reason="missing")
         if self.timeout <= 0 or self.max_tokens < 1:
             raise OptionError("timeout and max_tokens must be positive", option="llm_timeout")
+        if importlib.util.find_spec("httpx") is None:
+            raise OptionError(
+                "composed answers need httpx: pip install 'article-qa[llm]'",
+                option="llm_url",
+                reason="missing_extra",
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Endpoint | None:

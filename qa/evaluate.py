@@ -16,6 +16,8 @@ import re
 import shutil
 import statistics
 import time
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ import index
 from index.embedders import spec_of
 from index.normalize import normalize_text
 
+from .answerers import Answerer
 from .assistant import Assistant
 from .records import Answer, Passage
 from .splits import PARTS, part_of, removed
@@ -43,6 +46,7 @@ class GoldQuestion:
     article_id: str
     positions: tuple[int, ...]
     title: str = ""
+    answers: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -88,13 +92,20 @@ def _read_squad(content: Any) -> tuple[list[dict[str, Any]], list[GoldQuestion]]
         for paragraph, offset in zip(item["paragraphs"], offsets, strict=True):
             for qa in paragraph.get("qas", []):
                 positions: list[int] = []
+                golden: list[str] = []
                 if offset is not None and not qa.get("is_impossible"):
                     for ans in qa.get("answers", []):
                         start = _normal_position(paragraph["context"], int(ans["answer_start"]))
                         positions.append(offset + start)
+                        golden.append(normalize_text(str(ans.get("text", ""))))
                 questions.append(
                     GoldQuestion(
-                        str(qa["id"]), qa["question"], article_id, tuple(positions), item.get("title", "")
+                        str(qa["id"]),
+                        qa["question"],
+                        article_id,
+                        tuple(positions),
+                        item.get("title", ""),
+                        tuple(dict.fromkeys(a for a in golden if a)),
                     )
                 )
     return articles, questions
@@ -294,3 +305,99 @@ def evaluate_removal(
         "abstained_removed": round(abstained / max(len(gone), 1), 4),
         "answered_kept": round(answered / max(len(kept), 1), 4),
     }
+
+
+def evaluate_composed(
+    assistant: Assistant,
+    questions: Sequence[GoldQuestion],
+    answerer: Answerer,
+    *,
+    on_question: Callable[[GoldQuestion, Answer, Answer], None] | None = None,
+) -> dict[str, Any]:
+    """Ask the answerable ``questions`` twice, quoted and composed by ``answerer``: how often
+    the composed answer holds a gold answer (normalised match, token F1) against the quoted
+    answer's first citation, what the check removed, the fallbacks, and the latency."""
+    from .claims import check_claims
+
+    asked = [q for q in questions if q.answerable]
+    fallbacks: dict[str, int] = {}
+    claims = passed = composed = shipped_failing = model_calls = 0
+    holds = {"composed": 0, "shipped": 0, "quoted_first_citation": 0}
+    f1 = {"composed": 0.0, "quoted_first_citation": 0.0}
+    latencies: list[float] = []
+    for gold in asked:
+        quoted = assistant.ask(gold.question)
+        started = time.perf_counter()
+        answer = assistant.ask(gold.question, answerer=answerer)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if on_question is not None:
+            on_question(gold, quoted, answer)
+        first = quoted.citations[0].text if quoted.citations else ""
+        holds["quoted_first_citation"] += _holds(first, gold.answers)
+        f1["quoted_first_citation"] += _best_f1(first, gold.answers)
+        holds["shipped"] += _holds(
+            _without_markers(answer.text) if not answer.abstained else "", gold.answers
+        )
+        if answer.check is None:
+            continue  # abstained: the model was not asked
+        model_calls += 1
+        claims += len(answer.check.claims)
+        passed += sum(c.kept for c in answer.check.claims)
+        if answer.check.fallback:
+            fallbacks[answer.check.fallback] = fallbacks.get(answer.check.fallback, 0) + 1
+            continue
+        composed += 1
+        text = _without_markers(answer.text)
+        holds["composed"] += _holds(text, gold.answers)
+        f1["composed"] += _best_f1(text, gold.answers)
+        # By construction no shipped claim fails; checked again here, on the answer as shipped.
+        again = check_claims(
+            answer.text, answer.citations, question=answer.question, language=answer.language
+        )
+        shipped_failing += sum(not v.kept for v in again)
+    n = max(len(asked), 1)
+    return {
+        "composed_questions": len(asked),
+        "model_calls": model_calls,
+        "composed_share": round(composed / n, 4),
+        "fallbacks": dict(sorted(fallbacks.items())),
+        "fallback_share": round(sum(fallbacks.values()) / max(model_calls, 1), 4),
+        "generated_sentences": claims,
+        "generated_sentences_passing": round(passed / max(claims, 1), 4),
+        "shipped_claims_failing": shipped_failing,
+        "holds_gold_composed": round(holds["composed"] / n, 4),
+        "holds_gold_shipped": round(holds["shipped"] / n, 4),
+        "holds_gold_quoted_first_citation": round(holds["quoted_first_citation"] / n, 4),
+        "token_f1_composed": round(f1["composed"] / n, 4),
+        "token_f1_quoted_first_citation": round(f1["quoted_first_citation"] / n, 4),
+        "composed_latency_ms_p50": round(percentile(latencies, 0.50), 1),
+        "composed_latency_ms_p95": round(percentile(latencies, 0.95), 1),
+    }
+
+
+def normal_answer(text: str) -> str:
+    """``text`` for comparison with a gold answer: no case, accents or punctuation."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
+    return " ".join(letters.split())
+
+
+def _holds(text: str, answers: Sequence[str]) -> bool:
+    normal = f" {normal_answer(text)} "
+    return any(f" {normal_answer(a)} " in normal for a in answers if normal_answer(a))
+
+
+def _best_f1(text: str, answers: Sequence[str]) -> float:
+    got = normal_answer(text).split()
+    best = 0.0
+    for gold in answers:
+        want = normal_answer(gold).split()
+        common = sum((Counter(got) & Counter(want)).values())
+        if common:
+            precision, recall = common / len(got), common / len(want)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def _without_markers(text: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", text)

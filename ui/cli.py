@@ -5,7 +5,9 @@
     article-qa index update SOURCE... --index DIR
     article-qa index info --index DIR [--json]
     article-qa ask "QUESTION" --index DIR [--top-k K] [--category C] [--json]
-    article-qa eval DATASET.json [--limit N] [--index-dir DIR] [--json]
+                  [--llm-url URL --llm-model NAME]
+    article-qa serve --index DIR [--port P] [--llm-url URL --llm-model NAME]
+    article-qa eval DATASET.json [--limit N] [--index-dir DIR] [--json] [--llm-url URL …]
 
 Errors of the library (:class:`index.QAError`) are printed as one line and exit 2.
 """
@@ -19,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.chunking import CHUNK_VECTORS
 from index.embedders import MODEL_HELP
@@ -30,6 +32,9 @@ from qa.splits import PARTS
 
 from .progress import TqdmProgress
 from .text import human_size
+
+if TYPE_CHECKING:
+    from qa import Check, Endpoint
 
 
 def _index_arg(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +93,44 @@ def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
     if not (sep and user and password):
         raise OptionError(f"{origin} must hold the login as USER:PASSWORD")
     return user, password
+
+
+def _llm_args(parser: argparse.ArgumentParser, what: str) -> None:
+    """The options that name a language model's OpenAI-compatible endpoint."""
+    parser.add_argument(
+        "--llm-url",
+        default=None,
+        metavar="URL",
+        help=f"{what}: an OpenAI-compatible API such as http://127.0.0.1:8080/v1 "
+        "(default $ARTICLE_QA_LLM_URL; none: answers quote the articles). "
+        "An API key, if needed, is read from $ARTICLE_QA_LLM_KEY only",
+    )
+    parser.add_argument(
+        "--llm-model", default=None, metavar="NAME", help="the model's name (default $ARTICLE_QA_LLM_MODEL)"
+    )
+    parser.add_argument(
+        "--llm-timeout",
+        type=_within(float, 1.0, 600.0),
+        default=60.0,
+        metavar="SECONDS",
+        help="give up on the model after this wait, and quote instead (default 60)",
+    )
+
+
+def _endpoint(args: argparse.Namespace) -> Endpoint | None:
+    """The endpoint the options or the environment name, if any."""
+    from qa import Endpoint
+    from qa.endpoint import MODEL_VARIABLE, URL_VARIABLE
+
+    url = args.llm_url or os.environ.get(URL_VARIABLE, "").strip()
+    if not url:
+        return None
+    model = args.llm_model or os.environ.get(MODEL_VARIABLE, "").strip()
+    if not model:
+        raise OptionError(
+            f"name the language model with --llm-model NAME (or ${MODEL_VARIABLE})", option="llm_model"
+        )
+    return Endpoint(url, model, timeout=args.llm_timeout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _llm_args(a, "have this language model compose the answer, each claim checked against its citations")
 
     s = commands.add_parser(
         "serve",
@@ -175,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"ask for the login USER:PASSWORD held in FILE (or in ${AUTH_ENV}); never on the command line",
     )
     s.add_argument("--quiet", action="store_true", help="no progress bar while building the sample index")
+    _llm_args(s, "offer answers composed by this language model")
 
     e = commands.add_parser("eval", help="measure retrieval and citations on a SQuAD-format file")
     e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
@@ -208,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    _llm_args(e, "also measure the answers this language model composes")
     return parser
 
 
@@ -271,18 +317,22 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from qa import Assistant, Filters
+    from qa import Assistant, Filters, GenerativeAnswerer
 
     filters = Filters(  # checked before the model loads: reversed dates, say
         category=args.category, source=args.source, date_from=args.date_from, date_to=args.date_to
     )
+    endpoint = _endpoint(args)
+    answerer = GenerativeAnswerer(endpoint) if endpoint else None
     assistant = Assistant.open(args.index or default_index_dir(), model=args.model, top_k=args.top_k)
-    answer = assistant.ask(args.question, filters=filters)
+    answer = assistant.ask(args.question, filters=filters, answerer=answerer)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
     print()
+    if answer.check is not None:
+        print(_check_lines(answer.check))
     if answer.abstained:
         print("Related reading:" if answer.language != "fr" else "À lire :")
         for p in answer.passages[:3]:
@@ -293,6 +343,18 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         print(f"[{c.number}] {c.title}{date} — characters {c.start}-{c.end} of {c.article_id}")
         print(f"    « {c.text} »" if answer.language == "fr" else f'    "{c.text}"')
     return 0
+
+
+def _check_lines(check: Check) -> str:
+    """How a composed answer was checked, for the terminal."""
+    if check.fallback:
+        lines = [f"Quoted instead of composed ({check.model}): {check.detail}."]
+    else:
+        lines = [f"Composed by {check.model}; each sentence checked against the sentences it cites."]
+    for claim in check.removed:
+        why = f"{claim.reason}: {claim.detail}" if claim.detail else claim.reason
+        lines.append(f"  removed ({why}): {claim.text}")
+    return "\n".join(lines) + "\n"
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -306,6 +368,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             auth=_credentials(args),
             progress=progress,
+            endpoint=_endpoint(args),
         )
     finally:
         progress.close()
@@ -344,6 +407,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         without, gone = removal_for(index_dir, articles, share=args.remove, seed=args.seed)
         smaller = Assistant.open(without, embedder=embedder, **options)
         metrics.update({"removed_share": args.remove, **evaluate_removal(smaller, questions, gone)})
+    endpoint = _endpoint(args)
+    if endpoint is not None:
+        from qa import GenerativeAnswerer
+        from qa.evaluate import evaluate_composed
+
+        metrics["llm_model"] = endpoint.model
+        metrics.update(evaluate_composed(assistant, questions, GenerativeAnswerer(endpoint)))
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:

@@ -5,74 +5,19 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from qa import Answer, Endpoint, EndpointError, GenerativeAnswerer, OptionError
 from qa.generative import messages
-
-
-class Script:
-    """What the server replies next, and what it was sent."""
-
-    def __init__(self) -> None:
-        self.reply: str | None = ""
-        self.mode = "stream"  # "stream", "whole", "status", "garbage", "slow"
-        self.requests: list[dict] = []
-        self.headers: list[dict] = []
+from tests.fakes import Script, scripted_llm
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, Script]]:
-    script = Script()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            script.requests.append(body)
-            script.headers.append(dict(self.headers))
-            if script.mode == "status":
-                self._send(500, "application/json", b'{"error": "model not loaded"}')
-            elif script.mode == "garbage":
-                self._send(200, "text/event-stream", b"data: {not json\n\n")
-            elif script.mode == "whole":
-                reply = {"choices": [{"message": {"role": "assistant", "content": script.reply}}]}
-                self._send(200, "application/json", json.dumps(reply).encode())
-            else:
-                if script.mode == "slow":
-                    time.sleep(2)
-                events = b"".join(
-                    b"data: " + json.dumps({"choices": [{"delta": {"content": piece}}]}).encode() + b"\n\n"
-                    for piece in _pieces(script.reply or "")
-                )
-                self._send(200, "text/event-stream", events + b"data: [DONE]\n\n")
-
-        def _send(self, status: int, kind: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/v1", script
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
-def _pieces(text: str) -> list[str]:
-    return [text[i : i + 7] for i in range(0, len(text), 7)]
+    with scripted_llm() as served:
+        yield served
 
 
 QUESTION = "Combien de kilos de matériel la capsule transporte-t-elle ?"

@@ -97,7 +97,7 @@ def ask(url: str, question: str) -> tuple[list[dict], list]:
     client = Client(url, verbose=False)
     try:
         client.predict(question, "fr", api_name="/question")
-        chat, choices, _ = client.predict("", None, None, 5, "fr", api_name="/answer")
+        chat, choices, _ = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
     finally:
         client.close()
     return chat, choices
@@ -121,9 +121,9 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
 
     client = Client(app_url, verbose=False)
     client.predict("Qui a rompu ses relations avec la Corée du Nord ?", "fr", api_name="/question")
-    client.predict("", None, None, 5, "fr", api_name="/answer")
+    client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
     client.predict("Et en avril ?", "fr", api_name="/question")
-    chat, choices, opened = client.predict("", None, None, 5, "fr", api_name="/answer")
+    chat, choices, opened = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
     assert 'class="aq-hl aq-target"' in opened  # the reader opened the best citation by itself
     assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
     assert {value for _, value in choices["choices"]} >= {"1.1"}  # the latest answer's citations
@@ -142,7 +142,7 @@ def test_a_category_the_index_lacks_is_refused(app_url):
     client = Client(app_url, verbose=False)
     client.predict("Qui a rompu ses relations avec la Corée du Nord ?", "en", api_name="/question")
     with pytest.raises(AppError, match="not in the list of choices"):
-        client.predict("nope", None, None, 5, "en", api_name="/answer")
+        client.predict("nope", None, None, 5, "quoted", "en", api_name="/answer")
     client.close()
 
 

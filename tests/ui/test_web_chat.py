@@ -64,13 +64,13 @@ def test_unknown_or_forged_keys_open_nothing(live):
 def test_follow_up_questions_carry_the_earlier_turns(live, monkeypatch):
     seen: list[list[Turn]] = []
     assistant = live.current
-    original = assistant.ask
+    original = assistant.ask_stream
 
     def spy(question, **options):
         seen.append(list(options["history"]))
         return original(question, **options)
 
-    monkeypatch.setattr(assistant, "ask", spy)
+    monkeypatch.setattr(assistant, "ask_stream", spy)
     conversation = ask(live, SEED_QUESTION, lang="fr")
     conversation = ask(live, "Et en avril ?", conversation, lang="fr")
     first = conversation.exchanges[0].answer
@@ -79,7 +79,7 @@ def test_follow_up_questions_carry_the_earlier_turns(live, monkeypatch):
     second = conversation.exchanges[1].answer
     assert second is not None and not second.abstained
     # Alone, "Et en avril ?" lands in another article; with the conversation, in the seed's.
-    assert original("Et en avril ?").citations[0].article_id != "000_b58262a57bd1c4a3.txt"
+    assert assistant.ask("Et en avril ?").citations[0].article_id != "000_b58262a57bd1c4a3.txt"
     assert second.citations[0].article_id == "000_b58262a57bd1c4a3.txt"
     assert 'data-aq-open="1.1"' in chat.message_html(conversation, "fr")[-1][1]
 
@@ -157,3 +157,49 @@ def test_interface_text_follows_the_language_the_answer_follows_the_question(liv
     html = chat.message_html(conversation, "en")[-1][1]
     assert "Read the article" in html and "Sources" in html and 'lang="fr"' in html
     assert "Lire l’article" in chat.message_html(conversation, "fr")[-1][1]
+
+
+def test_a_composed_answer_streams_then_shows_removed_claims_marked(live):
+    from qa import Endpoint, GenerativeAnswerer
+    from tests.fakes import scripted_llm
+
+    with scripted_llm() as (url, script):
+        quoted = live.current.ask(SEED_QUESTION)
+        first = quoted.citations[0]
+        script.reply = "L’Ukraine a immédiatement rompu toutes les relations avec la Corée du Nord [1]. Elle a aussi rompu avec 14 pays [1]."
+        live.composer = GenerativeAnswerer(Endpoint(url, "qwen-test"))
+        try:
+            _, pending = chat.submit(SEED_QUESTION, chat.Conversation())
+            steps = list(chat.respond_stream(live, pending, lang="fr", compose=True, every=0.0))
+            plain = chat.respond(live, pending, lang="fr")  # the quoted answer: no model asked
+        finally:
+            live.composer = None
+    drafts, final = steps[:-1], steps[-1]
+    assert drafts and all(s.exchanges[-1].pending and s.exchanges[-1].draft for s in drafts)
+    assert "aq-draft" in chat.message_html(drafts[0], "fr")[-1][1]
+    answer = final.exchanges[-1].answer
+    assert answer is not None and answer.mode == "composed" and answer.citations[0].text == first.text
+    shown = chat.message_html(final, "fr")[-1][1]
+    assert (
+        "Rédigée par qwen-test" in shown
+        and '<s class="aq-claim">Elle a aussi rompu avec 14 pays.</s>' in shown
+    )
+    assert "le nombre 14 n’est pas dans les phrases citées" in shown and 'data-aq-open="0.1"' in shown
+    assert plain.exchanges[-1].answer.mode == "quoted" and len(script.requests) == 1
+
+
+def test_a_model_that_cannot_be_reached_gives_the_quoted_answer_with_a_note(live):
+    from qa import Endpoint, GenerativeAnswerer
+
+    live.composer = GenerativeAnswerer(Endpoint("http://127.0.0.1:9/v1", "absent"))
+    try:
+        _, pending = chat.submit(SEED_QUESTION, chat.Conversation())
+        *_, final = chat.respond_stream(live, pending, lang="en", compose=True)
+    finally:
+        live.composer = None
+    answer = final.exchanges[-1].answer
+    assert answer is not None and answer.mode == "quoted" and answer.check.fallback == "connection"
+    assert (
+        "The model absent cannot be reached: here are the cited sentences."
+        in chat.message_html(final, "en")[-1][1]
+    )

@@ -6,7 +6,7 @@ caller, see :func:`ui.web.server.serve`. Gradio is imported when :func:`build_ap
 ``gr.SelectData`` and ``gr.EventData``, as objects.)
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,10 +79,11 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         date_from: str | None,
         date_to: str | None,
         top_k: float,
+        mode: str | None,
         lang: str,
-    ) -> tuple[Any, ...]:
+    ) -> Iterator[tuple[Any, ...]]:
         lang = language(lang)
-        conversation = chat.respond(
+        for now in chat.respond_stream(
             live,
             conversation,
             category=category,
@@ -90,20 +91,30 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
             date_to=date_to,
             top_k=top_k,
             lang=lang,
-        )
-        choices = chat.citation_choices(conversation)
-        latest = conversation.exchanges[-1].answer if conversation.exchanges else None
-        if latest is None or not latest.citations:
-            return (
-                conversation,
-                messages(conversation, lang),
-                gr.Dropdown(choices=choices, value=None),
-                gr.skip(),
+            compose=mode == "composed",
+        ):
+            latest = now.exchanges[-1] if now.exchanges else None
+            if latest is not None and latest.pending:  # a composed answer, as it is written
+                yield now, messages(now, lang), gr.skip(), gr.skip()
+                continue
+            choices = chat.citation_choices(now)
+            if latest is None or latest.answer is None or not latest.answer.citations:
+                yield (
+                    now,
+                    messages(now, lang),
+                    gr.Dropdown(choices=choices, value=None),
+                    gr.skip(),
+                )
+                continue
+            # The reading panel opens the article of the best citation, [1], at its sentence.
+            first = choices[0][1]
+            opened = chat.open_target(live, now, first, lang)
+            yield (
+                now,
+                messages(now, lang),
+                gr.Dropdown(choices=choices, value=first),
+                opened,
             )
-        # The reading panel opens the article of the best citation, [1], at its sentence.
-        first = choices[0][1]
-        opened = chat.open_target(live, conversation, first, lang)
-        return conversation, messages(conversation, lang), gr.Dropdown(choices=choices, value=first), opened
 
     def ask(
         question: str,
@@ -112,9 +123,11 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         date_to: str = "",
         top_k: int | None = None,
         lang: str = "fr",
+        composed: bool = False,
     ) -> dict[str, Any]:
         """Answer one question (no conversation) as JSON: ``Answer.to_dict()``, or
-        ``{"error": message, "code": ...}`` with the message in ``lang`` ("fr" or "en")."""
+        ``{"error": message, "code": ...}`` with the message in ``lang`` ("fr" or "en").
+        ``composed``: the app's language model composes it (if one is configured)."""
         return chat.answer_json(
             live,
             question,
@@ -123,6 +136,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
             date_to=date_to or None,
             top_k=top_k,
             lang=language(lang),
+            compose=composed,
         )
 
     def pick_example(event: gr.SelectData) -> str:
@@ -228,7 +242,19 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
                         label=t("top_k"),
                         elem_id="aq-top-k",
                     )
-                new_chat = gr.Button(t("new_chat"), size="sm", variant="secondary", elem_id="aq-new")
+                with gr.Row(equal_height=True):
+                    # Shown only when a language model is configured (article-qa serve --llm-url).
+                    mode = gr.Radio(
+                        [(t("mode_quoted"), "quoted"), (t("mode_composed"), "composed")],
+                        value="composed" if live.composer else "quoted",
+                        label=t("answer_mode"),
+                        visible=live.composer is not None,
+                        elem_id="aq-mode",
+                        scale=3,
+                    )
+                    new_chat = gr.Button(
+                        t("new_chat"), size="sm", variant="secondary", elem_id="aq-new", scale=1
+                    )
             with gr.Column(scale=2, min_width=360), gr.Tabs(selected="article") as tabs:
                 with gr.Tab(t("tab_article"), id="article"):
                     citations = gr.Dropdown(
@@ -278,7 +304,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
             "concurrency_id": "index-write",
         }
         hidden: dict[str, Any] = {"api_visibility": "private"}
-        ask_inputs = [conversation, category, date_from, date_to, top_k, lang]
+        ask_inputs = [conversation, category, date_from, date_to, top_k, mode, lang]
         ask_outputs = [conversation, chatbot, citations, reader]
         taking = ([question, conversation, lang], [question, conversation, chatbot])
         cleared = [conversation, chatbot, citations, reader]

@@ -6,6 +6,8 @@ question, the filters, and the key of a citation to open, never HTML or offsets.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +20,8 @@ from .i18n import error_text, text
 from .state import LiveAssistant
 
 MAX_TOP_K = 20
+DRAFT_SECONDS = 0.1
+"""A composed answer is shown as it is written at most this often."""
 MAX_EXCHANGES = 50
 """A conversation keeps its last exchanges only (the page is sent whole after each answer)."""
 
@@ -30,6 +34,7 @@ class Exchange:
     answer: Answer | None = None
     error: str | None = None
     detail: str | None = None
+    draft: str = ""  # a composed answer while it is written
 
     @property
     def pending(self) -> bool:
@@ -134,24 +139,58 @@ def respond(
     top_k: float | None = None,
     lang: str = "fr",
 ) -> Conversation:
-    """Answer the pending question, using the earlier turns as context.
+    """Answer the pending question with quoted sentences, using the earlier turns as context.
 
     Errors of the question or the filters (any :class:`qa.QAError`) become the exchange's
     message for the person; anything else is a bug and propagates.
     """
+    *_, last = respond_stream(
+        live, conversation, category=category, date_from=date_from, date_to=date_to, top_k=top_k, lang=lang
+    )
+    return last
+
+
+def respond_stream(
+    live: LiveAssistant,
+    conversation: Conversation,
+    *,
+    category: str | None = None,
+    date_from: str | float | None = None,
+    date_to: str | float | None = None,
+    top_k: float | None = None,
+    lang: str = "fr",
+    compose: bool = False,
+    every: float = DRAFT_SECONDS,
+) -> Iterator[Conversation]:
+    """:func:`respond`, composed by the app's language model if ``compose`` (and one is
+    configured): the conversation with the draft as it grows (at most every ``every``
+    seconds), then with the checked answer, last."""
     if not conversation.exchanges or not conversation.exchanges[-1].pending:
-        return conversation
+        yield conversation
+        return
     *earlier, pending = conversation.exchanges
     done = Exchange(pending.question)
+    composer = live.composer if compose else None
     try:
-        done.answer = _ask(
-            live, pending.question, Conversation(earlier).turns(), category, date_from, date_to, top_k, lang
-        )
+        k, filters = _options(category, date_from, date_to, top_k, lang)
+        shown = 0.0
+        for part in live.current.ask_stream(
+            pending.question,
+            history=Conversation(earlier).turns(),
+            filters=filters,
+            top_k=k,
+            answerer=composer,
+        ):
+            if isinstance(part, Answer):
+                done.answer = part
+            elif time.monotonic() - shown >= every:
+                shown = time.monotonic()
+                yield Conversation([*earlier, Exchange(pending.question, draft=part)])
     except InputError as exc:
         done.error = str(exc)
     except QAError as exc:
         done.error = error_text(exc, lang)
-    return Conversation([*earlier, done])
+    yield Conversation([*earlier, done])
 
 
 def answer_json(
@@ -163,36 +202,36 @@ def answer_json(
     date_to: str | None = None,
     top_k: float | None = None,
     lang: str = "fr",
+    compose: bool = False,
 ) -> dict[str, Any]:
     """One question answered for the HTTP API, without a conversation: ``Answer.to_dict()``,
-    or ``{"error": message, "code": ...}`` with the message in ``lang``."""
+    or ``{"error": message, "code": ...}`` with the message in ``lang``. ``compose`` has the
+    app's language model compose it, if one is configured."""
     try:
-        return _ask(
-            live, clean_question(question or ""), [], category, date_from, date_to, top_k, lang
-        ).to_dict()
+        k, filters = _options(category, date_from, date_to, top_k, lang)
+        composer = live.composer if compose else None
+        answer = live.current.ask(clean_question(question or ""), filters=filters, top_k=k, answerer=composer)
+        return answer.to_dict()
     except InputError as exc:
         return {"error": str(exc), "code": "option"}
     except QAError as exc:
         return {"error": error_text(exc, lang), "code": exc.code}
 
 
-def _ask(
-    live: LiveAssistant,
-    question: str,
-    history: list[Turn],
+def _options(
     category: str | None,
     date_from: str | float | None,
     date_to: str | float | None,
     top_k: float | None,
     lang: str,
-) -> Answer:
+) -> tuple[int | None, Filters | None]:
+    """The ``top_k`` and :class:`qa.Filters` of the filter panel, checked."""
     k = int(top_k) if top_k is not None else None
     if k is not None and not 1 <= k <= MAX_TOP_K:
         raise OptionError(
             f"top_k must be within 1..{MAX_TOP_K}, got {k}", option="top_k", low=1, high=MAX_TOP_K, value=k
         )
-    filters = make_filters(category, date_from, date_to, lang)
-    return live.current.ask(question, history=history, filters=filters, top_k=k)
+    return k, make_filters(category, date_from, date_to, lang)
 
 
 def message_html(conversation: Conversation, lang: str) -> list[tuple[str, str]]:
@@ -204,6 +243,8 @@ def message_html(conversation: Conversation, lang: str) -> list[tuple[str, str]]
             messages.append(("assistant", render.answer_html(exchange.answer, turn, lang)))
         elif exchange.error is not None:
             messages.append(("assistant", render.error_html(exchange.error, lang, detail=exchange.detail)))
+        elif exchange.draft:
+            messages.append(("assistant", render.draft_html(exchange.draft, lang)))
     return messages
 
 

@@ -170,11 +170,41 @@ def answer_html(answer: Answer, turn: int, lang: str) -> str:
         )
     keys = {c.number: citation_key(turn, c.number) for c in answer.citations}
     cites = "".join(citation_html(c, keys[c.number], lang) for c in answer.citations)
+    composed = " aq-composed" if answer.mode == "composed" else ""
     return (
-        f'<div class="aq-answer" lang="{esc(answer.language)}">'
-        f'<p class="aq-text">{_linked_markers(answer.text, keys, lang)}</p>'
+        f'<div class="aq-answer{composed}" lang="{esc(answer.language)}">'
+        f'<p class="aq-text">{_linked_markers(answer.text, keys, lang)}</p>{check_html(answer, lang)}'
         f'<p class="aq-sources-title">{esc(text(lang, "sources"))}</p>'
         f'<ol class="aq-cites">{cites}</ol></div>'
+    )
+
+
+def check_html(answer: Answer, lang: str) -> str:
+    """How a composed answer was checked: who wrote it, the claims removed and why, or why
+    the quoted answer is shown instead. Nothing for a plain quoted answer."""
+    check = answer.check
+    if check is None:
+        return ""
+    if check.fallback:
+        head = f'<p class="aq-check aq-fallback">{esc(text(lang, "fallback_" + check.fallback, model=check.model))}</p>'
+    else:
+        head = f'<p class="aq-check">{esc(text(lang, "composed_by", model=check.model))}</p>'
+    removed = "".join(
+        f'<li><s class="aq-claim">{esc(c.text)}</s> <span class="aq-why">'
+        f"{esc(text(lang, 'claim_' + (c.reason or 'distant'), detail=c.detail))}</span></li>"
+        for c in check.removed
+    )
+    if removed:
+        title = esc(text(lang, "removed_claims"))
+        head += f'<div class="aq-removed"><p class="aq-removed-title">{title}</p><ul>{removed}</ul></div>'
+    return head
+
+
+def draft_html(draft: str, lang: str) -> str:
+    """A composed answer while it is being written (not checked yet, markers not linked)."""
+    return (
+        f'<div class="aq-answer aq-draft" aria-busy="true"><p class="aq-text">{esc(draft)}</p>'
+        f'<p class="aq-check">{esc(text(lang, "drafting"))}</p></div>'
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import index
 from index.settings import stay_offline
-from qa import QAError
+from qa import Endpoint, GenerativeAnswerer, QAError
 
 from .state import LiveAssistant, default_uploads_dir
 from .uploads import MAX_UPLOAD_MB, UploadArea
@@ -63,17 +63,22 @@ def serve(
     auth: tuple[str, str] | None = None,
     progress: index.Progress | None = None,
     block: bool = True,
+    endpoint: Endpoint | None = None,
 ) -> None:
     """Serve the web app on ``host:port`` for the index at ``index_dir``.
 
     No request leaves the machine: Gradio's analytics are off, models load from disk, the
-    page loads nothing from elsewhere. Blocks until interrupted unless ``block`` is false.
+    page loads nothing from elsewhere; only with an ``endpoint`` (a language model's server
+    that composes answers) are questions and sentences sent there. Blocks until interrupted
+    unless ``block`` is false.
 
     >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
     """
     stay_offline()  # before Gradio is imported: it reads GRADIO_ANALYTICS_ENABLED at import
     path = Path(index_dir).expanduser()
     live = prepare(path, progress=progress)
+    if endpoint is not None:
+        live.composer = GenerativeAnswerer(endpoint)
     area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)
 
     from .app import ASK_CONCURRENCY, build_app
@@ -90,6 +95,8 @@ def serve(
         "(Ctrl+C to stop).",
         flush=True,
     )
+    if endpoint is not None:
+        print(f"Answers can be composed by {endpoint.model} at {endpoint.url}.", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(
             f"Warning: listening on {host} without a login: anyone who reaches this port can ask "

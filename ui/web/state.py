@@ -11,7 +11,7 @@ from typing import Any
 
 import index
 from index.store import MANIFEST
-from qa import Assistant, IndexLockedError, QAError
+from qa import Assistant, GenerativeAnswerer, IndexLockedError, QAError
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class LiveAssistant:
         self._manifest_seen: tuple[int, int, int] | None = None
         self.uploads_dir = Path(uploads_dir)
         self._info = index.index_info(assistant.index_dir)
+        self.composer: GenerativeAnswerer | None = None
+        """Composes answers when the person asks for them (``None``: no model configured)."""
 
     @classmethod
     def open(
