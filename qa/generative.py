@@ -35,7 +35,7 @@ SYSTEM_PROMPT = (
 HISTORY_TURNS = 3
 """Earlier exchanges of the conversation shown to the model (the latest ones)."""
 
-_DECLINED = re.compile(r"^\W*NOT\s+FOUND\W*$", re.I)
+_DECLINED = re.compile(r"^\W*NOT\s+FOUND\b", re.I)
 _MARKERS = re.compile(r"\s*\[[\d\s,;]+\]")
 
 

@@ -92,3 +92,16 @@ def test_encoding_throughput_is_measured_per_model_and_setting(tmp_path):
     for r in rows:
         assert r["sentences"]["texts_per_s"] > 0 and r["paragraphs"]["chars_per_s"] > 0
         assert r["question_ms_p50"] > 0
+
+
+def test_the_claim_threshold_is_fitted_on_fit_and_reported_on_test(tmp_path):
+    from tests.llm.test_composed import require_llm
+
+    require_llm()
+    out = tmp_path / "claims.json"
+    bench("bench.claims", "--local-model", "--dataset", str(DATA / SET), "--limit", "3", "--out", str(out))
+    result = json.loads(out.read_text())
+    assert result["threshold"] in {float(t) for t in result["grid_fit"]}
+    assert result["fit"]["model_calls"] >= 1 and result["test"]["questions"] >= 1
+    for part, rates in (("fit", "in_sample"), ("test", "held_out")):
+        assert 0.0 <= result[part][rates]["as_cited_pass"] <= 1.0

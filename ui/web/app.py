@@ -242,7 +242,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
                         label=t("top_k"),
                         elem_id="aq-top-k",
                     )
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=False):
                     # Shown only when a language model is configured (article-qa serve --llm-url).
                     mode = gr.Radio(
                         [(t("mode_quoted"), "quoted"), (t("mode_composed"), "composed")],
@@ -253,7 +253,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
                         scale=3,
                     )
                     new_chat = gr.Button(
-                        t("new_chat"), size="sm", variant="secondary", elem_id="aq-new", scale=1
+                        t("new_chat"), size="sm", variant="secondary", elem_id="aq-new", scale=0, min_width=180
                     )
             with gr.Column(scale=2, min_width=360), gr.Tabs(selected="article") as tabs:
                 with gr.Tab(t("tab_article"), id="article"):

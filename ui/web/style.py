@@ -142,6 +142,14 @@ mark.aq-soft { background: #fef3c7; color: inherit; padding: 0; }
 .aq-abstained .aq-text { font-weight: 600; }
 .aq-hint { margin: 0 0 .5rem 0 !important; color: var(--body-text-color-subdued); font-size: .9rem; }
 .aq-error .aq-text { color: var(--error-text-color, #b91c1c); font-weight: 600; }
+.aq-check { margin: .25rem 0 .5rem 0 !important; color: var(--body-text-color-subdued); font-size: .85rem; }
+.aq-fallback { font-style: italic; }
+.aq-draft .aq-text { opacity: .8; }
+.aq-removed { border-left: 3px solid var(--error-border-color, #f87171); padding-left: .6rem; margin: .25rem 0 .5rem 0; font-size: .9rem; }
+.aq-removed-title { margin: 0 !important; font-weight: 600; }
+.aq-removed ul { margin: .2rem 0 0 1rem !important; }
+.aq-claim { color: var(--body-text-color-subdued); }
+.aq-why { color: var(--error-text-color, #b91c1c); font-size: .85rem; }
 .aq-detail { margin: 0 !important; font-size: .85rem; color: var(--body-text-color-subdued); }
 
 .aq-article { padding: 0 .5rem 1rem .25rem; }
