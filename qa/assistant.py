@@ -216,8 +216,10 @@ class Assistant:
     ) -> tuple[Answer, list[Passage]]:
         """:meth:`ask`, also returning every candidate passage in rank order, beyond ``top_k``
         (what ``article-qa eval`` measures recall@k on: one retrieval serves both)."""
+        started = time.perf_counter()
         request, ranked, writer = self._prepare(question, history, filters, top_k, answerer)
-        return self._finish(request, writer.answer(request)), ranked
+        composing = time.perf_counter()
+        return _finish(request, writer.answer(request), started, composing), ranked
 
     def ask_stream(
         self,
@@ -230,12 +232,14 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """:meth:`ask`, showing a composed answer as it is written: the text so far (``str``)
         as it grows, then the :class:`Answer` (a quoted answer comes at once, alone)."""
+        started = time.perf_counter()
         request, _, writer = self._prepare(question, history, filters, top_k, answerer)
+        composing = time.perf_counter()
         if not isinstance(writer, StreamingAnswerer):
-            yield self._finish(request, writer.answer(request))
+            yield _finish(request, writer.answer(request), started, composing)
             return
         for part in writer.stream(request):
-            yield self._finish(request, part) if isinstance(part, Answer) else part
+            yield _finish(request, part, started, composing) if isinstance(part, Answer) else part
 
     def _prepare(
         self,
@@ -253,8 +257,7 @@ class Assistant:
         conversation; if that reading finds nothing good enough, the question is read again on
         its own, so that a new topic is not dragged back to the old one.
         """
-        started = time.perf_counter()
-        timings: dict[str, float] = {"started": started}
+        timings: dict[str, float] = {}
         turns = tuple(_turn(t) for t in history)
         languages = self.store.manifest.languages.keys()
         k = self.top_k if top_k is None else top_k
@@ -291,20 +294,19 @@ class Assistant:
         writer = (answerer or self.answerer) if request.chosen else _QUOTED
         return request, ranked, writer
 
-    @staticmethod
-    def _finish(request: AnswerRequest, answer: Answer) -> Answer:
-        """The answer with its timings completed (``compose`` is the answerer's part)."""
-        timings = request.timings
-        started = timings.pop("started", None)
-        timings.pop("fuse", None)
-        if started is not None:
-            spent = sum(v for k, v in timings.items() if k not in {"total", "compose"})
-            timings["total"] = time.perf_counter() - started
-            timings["compose"] = max(0.0, timings["total"] - spent)
-        return answer if answer.timings is timings else replace(answer, timings=timings)
-
 
 _QUOTED = ExtractiveAnswerer()
+
+
+def _finish(request: AnswerRequest, answer: Answer, started: float, composing: float) -> Answer:
+    """``answer`` with its timings: the request's, the answerer's part (``compose``) and the
+    ``total``."""
+    timings = request.timings
+    timings.pop("fuse", None)
+    now = time.perf_counter()
+    timings["compose"] = now - composing
+    timings["total"] = now - started
+    return answer if answer.timings is timings else replace(answer, timings=timings)
 
 
 def _distinct(passages: Sequence[Passage]) -> list[Passage]:
