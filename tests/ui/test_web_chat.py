@@ -203,3 +203,24 @@ def test_a_model_that_cannot_be_reached_gives_the_quoted_answer_with_a_note(live
         "The model absent cannot be reached: here are the cited sentences."
         in chat.message_html(final, "en")[-1][1]
     )
+
+
+def test_what_the_model_writes_is_escaped_in_the_draft_and_the_answer(live):
+    from qa import Endpoint, GenerativeAnswerer
+    from tests.fakes import scripted_llm
+
+    with scripted_llm() as (url, script):
+        script.reply = (
+            'L’Ukraine a rompu ses relations avec la Corée du Nord <img src=x onerror="alert(1)"> [1]. '
+            "<script>alert(2)</script> [1]."
+        )
+        live.composer = GenerativeAnswerer(Endpoint(url, "<b>model</b>"))
+        try:
+            _, pending = chat.submit(SEED_QUESTION, chat.Conversation())
+            steps = list(chat.respond_stream(live, pending, lang="fr", compose=True, every=0.0))
+        finally:
+            live.composer = None
+    for step in steps:
+        shown = chat.message_html(step, "fr")[-1][1]
+        assert "<img" not in shown and "<script" not in shown and "<b>" not in shown
+    assert "&lt;img src=x" in chat.message_html(steps[-1], "fr")[-1][1]
