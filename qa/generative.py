@@ -76,8 +76,6 @@ class GenerativeAnswerer:
         reply = reply.strip()
         if not reply:
             return self.fallback(request, "empty", "the language model's reply was empty")
-        if _DECLINED.match(reply):
-            return self.fallback(request, "declined", "the language model found no answer in the sentences")
         verdicts = check_claims(
             reply,
             request.candidates,
@@ -85,6 +83,17 @@ class GenerativeAnswerer:
             language=request.language,
             threshold=self.threshold,
         )
+        # "NOT FOUND", however the model dresses it ("[1] NOT FOUND"), is not a claim.
+        declined = [v for v in verdicts if _DECLINED.match(v.text)]
+        verdicts = [v for v in verdicts if not _DECLINED.match(v.text)]
+        if not verdicts:
+            if declined:
+                return self.fallback(
+                    request, "declined", "the language model found no answer in the sentences"
+                )
+            return self.fallback(
+                request, "empty", "the language model's reply held no sentence, only markers"
+            )
         kept = [v for v in verdicts if v.kept]
         if not kept:
             claims = tuple(_claim(v, {}) for v in verdicts)

@@ -166,3 +166,26 @@ def test_the_prompt_numbers_every_candidate_sentence(fake_assistant):
     assert [c.number for c in request.candidates] == list(range(1, len(request.candidates) + 1))
     content = messages(request)[-1]["content"]
     assert all(f"[{c.number}] " in content for c in request.candidates)
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("[1] NOT FOUND", "declined"),
+        ("NOT FOUND NOT FOUND [9]", "declined"),
+        ("[2]", "empty"),
+        ("[1] [2] [3]", "empty"),
+    ],
+)
+def test_what_small_models_reply_instead_of_an_answer_is_told_apart(fake_assistant, server, reply, reason):
+    url, script = server
+    script.reply = reply
+    answer = composed(fake_assistant, url)
+    assert answer.mode == "quoted" and answer.check.fallback == reason and answer.check.claims == ()
+
+
+def test_a_marker_before_its_sentence_counts_for_that_sentence(fake_assistant, server):
+    url, script = server
+    script.reply = "[1] Elle transporte 521 kg de matériel."
+    answer = composed(fake_assistant, url)
+    assert answer.mode == "composed" and answer.text == "Elle transporte 521 kg de matériel. [1]"
