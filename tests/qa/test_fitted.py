@@ -39,3 +39,11 @@ def test_the_committed_split_lists_follow_the_seeded_rule(name):
     assert all(part_of(t) == "fit" for t in split["fit"])
     assert all(part_of(t) == "test" for t in split["test"])
     assert split["sha256"] == FIT["data"][split["data"]]
+
+
+def test_the_claim_check_holds_the_threshold_fitted_on_the_fit_part():
+    from qa.claims import SUPPORT_THRESHOLD
+
+    claims = json.loads((ROOT / "bench" / "results" / "claims.json").read_text("utf-8"))
+    assert claims["threshold"] == SUPPORT_THRESHOLD
+    assert claims["fit"]["in_sample"] and claims["test"]["held_out"]  # reported apart, labelled
