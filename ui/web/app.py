@@ -253,7 +253,12 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
                         scale=3,
                     )
                     new_chat = gr.Button(
-                        t("new_chat"), size="sm", variant="secondary", elem_id="aq-new", scale=0, min_width=180
+                        t("new_chat"),
+                        size="sm",
+                        variant="secondary",
+                        elem_id="aq-new",
+                        scale=0,
+                        min_width=180,
                     )
             with gr.Column(scale=2, min_width=360), gr.Tabs(selected="article") as tabs:
                 with gr.Tab(t("tab_article"), id="article"):
