@@ -66,6 +66,21 @@ def test_out_of_range_options_name_the_option(capsys, argv, named):
     assert named in refused(capsys, *argv)
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--llm-url", "http://127.0.0.1:9/v1"], "--llm-model"),
+        (["--llm-url", "file:///etc/passwd", "--llm-model", "m"], "http:// or https://"),
+        (["--llm-url", "http://127.0.0.1:9/v1", "--llm-model", "m", "--llm-timeout", "0"], "--llm-timeout"),
+    ],
+)
+def test_a_language_model_badly_named_is_refused_before_anything_loads(
+    capsys, tmp_path, monkeypatch, options, said
+):
+    monkeypatch.delenv("ARTICLE_QA_LLM_MODEL", raising=False)
+    assert said in refused(capsys, "ask", "Qui ?", "--index", str(tmp_path / "none"), *options)
+
+
 def test_reversed_dates_are_refused_before_anything_loads(capsys, tmp_path):
     err = refused(
         capsys, "ask", "Qui ?", "--index", str(tmp_path), "--from", "2013-01-01", "--to", "2012-01-01"
