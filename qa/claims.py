@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from index.segment import split_sentences
 
-from .records import Citation
+from .records import Citation, Claim
 
-__all__ = ["SUPPORT_THRESHOLD", "Verdict", "check_claims", "split_claims", "support"]
+__all__ = ["SUPPORT_THRESHOLD", "check_claims", "split_claims", "support"]
 
 SUPPORT_THRESHOLD = 0.45
 """The least share of a claim's words (of four letters or more) that the cited sentences or
@@ -28,18 +27,6 @@ the question must hold: fitted on PIAF's fit part by ``bench/claims.py`` (bench/
 _MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d{3}(?!\d))*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")  # letters only: "l'Ukraine", "emporte-t-elle" are several words
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One claim as checked: its text (markers out), the numbers it cites, and the verdict."""
-
-    text: str
-    cites: tuple[int, ...]
-    kept: bool
-    reason: str | None = None
-    detail: str = ""
-    support: float = 0.0
 
 
 def split_claims(text: str, language: str | None) -> list[tuple[str, tuple[int, ...]]]:
@@ -64,8 +51,9 @@ def check_claims(
     question: str = "",
     language: str | None = None,
     threshold: float = SUPPORT_THRESHOLD,
-) -> list[Verdict]:
-    """Each claim of ``text`` checked against the ``candidates`` it cites."""
+) -> list[Claim]:
+    """Each claim of ``text`` checked against the ``candidates`` it cites (``cites`` are the
+    candidates' numbers)."""
     shown = {c.number: c for c in candidates}
     question_words = _words(question)
     verdicts = []
@@ -85,25 +73,25 @@ def _check(
     shown: dict[int, Citation],
     question_words: frozenset[str],
     threshold: float,
-) -> Verdict:
+) -> Claim:
     if not cites:
-        return Verdict(claim, cites, False, "no_citation")
+        return Claim(claim, cites, False, "no_citation")
     unknown = [n for n in cites if n not in shown]
     if unknown:
-        return Verdict(claim, cites, False, "unknown_citation", f"[{unknown[0]}]")
+        return Claim(claim, cites, False, "unknown_citation", f"[{unknown[0]}]")
     cited = [shown[n].text for n in cites]
     numbers = {_digits(m) for t in cited for m in _NUMBER.findall(t)}
     for found in _NUMBER.findall(claim):
         if _digits(found) not in numbers:
-            return Verdict(claim, cites, False, "number", found.strip())
+            return Claim(claim, cites, False, "number", found.strip())
     cited_words = _words(" ".join(cited))
     for name in _names(claim):
         if not _known(_fold(name), cited_words):
-            return Verdict(claim, cites, False, "name", name)
+            return Claim(claim, cites, False, "name", name)
     share = _share(claim, cited_words | question_words)
     if share < threshold:
-        return Verdict(claim, cites, False, "distant", f"{share:.2f}", round(share, 3))
-    return Verdict(claim, cites, True, support=round(share, 3))
+        return Claim(claim, cites, False, "distant", f"{share:.2f}", round(share, 3))
+    return Claim(claim, cites, True, support=round(share, 3))
 
 
 def _share(claim: str, known: frozenset[str]) -> float:

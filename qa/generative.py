@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from .answerers import AnswerRequest, ExtractiveAnswerer
-from .claims import SUPPORT_THRESHOLD, Verdict, check_claims
+from .claims import SUPPORT_THRESHOLD, check_claims
 from .endpoint import Endpoint, EndpointError
 from .records import Answer, Check, Claim
 
@@ -142,9 +142,9 @@ def messages(request: AnswerRequest) -> list[dict[str, str]]:
     return chat
 
 
-def _claim(verdict: Verdict, renumber: dict[int, int]) -> Claim:
-    cites = tuple(renumber[n] for n in verdict.cites) if verdict.kept else ()
-    return Claim(verdict.text, cites, verdict.kept, verdict.reason, verdict.detail, verdict.support)
+def _claim(claim: Claim, renumber: dict[int, int]) -> Claim:
+    """``claim`` citing the answer's numbers (none when it was removed)."""
+    return replace(claim, cites=tuple(renumber[n] for n in claim.cites) if claim.kept else ())
 
 
 def _one_line(text: str) -> str:
