@@ -253,9 +253,10 @@ class Assistant:
         who writes the answer (the quoted answer when the scorer abstains: no model is asked
         where the articles are silent).
 
-        A short question with a conversation behind it is read with the subject of the
-        conversation; if that reading finds nothing good enough, the question is read again on
-        its own, so that a new topic is not dragged back to the old one.
+        A question with a conversation behind it is read with the subject of the conversation,
+        and again on its own: the reading whose best sentence scores higher answers, so that a
+        follow-up ("Et en avril ?") keeps its subject and a new topic is not dragged back to the
+        old one.
         """
         timings: dict[str, float] = {}
         turns = tuple(_turn(t) for t in history)
@@ -268,6 +269,7 @@ class Assistant:
             readings.append(analyze_question(question, languages=languages))
         timings["analyse"] = time.perf_counter() - t
         result: tuple[AnswerRequest, list[Passage]] | None = None
+        best = -1.0  # the best cited sentence's score so far: the reading that answers best wins
         for analysis in readings:
             t = time.perf_counter()
             vector = self.embedder.encode_queries([analysis.retrieval_text])[0]
@@ -282,13 +284,12 @@ class Assistant:
                 max_citations=self.max_citations,
                 already_said=said,
             )
-            if result is None or chosen:
+            if result is None or (chosen and chosen[0].score > best):
                 request = make_request(
                     analysis.text, analysis.language, turns, chosen, scored, passages, timings
                 )
                 result = (request, ranked)
-            if chosen:
-                break
+                best = chosen[0].score if chosen else best
         assert result is not None
         request, ranked = result
         writer = (answerer or self.answerer) if request.chosen else _QUOTED
