@@ -38,6 +38,7 @@ from qa.answerers import AnswerRequest
 from qa.claims import check_claims, support
 from qa.evaluate import default_eval_dir, load_dataset, prepare_index, select_questions
 from qa.records import Answer
+from qa.splits import PARTS
 
 from .common import machine, write_json
 
@@ -111,6 +112,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--limit", type=int, default=80, help="questions per part")
     parser.add_argument("--dataset", type=Path, default=SHARED / "piaf-v1.1.json")
+    parser.add_argument("--fit-part", choices=PARTS, default="fit", help="questions fitted on (default fit)")
+    parser.add_argument(
+        "--test-part", choices=PARTS, default="test", help="questions reported on (default test)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if not args.local_model and not args.llm_url:
@@ -133,24 +138,29 @@ def main() -> None:
     values: dict[str, dict[str, list[float]]] = {}
     with endpoint_for(args) as endpoint:
         result["model"] = endpoint.model
-        for part in ("fit", "test"):
+        for part, chosen in (("fit", args.fit_part), ("test", args.test_part)):
             recording = Recording(endpoint)
-            asked = [q for q in select_questions(questions, part=part, limit=args.limit) if q.answerable]
+            asked = [q for q in select_questions(questions, part=chosen, limit=args.limit) if q.answerable]
             started = time.perf_counter()
             for gold in asked:
                 assistant.ask(gold.question, answerer=recording)
             values[part] = cases(recording.seen)
             result[part] = {
+                "part": chosen,
                 "questions": len(asked),
                 "model_calls": len(recording.seen),
                 "claims_checked": len(values[part]["as_cited"]),
                 "seconds": round(time.perf_counter() - started, 1),
             }
-    threshold = fit(values["fit"])
-    result["threshold"] = threshold
-    result["fit"] |= {"in_sample": rates(values["fit"], threshold)}
-    result["test"] |= {"held_out": rates(values["test"], threshold)}
-    result["grid_fit"] = {str(t): rates(values["fit"], t) for t in GRID}
+    if not values["fit"]["as_cited"] or not values["fit"]["mismatched"]:
+        result["threshold"] = None  # nothing to fit on: say so rather than report a number
+        result["reason"] = "no claim on the fit part passed the other checks: ask more questions (--limit)"
+    else:
+        threshold = fit(values["fit"])
+        result["threshold"] = threshold
+        result["fit"] |= {"in_sample": rates(values["fit"], threshold)}
+        result["test"] |= {"held_out": rates(values["test"], threshold)}
+        result["grid_fit"] = {str(t): rates(values["fit"], t) for t in GRID}
     write_json(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k not in {"grid_fit", "machine"}}, indent=2))
 
