@@ -157,14 +157,14 @@ def test_the_http_api_answers_one_question_as_json_in_one_call(app_url):
         (answer,) = json.loads(payload)
         return answer
 
-    answer = call("Qui a rompu ses relations avec la Corée du Nord ?", "", "", "", 5, "fr")
+    answer = call("Qui a rompu ses relations avec la Corée du Nord ?", "", "", "", 5, "fr", False)
     assert not answer["abstained"] and answer["language"] == "fr"
     first = answer["citations"][0]
     assert first["article_id"] == "000_b58262a57bd1c4a3.txt" and "Corée du Nord" in first["text"]
     assert first["passage"] in {p["chunk_id"] for p in answer["passages"]}
-    refused = call("Qui ?", "", "2012-13-45", "", 5, "en")
+    refused = call("Qui ?", "", "2012-13-45", "", 5, "en", False)
     assert refused == {"error": refused["error"], "code": "option"} and "2012-13-45" in refused["error"]
-    assert call("Qui ?", "", "", "", 500, "fr")["code"] == "option"  # top_k out of range, in French
+    assert call("Qui ?", "", "", "", 500, "fr", False)["code"] == "option"  # top_k out of range, in French
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
