@@ -11,14 +11,14 @@ assumes no language.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Sequence
 
+from index.analysis import fold
 from index.segment import split_sentences
 
 from .records import Citation, Claim
 
-__all__ = ["SUPPORT_THRESHOLD", "check_claims", "split_claims", "support"]
+__all__ = ["SUPPORT_THRESHOLD", "check_claims", "split_claims", "support", "without_markers"]
 
 SUPPORT_THRESHOLD = 0.45
 """The least share of a claim's words (of four letters or more) that the cited sentences or
@@ -62,6 +62,11 @@ def check_claims(
     return verdicts
 
 
+def without_markers(text: str) -> str:
+    """``text`` without its ``[n]`` markers (an answer's, to compare or to show again)."""
+    return _tidy(_MARKERS.sub("", text))
+
+
 def support(claim: str, cited: Sequence[str], question: str = "") -> float:
     """The share of ``claim``'s words of four letters or more found in ``cited`` or ``question``."""
     return _share(claim, _words(" ".join(cited)) | _words(question))
@@ -86,7 +91,7 @@ def _check(
             return Claim(claim, cites, False, "number", found.strip())
     cited_words = _words(" ".join(cited))
     for name in _names(claim):
-        if not _known(_fold(name), cited_words):
+        if not _known(fold(name), cited_words):
             return Claim(claim, cites, False, "name", name)
     share = _share(claim, cited_words | question_words)
     if share < threshold:
@@ -128,12 +133,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _word_list(text: str) -> list[str]:
-    return [_fold(m.group(0)) for m in _WORD.finditer(text)]
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return [fold(m.group(0)) for m in _WORD.finditer(text)]
 
 
 def _digits(number: str) -> str:

@@ -68,7 +68,11 @@ class Endpoint:
                 value=self.url,
             )
         if not self.model.strip():
-            raise OptionError("name the language model (--llm-model)", option="llm_model", reason="missing")
+            raise OptionError(
+                f"name the language model with --llm-model NAME (or ${MODEL_VARIABLE})",
+                option="llm_model",
+                reason="missing",
+            )
         if self.timeout <= 0 or self.max_tokens < 1:
             raise OptionError("timeout and max_tokens must be positive", option="llm_timeout")
         if importlib.util.find_spec("httpx") is None:
@@ -79,14 +83,21 @@ class Endpoint:
             )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Endpoint | None:
-        """The endpoint that ``$ARTICLE_QA_LLM_URL`` and ``$ARTICLE_QA_LLM_MODEL`` name, or
-        ``None`` when no URL is set."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        url: str | None = None,
+        model: str | None = None,
+        **options: Any,
+    ) -> Endpoint | None:
+        """The endpoint that ``url`` and ``model`` name, each in default of
+        ``$ARTICLE_QA_LLM_URL`` and ``$ARTICLE_QA_LLM_MODEL``; ``None`` when no URL is set."""
         env = os.environ if environ is None else environ
-        url = env.get(URL_VARIABLE, "").strip()
+        url = url or env.get(URL_VARIABLE, "").strip()
         if not url:
             return None
-        return cls(url, env.get(MODEL_VARIABLE, "").strip(), **options)
+        return cls(url, model or env.get(MODEL_VARIABLE, "").strip(), **options)
 
     @property
     def local(self) -> bool:
@@ -157,10 +168,6 @@ class Endpoint:
             ) from exc
         if not sent:
             raise EndpointError("the language model's reply was empty", reason="empty")
-
-    def complete(self, messages: Sequence[Mapping[str, str]]) -> str:
-        """The whole reply to ``messages`` (streamed, then joined)."""
-        return "".join(self.stream(messages))
 
 
 def _events(lines: Iterator[str]) -> Iterator[str]:

@@ -16,7 +16,6 @@ import re
 import shutil
 import statistics
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
@@ -24,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import index
+from index.analysis import fold
 from index.embedders import spec_of
 from index.normalize import normalize_text
 
 from .answerers import Answerer
 from .assistant import Assistant
+from .claims import check_claims, without_markers
 from .records import Answer, Passage
 from .splits import PARTS, part_of, removed
 
@@ -317,8 +318,6 @@ def evaluate_composed(
     """Ask the answerable ``questions`` twice, quoted and composed by ``answerer``: how often
     the composed answer holds a gold answer (normalised match, token F1) against the quoted
     answer's first citation, what the check removed, the fallbacks, and the latency."""
-    from .claims import check_claims
-
     asked = [q for q in questions if q.answerable]
     fallbacks: dict[str, int] = {}
     claims = passed = composed = shipped_failing = model_calls = 0
@@ -335,9 +334,7 @@ def evaluate_composed(
         first = quoted.citations[0].text if quoted.citations else ""
         holds["quoted_first_citation"] += _holds(first, gold.answers)
         f1["quoted_first_citation"] += _best_f1(first, gold.answers)
-        holds["shipped"] += _holds(
-            _without_markers(answer.text) if not answer.abstained else "", gold.answers
-        )
+        holds["shipped"] += _holds(without_markers(answer.text) if not answer.abstained else "", gold.answers)
         if answer.check is None:
             continue  # abstained: the model was not asked
         model_calls += 1
@@ -347,7 +344,7 @@ def evaluate_composed(
             fallbacks[answer.check.fallback] = fallbacks.get(answer.check.fallback, 0) + 1
             continue
         composed += 1
-        text = _without_markers(answer.text)
+        text = without_markers(answer.text)
         holds["composed"] += _holds(text, gold.answers)
         f1["composed"] += _best_f1(text, gold.answers)
         # By construction no shipped claim fails; checked again here, on the answer as shipped.
@@ -377,8 +374,7 @@ def evaluate_composed(
 
 def normal_answer(text: str) -> str:
     """``text`` for comparison with a gold answer: no case, accents or punctuation."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
+    letters = "".join(c if c.isalnum() else " " for c in fold(text))
     return " ".join(letters.split())
 
 
@@ -397,7 +393,3 @@ def _best_f1(text: str, answers: Sequence[str]) -> float:
             precision, recall = common / len(got), common / len(want)
             best = max(best, 2 * precision * recall / (precision + recall))
     return best
-
-
-def _without_markers(text: str) -> str:
-    return re.sub(r"\s*\[\d+\]", "", text)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from .answerers import AnswerRequest, ExtractiveAnswerer
-from .claims import SUPPORT_THRESHOLD, check_claims
+from .claims import SUPPORT_THRESHOLD, check_claims, without_markers
 from .endpoint import Endpoint, EndpointError
 from .records import Answer, Check, Claim
 
@@ -36,7 +36,6 @@ HISTORY_TURNS = 3
 """Earlier exchanges of the conversation shown to the model (the latest ones)."""
 
 _DECLINED = re.compile(r"^\W*NOT\s+FOUND\b", re.I)
-_MARKERS = re.compile(r"\s*\[[\d\s,;]+\]")
 
 
 class GenerativeAnswerer:
@@ -136,7 +135,7 @@ def messages(request: AnswerRequest) -> list[dict[str, str]]:
     for turn in request.history[-HISTORY_TURNS:]:
         chat.append({"role": "user", "content": turn.question})
         if turn.answer:
-            chat.append({"role": "assistant", "content": _MARKERS.sub("", turn.answer)})
+            chat.append({"role": "assistant", "content": without_markers(turn.answer)})
     sentences = "\n".join(f"[{c.number}] {_one_line(c.text)}" for c in request.candidates)
     chat.append({"role": "user", "content": f"Sentences:\n{sentences}\n\nQuestion: {request.question}"})
     return chat

@@ -120,17 +120,8 @@ def _llm_args(parser: argparse.ArgumentParser, what: str) -> None:
 def _endpoint(args: argparse.Namespace) -> Endpoint | None:
     """The endpoint the options or the environment name, if any."""
     from qa import Endpoint
-    from qa.endpoint import MODEL_VARIABLE, URL_VARIABLE
 
-    url = args.llm_url or os.environ.get(URL_VARIABLE, "").strip()
-    if not url:
-        return None
-    model = args.llm_model or os.environ.get(MODEL_VARIABLE, "").strip()
-    if not model:
-        raise OptionError(
-            f"name the language model with --llm-model NAME (or ${MODEL_VARIABLE})", option="llm_model"
-        )
-    return Endpoint(url, model, timeout=args.llm_timeout)
+    return Endpoint.from_env(url=args.llm_url, model=args.llm_model, timeout=args.llm_timeout)
 
 
 def build_parser() -> argparse.ArgumentParser:
