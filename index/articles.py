@@ -232,7 +232,11 @@ def _make_article(fields: dict[str, Any], path: Path, line: int | None = None) -
                 "no text: give the article a 'text' or 'paragraphs' field", reason="no_text"
             )
         raise ArticleFormatError("no article text found in this file: nothing to index", reason="no_text")
-    title = normalize_text(str(fields.get("title") or "")).replace("\n", " ") or path.stem
+    title = (
+        normalize_text(str(fields.get("title") or "")).replace("\n", " ")
+        or path.stem.strip()
+        or path.name.strip()
+    )
     lang = fields.get("lang")  # None: detected when the article is indexed
     return Article(
         id=str(fields["id"]),

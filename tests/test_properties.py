@@ -50,6 +50,7 @@ def scratch() -> Iterator[Path]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(st.tuples(names, suffixes, contents), min_size=1, max_size=4))
 @example(files=[("0", ".jsonl", b"\xfe\xff")])  # a byte-order mark alone: was neither read nor reported
+@example(files=[(" ", ".txt", b"!")])  # a blank file name: its title fell back to a blank stem
 def test_any_file_is_read_or_reported_never_raised(files, scratch):
     root = Path(tempfile.mkdtemp(dir=scratch))
     for name, suffix, content in files:
