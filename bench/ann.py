@@ -18,7 +18,7 @@ For each corpus size N it measures, per index type (inner product over unit vect
 - size: the bytes ``faiss.write_index`` writes ("serialized bytes", counted without storing them).
 
 Index types: "flat" (``IndexFlatIP``, exact); "ivf" (``IndexIVFFlat`` over an ``IndexFlatIP``
-quantizer, nlist as ``index.vectors.nlist_for`` gives it (the power of two nearest 4·sqrt(N)), trained on min(N, 64·nlist)
+quantizer, nlist as ``index.embedded.vectors.nlist_for`` gives it (the power of two nearest 4·sqrt(N)), trained on min(N, 64·nlist)
 random vectors; nprobe swept over 1…128, capped at nlist; only for N >= 30,000); "hnsw"
 (``IndexHNSWFlat``, M = 32, efConstruction = 40; efSearch swept over 16…256; ``--no-hnsw`` skips it).
 
@@ -61,7 +61,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.vectors import nlist_for
+from index.embedded.vectors import nlist_for
 
 from .common import machine
 

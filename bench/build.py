@@ -27,7 +27,7 @@ import json, resource, sys, time
 from index.settings import stay_offline
 stay_offline()
 import index
-from index.store import embedding_text
+from index.storage import embedding_text
 kind, sources, target, spec, mode = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 embedder = index.load_embedder(spec)
 t = time.perf_counter(); embedder.dimension; load = time.perf_counter() - t
@@ -39,16 +39,14 @@ else:
     report = index.update(sources, target, embedder=embedder)
 wall = time.perf_counter() - t
 store = index.open_index(target)
-ids = [r[0] for r in store.db.execute("SELECT id FROM chunks")]
+ids = store.chunk_ids()
 changed = set(report.added) | set(report.changed)
 texts = []
 if mode == "encoded":
     texts = [embedding_text(h.article.title, h.chunk.text) for h in store.chunks(ids).values()
              if kind == "build" or h.article.id in changed]
-rows = store.db.execute("SELECT a.id, a.title, a.text, s.start, s.end FROM sentences s "
-                        "JOIN articles a ON a.rowid = s.article")
-texts += [embedding_text(title, text[b:e]) for aid, title, text, b, e in rows
-          if kind == "build" or aid in changed]
+texts += [embedding_text(a.title, s.text) for a in store.articles() for s in store.sentences(a)
+          if kind == "build" or a.id in changed]
 # The bare model on a spread sample of the same texts (at most 1,500), for its texts/s.
 sample = texts[:: max(1, len(texts) // 1500)]
 t = time.perf_counter()

@@ -116,20 +116,21 @@ class ReplayEmbedder:
 def table_of(index_dir: Path) -> dict[str, np.ndarray]:
     """Every embedded text of an index, with its stored vector."""
     import index
-    from index.store import embedding_text
+    from index.storage import embedding_text
 
     store = index.open_index(index_dir)
     table: dict[str, np.ndarray] = {}
-    rows = store.db.execute(
-        "SELECT c.id, a.title, a.text, c.start, c.end FROM chunks c JOIN articles a ON a.rowid = c.article"
-    )
-    for cid, title, text, start, end in rows:
-        table[embedding_text(title, text[start:end])] = store.vectors.reconstruct(int(cid))
-    rows = store.db.execute(
-        "SELECT s.id, a.title, a.text, s.start, s.end FROM sentences s JOIN articles a ON a.rowid = s.article"
-    )
-    for sid, title, text, start, end in rows:
-        table[embedding_text(title, text[start:end])] = store.sentence_vectors.reconstruct(int(sid))
+    ids = store.chunk_ids()
+    for begin in range(0, len(ids), 5000):
+        part = ids[begin : begin + 5000]
+        hits = store.chunks(part)
+        for cid, vector in zip(part, store.chunk_vectors(part), strict=True):
+            table[embedding_text(hits[cid].article.title, hits[cid].chunk.text)] = vector
+    for article in store.articles():
+        block = store.sentence_block(article)
+        assert block.vectors is not None
+        for sentence, vector in zip(block.sentences, block.vectors, strict=True):
+            table[embedding_text(article.title, sentence.text)] = vector
     return table
 
 
@@ -185,7 +186,7 @@ def child_build(dataset: Path, work: Path, size: int) -> dict[str, Any]:
     report = index.build([corpus], target, embedder=replay, rebuild=True, max_file_mb=100_000)
     wall = time.perf_counter() - t
     store = index.open_index(target)
-    disk = sum(p.stat().st_size for p in store.generation_dir.iterdir())
+    disk = store.size_bytes()
     return {
         "size": size,
         "build_s": round(wall, 2),

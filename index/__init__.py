@@ -1,4 +1,7 @@
-"""article-qa's indexer: articles → sentences → sentence-aligned chunks → FAISS + SQLite.
+"""article-qa's indexer: articles → sentences → sentence-aligned chunks → a storage backend.
+
+The default backend is embedded (SQLite + FAISS in a directory, :mod:`index.embedded`);
+Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
 
 >>> import index
 >>> report = index.build(["articles/"], "my-index")
@@ -10,6 +13,7 @@ from __future__ import annotations
 from .articles import SUFFIXES, ReadProblem, read_sources
 from .builder import BuildReport, Progress, build, remove, update
 from .chunking import ChunkSettings
+from .embedded import IndexStore
 from .embedders import (
     MODEL_HELP,
     RUNTIMES,
@@ -34,13 +38,13 @@ from .errors import (
     QAError,
     RemovalRefusedError,
 )
+from .filters import Filters
 from .info import index_info, indexing_version, sample_sources
+from .manifest import Manifest
 from .records import Article, Chunk, Sentence
 from .segment import split_sentences
 from .settings import DEFAULT_MODEL
-from .store import IndexStore, Manifest
-
-open_index = IndexStore.open
+from .storage import Storage, open_index
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -53,6 +57,7 @@ __all__ = [
     "Chunk",
     "ChunkSettings",
     "Embedder",
+    "Filters",
     "IndexDamagedError",
     "IndexExistsError",
     "IndexLockedError",
@@ -71,6 +76,7 @@ __all__ = [
     "RemovalRefusedError",
     "Sentence",
     "SentenceTransformerEmbedder",
+    "Storage",
     "build",
     "bundled_model_path",
     "index_info",

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .store import IndexStore
+from .storage import open_index
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -31,12 +31,12 @@ def sample_sources() -> list[Path]:
 
 def index_info(index_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """What ``article-qa index info`` shows: counts, model, dimension, size, last build."""
-    store = IndexStore.open(index_dir)
+    store = open_index(index_dir)
     try:
         m = store.manifest
         first, last = store.date_range()
         return {
-            "index_dir": str(store.index_dir),
+            "index_dir": store.location,
             "articles": m.counts.get("articles", 0),
             "sentences": m.counts.get("sentences", 0),
             "chunks": m.counts.get("chunks", 0),

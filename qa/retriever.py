@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense search over FAISS and BM25 over SQLite FTS5, fused, filtered.
+"""Hybrid retrieval: dense search and BM25 in the index's backend, fused, filtered.
 
 >>> retriever = Retriever(store, embedder, top_k=5)
 >>> passages = retriever.search(analyze_question("Qui a rompu ?", languages=["fr"]))
@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import numpy as np
 
-from index import Embedder, IndexStore
+from index import Embedder, Filters, Storage
 from index.analysis import analyze
 from index.errors import OptionError
 
@@ -25,59 +22,6 @@ from .records import Passage
 FUSIONS = ("linear", "rrf", "dense", "lexical")
 # The dense list's share in the linear fusion, fitted on the fit split (`make fit`).
 DENSE_WEIGHT = 0.4
-
-
-@dataclass(frozen=True, kw_only=True)
-class Filters:
-    """Which articles may answer: all the given conditions hold (dates are ISO ``YYYY-MM-DD``)."""
-
-    category: str | None = None
-    source: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    article_ids: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("date_from", "date_to"):
-            value = getattr(self, name)
-            if value is not None and not _looks_like_date(value):
-                raise OptionError(
-                    f"{name} must be a date like 2012-06-30, got {value!r}",
-                    option=name,
-                    reason="not_a_date",
-                    value=value,
-                )
-        if self.date_from and self.date_to and self.date_from[:10] > self.date_to[:10]:
-            raise OptionError(
-                f"the dates are reversed: from {self.date_from} is after to {self.date_to}",
-                option="dates",
-                reason="reversed",
-                start=self.date_from,
-                end=self.date_to,
-            )
-
-    @property
-    def empty(self) -> bool:
-        return not (self.category or self.source or self.date_from or self.date_to or self.article_ids)
-
-    def sql(self) -> tuple[str, list[Any]]:
-        """A condition on the article ``a`` with its parameters (never user text in the SQL)."""
-        parts: list[str] = []
-        params: list[Any] = []
-        for column, value in (("category", self.category), ("source", self.source)):
-            if value:
-                parts.append(f"a.{column} = ?")
-                params.append(value)
-        if self.date_from:
-            parts.append("a.date >= ?")
-            params.append(self.date_from)
-        if self.date_to:
-            parts.append("a.date <= ?")
-            params.append(self.date_to + "\uffff")  # inclusive of datetimes on that day
-        if self.article_ids:
-            parts.append(f"a.id IN ({','.join('?' * len(self.article_ids))})")
-            params.extend(self.article_ids)
-        return " AND ".join(parts), params
 
 
 def min_max(values: Sequence[float]) -> list[float]:
@@ -91,17 +35,6 @@ def min_max(values: Sequence[float]) -> list[float]:
 def _min_max(items: Sequence[tuple[int, float]]) -> dict[int, float]:
     """Scores of (id, score) pairs scaled to 0..1 within their list."""
     return dict(zip((c for c, _ in items), min_max([s for _, s in items]), strict=True))
-
-
-def _looks_like_date(value: str) -> bool:
-    """An ISO date (``2012-06-30``), or a year or a month of one (``2012``, ``2012-06``)."""
-    try:
-        if len(value) == 4:
-            return value.isdigit()
-        date.fromisoformat(value if len(value) != 7 else value + "-01")
-    except ValueError:
-        return False
-    return True
 
 
 class Retriever:
@@ -121,7 +54,7 @@ class Retriever:
 
     def __init__(
         self,
-        store: IndexStore,
+        store: Storage,
         embedder: Embedder,
         *,
         top_k: int = 5,
@@ -175,7 +108,6 @@ class Retriever:
         if k <= 0:
             raise OptionError(f"top_k must be > 0, got {k}")
         self.check_filters(filters)
-        where, params = filters.sql()
         depth = max(self.candidates, k)
         spent = timings if timings is not None else {}
 
@@ -186,8 +118,7 @@ class Retriever:
                 query_vector = self.embedder.encode_queries([question.retrieval_text])[0]
                 spent["encode"] = time.perf_counter() - t
             t = time.perf_counter()
-            allowed = self.store.chunk_ids_where(where, params) if where else None
-            dense = self.store.dense_search(query_vector, depth, allowed=allowed)
+            dense = self.store.dense_search(query_vector, depth, filters=filters)
             spent["dense"] = time.perf_counter() - t
 
         lexical: list[tuple[int, float]] = []
@@ -197,7 +128,7 @@ class Retriever:
             for other in self.store.manifest.languages:
                 if other and other != question.language:  # multilingual index: its analyses too
                     terms += analyze(question.retrieval_text, other)
-            lexical = self.store.lexical_search(terms, depth, allowed_sql=where, params=params)
+            lexical = self.store.lexical_search(terms, depth, filters=filters)
             spent["lexical"] = time.perf_counter() - t
 
         t = time.perf_counter()

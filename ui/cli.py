@@ -40,11 +40,18 @@ if TYPE_CHECKING:
 def _index_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--index",
-        type=Path,
+        type=_location,
         default=None,
-        metavar="DIR",
-        help="index directory (default: $ARTICLE_QA_INDEX or ~/.local/share/article-qa/index)",
+        metavar="DIR|URI",
+        help="index directory, or milvus://HOST:PORT/NAME or milvus-lite:FILE.db/NAME "
+        "(default: $ARTICLE_QA_INDEX or ~/.local/share/article-qa/index)",
     )
+
+
+def _location(value: str) -> str | Path:
+    from index.storage import resolve_location
+
+    return resolve_location(value)
 
 
 def _within(kind: type, low: float, high: float) -> Callable[[str], Any]:

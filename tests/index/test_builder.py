@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import index
-from index.store import FORMAT_VERSION, MANIFEST
+from index.manifest import FORMAT_VERSION, MANIFEST
 from tests.fakes import FakeEmbedder
 
 
@@ -245,6 +245,6 @@ def test_lexical_search_leaves_out_the_commonest_terms_past_its_budget(corpus, t
     assert store.lexical_search([common, rare_term], 10, max_postings=0) == both  # 0: no budget
     # With a filter the same chunks come back through the joined query.
     article = store.chunks([both[0][0]])[both[0][0]].article.id
-    assert store.lexical_search([rare_term, common], 10, allowed_sql="a.id = ?", params=[article]) == [
+    assert store.lexical_search([rare_term, common], 10, filters=index.Filters(article_ids=(article,))) == [
         hit for hit in both if store.chunks([hit[0]])[hit[0]].article.id == article
     ]

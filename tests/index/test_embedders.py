@@ -8,7 +8,7 @@ import pytest
 
 import index
 from index.embedders import ModelSpec, parse_model
-from index.store import MANIFEST
+from index.manifest import MANIFEST
 from qa import Assistant
 from tests.ui.test_cli_index import run_cli
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import index
-from index.store import MANIFEST
+from index.manifest import MANIFEST
 from tests.fakes import FakeEmbedder
 
 

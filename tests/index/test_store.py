@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 import index
-from index import Article, IndexStore, Manifest, ModelSpec
+from index import Article, Filters, IndexStore, Manifest, ModelSpec
 from index.analysis import analyze
-from index.store import FORMAT_VERSION, MANIFEST, check_model, embedding_text
+from index.manifest import FORMAT_VERSION, MANIFEST, check_model
+from index.storage import embedding_text
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 
@@ -47,7 +48,7 @@ def store(built: tuple[Path, Path]) -> Iterator[IndexStore]:
 
 
 def all_chunk_ids(store: IndexStore) -> list[int]:
-    return store.chunk_ids_where("1 = 1", [])
+    return store.chunk_ids()
 
 
 # -- articles -------------------------------------------------------------------------------
@@ -182,17 +183,16 @@ def test_chunks_are_runs_of_whole_sentences_with_their_article(store: IndexStore
     assert store.chunks([]) == {}
 
 
-def test_chunk_ids_where_a_condition_on_the_article_holds(store: IndexStore) -> None:
+def test_chunk_ids_of_the_articles_that_meet_the_filters(store: IndexStore) -> None:
     hits = store.chunks(all_chunk_ids(store))
     of = {
         aid: sorted(cid for cid, h in hits.items() if h.article.id == aid) for aid in ("w1", "w2", "sport.md")
     }
-    assert sorted(store.chunk_ids_where("a.category = ?", ["politique"])) == of["w1"]
-    assert sorted(store.chunk_ids_where("a.date >= ?", ["2012-08-01"])) == of["w2"]
-    assert sorted(store.chunk_ids_where("a.id IN (?, ?)", ["w1", "sport.md"])) == sorted(
-        of["w1"] + of["sport.md"]
-    )
-    assert store.chunk_ids_where("a.category = ?", ["sport"]) == []
+    assert store.chunk_ids(Filters(category="politique")) == of["w1"]
+    assert store.chunk_ids(Filters(date_from="2012-08-01")) == of["w2"]
+    assert store.chunk_ids(Filters(article_ids=("w1", "sport.md"))) == sorted(of["w1"] + of["sport.md"])
+    assert store.chunk_ids(Filters(category="sport")) == []
+    assert store.chunk_ids(Filters()) == store.chunk_ids() == sorted(hits)
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -209,13 +209,15 @@ def test_dense_search_finds_a_chunk_by_its_own_vector_best_first(store: IndexSto
     assert sorted(c for c, _ in everything) == sorted(ids)
 
 
-def test_dense_search_within_allowed_chunks(store: IndexStore) -> None:
+def test_dense_search_within_the_articles_that_meet_the_filters(store: IndexStore) -> None:
     ids = all_chunk_ids(store)
     query = store.vectors.reconstruct(ids[0])
-    allowed = ids[1:3]
-    hits = store.dense_search(query, 10, allowed=iter(allowed))
-    assert sorted(c for c, _ in hits) == sorted(allowed)  # not the best chunk: it is not allowed
-    assert store.dense_search(query, 10, allowed=[]) == []
+    first = store.chunks([ids[0]])[ids[0]].article.id
+    other = next(h.article.id for h in store.chunks(ids).values() if h.article.id != first)
+    allowed = store.chunk_ids(Filters(article_ids=(other,)))
+    hits = store.dense_search(query, 10, filters=Filters(article_ids=(other,)))
+    assert sorted(c for c, _ in hits) == allowed  # not the best chunk: its article is not allowed
+    assert store.dense_search(query, 10, filters=Filters(category="sport")) == []
 
 
 def test_lexical_search_ranks_chunks_holding_any_term_by_bm25(store: IndexStore) -> None:
@@ -233,7 +235,7 @@ def test_lexical_search_ranks_chunks_holding_any_term_by_bm25(store: IndexStore)
 
 
 def test_lexical_search_within_allowed_articles(store: IndexStore) -> None:
-    found = store.lexical_search(["paris", "grec"], 5, allowed_sql="a.category = ?", params=["politique"])
+    found = store.lexical_search(["paris", "grec"], 5, filters=Filters(category="politique"))
     assert [store.chunks([c])[c].article.id for c, _ in found] == ["w1"]
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import index
-from index import vectors as vector_index
+from index.embedded import vectors as vector_index
 from qa import Assistant
 from tests.paths import SAMPLE_DIR
 

@@ -16,8 +16,8 @@ from typing import cast
 import numpy as np
 import pytest
 
-from index import Article, IndexStore, Sentence
-from index.store import SentenceBlock
+from index import Article, Sentence, Storage
+from index.storage import SentenceBlock
 from qa import Assistant
 from qa.citations import (
     FEATURES,
@@ -62,7 +62,7 @@ class StubManifest:
 
 
 class StubStore:
-    """The reads ``score_sentences`` makes of an :class:`IndexStore`, over hand-made sentences."""
+    """The reads ``score_sentences`` makes of an :class:`Storage`, over hand-made sentences."""
 
     def __init__(self, articles: dict[str, list[S]], *, df: dict[str, int] | None = None, chunks: int = 10):
         self.manifest = StubManifest({"chunks": chunks})
@@ -115,7 +115,7 @@ class StubStore:
         vector: np.ndarray = QUESTION_VECTOR,
         weights: Sequence[float] = WEIGHTS,
     ) -> list[ScoredSentence]:
-        return score_sentences(cast(IndexStore, self), question, passages, vector, weights=weights)
+        return score_sentences(cast(Storage, self), question, passages, vector, weights=weights)
 
 
 def question(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import OptionError
-from index.store import MANIFEST
+from index.manifest import MANIFEST
 from tests.paths import SEED
 from ui.cli import main
 

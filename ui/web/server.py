@@ -12,6 +12,7 @@ from typing import Any
 
 import index
 from index.settings import stay_offline
+from index.storage import resolve_location
 from qa import Endpoint, GenerativeAnswerer, QAError
 
 from .state import LiveAssistant, default_uploads_dir
@@ -28,7 +29,7 @@ class ServeError(QAError):
 
 
 def prepare(
-    index_dir: Path,
+    index_dir: str | Path,
     *,
     progress: index.Progress | None = None,
     say: Callable[[str], None] = print,
@@ -75,7 +76,7 @@ def serve(
     >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
     """
     stay_offline()  # before Gradio is imported: it reads GRADIO_ANALYTICS_ENABLED at import
-    path = Path(index_dir).expanduser()
+    path = resolve_location(index_dir)
     live = prepare(path, progress=progress)
     if endpoint is not None:
         live.composer = GenerativeAnswerer(endpoint)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import index
-from index.store import MANIFEST
+from index.storage import local_dir, resolve_location
 from qa import Assistant, GenerativeAnswerer, IndexLockedError, QAError
 
 logger = logging.getLogger(__name__)
@@ -39,9 +39,8 @@ class LiveAssistant:
         self._writing = threading.Lock()
         self._following = threading.Lock()
         self._checked = time.monotonic()
-        self._manifest_seen: tuple[int, int, int] | None = None
         self.uploads_dir = Path(uploads_dir)
-        self._info = index.index_info(assistant.index_dir)
+        self._info = index.index_info(assistant.location)
         self.composer: GenerativeAnswerer | None = None
         """Composes answers when the person asks for them (``None``: no model configured)."""
 
@@ -58,7 +57,7 @@ class LiveAssistant:
 
         Uploaded files are kept in ``uploads_dir`` (default: ``DIR-uploads`` next to the index).
         """
-        path = Path(index_dir).expanduser()
+        path = resolve_location(index_dir)
         uploads = Path(uploads_dir) if uploads_dir else default_uploads_dir(path)
         return cls(Assistant.open(path, embedder=embedder, **options), uploads_dir=uploads, **options)
 
@@ -82,16 +81,8 @@ class LiveAssistant:
             with self._swap:
                 old = self._assistant
             try:
-                stat = (old.index_dir / MANIFEST).stat()
-            except OSError:
-                return
-            seen = (stat.st_mtime_ns, stat.st_ino, stat.st_size)
-            if seen == self._manifest_seen:
-                return
-            self._manifest_seen = seen
-            try:
-                generation = index.Manifest.read(old.index_dir).generation
-                if generation != old.store.manifest.generation:
+                generation = old.store.published_generation()
+                if generation is not None and generation != old.store.manifest.generation:
                     self._reopen(old)
             except QAError as exc:  # damaged, or rebuilt with another model: keep answering
                 logger.warning("not following the index's change: %s", exc)
@@ -99,8 +90,8 @@ class LiveAssistant:
             self._following.release()
 
     @property
-    def index_dir(self) -> Path:
-        return self.current.index_dir
+    def location(self) -> str:
+        return self.current.location
 
     @property
     def info(self) -> dict[str, Any]:
@@ -123,7 +114,7 @@ class LiveAssistant:
         """
         with self._writer():
             old = self.current
-            report = index.update(sources, old.index_dir, embedder=old.embedder, progress=progress)
+            report = index.update(sources, old.location, embedder=old.embedder, progress=progress)
             if report.added or report.changed or report.removed:
                 self._reopen(old)
             return report
@@ -138,12 +129,12 @@ class LiveAssistant:
             roots, missing = rebuild_sources(old.store.article_hashes(), self.uploads_dir)
             if not roots:
                 raise index.NoArticlesError(
-                    f"none of the files the index at {old.index_dir} was built from exists any more "
+                    f"none of the files the index at {old.location} was built from exists any more "
                     f"({', '.join(missing[:3])}…); nothing was changed"
                 )
             report = index.build(
                 roots,
-                old.index_dir,
+                old.location,
                 embedder=old.embedder,
                 chunk_settings=old.store.manifest.chunk_settings,  # a rebuild keeps them
                 rebuild=True,
@@ -153,23 +144,23 @@ class LiveAssistant:
             return report, missing
 
     def _reopen(self, old: Assistant) -> None:
-        new = Assistant.open(old.index_dir, embedder=old.embedder, **self._options)
-        info = index.index_info(old.index_dir)
+        new = Assistant.open(old.location, embedder=old.embedder, **self._options)
+        info = index.index_info(old.location)
         with self._swap:
             self._assistant = new
             self._info = info
-        logger.info("now answering from %s (%s)", new.index_dir, new.store.manifest.generation)
+        logger.info("now answering from %s (%s)", new.location, new.store.manifest.generation)
 
     def _writer(self) -> _WriterLock:
-        return _WriterLock(self._writing, self.index_dir)
+        return _WriterLock(self._writing, self.location)
 
 
 class _WriterLock:
     """One index write at a time from this app; a second one is refused, not queued."""
 
-    def __init__(self, lock: threading.Lock, index_dir: Path) -> None:
+    def __init__(self, lock: threading.Lock, location: str) -> None:
         self._lock = lock
-        self._index_dir = index_dir
+        self._index_dir = location
 
     def __enter__(self) -> None:
         if not self._lock.acquire(blocking=False):
@@ -182,9 +173,10 @@ class _WriterLock:
         self._lock.release()
 
 
-def default_uploads_dir(index_dir: Path) -> Path:
-    """Where the app keeps uploaded articles: ``DIR-uploads`` beside the index ``DIR``."""
-    return index_dir.with_name(index_dir.name + "-uploads")
+def default_uploads_dir(location: str | Path) -> Path:
+    """Where the app keeps uploaded articles: ``DIR-uploads`` beside the index ``DIR`` (for an
+    index in an engine, a directory named after its URI under the data directory)."""
+    return local_dir(location, suffix="-uploads")
 
 
 def rebuild_sources(

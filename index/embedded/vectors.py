@@ -160,3 +160,22 @@ def search(
     else:
         params = faiss.SearchParameters(sel=selector)
     return vectors.search(vec, k, params=params)
+
+
+class Pair:
+    """The two FAISS indexes of a generation: chunks (searched) and sentences (read back)."""
+
+    def __init__(self, chunks: Any, sentences: Any) -> None:
+        self.chunks = chunks
+        self.sentences = sentences
+
+    @classmethod
+    def empty(cls, dimension: int) -> Pair:
+        return cls(empty(dimension), empty_readback(dimension))
+
+    def write(self, chunk_path: str, sentence_path: str) -> None:
+        """Write both, the chunks' index first brought to the type its size calls for."""
+        faiss = _faiss()
+        self.chunks = sized(self.chunks)
+        faiss.write_index(self.chunks, chunk_path)
+        faiss.write_index(self.sentences, sentence_path)

@@ -1,54 +1,27 @@
-"""The on-disk index: a manifest, one SQLite database and one FAISS index per generation.
+"""The embedded backend's reads: one published generation's SQLite database and FAISS vectors.
 
-Layout of an index directory::
-
-    DIR/manifest.json        the commit record: format, model, settings, counts, generation
-    DIR/g000007/index.sqlite articles, sentences, chunks, full-text table (FTS5)
-    DIR/g000007/vectors.faiss chunk vectors keyed by chunk id
-    DIR/g000007/sentences.faiss sentence vectors keyed by sentence id
-    DIR/g000007/.readers     held (shared lock) by every process reading the generation
-    DIR/.lock                held by the one writer
-
-A generation is never changed once ``manifest.json`` names it. A build or an update writes a
-new generation beside the current one and publishes it by replacing ``manifest.json``
-atomically (``os.replace``), so a crash or a kill at any moment leaves the previous index
-whole. Readers open the generation the manifest names, read-only, and hold a shared lock on
-its ``.readers`` file for as long as they use it: a writer deletes an old generation only when
-it can take that lock exclusively, so a running server never loses the files it reads.
+See :mod:`index.embedded.layout` for the directory; :mod:`index.embedded.writer` writes it.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..embedders import ModelSpec, parse_model
+from ..errors import IndexDamagedError
+from ..filters import Filters
+from ..manifest import Manifest, check_model
+from ..records import Article, Chunk, Sentence
+from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, within_budget
 from . import vectors as vector_index
-from .chunking import ChunkSettings
-from .embedders import ModelSpec, parse_model
-from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
-from .records import Article, Chunk, Sentence
-
-# 3: an article's line has its own column (was path#line); a decimal (2,5) is one full-text token.
-FORMAT_VERSION = 3
-MANIFEST = "manifest.json"
-DATABASE = "index.sqlite"
-VECTORS = "vectors.faiss"
-SENTENCE_VECTORS = "sentences.faiss"
-READERS = ".readers"
-GENERATION = re.compile(r"g[0-9]{1,12}")
-# Chunks a BM25 query may score (bench/scale.py: at 100,000 articles the commonest terms of a
-# question hold up to ~140,000 chunks; this bound leaves 99.4% of the top 5 as they were).
-LEXICAL_MAX_POSTINGS = 100_000
+from .layout import DATABASE, SENTENCE_VECTORS, VECTORS, current_generation, hold
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -89,192 +62,6 @@ CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 """
 
 
-@dataclass(frozen=True, kw_only=True)
-class Manifest:
-    """What ``manifest.json`` records about an index."""
-
-    format_version: int
-    generation: str
-    model: str
-    # Indexes written before runtimes were recorded were all sentence-transformers ones.
-    runtime: str = "sentence-transformers"
-    dimension: int
-    chunk_size: int
-    overlap: int
-    counts: dict[str, int] = field(default_factory=dict)
-    languages: dict[str, int] = field(default_factory=dict)
-    created_at: str = ""
-    updated_at: str = ""
-    last_build: dict[str, Any] = field(default_factory=dict)
-    vector_index: str = "flat"  # the chunk vectors' FAISS index type (index/vectors.py)
-    chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
-
-    @property
-    def chunk_settings(self) -> ChunkSettings:
-        """The chunk settings the index was built with (an update or a rebuild keeps them)."""
-        return ChunkSettings(
-            chunk_size=self.chunk_size, overlap=self.overlap, chunk_vectors=self.chunk_vectors
-        )
-
-    @property
-    def model_spec(self) -> ModelSpec:
-        """The runtime and model the index was built with (what opening it loads again)."""
-        return ModelSpec(self.runtime, self.model)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
-
-    @classmethod
-    def read(cls, index_dir: Path) -> Manifest:
-        """Read ``DIR/manifest.json``.
-
-        Raises:
-            IndexNotFoundError: there is no manifest (no index there).
-            IndexDamagedError: there is one, but it cannot be read or holds wrong values.
-            IndexMismatchError: it is of another format version.
-        """
-        path = index_dir / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise IndexNotFoundError(
-                f"no index at {index_dir}: build one with "
-                f"`article-qa index build SOURCE... --index {index_dir}`"
-            ) from None
-        except NotADirectoryError:
-            raise IndexNotFoundError(f"no index at {index_dir}: it is a file, not a directory") from None
-        except (OSError, ValueError) as exc:
-            raise IndexDamagedError(f"index at {index_dir} is damaged: cannot read {path} ({exc})") from exc
-        if not isinstance(data, dict):
-            raise IndexDamagedError(f"index at {index_dir} is damaged: {path} holds no JSON object")
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise IndexMismatchError(
-                f"index at {index_dir} has format version {version}, this article-qa reads "
-                f"version {FORMAT_VERSION}: rebuild it with "
-                f"`article-qa index build SOURCE... --index {index_dir} --rebuild`"
-            )
-        known = {f for f in cls.__dataclass_fields__}
-        try:
-            manifest = cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError as exc:  # a required field is missing
-            raise IndexDamagedError(f"index at {index_dir} is damaged: {path}: {exc}") from None
-        problem = manifest._problem()
-        if problem:
-            raise IndexDamagedError(f"index at {index_dir} is damaged: {path}: {problem}")
-        return manifest
-
-    def _problem(self) -> str | None:
-        """What is wrong with the values read, if anything (a hand-edited or corrupt file)."""
-        if not isinstance(self.generation, str) or not GENERATION.fullmatch(self.generation):
-            return f"generation {self.generation!r} is not a generation name (g000001…)"
-        for name in ("model", "runtime", "chunk_vectors", "vector_index"):
-            if not isinstance(getattr(self, name), str):
-                return f"{name} is not a string"
-        for name in ("dimension", "chunk_size", "overlap"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                return f"{name} is not a non-negative whole number"
-        for name in ("counts", "languages", "last_build"):
-            if not isinstance(getattr(self, name), dict):
-                return f"{name} is not an object"
-        return None
-
-    def write(self, index_dir: Path) -> None:
-        """Publish this manifest atomically: write a temporary file, fsync, rename."""
-        tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(self.to_json())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, index_dir / MANIFEST)
-        fsync_dir(index_dir)
-
-
-def check_model(index_dir: Path, manifest: Manifest, wanted: ModelSpec) -> None:
-    """Raise :class:`IndexMismatchError` unless ``wanted`` is the model the index was built with."""
-    built = manifest.model_spec
-    if wanted != built:
-        raise IndexMismatchError(
-            f"index at {index_dir} was built with {built}, you asked for {wanted}: "
-            f"use --model {built}, or rebuild it with "
-            f"`article-qa index build SOURCE... --index {index_dir} --model {wanted} --rebuild`"
-        )
-
-
-def _hold(gen: Path) -> Any:
-    """Take a shared lock on ``gen``'s ``.readers`` file; None if the generation is gone or
-    being deleted. (A generation written before readers locked has no such file: it is read
-    without a lock.)"""
-    if not gen.is_dir():
-        return None
-    try:
-        handle = open(gen / READERS, "rb")  # noqa: SIM115 (held for the store's lifetime)
-    except FileNotFoundError:
-        return None if not gen.is_dir() else False
-    except OSError:
-        return False
-    try:
-        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:  # a writer holds it exclusively: it is deleting this generation
-        handle.close()
-        return None
-    if not gen.is_dir():
-        handle.close()
-        return None
-    return handle
-
-
-def release_when_unread(gen: Path) -> Any:
-    """An exclusive lock on ``gen``'s ``.readers`` file if no reader holds it (close it when
-    done), True if the generation has no such file, None if a reader holds it."""
-    try:
-        handle = open(gen / READERS, "rb")  # noqa: SIM115
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return None
-    return handle
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def embedding_text(title: str, text: str) -> str:
-    """The text embedded for a chunk or a sentence: its article's title, then the text.
-
-    The title gives a sentence its subject (``Il rata le virage…`` is about Spain).
-    """
-    return f"{title}\n\n{text}"
-
-
-@dataclass(frozen=True)
-class SentenceBlock:
-    """Consecutive sentences of one article, their analysed terms in order, their vectors (rows)."""
-
-    sentences: list[Sentence]
-    terms: list[tuple[str, ...]]
-    vectors: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class ChunkHit:
-    """A chunk with the metadata of its article, as read back from the index."""
-
-    chunk: Chunk
-    article: Article
-
-
 class IndexStore:
     """Read access to a published index generation. Safe to share between threads.
 
@@ -284,6 +71,7 @@ class IndexStore:
 
     def __init__(self, index_dir: Path, manifest: Manifest, vectors: Any, sentence_vectors: Any) -> None:
         self.index_dir = index_dir
+        self.location = str(index_dir)
         self.manifest = manifest
         self.generation_dir = index_dir / manifest.generation
         self.vectors = vectors
@@ -310,7 +98,7 @@ class IndexStore:
             if model is not None:
                 check_model(path, manifest, model if isinstance(model, ModelSpec) else parse_model(model))
             gen = path / manifest.generation
-            held = _hold(gen)
+            held = hold(gen)
             if held is not None:
                 break
         else:
@@ -476,12 +264,12 @@ class IndexStore:
         return hits
 
     def dense_search(
-        self, query: np.ndarray, k: int, *, allowed: Iterable[int] | None = None
+        self, query: np.ndarray, k: int, *, filters: Filters | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` chunks nearest ``query`` (inner product of unit vectors), best first."""
         ids = None
-        if allowed is not None:
-            ids = np.fromiter(allowed, dtype=np.int64)
+        if filters is not None and not filters.empty:
+            ids = np.asarray(self.chunk_ids(filters), dtype=np.int64)
             if ids.size == 0:
                 return []
         scores, ids_found = vector_index.search(self.vectors, query, k, ids)
@@ -492,14 +280,12 @@ class IndexStore:
         terms: Sequence[str],
         k: int,
         *,
-        allowed_sql: str = "",
-        params: Sequence[Any] = (),
+        filters: Filters | None = None,
         max_postings: int = LEXICAL_MAX_POSTINGS,
     ) -> list[tuple[int, float]]:
         """The ``k`` best chunks for analysed ``terms`` by BM25 (any term may match), best first.
 
-        ``allowed_sql`` is an optional condition on the article ``a`` (built by the caller
-        from trusted code, its values in ``params``). BM25 scores every chunk holding any
+        Only chunks of articles that meet ``filters`` count. BM25 scores every chunk holding any
         term, so on a large index the commonest terms are left out once the rarer ones hold
         ``max_postings`` chunks between them (0: never): they weigh least in BM25 and cost most.
         """
@@ -508,9 +294,10 @@ class IndexStore:
             return []
         # The terms hold at most chunks × terms postings: below the budget, no lookup is needed.
         if max_postings and len(unique) * self.manifest.counts.get("chunks", 0) > max_postings:
-            unique = _within_budget(unique, self.document_frequencies(unique), max_postings)
+            unique = within_budget(unique, self.document_frequencies(unique), max_postings)
         # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
+        allowed_sql, params = where(filters)
         if not allowed_sql:  # no join: each matching row would otherwise cost two lookups
             rows = self.db.execute(
                 "SELECT rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms "
@@ -536,29 +323,51 @@ class IndexStore:
         found = dict(rows)
         return {t: int(found.get(t, 0)) for t in unique}
 
-    def chunk_ids_where(self, allowed_sql: str, params: Sequence[Any]) -> list[int]:
-        """Ids of the chunks whose article ``a`` meets ``allowed_sql``."""
+    def chunk_ids(self, filters: Filters | None = None) -> list[int]:
+        """Ids of the chunks whose article meets ``filters`` (all chunks without)."""
+        allowed_sql, params = where(filters)
         rows = self.db.execute(
-            f"SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article WHERE {allowed_sql}",
-            list(params),
+            "SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article"
+            + (f" WHERE {allowed_sql}" if allowed_sql else "")
+            + " ORDER BY c.id",
+            params,
         )
         return [r[0] for r in rows]
+
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of these chunks, one row each, in order."""
+        if not chunk_ids:
+            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
+        return self.vectors.reconstruct_batch(np.asarray(chunk_ids, dtype=np.int64))
+
+    def published_generation(self) -> str | None:
+        """The generation the index's manifest names now (this store may hold an older one)."""
+        return current_generation(self.index_dir)
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
 
 
-def _within_budget(terms: Sequence[str], frequencies: dict[str, int], budget: int) -> list[str]:
-    """The rarest ``terms`` whose chunk counts add up to at most ``budget`` (the rarest always)."""
-    kept: list[str] = []
-    total = 0
-    for term in sorted(terms, key=lambda t: frequencies.get(t, 0)):
-        count = frequencies.get(term, 0)
-        if kept and total + count > budget:
-            break
-        kept.append(term)
-        total += count
-    return kept
+def where(filters: Filters | None) -> tuple[str, list[Any]]:
+    """``filters`` as a condition on the article ``a`` with its parameters (never user text in SQL)."""
+    if filters is None or filters.empty:
+        return "", []
+    parts: list[str] = []
+    params: list[Any] = []
+    for column, value in (("category", filters.category), ("source", filters.source)):
+        if value:
+            parts.append(f"a.{column} = ?")
+            params.append(value)
+    if filters.date_from:
+        parts.append("a.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        parts.append("a.date <= ?")
+        params.append(filters.date_to_bound)
+    if filters.article_ids:
+        parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
+        params.extend(filters.article_ids)
+    return " AND ".join(parts), params
 
 
 def _article(row: Sequence[Any]) -> Article:

@@ -1,0 +1,68 @@
+"""The embedded backend, the default: one directory on this machine, SQLite + FAISS.
+
+- :mod:`~index.embedded.layout`: the directory, its generations and locks;
+- :mod:`~index.embedded.database`: the reads (:class:`IndexStore`);
+- :mod:`~index.embedded.writer`: a new generation, written and published;
+- :mod:`~index.embedded.vectors`: the FAISS index types.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from ..embedders import ModelSpec
+from ..errors import IndexNotFoundError
+from ..manifest import MANIFEST, Manifest
+from ..storage import Storage
+from .database import IndexStore
+from .layout import writer_lock
+from .writer import EmbeddedWriter
+
+__all__ = ["EmbeddedBackend", "EmbeddedWriter", "IndexStore"]
+
+
+class EmbeddedBackend:
+    """The index in the directory ``location``."""
+
+    def __init__(self, location: str | os.PathLike[str]) -> None:
+        self.path = Path(location).expanduser()
+        self.location = str(self.path)
+
+    def exists(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    def read_manifest(self) -> Manifest:
+        return Manifest.read(self.path)
+
+    def open(self, *, model: ModelSpec | None = None) -> IndexStore:
+        return IndexStore.open(self.path, model=model)
+
+    def writing(self) -> AbstractContextManager[None]:
+        return writer_lock(self.path)
+
+    def prepare(self) -> bool:
+        """Create the index directory if needed; True if it was created here."""
+        path = self.path
+        if path.is_dir():
+            return False
+        if path.exists():
+            raise IndexNotFoundError(f"cannot put an index at {path}: it is a file, not a directory")
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise IndexNotFoundError(
+                f"cannot create the index directory {path} ({exc.strerror or exc}); choose another place"
+            ) from None
+        return True
+
+    def discard(self) -> None:
+        """Remove the directory of a first build that failed."""
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def new_writer(self, dimension: int, *, base: Storage | None) -> EmbeddedWriter:
+        if base is not None and not isinstance(base, IndexStore):
+            raise TypeError("an embedded index is updated from an embedded store")
+        return EmbeddedWriter(self.path, dimension, base=base)

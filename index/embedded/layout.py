@@ -1,0 +1,158 @@
+"""The embedded backend's directory: generations, the readers' and the writer's locks.
+
+Layout of an index directory::
+
+    DIR/manifest.json         the commit record (index.manifest): it names the generation
+    DIR/g000007/index.sqlite  articles, sentences, chunks, full-text table (FTS5)
+    DIR/g000007/vectors.faiss chunk vectors keyed by chunk id
+    DIR/g000007/sentences.faiss sentence vectors keyed by sentence id
+    DIR/g000007/.readers      held (shared lock) by every process reading the generation
+    DIR/.lock                 held by the one writer
+
+A generation is never changed once ``manifest.json`` names it. A build or an update writes a
+new generation beside the current one and publishes it by replacing ``manifest.json``
+atomically (``os.replace``), so a crash or a kill at any moment leaves the previous index
+whole. Readers hold a shared lock on the generation's ``.readers`` file for as long as they
+use it: a writer deletes an old generation only when it can take that lock exclusively, so a
+running server never loses the files it reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexLockedError, QAError
+from ..manifest import MANIFEST, Manifest
+
+logger = logging.getLogger(__name__)
+
+DATABASE = "index.sqlite"
+VECTORS = "vectors.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
+READERS = ".readers"
+LOCK = ".lock"
+
+
+def hold(gen: Path) -> Any:
+    """Take a shared lock on ``gen``'s ``.readers`` file; None if the generation is gone or
+    being deleted. (A generation written before readers locked has no such file: it is read
+    without a lock, and False is returned.)"""
+    if not gen.is_dir():
+        return None
+    try:
+        handle = open(gen / READERS, "rb")  # noqa: SIM115 (held for the store's lifetime)
+    except FileNotFoundError:
+        return None if not gen.is_dir() else False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # a writer holds it exclusively: it is deleting this generation
+        handle.close()
+        return None
+    if not gen.is_dir():
+        handle.close()
+        return None
+    return handle
+
+
+def release_when_unread(gen: Path) -> Any:
+    """An exclusive lock on ``gen``'s ``.readers`` file if no reader holds it (close it when
+    done), True if the generation has no such file, None if a reader holds it."""
+    try:
+        handle = open(gen / READERS, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def current_generation(path: Path) -> str | None:
+    try:
+        return Manifest.read(path).generation
+    except QAError:  # no index yet, or a damaged one or one of another format being replaced
+        return None
+
+
+def new_generation(path: Path) -> Path:
+    """A new, empty generation directory after every existing one (unpublished ones dropped)."""
+    drop_unpublished(path)
+    numbers = [int(p.name[1:]) for p in path.glob("g[0-9]*") if p.name[1:].isdigit()]
+    gen = path / f"g{max(numbers, default=0) + 1:06d}"
+    gen.mkdir()
+    (gen / READERS).touch()
+    return gen
+
+
+def drop_unpublished(path: Path) -> None:
+    """Delete generations newer than the published one: a killed writer left them.
+
+    Only when the manifest can be read (or there is none at all): with a damaged manifest,
+    which generation is the real one is unknown, and nothing is deleted.
+    """
+    if (path / MANIFEST).exists():
+        current = current_generation(path)
+        if current is None:
+            return
+    else:
+        current = ""
+    for stale in path.glob("g[0-9]*"):
+        if stale.is_dir() and stale.name > current:
+            shutil.rmtree(stale, ignore_errors=True)
+    for tmp in path.glob(f".{MANIFEST}.*.tmp"):  # a manifest write that was killed
+        tmp.unlink(missing_ok=True)
+
+
+def remove_old_generations(path: Path, keep: set[str | None]) -> None:
+    """Drop generations that are neither current nor the one just replaced, unless a reader
+    (a running server, a question being answered) still holds one: it goes in a later update."""
+    for old in path.glob("g[0-9]*"):
+        if old.name in keep or not old.is_dir():
+            continue
+        held = release_when_unread(old)
+        if held is None:
+            logger.info("kept %s: a reader still uses it", old.name)
+            continue
+        try:
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if held is not True:
+                held.close()
+
+
+@contextlib.contextmanager
+def writer_lock(path: Path) -> Iterator[None]:
+    """Hold ``DIR/.lock``; a second writer gets :class:`IndexLockedError` at once."""
+    with open(path / LOCK, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise IndexLockedError(
+                f"another build or update ({holder}) is writing to {path}; "
+                "wait for it to finish, then run yours again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,154 @@
+"""What an index records about itself: format, model, settings, counts, generation.
+
+Every backend keeps one :class:`Manifest` per index and replaces it atomically to publish
+a generation: the embedded backend as ``DIR/manifest.json``, Milvus in a collection of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chunking import ChunkSettings
+from .embedders import ModelSpec
+from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+
+# 3: an article's line has its own column (was path#line); a decimal (2,5) is one full-text token.
+FORMAT_VERSION = 3
+MANIFEST = "manifest.json"
+GENERATION = re.compile(r"g[0-9]{1,12}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    """What ``manifest.json`` records about an index."""
+
+    format_version: int
+    generation: str
+    model: str
+    # Indexes written before runtimes were recorded were all sentence-transformers ones.
+    runtime: str = "sentence-transformers"
+    dimension: int
+    chunk_size: int
+    overlap: int
+    counts: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+    last_build: dict[str, Any] = field(default_factory=dict)
+    vector_index: str = "flat"  # the chunk vectors' FAISS index type (index/vectors.py)
+    chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
+
+    @property
+    def chunk_settings(self) -> ChunkSettings:
+        """The chunk settings the index was built with (an update or a rebuild keeps them)."""
+        return ChunkSettings(
+            chunk_size=self.chunk_size, overlap=self.overlap, chunk_vectors=self.chunk_vectors
+        )
+
+    @property
+    def model_spec(self) -> ModelSpec:
+        """The runtime and model the index was built with (what opening it loads again)."""
+        return ModelSpec(self.runtime, self.model)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def read(cls, index_dir: Path) -> Manifest:
+        """Read ``DIR/manifest.json``.
+
+        Raises:
+            IndexNotFoundError: there is no manifest (no index there).
+            IndexDamagedError: there is one, but it cannot be read or holds wrong values.
+            IndexMismatchError: it is of another format version.
+        """
+        path = index_dir / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexNotFoundError(
+                f"no index at {index_dir}: build one with "
+                f"`article-qa index build SOURCE... --index {index_dir}`"
+            ) from None
+        except NotADirectoryError:
+            raise IndexNotFoundError(f"no index at {index_dir}: it is a file, not a directory") from None
+        except (OSError, ValueError) as exc:
+            raise IndexDamagedError(f"index at {index_dir} is damaged: cannot read {path} ({exc})") from exc
+        return cls.parse(data, index_dir, what=str(path))
+
+    @classmethod
+    def parse(cls, data: object, location: str | os.PathLike[str], *, what: str) -> Manifest:
+        """The manifest ``data`` (decoded JSON) holds; ``what`` names where it was read.
+
+        Raises:
+            IndexDamagedError: it is not a manifest, or holds wrong values.
+            IndexMismatchError: it is of another format version.
+        """
+        if not isinstance(data, dict):
+            raise IndexDamagedError(f"index at {location} is damaged: {what} holds no JSON object")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index at {location} has format version {version}, this article-qa reads "
+                f"version {FORMAT_VERSION}: rebuild it with "
+                f"`article-qa index build SOURCE... --index {location} --rebuild`"
+            )
+        known = {f for f in cls.__dataclass_fields__}
+        try:
+            manifest = cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError as exc:  # a required field is missing
+            raise IndexDamagedError(f"index at {location} is damaged: {what}: {exc}") from None
+        problem = manifest._problem()
+        if problem:
+            raise IndexDamagedError(f"index at {location} is damaged: {what}: {problem}")
+        return manifest
+
+    def _problem(self) -> str | None:
+        """What is wrong with the values read, if anything (a hand-edited or corrupt file)."""
+        if not isinstance(self.generation, str) or not GENERATION.fullmatch(self.generation):
+            return f"generation {self.generation!r} is not a generation name (g000001…)"
+        for name in ("model", "runtime", "chunk_vectors", "vector_index"):
+            if not isinstance(getattr(self, name), str):
+                return f"{name} is not a string"
+        for name in ("dimension", "chunk_size", "overlap"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                return f"{name} is not a non-negative whole number"
+        for name in ("counts", "languages", "last_build"):
+            if not isinstance(getattr(self, name), dict):
+                return f"{name} is not an object"
+        return None
+
+    def write(self, index_dir: Path) -> None:
+        """Publish this manifest atomically: write a temporary file, fsync, rename."""
+        tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(self.to_json())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, index_dir / MANIFEST)
+        fsync_dir(index_dir)
+
+
+def check_model(index_dir: str | os.PathLike[str], manifest: Manifest, wanted: ModelSpec) -> None:
+    """Raise :class:`IndexMismatchError` unless ``wanted`` is the model the index was built with."""
+    built = manifest.model_spec
+    if wanted != built:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with {built}, you asked for {wanted}: "
+            f"use --model {built}, or rebuild it with "
+            f"`article-qa index build SOURCE... --index {index_dir} --model {wanted} --rebuild`"
+        )
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
