@@ -1,0 +1,159 @@
+"""The Milvus backend against the embedded one: the same corpus gives the same reads.
+
+Run twice, against Milvus Lite as a local file and as ``milvus-lite server`` on 127.0.0.1
+(gRPC, as a cluster), both real engines; the embedder is the deterministic fake, so the
+vectors are the same in both backends. Chunks are compared by (article, ordinal): the
+backends number them differently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index
+from index import Filters
+from index.analysis import analyze
+from tests.conftest import write_corpus
+from tests.fakes import FakeEmbedder
+
+pytest.importorskip("pymilvus")
+
+QUESTIONS = [("la capsule Dragon", "fr"), ("Paris grec élection", "fr"), ("storm Florida vote", "en")]
+
+
+@pytest.fixture(scope="module", params=["lite-file", "lite-server"])
+def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """(embedded store, Milvus store, corpus) of the test corpus."""
+    root = tmp_path_factory.mktemp(request.param)
+    corpus = write_corpus(root / "articles")
+    with _milvus_uri(request.param, root) as uri:
+        index.build([corpus], root / "ix", embedder=FakeEmbedder())
+        index.build([corpus], uri, embedder=FakeEmbedder())
+        yield index.open_index(root / "ix"), index.open_index(uri), corpus, uri
+
+
+def _milvus_uri(kind: str, root: Path):  # type: ignore[no-untyped-def]
+    from tests.milvus.server import milvus_server
+
+    if kind == "lite-file":
+        return contextlib.nullcontext(f"milvus-lite:{root}/lite.db/news")
+
+    @contextlib.contextmanager
+    def served() -> Iterator[str]:
+        with milvus_server(root) as port:
+            yield f"milvus://127.0.0.1:{port}/news"
+
+    return served()
+
+
+def keyed(store, hits):  # type: ignore[no-untyped-def]
+    """Hits as ((article, ordinal), score), best first; ties (equal scores) in key order."""
+    chunks = store.chunks([c for c, _ in hits])
+    scores = [s for _, s in hits]
+    assert scores == sorted(scores, reverse=True)
+    found = [((chunks[c].article.id, chunks[c].chunk.ordinal), round(s, 4)) for c, s in hits]
+    return sorted(found, key=lambda hit: (-hit[1], hit[0]))
+
+
+def test_articles_read_back_the_same(pair) -> None:  # type: ignore[no-untyped-def]
+    embedded, milvus, _, _ = pair
+    assert list(milvus.articles()) == list(embedded.articles())
+    assert [a.text for a in milvus.articles()] == [a.text for a in embedded.articles()]
+    assert milvus.article_hashes() == embedded.article_hashes()
+    for column in ("category", "source", "lang"):
+        assert milvus.distinct(column) == embedded.distinct(column)
+    assert milvus.date_range() == embedded.date_range()
+    ids = [a.id for a in embedded.articles()]
+    assert milvus.languages(ids) == embedded.languages(ids)
+    assert milvus.manifest.counts == embedded.manifest.counts
+    assert milvus.manifest.languages == embedded.manifest.languages
+    with pytest.raises(KeyError):
+        milvus.article("nope")
+
+
+def test_sentence_blocks_hold_the_same_sentences_terms_and_vectors(pair) -> None:  # type: ignore[no-untyped-def]
+    embedded, milvus, _, _ = pair
+    spans = [(a.id, 1, 3) for a in embedded.articles()] + [("unknown", 0, 2)]
+    _, want = embedded.sentence_blocks(spans)
+    articles, got = milvus.sentence_blocks(spans)
+    assert set(articles) == {a.id for a in embedded.articles()}
+    for w, g in zip(want, got, strict=True):
+        assert g.sentences == w.sentences and g.terms == w.terms
+        if w.vectors is None:
+            assert g.vectors is None
+        else:
+            np.testing.assert_allclose(g.vectors, w.vectors, atol=2e-3)  # the embedded ones are float16
+
+
+def test_dense_and_lexical_search_rank_the_same_chunks_with_the_same_scores(pair) -> None:  # type: ignore[no-untyped-def]
+    embedded, milvus, _, _ = pair
+    fake = FakeEmbedder()
+    for question, lang in QUESTIONS:
+        vector = fake.encode_queries([question])[0]
+        assert keyed(milvus, milvus.dense_search(vector, 8)) == keyed(
+            embedded, embedded.dense_search(vector, 8)
+        )
+        terms = analyze(question, lang)
+        want = keyed(embedded, embedded.lexical_search(terms, 8))
+        assert want, question
+        assert keyed(milvus, milvus.lexical_search(terms, 8)) == want
+        assert milvus.document_frequencies(terms) == embedded.document_frequencies(terms)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(category="politique"),
+        Filters(date_from="2012-08-01"),
+        Filters(date_to="2012-07-31"),
+        Filters(article_ids=("w1", "sport.md")),
+        Filters(category='x" or id >= 0 or category == "y'),  # a value is never read as syntax
+    ],
+)
+def test_filters_allow_the_same_chunks(pair, filters: Filters) -> None:  # type: ignore[no-untyped-def]
+    embedded, milvus, _, _ = pair
+    assert keyed(milvus, [(c, 0.0) for c in milvus.chunk_ids(filters)]) == keyed(
+        embedded, [(c, 0.0) for c in embedded.chunk_ids(filters)]
+    )
+    vector = FakeEmbedder().encode_queries(["Paris"])[0]
+    assert keyed(milvus, milvus.dense_search(vector, 5, filters=filters)) == keyed(
+        embedded, embedded.dense_search(vector, 5, filters=filters)
+    )
+    terms = analyze("Paris grec capsule", "fr")
+    assert keyed(milvus, milvus.lexical_search(terms, 5, filters=filters)) == keyed(
+        embedded, embedded.lexical_search(terms, 5, filters=filters)
+    )
+
+
+def test_an_update_adds_changes_and_removes_as_the_embedded_backend_does(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    embedded, _, corpus, uri = pair
+    work = tmp_path / "articles"
+    shutil.copytree(corpus, work)
+    for location in (embedded.location, uri):
+        index.build([work], location, embedder=FakeEmbedder(), rebuild=True)
+    before = index.open_index(uri)
+    (work / "ajout.txt").write_text("Un ajout\n\nLa capsule Dragon revient sur Terre.", encoding="utf-8")
+    (work / "sport.md").unlink()
+    with (work / "espace.txt").open("a", encoding="utf-8") as out:
+        out.write("\n\nLa capsule a aussi ramené des échantillons.")
+    for location in (embedded.location, uri):
+        report = index.update([work], location, embedder=FakeEmbedder())
+        assert (report.added, report.changed, report.removed) == (["ajout.txt"], ["espace.txt"], ["sport.md"])
+    after_e, after_m = index.open_index(embedded.location), index.open_index(uri)
+    assert after_m.manifest.generation != before.manifest.generation
+    assert [a.id for a in after_m.articles()] == [a.id for a in after_e.articles()]
+    assert after_m.manifest.counts == after_e.manifest.counts
+    terms = analyze("la capsule Dragon revient", "fr")
+    assert after_m.document_frequencies(terms) == after_e.document_frequencies(terms)
+    assert [k for k, _ in keyed(after_m, after_m.lexical_search(terms, 5))] == [
+        k for k, _ in keyed(after_e, after_e.lexical_search(terms, 5))
+    ]
+    assert after_m.article("espace.txt").text == after_e.article("espace.txt").text
+    assert before.published_generation() == after_m.manifest.generation  # a reader sees the change
+    assert [a.id for a in before.articles()][-1] != "ajout.txt"  # and still reads its own epoch
