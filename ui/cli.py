@@ -48,6 +48,9 @@ def _index_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LOCAL_RAY = "local"
+
+
 def _location(value: str) -> str | Path:
     from index.storage import resolve_location
 
@@ -164,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
+        p.add_argument(
+            "--ray",
+            nargs="?",
+            const=LOCAL_RAY,
+            default=None,
+            metavar="ADDRESS",
+            help="encode on a Ray cluster at ADDRESS (host:port), or without it on a local Ray "
+            "(needs article-qa[ray]); the rest of the build is unchanged",
+        )
     u.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="files or directories")
     u.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
     u.add_argument(
@@ -266,6 +278,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
         else:
             print(_format_info(info))
         return 0
+    embedder = _ray_embedder(args, index_dir) if args.ray else None
     progress = TqdmProgress(enabled=not args.quiet)
     try:
         if args.index_command == "build":
@@ -287,6 +300,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
                 sources,
                 index_dir,
                 model=args.model,
+                embedder=embedder,
                 chunk_settings=settings,
                 rebuild=args.rebuild,
                 max_file_mb=args.max_file_mb,
@@ -297,12 +311,15 @@ def _cmd_index(args: argparse.Namespace) -> int:
                 args.sources,
                 index_dir,
                 model=args.model,
+                embedder=embedder,
                 max_file_mb=args.max_file_mb,
                 allow_removals=args.allow_removals,
                 progress=progress,
             )
     finally:
         progress.close()
+        if embedder is not None:
+            embedder.shutdown()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -312,6 +329,17 @@ def _cmd_index(args: argparse.Namespace) -> int:
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     print(f"index: {index_dir} ({timings})")
     return 0
+
+
+def _ray_embedder(args: argparse.Namespace, location: str | Path) -> Any:
+    """The model of the build (or of the index being updated), its documents encoded by Ray."""
+    import index
+    from index.embedders.ray_encoder import RayEmbedder
+
+    spec = args.model
+    if args.index_command == "update" and spec is None:
+        spec = index.storage.backend_for(location).read_manifest().model_spec
+    return RayEmbedder(spec, address=None if args.ray == LOCAL_RAY else args.ray)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
