@@ -75,6 +75,12 @@ class IndexDamagedError(QAError):
     code = "index_damaged"
 
 
+class IndexUnreachableError(QAError):
+    """The engine that holds the index (a Milvus server) does not answer."""
+
+    code = "index_unreachable"
+
+
 class RemovalRefusedError(QAError):
     """An update would remove more of the index than it may without being told to."""
 

@@ -144,11 +144,13 @@ def prepare_index(
     progress: index.Progress | None = None,
     *,
     settings: index.ChunkSettings | None = None,
-) -> Path:
-    """Index the data set's articles in ``eval_dir/index``, reusing an index of the same file."""
-    target = eval_dir / "index"
+    target: str | Path | None = None,
+) -> str | Path:
+    """Index the data set's articles in ``target`` (default ``eval_dir/index``; a URI puts
+    them in an engine), reusing an index of the same file."""
+    target = target if target is not None else eval_dir / "index"
     try:
-        manifest = index.Manifest.read(target)
+        manifest = index.storage.backend_for(target).read_manifest()
         if manifest.model_spec == spec_of(embedder) and manifest.counts.get("articles") == len(articles):
             return target
     except (index.IndexNotFoundError, index.IndexMismatchError):

