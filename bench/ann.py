@@ -334,7 +334,7 @@ def run_flat(data: np.ndarray, queries: np.ndarray, search_threads: int) -> tupl
 def run_ivf(data: np.ndarray, queries: np.ndarray, exact: np.ndarray, search_threads: int) -> list[Result]:
     """IVF-Flat: one build, then the nprobe sweep."""
     n = len(data)
-    nlist = nlist_for(n)  # as index/vectors.py builds it
+    nlist = nlist_for(n)  # as index/embedded/vectors.py builds it
     train_n = min(n, 64 * nlist)
     train_rows = np.sort(np.random.default_rng(TRAIN_SEED).choice(n, size=train_n, replace=False))
     quantizer = faiss.IndexFlatIP(DIMENSION)

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 
 from .analysis import analyze, detect_language
-from .articles import DEFAULT_MAX_FILE_MB, ReadProblem, ReadResult, read_sources
+from .articles import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .embedders import Embedder, ModelSpec, load_embedder, parse_model, spec_of
 from .errors import IndexExistsError, NoArticlesError, RemovalRefusedError
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .records import Article
+from .report import BuildReport
 from .segment import split_sentences
 from .storage import Backend, PreparedArticle, Storage, Writer, backend_for, embedding_text
 
@@ -35,61 +36,6 @@ Progress = Callable[[str, int, int], None]
 MAX_REMOVAL_SHARE = 0.5
 """An update removes at most this share of an index's articles unless told to (a source that
 is down must not wipe an archive)."""
-
-
-@dataclass
-class BuildReport:
-    """What a build or an update did, how long each stage took, and what it could not read."""
-
-    index_dir: str
-    kind: str
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    chunks_embedded: int = 0
-    sentences_embedded: int = 0
-    texts_encoded: int = 0
-    problems: list[ReadProblem] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def seconds(self) -> float:
-        return sum(self.timings.values())
-
-    def summary(self) -> str:
-        parts = [
-            f"{len(self.added)} added",
-            f"{len(self.changed)} changed",
-            f"{len(self.removed)} removed",
-            f"{self.unchanged} unchanged",
-        ]
-        line = f"{self.kind}: {', '.join(parts)}; {self.chunks_embedded} chunks embedded"
-        if self.counts:
-            line += (
-                f"; index has {self.counts['articles']} articles, "
-                f"{self.counts['sentences']} sentences, {self.counts['chunks']} chunks"
-            )
-        if self.problems:
-            line += f"; {len(self.problems)} problem(s), listed above"
-        return line
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "index_dir": self.index_dir,
-            "kind": self.kind,
-            "added": self.added,
-            "changed": self.changed,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "chunks_embedded": self.chunks_embedded,
-            "sentences_embedded": self.sentences_embedded,
-            "texts_encoded": self.texts_encoded,
-            "problems": [str(p) for p in self.problems],
-            "timings": self.timings,
-            "counts": self.counts,
-        }
 
 
 def build(

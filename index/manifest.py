@@ -40,7 +40,9 @@ class Manifest:
     created_at: str = ""
     updated_at: str = ""
     last_build: dict[str, Any] = field(default_factory=dict)
-    vector_index: str = "flat"  # the chunk vectors' FAISS index type (index/vectors.py)
+    vector_index: str = (
+        "flat"  # the chunk vectors' FAISS index type (index/embedded/vectors.py; "milvus-flat" in Milvus)
+    )
     chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
 
     @property

@@ -86,13 +86,17 @@ _clients: dict[str, Any] = {}
 
 def connect(where: Location) -> Any:
     """A client of the engine (one per URI and process: a Lite file admits one process)."""
+    # gRPC's native core logs keep-alive renegotiations with a Lite server to the terminal.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         import pymilvus
     except ImportError:
         raise IndexNotFoundError(
             f"{where.uri} is a Milvus index: install the Milvus client with `pip install 'article-qa[milvus]'`"
         ) from None
-    for noisy in ("pymilvus", "milvus_lite"):  # every failed call is logged with a traceback otherwise
+    # Every failed call is logged with a traceback otherwise, and a Lite file's in-process server
+    # logs the calls it does not implement (pymilvus asks, then does without).
+    for noisy in ("pymilvus", "milvus_lite", "grpc._server"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     client = _clients.get(where.client_uri)
     if client is not None:

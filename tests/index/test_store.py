@@ -1,4 +1,4 @@
-"""The store's reads (index/store.py) over the small test corpus, and the manifest's contract.
+"""The store's reads (index/embedded/database.py) over the small test corpus, and the manifest's contract.
 
 The index is built once for the module with the fake embedder; expected values come from
 reading the same corpus with :func:`index.read_sources`, from the analysis of each text, or
