@@ -236,7 +236,7 @@ def _parts(frequencies: dict[str, int]) -> Iterable[str]:
     part: dict[str, int] = {}
     size = 2
     for term, count in sorted(frequencies.items()):
-        entry = len(json.dumps(term, ensure_ascii=False)) + len(str(count)) + 2
+        entry = len(json.dumps(term, ensure_ascii=False)) + len(str(count)) + 4  # "term": n,_
         if part and size + entry > STATS_PART_CHARS:
             yield json.dumps(part, ensure_ascii=False)
             part, size = {}, 2

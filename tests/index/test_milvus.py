@@ -157,3 +157,18 @@ def test_an_update_adds_changes_and_removes_as_the_embedded_backend_does(pair, t
     assert after_m.article("espace.txt").text == after_e.article("espace.txt").text
     assert before.published_generation() == after_m.manifest.generation  # a reader sees the change
     assert [a.id for a in before.articles()][-1] != "ajout.txt"  # and still reads its own epoch
+
+
+def test_term_statistics_are_cut_into_parts_that_fit_a_varchar_and_read_back_whole() -> None:
+    import json
+
+    from index.milvus.writer import STATS_PART_CHARS, _parts
+
+    frequencies = {f"terme{n}é\"\\": n for n in range(30_000)}  # quotes and backslashes grow in JSON
+    parts = list(_parts(frequencies))
+    assert len(parts) > 1 and all(len(p) <= STATS_PART_CHARS for p in parts)
+    merged: dict[str, int] = {}
+    for part in parts:
+        merged.update(json.loads(part))
+    assert merged == frequencies
+    assert list(_parts({})) == ["{}"]
