@@ -42,6 +42,7 @@ class EmbeddedWriter:
         self.previous = current_generation(path)
         self.dir = new_generation(path)
         self.generation = self.dir.name
+        self.published = False
         self.db = sqlite3.connect(self.dir / DATABASE, isolation_level=None)
         if base is None:
             _fast_writes(self.db)
@@ -139,12 +140,15 @@ class EmbeddedWriter:
                 os.fsync(f.fileno())
         fsync_dir(self.dir)
         manifest.write(self.path)
+        self.published = True  # from here on the generation is the index: never aborted
         remove_old_generations(self.path, keep={self.generation, self.previous})
         logger.info("published %s in %s", self.generation, self.path)
         return manifest
 
     def abort(self) -> None:
         """Drop the unpublished generation (the published one is untouched)."""
+        if self.published or current_generation(self.path) == self.generation:
+            return  # the commit point was passed (a failure after it must not delete the index)
         self.db.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -43,6 +43,7 @@ class MilvusWriter:
         self._drop_unpublished(self.previous)
         self.epoch = max(self._epochs(), default=0) + 1
         self.generation = f"g{self.epoch:06d}"
+        self.published = False
         for suffix, (fields, indexes) in schema.schemas(dimension).items():
             call(where, client.create_collection, self.name(suffix), schema=fields, index_params=indexes)
             call(where, client.load_collection, self.name(suffix))
@@ -205,6 +206,7 @@ class MilvusWriter:
             "avgdl": self.avgdl,
         }
         put(self.where, self.client, "head", json.dumps(head, ensure_ascii=False))
+        self.published = True  # from here on the epoch is the index: never aborted
         for epoch in self._epochs():  # keep the one just replaced: a reader may still be on it
             if epoch not in (self.epoch, self.previous):
                 self._drop(epoch)
@@ -214,6 +216,9 @@ class MilvusWriter:
     def abort(self) -> None:
         """Drop the unpublished epoch (the published one is untouched)."""
         try:
+            head = self._head()
+            if self.published or (head and int(head["epoch"]) == self.epoch):
+                return  # the commit point was passed (the head may be written though the call failed)
             self._drop(self.epoch)
         except Exception:  # the engine may be gone: the next writer drops it
             logger.warning("could not drop the unpublished epoch %s of %s", self.epoch, self.where.uri)

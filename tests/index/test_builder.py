@@ -7,6 +7,7 @@ import pytest
 
 import index
 from index.manifest import FORMAT_VERSION, MANIFEST
+from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 
 
@@ -248,3 +249,21 @@ def test_lexical_search_leaves_out_the_commonest_terms_past_its_budget(corpus, t
     assert store.lexical_search([rare_term, common], 10, filters=index.Filters(article_ids=(article,))) == [
         hit for hit in both if store.chunks([hit[0]])[hit[0]].article.id == article
     ]
+
+
+def test_a_failure_after_the_commit_point_keeps_the_new_generation(tmp_path, monkeypatch):
+    """Cleaning old generations fails after the manifest names the new one: the build reports
+    the error, and the index is the new generation, whole (the writer must not abort it)."""
+    corpus = write_corpus(tmp_path / "articles")
+    index.build([corpus], tmp_path / "ix", embedder=FakeEmbedder())
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk said no")
+
+    monkeypatch.setattr("index.embedded.writer.remove_old_generations", broken)
+    (corpus / "ajout.txt").write_text("Ajout\n\nUne phrase de plus sur la capsule.", encoding="utf-8")
+    with pytest.raises(OSError, match="disk said no"):
+        index.update([corpus], tmp_path / "ix", embedder=FakeEmbedder())
+    store = index.open_index(tmp_path / "ix")
+    assert "ajout.txt" in store.article_hashes()
+    assert store.chunk_ids() and store.manifest.counts["articles"] == len(store.article_hashes())
