@@ -82,6 +82,26 @@ def embedding_text(title: str, text: str) -> str:
     return f"{title}\n\n{text}"
 
 
+class SentenceReads:
+    """What every backend derives from its ``sentence_blocks``: one article's sentences."""
+
+    def sentence_blocks(
+        self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True
+    ) -> tuple[dict[str, Article], list[SentenceBlock]]:
+        raise NotImplementedError
+
+    def sentences(self, article: Article, first: int = 0, last: int | None = None) -> list[Sentence]:
+        """The sentences ``first..last`` (inclusive) of ``article``, text included."""
+        return self.sentence_block(article, first, last, vectors=False).sentences
+
+    def sentence_block(
+        self, article: Article, first: int = 0, last: int | None = None, *, vectors: bool = True
+    ) -> SentenceBlock:
+        """The sentences ``first..last`` of ``article`` with their analysed terms and unit vectors."""
+        span = (article.id, first, last if last is not None else 2**40)
+        return self.sentence_blocks([span], vectors=vectors)[1][0]
+
+
 class Storage(Protocol):
     """Read access to one published generation of an index. Safe to share between threads."""
 

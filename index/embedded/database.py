@@ -19,7 +19,7 @@ from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..manifest import Manifest, check_model
 from ..records import Article, Chunk, Sentence
-from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, within_budget
+from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import vectors as vector_index
 from .layout import DATABASE, SENTENCE_VECTORS, VECTORS, current_generation, hold
 
@@ -62,7 +62,7 @@ CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 """
 
 
-class IndexStore:
+class IndexStore(SentenceReads):
     """Read access to a published index generation. Safe to share between threads.
 
     >>> store = IndexStore.open("my-index")
@@ -188,17 +188,6 @@ class IndexStore:
     def date_range(self) -> tuple[str | None, str | None]:
         row = self.db.execute("SELECT MIN(date), MAX(date) FROM articles").fetchone()
         return row[0], row[1]
-
-    def sentences(self, article: Article, first: int = 0, last: int | None = None) -> list[Sentence]:
-        """The sentences ``first..last`` (inclusive) of ``article``, text included."""
-        return self.sentence_block(article, first, last, vectors=False).sentences
-
-    def sentence_block(
-        self, article: Article, first: int = 0, last: int | None = None, *, vectors: bool = True
-    ) -> SentenceBlock:
-        """The sentences ``first..last`` of ``article`` with their analysed terms and unit vectors."""
-        span = (article.id, first, last if last is not None else 2**62)
-        return self.sentence_blocks([span], vectors=vectors)[1][0]
 
     def sentence_blocks(
         self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True

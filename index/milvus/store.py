@@ -17,14 +17,14 @@ from ..errors import IndexDamagedError, IndexNotFoundError
 from ..filters import Filters
 from ..manifest import Manifest
 from ..records import Article, Chunk, Sentence
-from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, within_budget
+from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import schema
 from .connection import Location, call, collection
 
 ARTICLE_OUTPUT = [f for f in schema.ARTICLE_FIELDS if f != "tail"]
 
 
-class MilvusStore:
+class MilvusStore(SentenceReads):
     """Read access to the epoch of the index at ``location`` its head named when opened."""
 
     def __init__(self, location: Location, client: Any, head: dict[str, Any], manifest: Manifest) -> None:
@@ -93,15 +93,6 @@ class MilvusStore:
         return self._dates
 
     # -- sentences and chunks ----------------------------------------------------------
-    def sentences(self, article: Article, first: int = 0, last: int | None = None) -> list[Sentence]:
-        return self.sentence_block(article, first, last, vectors=False).sentences
-
-    def sentence_block(
-        self, article: Article, first: int = 0, last: int | None = None, *, vectors: bool = True
-    ) -> SentenceBlock:
-        span = (article.id, first, last if last is not None else 2**40)
-        return self.sentence_blocks([span], vectors=vectors)[1][0]
-
     def sentence_blocks(
         self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True
     ) -> tuple[dict[str, Article], list[SentenceBlock]]:
