@@ -471,7 +471,7 @@ def _format_info(info: dict[str, object]) -> str:
     dates = info["dates"]
     assert isinstance(dates, list)
     size = info["size_bytes"]
-    assert isinstance(size, int)
+    assert size is None or isinstance(size, int)
     lines = [
         f"index       {info['index_dir']}",
         f"articles    {info['articles']}",
@@ -482,7 +482,7 @@ def _format_info(info: dict[str, object]) -> str:
         f"languages   {', '.join(f'{k} {v}' for k, v in dict(info['languages']).items())}",  # type: ignore[call-overload]
         f"categories  {', '.join(info['categories']) or '-'}",  # type: ignore[arg-type]
         f"dates       {dates[0] or '-'} to {dates[1] or '-'}",
-        f"size        {human_size(size)}",
+        f"size        {human_size(size) if size is not None else 'kept by the engine'}",
         f"last build  {build.get('kind')} at {build.get('at')}: {build.get('added')} added, "
         f"{build.get('changed')} changed, {build.get('removed')} removed",
     ]

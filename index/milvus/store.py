@@ -265,8 +265,9 @@ class MilvusStore(SentenceReads):
         except (IndexNotFoundError, IndexDamagedError):
             return None
 
-    def size_bytes(self) -> int:
-        return 0  # the engine's own files: not known through its API
+    def size_bytes(self) -> int | None:
+        """None: the engine's files are not known through its API."""
+        return None
 
     def close(self) -> None:
         """Nothing to close per thread; the connection goes with the store."""

@@ -284,7 +284,7 @@ def index_info_html(info: Mapping[str, Any], lang: str) -> str:
         ("info_model", f"{info.get('model')} ({info.get('dimension')})"),
         ("info_dates", f"{format_date(first, lang)} – {format_date(last, lang)}" if first else "–"),
         ("info_languages", languages or "–"),
-        ("info_size", human_size(float(info.get("size_bytes") or 0))),
+        ("info_size", human_size(float(size)) if (size := info.get("size_bytes")) is not None else "–"),
         (
             "info_last_build",
             text(
