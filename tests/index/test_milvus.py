@@ -164,7 +164,7 @@ def test_term_statistics_are_cut_into_parts_that_fit_a_varchar_and_read_back_who
 
     from index.milvus.writer import STATS_PART_CHARS, _parts
 
-    frequencies = {f"terme{n}é\"\\": n for n in range(30_000)}  # quotes and backslashes grow in JSON
+    frequencies = {f'terme{n}é"\\': n for n in range(30_000)}  # quotes and backslashes grow in JSON
     parts = list(_parts(frequencies))
     assert len(parts) > 1 and all(len(p) <= STATS_PART_CHARS for p in parts)
     merged: dict[str, int] = {}
