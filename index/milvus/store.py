@@ -47,12 +47,11 @@ class MilvusStore(SentenceReads):
         if not rows:
             raise KeyError(f"no article {article_id!r} in the index")
         row = rows[0]
-        pieces = call(
-            self.where,
-            self.client.get,
-            self.name("sentences"),
-            ids=[schema.key(row["number"], o) for o in range(row["sentence_count"])],
-            output_fields=["piece"],
+        keys = [schema.key(row["number"], o) for o in range(row["sentence_count"])]
+        pieces = (
+            call(self.where, self.client.get, self.name("sentences"), ids=keys, output_fields=["piece"])
+            if keys
+            else []
         )
         return _article(row, "".join(p["piece"] for p in pieces) + (row.get("tail") or ""))
 
