@@ -196,6 +196,8 @@ class MilvusWriter:
         if not self.copied:
             self._copy()
         manifest = replace(manifest, generation=self.generation, vector_index="milvus-flat")
+        for suffix in SUFFIXES:  # sealed segments, on disk, before the head names them
+            call(self.where, self.client.flush, self.name(suffix))
         parts = list(_parts({t: n for t, n in self.frequencies.items() if n > 0}))
         for i, part in enumerate(parts):
             put(self.where, self.client, f"stats:{self.epoch}:{i}", part)
