@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,10 @@ class IndexStore(SentenceReads):
             raise IndexDamagedError(f"index at {path} is damaged: cannot read its vectors ({exc})") from None
         store = cls(path, manifest, vectors, sentence_vectors)
         store._held = held
+        if held:  # released when the store goes, so writers may delete the generation then;
+            # a finalizer (not __del__) holds the file until it runs, whatever order the
+            # garbage collector takes the store and the file in
+            weakref.finalize(store, held.close)
         try:
             store.db.execute("SELECT COUNT(*) FROM articles").fetchone()
         except sqlite3.Error as exc:
@@ -139,11 +144,6 @@ class IndexStore(SentenceReads):
         if conn is not None:
             conn.close()
             self._local.conn = None
-
-    def __del__(self) -> None:
-        held = getattr(self, "_held", None)
-        if held:  # let writers delete this generation once nothing reads it
-            held.close()
 
     # -- articles ----------------------------------------------------------------------
     _ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, line, content_hash"
