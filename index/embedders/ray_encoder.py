@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelLoadError, OptionError
-from . import Embedder, ModelSpec, ProgressCallback, load_embedder, parse_model
+from . import Embedder, ModelSpec, ProgressCallback, as_spec, load_embedder
 
 EmbedderFactory = Callable[[ModelSpec], Embedder]
 """Builds an actor's embedder from the spec (``load_embedder`` unless told otherwise)."""
@@ -66,7 +66,7 @@ class RayEmbedder:
                 f"need batch_size, actors > 0, retries >= 0: {batch_size}, {actors}, {retries}",
                 batch_size=batch_size, actors=actors, retries=retries,
             )  # fmt: skip
-        self.spec = spec if isinstance(spec, ModelSpec) else parse_model(spec)
+        self.spec = as_spec(spec)
         self.batch_size, self.retries, self.factory = batch_size, retries, factory
         self._local: Embedder | None = None
         ray = _import_ray()

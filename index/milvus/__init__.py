@@ -15,11 +15,10 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ..embedders import ModelSpec
-from ..errors import IndexNotFoundError
+from ..embedders import ModelSpec, as_spec
 from ..manifest import Manifest, check_model
 from ..storage import Storage
-from .connection import Location, call, connect, parse, read_head, writer_lock
+from .connection import Location, call, connect, parse, published_head, read_head, writer_lock
 from .store import MilvusStore
 from .writer import MilvusWriter
 
@@ -41,19 +40,15 @@ class MilvusBackend:
         return self._client
 
     def exists(self) -> bool:
-        try:
-            read_head(self.where, self.client)
-        except IndexNotFoundError:
-            return False
-        return True
+        return published_head(self.where, self.client) is not None
 
     def read_manifest(self) -> Manifest:
         return read_head(self.where, self.client)[1]
 
-    def open(self, *, model: ModelSpec | None = None) -> MilvusStore:
+    def open(self, *, model: str | ModelSpec | None = None) -> MilvusStore:
         head, manifest = read_head(self.where, self.client)
         if model is not None:
-            check_model(self.location, manifest, model)
+            check_model(self.location, manifest, as_spec(model))
         store = MilvusStore(self.where, self.client, head, manifest)
         for suffix in ("articles", "sentences", "chunks"):  # after a restart the engine has them released
             call(self.where, self.client.load_collection, store.name(suffix))
