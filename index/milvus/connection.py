@@ -161,25 +161,36 @@ def read_head(where: Location, client: Any) -> tuple[dict[str, Any], Manifest]:
         IndexNotFoundError: the engine holds no index of that name.
         IndexDamagedError: the head cannot be read.
     """
-    if not call(where, client.has_collection, where.meta):
+    head = published_head(where, client)
+    if head is None:
         raise IndexNotFoundError(
             f"no index at {where.uri}: build one with `article-qa index build SOURCE... --index {where.uri}`"
         )
+    return head, Manifest.parse(head["manifest"], where.uri, what="its head row")
+
+
+def published_head(where: Location, client: Any) -> dict[str, Any] | None:
+    """The head row (its epoch checked), or None where nothing was ever published.
+
+    Raises:
+        IndexDamagedError: there is a head row, but it cannot be read.
+    """
+    if not call(where, client.has_collection, where.meta):
+        return None
     call(where, client.load_collection, where.meta)  # a restarted engine has its collections released
     rows = call(where, client.get, where.meta, ids=["head"])
     if not rows:
-        raise IndexNotFoundError(
-            f"no index at {where.uri}: build one with `article-qa index build SOURCE... --index {where.uri}`"
-        )
+        return None
     try:
         head = json.loads(rows[0]["value"])
-        data = head["manifest"]
+        if not isinstance(head, dict) or "manifest" not in head:
+            raise ValueError("it holds no manifest")
         int(head["epoch"])
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexDamagedError(
             f"index at {where.uri} is damaged: its head row cannot be read ({exc})"
         ) from None
-    return head, Manifest.parse(data, where.uri, what="its head row")
+    return head
 
 
 def ensure_meta(where: Location, client: Any) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from ..manifest import Manifest
 from ..storage import PreparedArticle
 from . import schema
-from .connection import Location, call, collection, ensure_meta, put
+from .connection import Location, call, collection, ensure_meta, published_head, put
 from .store import MilvusStore
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,7 @@ class MilvusWriter:
         return collection(self.where.name, self.epoch, suffix)
 
     def _head(self) -> dict[str, Any] | None:
-        rows = call(self.where, self.client.get, self.where.meta, ids=["head"])
-        return json.loads(rows[0]["value"]) if rows else None
+        return published_head(self.where, self.client)
 
     def _epochs(self) -> list[int]:
         prefix = f"{self.where.name}__e"
