@@ -46,19 +46,22 @@ class MilvusStore(SentenceReads):
         rows = call(self.where, self.client.get, self.name("articles"), ids=[article_id])
         if not rows:
             raise KeyError(f"no article {article_id!r} in the index")
-        row = rows[0]
+        return _article(rows[0], self._text(rows[0]))
+
+    def articles(self) -> Iterator[Article]:
+        rows = self._all_articles(list(schema.ARTICLE_FIELDS))
+        for row in sorted(rows, key=lambda r: r["number"]):
+            yield _article(row, self._text(row))
+
+    def _text(self, row: dict[str, Any]) -> str:
+        """An article's text: its sentences' pieces, then what follows the last sentence."""
         keys = [schema.key(row["number"], o) for o in range(row["sentence_count"])]
         pieces = (
             call(self.where, self.client.get, self.name("sentences"), ids=keys, output_fields=["piece"])
             if keys
             else []
         )
-        return _article(row, "".join(p["piece"] for p in pieces) + (row.get("tail") or ""))
-
-    def articles(self) -> Iterator[Article]:
-        rows = self._all_articles(ARTICLE_OUTPUT)
-        for row in sorted(rows, key=lambda r: r["number"]):
-            yield self.article(row["id"])
+        return "".join(p["piece"] for p in pieces) + (row.get("tail") or "")
 
     def _all_articles(self, fields: list[str]) -> list[dict[str, Any]]:
         return list(
@@ -233,15 +236,14 @@ class MilvusStore(SentenceReads):
         return [(int(h["id"]), float(h["distance"])) for h in hits[0] if h["distance"] > 0]
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        if self._frequencies is None:
-            self._frequencies = self._read_frequencies()
-        return {t: self._frequencies.get(t, 0) for t in dict.fromkeys(terms)}
+        every = self.document_frequencies_all()
+        return {t: every.get(t, 0) for t in dict.fromkeys(terms)}
 
     def document_frequencies_all(self) -> dict[str, int]:
-        """Every term's chunk count (a writer starts the next epoch's statistics from them)."""
+        """Every term's chunk count, read once (a writer starts the next epoch's from them)."""
         if self._frequencies is None:
             self._frequencies = self._read_frequencies()
-        return dict(self._frequencies)
+        return self._frequencies
 
     def _read_frequencies(self) -> dict[str, int]:
         keys = [f"stats:{self.epoch}:{i}" for i in range(self._stats_parts)]
