@@ -21,6 +21,7 @@ from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 from tests.milvus import server
 from tests.paths import ROOT
+from tests.processes import free_port, stop
 
 pytest.importorskip("pymilvus")
 
@@ -97,7 +98,7 @@ def test_a_killed_update_leaves_the_index_serving_and_the_next_writer_cleans_up(
 
 def test_a_server_that_drops_mid_update_is_one_message_and_the_index_survives(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "articles")
-    port = server.free_port()
+    port = free_port()
     data = tmp_path / "milvus-data"
     process = server.start(data, port)
     try:
@@ -106,13 +107,13 @@ def test_a_server_that_drops_mid_update_is_one_message_and_the_index_survives(tm
         before = index.open_index(uri).manifest
         writer = slow_update(grown(corpus, tmp_path), uri, 0.1)
         wait_for(lambda: len(epochs(port)) > 3)
-        server.stop(process, kill=True)
+        stop(process, kill=True)
         _, err = writer.communicate(timeout=120)
         assert writer.returncode == 1
         lines = err.strip().splitlines()
         assert lines[-1].startswith("article-qa: cannot reach Milvus") and "Traceback" not in err, err
     finally:
-        server.stop(process)
+        stop(process)
     process = server.start(data, port)  # the same data, restarted
     try:
         after = index.open_index(uri)
@@ -120,7 +121,7 @@ def test_a_server_that_drops_mid_update_is_one_message_and_the_index_survives(tm
         assert after.manifest.counts == before.counts
         assert after.lexical_search(analyze("la capsule", "fr"), 3)
     finally:
-        server.stop(process)
+        stop(process)
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

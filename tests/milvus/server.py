@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -16,11 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.processes import free_port, stop
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -45,17 +40,6 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("milvus-lite server did not listen within 60 s")
-
-
-def stop(process: subprocess.Popen[bytes], *, kill: bool = False) -> None:
-    """SIGINT (a clean stop) or SIGKILL, then wait."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL if kill else signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextlib.contextmanager

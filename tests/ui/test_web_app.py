@@ -8,8 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.processes import free_port, stop
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,12 +34,6 @@ QUESTIONS = {
     "Qui a été élu président en Égypte ?": "Égypte : Mohamed Morsi élu président",
     "Combien de personnes étaient à bord de l'avion qui s'est écrasé à Lagos ?": "Nigeria : crash d'un avion",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -63,12 +57,7 @@ def served(
             time.sleep(0.1)
         yield url
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=15)
 
 
 @contextlib.contextmanager
