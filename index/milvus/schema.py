@@ -5,8 +5,8 @@ collections per epoch (``NAME__e3_articles``, ``_sentences``, ``_chunks``). A bu
 writes a new epoch and then replaces the head row: readers see the old epoch or the new one,
 never a half-written one.
 
-Lexical search ranks by the same BM25 as the embedded backend's FTS5 table (k1 1.2, b 0.75,
-the title weighted 0.5, the body 1.0, over article-qa's own analysed terms): each chunk stores
+Lexical search ranks by the same BM25 as the embedded backend's FTS5 table (:mod:`index.bm25`,
+over article-qa's own analysed terms): each chunk stores
 its term weights as a sparse vector, a question sends its terms' IDF, and the inner product is
 the BM25 score. The engine's analyzers are never used (Milvus Lite ignores their filters).
 """
@@ -14,15 +14,12 @@ the BM25 score. The engine's analyzers are never used (Milvus Lite ignores their
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .. import bm25
 from ..filters import Filters
 
-K1 = 1.2
-B = 0.75
-TITLE_WEIGHT = 0.5
 TEXT_MAX = 65_535
 """The longest VARCHAR a Milvus cluster accepts by default."""
 SENTENCE_BITS = 20
@@ -75,31 +72,18 @@ def term_key(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=4).digest(), "little") % (2**32 - 1)
 
 
-def idf(df: int, n: int) -> float:
-    """FTS5's BM25 IDF (never below 1e-6)."""
-    value = math.log((n - df + 0.5) / (df + 0.5)) if n else 0.0
-    return value if value > 0 else 1e-6
-
-
 def chunk_weights(title_terms: Sequence[str], body_terms: Sequence[str], avgdl: float) -> dict[int, float]:
-    """A chunk's BM25 term weights (FTS5's, with the title counting ``TITLE_WEIGHT``)."""
-    tf: dict[str, float] = {}
-    for term in title_terms:
-        tf[term] = tf.get(term, 0.0) + TITLE_WEIGHT
-    for term in body_terms:
-        tf[term] = tf.get(term, 0.0) + 1.0
-    length = len(title_terms) + len(body_terms)
-    norm = K1 * (1 - B + B * length / avgdl) if avgdl else K1
+    """A chunk's BM25 term weights (:func:`index.bm25.term_weights`) keyed by dimension."""
     weights: dict[int, float] = {}
-    for term, count in tf.items():
+    for term, weight in bm25.term_weights(title_terms, body_terms, avgdl).items():
         k = term_key(term)
-        weights[k] = weights.get(k, 0.0) + count * (K1 + 1) / (count + norm)
+        weights[k] = weights.get(k, 0.0) + weight
     return weights
 
 
 def query_weights(terms: Iterable[str], frequencies: dict[str, int], n: int) -> dict[int, float]:
     """A question's sparse vector: each known term's IDF."""
-    return {term_key(t): idf(frequencies[t], n) for t in terms if frequencies.get(t, 0) > 0}
+    return {term_key(t): bm25.idf(frequencies[t], n) for t in terms if frequencies.get(t, 0) > 0}
 
 
 def schemas(dimension: int) -> dict[str, tuple[Any, Any]]:
