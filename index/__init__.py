@@ -11,7 +11,7 @@ Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
 from __future__ import annotations
 
 from .articles import SUFFIXES, ReadProblem, read_sources
-from .builder import BuildReport, Progress, build, remove, update
+from .builder import BuildReport, Progress, build, compact, remove, update
 from .chunking import ChunkSettings
 from .embedded import IndexStore
 from .embedders import (
@@ -81,6 +81,7 @@ __all__ = [
     "Storage",
     "build",
     "bundled_model_path",
+    "compact",
     "index_info",
     "indexing_version",
     "load_embedder",

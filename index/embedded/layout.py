@@ -2,33 +2,43 @@
 
 Layout of an index directory::
 
-    DIR/manifest.json         the commit record (index.manifest): it names the generation
-    DIR/g000007/index.sqlite  articles, sentences, chunks, full-text table (FTS5)
-    DIR/g000007/vectors.faiss chunk vectors keyed by chunk id
-    DIR/g000007/sentences.faiss sentence vectors keyed by sentence id
-    DIR/g000007/.readers      held (shared lock) by every process reading the generation
-    DIR/.lock                 held by the one writer
+    DIR/manifest.json           the commit record (index.manifest): it names the generation
+    DIR/g000007/index.sqlite    a segment: articles, sentences, chunks, full-text table (FTS5)
+    DIR/g000007/vectors.faiss   its chunk vectors keyed by chunk id
+    DIR/g000007/sentences.faiss its sentence vectors keyed by sentence id
+    DIR/g000007/segments.json   the generation's segments and deleted articles (absent: the
+                                generation is one segment, its own directory)
+    DIR/g000007/.readers        held (shared lock) by every process reading the generation
+    DIR/.lock                   held by the one writer
 
-A generation is never changed once ``manifest.json`` names it. A build or an update writes a
-new generation beside the current one and publishes it by replacing ``manifest.json``
-atomically (``os.replace``), so a crash or a kill at any moment leaves the previous index
-whole. Readers hold a shared lock on the generation's ``.readers`` file for as long as they
-use it: a writer deletes an old generation only when it can take that lock exclusively, so a
-running server never loses the files it reads.
+Nothing in a generation changes once ``manifest.json`` names it. A build writes one segment.
+An update writes a new generation whose own directory holds a segment of only the articles
+it adds, and whose ``segments.json`` names the earlier segments it keeps and the articles of
+theirs it deletes (by row id): it writes what changed, not what exists. When the small
+segments and the deleted articles grow past a share of the whole, the update merges
+everything into one segment again (:mod:`index.embedded.writer`).
+
+Publishing replaces ``manifest.json`` atomically (``os.replace``), so a crash or a kill at
+any moment leaves the previous index whole. Readers hold a shared lock on their generation's
+``.readers`` file for as long as they use it: a writer deletes an old generation only when no
+reader holds it and no generation that stays names it as a segment, so a running server never
+loses the files it reads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import IndexLockedError, QAError
+from ..errors import IndexDamagedError, IndexLockedError, QAError
 from ..manifest import MANIFEST, Manifest
 
 logger = logging.getLogger(__name__)
@@ -36,8 +46,48 @@ logger = logging.getLogger(__name__)
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
+SEGMENTS = "segments.json"
 READERS = ".readers"
 LOCK = ".lock"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a generation is made of: its segments (directory names, oldest first) and, for
+    each segment that has some, the row ids of its articles that were deleted since."""
+
+    segments: list[str]
+    deleted: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, gen: Path) -> Record:
+        """The record of generation ``gen`` (one segment, itself, when it has no ``segments.json``)."""
+        try:
+            data = json.loads((gen / SEGMENTS).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls([gen.name])
+        except (OSError, ValueError) as exc:
+            raise IndexDamagedError(
+                f"index at {gen.parent} is damaged: cannot read {gen.name}/{SEGMENTS} ({exc})"
+            ) from None
+        segments, deleted = data.get("segments"), data.get("deleted", {})
+        if (
+            not isinstance(segments, list)
+            or not all(isinstance(s, str) and s.startswith("g") and s[1:].isdigit() for s in segments)
+            or not isinstance(deleted, dict)
+            or not all(k in segments and isinstance(v, list) for k, v in deleted.items())
+        ):
+            raise IndexDamagedError(
+                f"index at {gen.parent} is damaged: {gen.name}/{SEGMENTS} holds wrong values"
+            )
+        return cls(segments, {k: [int(i) for i in v] for k, v in deleted.items()})
+
+    def write(self, gen: Path) -> None:
+        """Write ``segments.json`` into ``gen``, durably (before the manifest names ``gen``)."""
+        with open(gen / SEGMENTS, "w", encoding="utf-8") as out:
+            json.dump({"segments": self.segments, "deleted": self.deleted}, out)
+            out.flush()
+            os.fsync(out.fileno())
 
 
 def hold(gen: Path) -> Any:
@@ -118,17 +168,33 @@ def drop_unpublished(path: Path) -> None:
 
 def remove_old_generations(path: Path, keep: set[str | None]) -> None:
     """Drop generations that are neither current nor the one just replaced, unless a reader
-    (a running server, a question being answered) still holds one: it goes in a later update."""
-    for old in path.glob("g[0-9]*"):
-        if old.name in keep or not old.is_dir():
-            continue
-        held = release_when_unread(old)
-        if held is None:
-            logger.info("kept %s: a reader still uses it", old.name)
-            continue
-        try:
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
+    (a running server, a question being answered) still holds one, or a generation that stays
+    reads it as a segment: those go in a later update."""
+    staying = {name for name in keep if name}
+    unread: dict[str, Any] = {}  # generation -> its exclusively held ``.readers`` (or True)
+    try:
+        for old in sorted(path.glob("g[0-9]*")):
+            if old.name in staying or not old.is_dir():
+                continue
+            held = release_when_unread(old)
+            if held is None:
+                logger.info("kept %s: a reader still uses it", old.name)
+                staying.add(old.name)
+            else:
+                unread[old.name] = held
+        referenced: set[str] = set()
+        for name in staying:
+            if (path / name).is_dir():
+                try:
+                    referenced.update(Record.read(path / name).segments)
+                except IndexDamagedError:
+                    logger.warning("kept every generation: %s/%s cannot be read", name, SEGMENTS)
+                    return
+        for name in unread:
+            if name not in referenced:
+                shutil.rmtree(path / name, ignore_errors=True)
+    finally:
+        for held in unread.values():
             if held is not True:
                 held.close()
 

@@ -135,13 +135,21 @@ def _to_ivf(vectors: Any) -> Any:
 
 
 def search(
-    vectors: Any, query: np.ndarray, k: int, allowed: np.ndarray | None
+    vectors: Any, query: np.ndarray, k: int, allowed: np.ndarray | None, *, gone: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and ids of the ``k`` best vectors for one query (ids -1 pad a short result)."""
+    """Scores and ids of the ``k`` best vectors for one query (ids -1 pad a short result):
+    among ``allowed`` ids if given, else among all but the ``gone`` ones."""
     faiss = _faiss()
 
     vec = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     ivf = faiss.try_extract_index_ivf(vectors)
+    if allowed is None and gone is not None and gone.size:
+        left_out = faiss.IDSelectorNot(faiss.IDSelectorBatch(gone))
+        if ivf is not None:
+            params: Any = faiss.SearchParametersIVF(sel=left_out, nprobe=ivf.nprobe)
+        else:
+            params = faiss.SearchParameters(sel=left_out)
+        return vectors.search(vec, k, params=params)
     if allowed is None:
         return vectors.search(vec, k)
     if ivf is not None and allowed.size <= FILTER_EXACT_LIMIT:
@@ -156,7 +164,7 @@ def search(
         )
     selector = faiss.IDSelectorBatch(allowed)
     if ivf is not None:
-        params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
     else:
         params = faiss.SearchParameters(sel=selector)
     return vectors.search(vec, k, params=params)

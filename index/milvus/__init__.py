@@ -66,7 +66,10 @@ class MilvusBackend:
     def discard(self) -> None:
         """Nothing: a failed first build leaves no head row, and its epoch is dropped by the next."""
 
-    def new_writer(self, dimension: int, *, base: Storage | None) -> MilvusWriter:
+    def fragmented(self, store: Storage) -> bool:
+        return False  # every build or update writes a whole epoch: nothing to merge
+
+    def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> MilvusWriter:
         if base is not None and not isinstance(base, MilvusStore):
             raise TypeError("a Milvus index is updated from a Milvus store")
         return MilvusWriter(self.where, self.client, dimension, base=base)

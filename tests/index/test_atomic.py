@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import index
+from index.analysis import analyze
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,3 +122,28 @@ def test_a_second_writer_gets_a_clear_error_not_a_corrupt_index(tmp_path):
     assert writer.returncode == 0
     assert counts_of(target)["articles"] == 40
     assert os.path.exists(target / ".lock")
+
+
+def test_sigkill_during_a_small_update_leaves_the_previous_segments_whole(tmp_path):
+    corpus = many_articles(tmp_path / "c", 40, "pluie")
+    target = tmp_path / "ix"
+    index.build([corpus], target, embedder=FakeEmbedder())
+    first = index.open_index(target).manifest.generation
+    extra = many_articles(tmp_path / "c" / "more", 1, "grêle")
+    for kill_after in (0.1, 0.3, 0.5, 0.8):
+        writer = start_writer("update", corpus, target, delay=0.02)
+        time.sleep(kill_after)
+        kill(writer)
+        store = index.open_index(target)
+        assert store.manifest.counts["articles"] in (40, 41)
+        assert len(list(store.articles())) == store.manifest.counts["articles"]
+        assert store.segments[0].name == first  # the first segment is never rewritten by a small update
+        if store.manifest.counts["articles"] == 41:
+            break
+        assert (target / first).is_dir()
+    index.update([corpus], target, embedder=FakeEmbedder())
+    store = index.open_index(target)
+    assert store.manifest.counts["articles"] == 41 == len(list(store.articles()))
+    assert store.segments[0].name == first and len(store.segments) == 2
+    assert store.lexical_search(analyze("grêle", "fr"), 5)
+    assert extra.exists()

@@ -19,7 +19,7 @@ import pytest
 import index
 from index import Article, Filters, IndexStore, Manifest, ModelSpec
 from index.analysis import analyze
-from index.manifest import FORMAT_VERSION, MANIFEST, check_model
+from index.manifest import FORMAT_VERSION, MANIFEST, READABLE_VERSIONS, check_model
 from index.storage import embedding_text
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
@@ -335,7 +335,7 @@ def test_a_missing_manifest_means_no_index(tmp_path: Path) -> None:
         index.open_index(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("version", [FORMAT_VERSION - 1, FORMAT_VERSION + 1, None, "2"])
+@pytest.mark.parametrize("version", [min(READABLE_VERSIONS) - 1, FORMAT_VERSION + 1, None, "2"])
 def test_another_format_version_is_a_mismatch(tmp_path: Path, version: object) -> None:
     data = json.loads(manifest().to_json())
     data["format_version"] = version

@@ -1,0 +1,362 @@
+"""One segment of an embedded index: a directory's SQLite database and FAISS vectors.
+
+A segment is written once (by a build, an update or a merge) and never changed. Articles that
+a later generation deleted (``gone``: their row ids) stay in its files and are left out of
+every read; its full-text statistics still count them until the next merge, as Lucene's do.
+Chunk, sentence and article ids are unique across the segments of an index.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexDamagedError
+from ..filters import Filters
+from ..records import Article, Chunk
+from .layout import DATABASE, SENTENCE_VECTORS, VECTORS
+
+SCHEMA = """
+CREATE TABLE articles (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    date TEXT, url TEXT, source TEXT, category TEXT,
+    lang TEXT,
+    path TEXT,
+    line INTEGER,
+    content_hash TEXT NOT NULL,
+    indexed_at TEXT NOT NULL
+);
+CREATE INDEX articles_category ON articles(category);
+CREATE INDEX articles_date ON articles(date);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    terms TEXT NOT NULL,
+    UNIQUE (article, ordinal)
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL,
+    last_sentence INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX chunks_article ON chunks(article);
+CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = "unicode61 remove_diacritics 0 tokenchars '.,'");
+CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
+"""
+
+ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, line, content_hash"
+
+
+class Segment:
+    """Read access to the segment in directory ``path``, less the articles ``gone``. Thread-safe."""
+
+    def __init__(self, path: Path, gone: Iterable[int] = ()) -> None:
+        self.path = path
+        self.name = path.name
+        self.gone = frozenset(gone)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._vectors: Any = None
+        self._sentence_vectors: Any = None
+        self._gone_chunks: np.ndarray | None = None
+
+    # -- files -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's read-only connection (a segment never changes: immutable)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            uri = (self.path / DATABASE).resolve().as_uri() + "?mode=ro&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            if self.gone:  # what every read leaves out, as tables the queries can use
+                conn.execute("CREATE TEMP TABLE gone (rowid INTEGER PRIMARY KEY)")
+                conn.executemany("INSERT INTO temp.gone VALUES (?)", [(i,) for i in sorted(self.gone)])
+                conn.execute("CREATE TEMP TABLE gone_chunks (id INTEGER PRIMARY KEY)")
+                conn.execute(
+                    "INSERT INTO temp.gone_chunks SELECT id FROM main.chunks WHERE article IN temp.gone"
+                )
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @property
+    def vectors(self) -> Any:
+        """The chunk vectors (FAISS), read when first needed."""
+        if self._vectors is None:
+            with self._lock:
+                if self._vectors is None:
+                    self._vectors = _shared(self.path / VECTORS)
+        return self._vectors
+
+    @property
+    def sentence_vectors(self) -> Any:
+        """The sentence vectors (FAISS, read back by id only), read when first needed."""
+        if self._sentence_vectors is None:
+            with self._lock:
+                if self._sentence_vectors is None:
+                    self._sentence_vectors = _shared(self.path / SENTENCE_VECTORS)
+        return self._sentence_vectors
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    # -- what is left out --------------------------------------------------------------
+    def live(self, alias: str = "a") -> str:
+        """`` AND`` a condition that leaves out the gone articles (alias ``alias``), or ""."""
+        return f" AND {alias}.rowid NOT IN temp.gone" if self.gone else ""
+
+    def live_chunk(self, column: str) -> str:
+        """`` AND`` a condition that leaves out the chunks of gone articles, or ""."""
+        return f" AND {column} NOT IN temp.gone_chunks" if self.gone else ""
+
+    def gone_chunks(self) -> np.ndarray:
+        """Ids of the chunks of gone articles."""
+        if self._gone_chunks is None:
+            rows = self.db.execute("SELECT id FROM temp.gone_chunks ORDER BY id") if self.gone else []
+            self._gone_chunks = np.asarray([r[0] for r in rows], dtype=np.int64)
+        return self._gone_chunks
+
+    # -- reads -------------------------------------------------------------------------
+    def article_rows(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The rows (``ARTICLE_COLUMNS``) of these articles that live here."""
+        rows: list[tuple[Any, ...]] = []
+        for begin in range(0, len(ids), 500):
+            part = list(ids[begin : begin + 500])
+            rows.extend(
+                self.db.execute(
+                    f"SELECT {ARTICLE_COLUMNS} FROM articles a "
+                    f"WHERE id IN ({','.join('?' * len(part))}){self.live()}",
+                    part,
+                )
+            )
+        return rows
+
+    def articles(self) -> Iterator[Article]:
+        rows = self.db.execute(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE 1{self.live()} ORDER BY rowid"
+        )
+        for row in rows:
+            yield article_of(row)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` over the live articles ``a`` (``{live}`` marks where the condition goes)."""
+        return self.db.execute(sql.format(live=self.live()), params).fetchall()
+
+    def sentence_rows(self, spans: Sequence[tuple[int, str, int, int]]) -> list[tuple[Any, ...]]:
+        """``(n, article id, sentence id, ordinal, start, end, terms)`` of each span
+        ``(n, article id, first, last)``'s sentences here, by ``n`` then ordinal."""
+        values = ",".join(["(?,?,?,?)"] * len(spans))
+        params = [v for span in spans for v in span]
+        return self.db.execute(
+            f"WITH wanted(n, aid, lo, hi) AS (VALUES {values}) "
+            "SELECT w.n, w.aid, s.id, s.ordinal, s.start, s.end, s.terms FROM wanted w "
+            f"JOIN articles a ON a.id = w.aid{self.live()} "
+            "JOIN sentences s ON s.article = a.rowid AND s.ordinal BETWEEN w.lo AND w.hi "
+            "ORDER BY w.n, s.ordinal",
+            params,
+        ).fetchall()
+
+    def chunk_rows(self, chunk_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+        """``(id, ordinal, first, last, start, end, *ARTICLE_COLUMNS)`` of these chunks here."""
+        marks = ",".join("?" * len(chunk_ids))
+        return self.db.execute(
+            f"SELECT c.id, c.ordinal, c.first_sentence, c.last_sentence, c.start, c.end, "
+            f"{', '.join('a.' + c.strip() for c in ARTICLE_COLUMNS.split(','))} "
+            f"FROM chunks c JOIN articles a ON a.rowid = c.article WHERE c.id IN ({marks}){self.live()}",
+            list(chunk_ids),
+        ).fetchall()
+
+    def holding(self, chunk_ids: Sequence[int]) -> list[int]:
+        """Those of these chunk ids that are live here."""
+        found: list[int] = []
+        for begin in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[begin : begin + 500])
+            found.extend(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT id FROM chunks c WHERE id IN ({','.join('?' * len(part))}){self.live_chunk('c.id')}",
+                    part,
+                )
+            )
+        return found
+
+    def chunk_ids(self, filters: Filters | None) -> list[int]:
+        allowed_sql, params = where(filters)
+        condition = " AND ".join(p for p in (allowed_sql, self.live()[5:]) if p)
+        rows = self.db.execute(
+            "SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article"
+            + (f" WHERE {condition}" if condition else "")
+            + " ORDER BY c.id",
+            params,
+        )
+        return [r[0] for r in rows]
+
+    def fts_search(self, match: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
+        """The ``k`` best chunks for the FTS5 query ``match`` by this segment's own BM25."""
+        allowed_sql, params = where(filters)
+        if not allowed_sql:  # no join: each matching row would otherwise cost two lookups
+            rows = self.db.execute(
+                "SELECT rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms "
+                f"WHERE chunk_terms MATCH ?{self.live_chunk('rowid')} ORDER BY score LIMIT ?",
+                [match, k],
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT f.rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms f "
+                "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
+                f"WHERE chunk_terms MATCH ? AND {allowed_sql}{self.live()} ORDER BY score LIMIT ?",
+                [match, *params, k],
+            )
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def fts_matches(self, match: str, filters: Filters | None) -> list[tuple[int, str, str]]:
+        """``(chunk id, title terms, body terms)`` of every live chunk matching ``match``."""
+        allowed_sql, params = where(filters)
+        return self.db.execute(
+            "SELECT f.rowid, f.title, f.body FROM chunk_terms f "
+            "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
+            f"WHERE chunk_terms MATCH ?{' AND ' + allowed_sql if allowed_sql else ''}{self.live()}",
+            [match, *params],
+        ).fetchall()
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(terms))
+        return dict(
+            self.db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", list(terms))
+        )
+
+    def fts_totals(self) -> tuple[int, int]:
+        """The full-text table's row count and token count (all columns), as FTS5 keeps them."""
+        row = self.db.execute("SELECT block FROM chunk_terms_data WHERE id = 1").fetchone()
+        if row is None or not row[0]:
+            return 0, 0
+        numbers = _varints(bytes(row[0]))
+        return numbers[0], sum(numbers[1:])
+
+    def max_ids(self) -> tuple[int, int, int]:
+        """The largest article row id, sentence id and chunk id here (0 when empty)."""
+        row = self.db.execute(
+            "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM articles), "
+            "(SELECT COALESCE(MAX(id), 0) FROM sentences), (SELECT COALESCE(MAX(id), 0) FROM chunks)"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+
+_LOADED: dict[tuple[str, int, int, int], weakref.ref[Any]] = {}
+_LOADING = threading.Lock()
+
+
+def _shared(path: Path) -> Any:
+    """The FAISS index in file ``path``, read once per process while anything holds it.
+
+    Segments never change, so the stores of two generations share the vectors of the segments
+    they have in common: a server that follows an update reads only the new segment's.
+    """
+    import faiss
+
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with _LOADING:
+            found = _LOADED.get(key)
+            vectors = found() if found is not None else None
+            if vectors is None:
+                vectors = faiss.read_index(str(path))
+                _LOADED[key] = weakref.ref(vectors, functools.partial(_forget, key))
+        return vectors
+    except (OSError, RuntimeError) as exc:
+        raise IndexDamagedError(
+            f"index at {path.parent.parent} is damaged: cannot read {path.parent.name}/{path.name} ({exc}); "
+            "rebuild it"
+        ) from None
+
+
+def _forget(key: tuple[str, int, int, int], _: Any) -> None:
+    _LOADED.pop(key, None)
+
+
+def _varints(data: bytes) -> list[int]:
+    """SQLite's variable-length integers, one after another (FTS5's averages record)."""
+    numbers: list[int] = []
+    i = 0
+    while i < len(data):
+        value = 0
+        for n in range(9):
+            byte = data[i]
+            i += 1
+            if n == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        numbers.append(value)
+    return numbers
+
+
+def where(filters: Filters | None) -> tuple[str, list[Any]]:
+    """``filters`` as a condition on the article ``a`` with its parameters (never user text in SQL)."""
+    if filters is None or filters.empty:
+        return "", []
+    parts: list[str] = []
+    params: list[Any] = []
+    for column, value in (("category", filters.category), ("source", filters.source)):
+        if value:
+            parts.append(f"a.{column} = ?")
+            params.append(value)
+    if filters.date_from:
+        parts.append("a.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        parts.append("a.date <= ?")
+        params.append(filters.date_to_bound)
+    if filters.article_ids:
+        parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
+        params.extend(filters.article_ids)
+    return " AND ".join(parts), params
+
+
+def article_of(row: Sequence[Any]) -> Article:
+    return Article(
+        id=row[0],
+        title=row[1],
+        text=row[2],
+        date=row[3],
+        url=row[4],
+        source=row[5],
+        category=row[6],
+        lang=row[7],
+        path=row[8],
+        line=row[9],
+        content_hash=row[10],
+    )
+
+
+def chunk_of(row: Sequence[Any]) -> tuple[Chunk, Article]:
+    """A :meth:`Segment.chunk_rows` row as its chunk and article."""
+    article = article_of(row[6:])
+    cid, ordinal, first, last, start, end = row[:6]
+    return Chunk(article.id, ordinal, first, last, start, end, article.text[start:end], cid), article
