@@ -16,8 +16,9 @@ For each size, in fresh processes: the build (stages, peak memory, disk per arti
 served index: process start to first answer, resident memory once open and after the
 questions, and ``Assistant.ask`` latency over a seeded sample of PIAF questions, split into
 question encoding, dense search, lexical search and sentence selection. Recall@5 counts a
-passage of the gold article or of one of its copies. At 10,000 articles, one article is then
-changed and ``index update`` is timed.
+passage of the gold article or of one of its copies. At the ``--update-sizes``, ``index
+update`` is timed, with the bytes it writes (``/proc/self/io``): one article changed and one
+added, each given as a one-record file, then one changed with the whole corpus as the source.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ from .common import (
 
 COPY = re.compile(r"^(.*) \(copie (\d+)\)\n\n", re.S)
 NOISE = 0.33  # |noise| / |vector|: cosine 1 / sqrt(1 + 0.33²) ≈ 0.95 to the original
-UPDATE_SIZE = 10_000
 
 
 class ReplayEmbedder:
@@ -150,7 +150,8 @@ def write_corpus(articles: Sequence[dict[str, Any]], size: int, path: Path) -> N
 def embedder(base_index: Path) -> ReplayEmbedder:
     import index
 
-    return ReplayEmbedder(index.load_embedder("minilm"), table_of(base_index))  # the peers run's model
+    model = index.open_index(base_index).manifest.model_spec  # the model the originals were encoded by
+    return ReplayEmbedder(index.load_embedder(model), table_of(base_index))
 
 
 # -- children ------------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def child_base(dataset: Path, work: Path) -> dict[str, Any]:
     corpus = work / "base.jsonl"
     write_corpus(articles, len(articles), corpus)
     t = time.perf_counter()
-    report = index.build([corpus], target, rebuild=True, max_file_mb=1000)
+    report = index.build([corpus], target, model="minilm", rebuild=True, max_file_mb=1000)
     return {"build_s": round(time.perf_counter() - t, 2), "counts": report.counts}
 
 
@@ -238,31 +239,75 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
     }
 
 
+def io_counters() -> dict[str, int]:
+    """This process's I/O counters: ``wchar`` (bytes handed to write()), ``write_bytes``
+    (bytes sent to the disk, counted when pages are dirtied), ``cancelled_write_bytes``."""
+    fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    return {k: int(v) for k, v in fields.items()}
+
+
 def child_update(work: Path, size: int) -> dict[str, Any]:
-    """Change one article of the corpus and bring the index up to date."""
+    """Change one article, then add one, each given as a one-record file (as an editor or a
+    feed would), then change one again with the whole corpus as the source."""
     import index
 
     corpus = work / f"corpus-{size}.jsonl"
+    target = work / f"index-{size}"
     lines = corpus.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[7])
-    record["text"] += "\n\nCette phrase a été ajoutée pour le banc d'essai de mise à jour."
-    lines[7] = json.dumps(record, ensure_ascii=False)
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    edited = {
+        **record,
+        "text": record["text"] + "\n\nCette phrase a été ajoutée pour le banc d'essai de mise à jour.",
+    }
+    added = {**record, "id": f"{record['id']}~ajout", "title": f"{record['title']} (ajout)"}
     replay = embedder(work / "base-index")
     replay.real.encode_queries(["?"])  # the model is loaded before the clock starts, as in a running server
-    t = time.perf_counter()
-    report = index.update([corpus], work / f"index-{size}", embedder=replay, max_file_mb=100_000)
-    wall = time.perf_counter() - t
-    embed = report.timings.get("embed", 0.0)
-    return {
-        "size": size,
-        "changed": report.changed,
-        "update_s": round(wall, 2),
-        "embed_s": round(embed, 2),
-        "update_minus_embed_s": round(wall - embed, 2),
-        "texts_encoded_by_model": replay.encoded,
-        "timings": {k: round(v, 2) for k, v in report.timings.items()},
-    }
+    # So is the language detector: loading it takes ~0.4 s and py3langid unpacks its model to a
+    # 65 MB temporary file, which /proc/self/io would count as the update's writes.
+    from index.analysis import detect_language
+
+    detect_language("Une phrase pour charger le détecteur de langue.")
+    results: dict[str, Any] = {"size": size}
+    for kind, source in (("change", edited), ("add", added), ("change_whole_corpus", None)):
+        if source is None:  # the corpus file itself: every record is read and hashed
+            path = corpus
+            lines[7] = json.dumps(edited, ensure_ascii=False)  # as the first update left it
+            lines[9] = json.dumps(
+                {
+                    **json.loads(lines[9]),
+                    "text": json.loads(lines[9])["text"] + "\n\nUne autre phrase ajoutée.",
+                },
+                ensure_ascii=False,
+            )
+            corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        else:
+            path = work / f"update-{kind}.jsonl"
+            path.write_text(json.dumps(source, ensure_ascii=False) + "\n", encoding="utf-8")
+        encoded = replay.encoded
+        before = io_counters()
+        t = time.perf_counter()
+        report = index.update([path], target, embedder=replay, max_file_mb=100_000)
+        wall = time.perf_counter() - t
+        after = io_counters()
+        embed = report.timings.get("embed", 0.0)
+        disk = sum(after[k] - before[k] for k in ("write_bytes",)) - (
+            after["cancelled_write_bytes"] - before["cancelled_write_bytes"]
+        )
+        store = index.open_index(target)
+        results[kind] = {
+            "changed": report.changed,
+            "added": report.added,
+            "update_s": round(wall, 3),
+            "embed_s": round(embed, 3),
+            "update_minus_embed_s": round(wall - embed, 3),
+            "texts_encoded_by_model": replay.encoded - encoded,
+            "written_mb": round((after["wchar"] - before["wchar"]) / 2**20, 2),
+            "disk_written_mb": round(disk / 2**20, 2),
+            "segments": len(getattr(store, "segments", [None])),
+            "timings": {k: round(v, 3) for k, v in report.timings.items()},
+        }
+        store.close()
+    return results
 
 
 def child(argv: Sequence[str]) -> None:
@@ -349,6 +394,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     parser.add_argument("--plot", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
+    parser.add_argument(
+        "--update-sizes", default="10000,100000", help="sizes at which one-article updates are measured"
+    )
     args = parser.parse_args(argv)
     dataset = args.data / args.dataset
     if not dataset.is_file():
@@ -358,13 +406,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.work.mkdir(parents=True, exist_ok=True)
         base_link.symlink_to(args.base_index.resolve(), target_is_directory=True)
     sizes = [int(s) for s in args.sizes.split(",")]
+    update_sizes = {int(s) for s in args.update_sizes.split(",") if s}
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     base = run("base", dataset, args.work)
     builds, serves, updates = [], [], []
     for size in sizes:
         builds.append(run("build", dataset, args.work, size))
         serves.append(run("serve", dataset, args.work, size, args.questions))
-        if size == UPDATE_SIZE or (UPDATE_SIZE not in sizes and size == sizes[-1]):
+        if size in update_sizes:
             updates.append(run("update", dataset, args.work, size))
         if not args.keep:
             shutil.rmtree(args.work / f"index-{size}", ignore_errors=True)
@@ -375,11 +424,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )  # fmt: skip
     print(table(builds, serves))
     for u in updates:
-        print(
-            f"\nupdate of one article in {u['size']:,}: {u['update_s']:.2f} s, of which encoding "
-            f"{u['embed_s']:.2f} s ({u['texts_encoded_by_model']} texts); without encoding "
-            f"{u['update_minus_embed_s']:.2f} s; stages {u['timings']}"
-        )
+        for kind in ("change", "add", "change_whole_corpus"):
+            r = u[kind]
+            print(
+                f"\n{kind} one article in {u['size']:,}: {r['update_s']:.2f} s, of which encoding "
+                f"{r['embed_s']:.2f} s ({r['texts_encoded_by_model']} texts); without encoding "
+                f"{r['update_minus_embed_s']:.2f} s; {r['written_mb']} MB handed to write(), "
+                f"{r['disk_written_mb']} MB to the disk; {r['segments']} segments; stages {r['timings']}"
+            )
     if args.plot:
         plot(serves, args.plot)
 

@@ -57,7 +57,7 @@ def test_scale_runs_build_serve_and_update_on_a_grown_corpus(peers, tmp_path):
     out = tmp_path / "scale.json"
     bench("bench.scale", "--data", str(DATA), "--dataset", SET, "--sizes", "20,40", "--questions", "20",
           "--base-index", str(base), "--work", str(tmp_path / "scale"), "--out", str(out),
-          "--plot", str(tmp_path / "scale.png"))  # fmt: skip
+          "--plot", str(tmp_path / "scale.png"), "--update-sizes", "40")  # fmt: skip
     report = json.loads(out.read_text())
     assert [b["counts"]["articles"] for b in report["builds"]] == [20, 40]
     assert all(b["encoded_by_model"] == 0 for b in report["builds"])  # originals and copies replayed
@@ -66,8 +66,14 @@ def test_scale_runs_build_serve_and_update_on_a_grown_corpus(peers, tmp_path):
         assert set(serve["stages_ms_p50"]) >= {"encode", "dense", "lexical", "select", "total"}
         assert serve["startup_s"] > 0 and serve["rss_after_mb"] > 100
     (update,) = report["updates"]
-    assert update["size"] == 40 and len(update["changed"]) == 1
-    assert 0 < update["texts_encoded_by_model"] < 20  # only the changed article's texts
+    assert update["size"] == 40
+    change, add, whole = update["change"], update["add"], update["change_whole_corpus"]
+    assert len(change["changed"]) == 1 and len(add["added"]) == 1 and len(whole["changed"]) == 1
+    assert 0 < change["texts_encoded_by_model"] < 20  # only the changed article's texts
+    assert add["texts_encoded_by_model"] > 0  # a new text: through the real model
+    assert change["segments"] == 2 and add["segments"] == 3  # a small segment each
+    assert whole["segments"] == 1  # past a tenth of the index: merged
+    assert 0 < change["written_mb"] < whole["written_mb"]
 
 
 def test_ann_compares_exact_and_inverted_file_search(peers, tmp_path):
