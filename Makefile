@@ -58,6 +58,8 @@ bench: setup
 	$(BIN)/python -m bench.ann --plot docs/ann.png
 	$(BIN)/python -m bench.scale --work $(BENCH_WORK)/scale --plot docs/scale.png \
 		--base-index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index
+	$(BIN)/python -m bench.segments --index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index \
+		--corpus $(BENCH_WORK)/peers/piaf-v1.1-article-qa/corpus.jsonl --dataset ../shared/data/piaf-v1.1.json
 
 # Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
 # and the split lists in bench/splits/; the constants in qa/ must then equal the file (a test checks).

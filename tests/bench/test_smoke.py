@@ -115,3 +115,17 @@ def test_the_claim_threshold_is_fitted_on_fit_and_reported_on_test(tmp_path):
     else:
         assert result["threshold"] in {float(t) for t in result["grid_fit"]}
         assert 0.0 <= result["fit"]["in_sample"]["as_cited_pass"] <= 1.0
+
+
+def test_segments_compares_two_segments_with_the_merged_index(peers, tmp_path):
+    work, _ = peers
+    run = work / "xquad-en-8-article-qa"
+    out = tmp_path / "segments.json"
+    bench("bench.segments", "--index", str(run / "index"), "--corpus", str(run / "corpus.jsonl"),
+          "--dataset", str(DATA / SET), "--share", "0.1", "--merge-share", "0.5", "--questions", "20", "--rounds", "1",
+          "--work", str(tmp_path / "segments"), "--out", str(out))  # fmt: skip
+    result = json.loads(out.read_text())
+    assert result["articles"] == 8 and result["added"] == 1 and result["segments"] == 2
+    assert {r["index"] for r in result["latency_runs"]} == {"merged", "two segments"}
+    assert all(r["p50"] > 0 for r in result["latency_runs"])
+    assert result["questions"] == 20 and 0 <= result["first_citation_equal"] <= 20
