@@ -239,7 +239,13 @@ def test_a_damaged_segment_list_is_a_clear_error(forty, tmp_path):
     write(corpus, "new.jsonl", [record(40)])
     index.update([corpus], target, embedder=FakeEmbedder())
     gen = target / index.open_index(target).manifest.generation
-    for bad in ["{", '{"segments": ["../etc"]}', '{"segments": ["g000001"], "deleted": {"g9": [1]}}']:
+    bad_lists = [
+        "{",
+        '{"segments": ["../etc"]}',
+        '{"segments": ["g000001"], "deleted": {"g9": [1]}}',
+        '{"segments": ["g000001", "g999999"]}',  # a segment that is not there
+    ]
+    for bad in bad_lists:
         (gen / layout.SEGMENTS).write_text(bad, "utf-8")
         with pytest.raises(IndexDamagedError, match="damaged"):
             index.open_index(target)
@@ -277,3 +283,34 @@ def test_two_generations_share_the_vectors_of_their_common_segment(forty, tmp_pa
     assert after.segments[0].path == before.segments[0].path
     assert after.segments[0].vectors is before.segments[0].vectors  # read once, not per generation
     assert after.segments[1].vectors is not before.segments[0].vectors
+
+
+def test_a_merge_that_fails_leaves_the_previous_index_and_no_half_written_generation(forty, tmp_path, monkeypatch):
+    corpus, target = forty
+    published = index.open_index(target).manifest.generation
+
+    def broken(sources, merged, dimension):
+        merged.write_bytes(b"half a database")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "merge", broken)
+    write(corpus, "base.jsonl", [record(i, extra=" Révisé." if i < 10 else "") for i in range(40)])
+    with pytest.raises(OSError, match="No space"):
+        index.update([corpus], target, embedder=FakeEmbedder())
+    store = index.open_index(target)
+    assert store.manifest.generation == published and store.manifest.counts["articles"] == 40
+    assert [p.name for p in target.glob("g*")] == [published]
+    assert "Révisé" not in store.article("a1").text
+
+
+def test_an_index_of_the_previous_format_is_read_and_updated_as_it_is(forty, tmp_path):
+    corpus, target = forty
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["format_version"] = 3
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    assert len(list(index.open_index(target).articles())) == 40
+    write(corpus, "new.jsonl", [record(40)])
+    index.update([corpus], target, embedder=FakeEmbedder())
+    store = index.open_index(target)
+    assert store.manifest.format_version == 4 and len(store.segments) == 2
+    assert store.manifest.counts["articles"] == 41
