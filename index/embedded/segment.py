@@ -73,8 +73,7 @@ class Segment:
         self.gone = frozenset(gone)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._vectors: Any = None
-        self._sentence_vectors: Any = None
+        self._files: dict[str, Any] = {}  # FAISS indexes by file name, once read
         self._gone_chunks: np.ndarray | None = None
 
     # -- files -------------------------------------------------------------------------
@@ -105,20 +104,21 @@ class Segment:
     @property
     def vectors(self) -> Any:
         """The chunk vectors (FAISS), read when first needed."""
-        if self._vectors is None:
-            with self._lock:
-                if self._vectors is None:
-                    self._vectors = _shared(self.path / VECTORS)
-        return self._vectors
+        return self._loaded(VECTORS)
 
     @property
     def sentence_vectors(self) -> Any:
         """The sentence vectors (FAISS, read back by id only), read when first needed."""
-        if self._sentence_vectors is None:
+        return self._loaded(SENTENCE_VECTORS)
+
+    def _loaded(self, name: str) -> Any:
+        found = self._files.get(name)
+        if found is None:
             with self._lock:
-                if self._sentence_vectors is None:
-                    self._sentence_vectors = _shared(self.path / SENTENCE_VECTORS)
-        return self._sentence_vectors
+                found = self._files.get(name)
+                if found is None:
+                    found = self._files[name] = _shared(self.path / name)
+        return found
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
