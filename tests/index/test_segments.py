@@ -285,7 +285,9 @@ def test_two_generations_share_the_vectors_of_their_common_segment(forty, tmp_pa
     assert after.segments[1].vectors is not before.segments[0].vectors
 
 
-def test_a_merge_that_fails_leaves_the_previous_index_and_no_half_written_generation(forty, tmp_path, monkeypatch):
+def test_a_merge_that_fails_leaves_the_previous_index_and_no_half_written_generation(
+    forty, tmp_path, monkeypatch
+):
     corpus, target = forty
     published = index.open_index(target).manifest.generation
 
