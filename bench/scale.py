@@ -18,7 +18,8 @@ questions, and ``Assistant.ask`` latency over a seeded sample of PIAF questions,
 question encoding, dense search, lexical search and sentence selection. Recall@5 counts a
 passage of the gold article or of one of its copies. At the ``--update-sizes``, ``index
 update`` is timed, with the bytes it writes (``/proc/self/io``): one article changed and one
-added, each given as a one-record file, then one changed with the whole corpus as the source.
+added, each given as a one-record file, then one changed with the whole corpus as the source;
+then a seeded 12% of the articles are removed, past the share at which an update merges.
 """
 
 from __future__ import annotations
@@ -307,6 +308,24 @@ def child_update(work: Path, size: int) -> dict[str, Any]:
             "timings": {k: round(v, 3) for k, v in report.timings.items()},
         }
         store.close()
+    # Past the merge share: a seeded 12% of the articles removed, so the update merges them all.
+    ids = sorted(index.open_index(target).article_hashes())
+    removed = random.Random(0).sample(ids, max(1, round(0.12 * len(ids))))
+    before = io_counters()
+    t = time.perf_counter()
+    report = index.remove(target, removed)
+    wall = time.perf_counter() - t
+    after = io_counters()
+    store = index.open_index(target)
+    results["merge"] = {
+        "removed": len(report.removed),
+        "merge_s": round(wall, 2),
+        "written_mb": round((after["wchar"] - before["wchar"]) / 2**20, 1),
+        "segments": len(getattr(store, "segments", [None])),
+        "articles": store.manifest.counts["articles"],
+        "process_peak_rss_mb": round(peak_rss_mb()),
+    }
+    store.close()
     return results
 
 
@@ -432,6 +451,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{r['update_minus_embed_s']:.2f} s; {r['written_mb']} MB handed to write(), "
                 f"{r['disk_written_mb']} MB to the disk; {r['segments']} segments; stages {r['timings']}"
             )
+        m = u["merge"]
+        print(
+            f"\nremove {m['removed']:,} of {u['size']:,} (a merge): {m['merge_s']:.1f} s, {m['written_mb']} MB "
+            f"handed to write(), {m['segments']} segment(s) after; process peak {m['process_peak_rss_mb']} MB"
+        )
     if args.plot:
         plot(serves, args.plot)
 

@@ -74,6 +74,8 @@ def test_scale_runs_build_serve_and_update_on_a_grown_corpus(peers, tmp_path):
     assert change["segments"] == 2 and add["segments"] == 3  # a small segment each
     assert whole["segments"] == 1  # past a tenth of the index: merged
     assert 0 < change["written_mb"] < whole["written_mb"]
+    merge = update["merge"]
+    assert merge["removed"] == 5 and merge["segments"] == 1 and merge["articles"] == 36  # 40 + 1 added - 5
 
 
 def test_ann_compares_exact_and_inverted_file_search(peers, tmp_path):
