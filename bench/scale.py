@@ -291,7 +291,7 @@ def child_update(work: Path, size: int) -> dict[str, Any]:
         wall = time.perf_counter() - t
         after = io_counters()
         embed = report.timings.get("embed", 0.0)
-        disk = sum(after[k] - before[k] for k in ("write_bytes",)) - (
+        disk = (after["write_bytes"] - before["write_bytes"]) - (
             after["cancelled_write_bytes"] - before["cancelled_write_bytes"]
         )
         store = index.open_index(target)

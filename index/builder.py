@@ -192,16 +192,7 @@ def compact(index_dir: str | os.PathLike[str]) -> BuildReport:
             report.counts = dict(manifest.counts)
             store.close()
             return report
-        writer = backend.new_writer(manifest.dimension, base=store, compact=True)
-        with _aborting(writer):
-            _publish(
-                writer,
-                manifest.model_spec,
-                manifest.dimension,
-                manifest.chunk_settings,
-                manifest.created_at,
-                report,
-            )
+        _revise(backend, store, report, [], None, None, compact=True)
     return report
 
 
@@ -212,16 +203,19 @@ def _revise(
     articles: Sequence[Article],
     embedder: Embedder | None,
     progress: Progress | None,
+    *,
+    compact: bool = False,
 ) -> None:
     """Publish a new generation: the current one less ``report``'s removed and changed
-    articles, plus ``articles`` (new and changed) encoded by ``embedder``."""
+    articles, plus ``articles`` (new and changed) encoded by ``embedder`` (``compact``: merged
+    into one segment, even when nothing changes)."""
     manifest = store.manifest
-    if not (articles or report.removed):
+    if not (articles or report.removed or compact):
         report.counts = dict(manifest.counts)
         store.close()
         return
     t = time.perf_counter()
-    writer = backend.new_writer(manifest.dimension, base=store)
+    writer = backend.new_writer(manifest.dimension, base=store, compact=compact)
     with _aborting(writer):
         writer.delete([*report.removed, *report.changed])
         report.timings["write"] = time.perf_counter() - t

@@ -139,24 +139,17 @@ class IndexStore(SentenceReads):
 
     def locate(self, article_ids: Sequence[str]) -> dict[str, tuple[Segment, int]]:
         """The segment and row id of each of these articles (unknown ids are left out)."""
-        found: dict[str, tuple[Segment, int]] = {}
         ids = list(dict.fromkeys(article_ids))
-        for segment in self.segments:
-            for begin in range(0, len(ids), 500):
-                part = ids[begin : begin + 500]
-                rows = segment.query(
-                    f"SELECT id, rowid FROM articles a WHERE id IN ({','.join('?' * len(part))}){{live}}",
-                    part,
-                )
-                found.update((r[0], (segment, int(r[1]))) for r in rows)
-        return found
+        return {
+            row[0]: (segment, int(row[1]))
+            for segment in self.segments
+            for row in segment.article_rows(ids, "id, rowid")
+        }
 
     def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]:
         """The stored language of each of these articles (unknown ids are left out)."""
-        found: dict[str, str | None] = {}
-        for segment in self.segments:
-            found.update((row[0], row[7]) for row in segment.article_rows(list(article_ids)))
-        return found
+        ids = list(article_ids)
+        return {row[0]: row[1] for segment in self.segments for row in segment.article_rows(ids, "id, lang")}
 
     def distinct(self, column: str) -> list[str]:
         """The distinct non-empty values of an article column (category, source, lang)."""
@@ -345,6 +338,8 @@ class IndexStore(SentenceReads):
         return current_generation(self.index_dir)
 
     def size_bytes(self) -> int:
-        own = {s.path for s in self.segments}
-        extra = sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
-        return sum(s.size_bytes() for s in self.segments) + (0 if self.generation_dir in own else extra)
+        """The segments' files, and the generation's own when it is not one of them."""
+        total = sum(s.size_bytes() for s in self.segments)
+        if all(s.path != self.generation_dir for s in self.segments):
+            total += sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
+        return total

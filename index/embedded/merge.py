@@ -15,7 +15,7 @@ import numpy as np
 
 from . import vectors as vector_index
 from .layout import DATABASE
-from .segment import SCHEMA, Segment
+from .segment import Segment, new_database
 
 BATCH = 100_000
 """Vectors copied at a time (a bound on the memory a merge takes)."""
@@ -25,15 +25,16 @@ def merge(sources: Sequence[Segment], target: Path, dimension: int) -> vector_in
     """Copy the live rows of ``sources`` (in order) into a new database file ``target``;
     return their live vectors as a :class:`~index.embedded.vectors.Pair` to write beside it."""
     target.unlink(missing_ok=True)
-    db = sqlite3.connect(target, isolation_level=None)
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    db.executescript(SCHEMA)
+    db = new_database(target)
     pair = vector_index.Pair.empty(dimension)
     try:
         for segment in sources:
-            _copy_rows(db, segment)
-            _copy_vectors(db, segment, pair)
+            db.execute("ATTACH DATABASE ? AS src", (str(segment.path / DATABASE),))
+            try:
+                _copy_rows(db, segment)
+                _copy_vectors(db, segment, pair)
+            finally:
+                db.execute("DETACH DATABASE src")
         db.execute("PRAGMA journal_mode = DELETE")
     finally:
         db.close()
@@ -41,50 +42,39 @@ def merge(sources: Sequence[Segment], target: Path, dimension: int) -> vector_in
 
 
 def _copy_rows(db: sqlite3.Connection, segment: Segment) -> None:
-    db.execute("ATTACH DATABASE ? AS src", (str(segment.path / DATABASE),))
-    try:
-        db.execute("BEGIN")
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (rowid INTEGER PRIMARY KEY)")
-        db.execute("DELETE FROM temp.gone")
-        db.executemany("INSERT INTO temp.gone VALUES (?)", [(i,) for i in sorted(segment.gone)])
+    """Copy the live rows of the segment attached as ``src``."""
+    db.execute("BEGIN")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (rowid INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.gone")
+    db.executemany("INSERT INTO temp.gone VALUES (?)", [(i,) for i in sorted(segment.gone)])
+    db.execute(
+        "INSERT INTO main.articles SELECT * FROM src.articles WHERE rowid NOT IN temp.gone ORDER BY rowid"
+    )
+    for table in ("sentences", "chunks"):
         db.execute(
-            "INSERT INTO main.articles SELECT * FROM src.articles WHERE rowid NOT IN temp.gone ORDER BY rowid"
+            f"INSERT INTO main.{table} SELECT * FROM src.{table} WHERE article NOT IN temp.gone ORDER BY id"
         )
-        for table in ("sentences", "chunks"):
-            db.execute(
-                f"INSERT INTO main.{table} SELECT * FROM src.{table} WHERE article NOT IN temp.gone ORDER BY id"
-            )
-        db.execute(
-            "INSERT INTO main.chunk_terms (rowid, title, body) SELECT f.rowid, f.title, f.body "
-            "FROM src.chunk_terms f JOIN src.chunks c ON c.id = f.rowid "
-            "WHERE c.article NOT IN temp.gone ORDER BY f.rowid"
-        )
-        db.execute("COMMIT")
-    finally:
-        db.execute("DETACH DATABASE src")
+    db.execute(
+        "INSERT INTO main.chunk_terms (rowid, title, body) SELECT f.rowid, f.title, f.body "
+        "FROM src.chunk_terms f JOIN src.chunks c ON c.id = f.rowid "
+        "WHERE c.article NOT IN temp.gone ORDER BY f.rowid"
+    )
+    db.execute("COMMIT")
 
 
 def _copy_vectors(db: sqlite3.Connection, segment: Segment, pair: vector_index.Pair) -> None:
-    for table, source, into in (
-        ("chunks", lambda: segment.vectors, pair.chunks),
-        ("sentences", lambda: segment.sentence_vectors, pair.sentences),
-    ):
-        db.execute("ATTACH DATABASE ? AS src", (str(segment.path / DATABASE),))
-        try:
-            ids = np.asarray(
-                [
-                    r[0]
-                    for r in db.execute(
-                        f"SELECT id FROM src.{table} WHERE article NOT IN temp.gone ORDER BY id"
-                    )
-                ],
-                dtype=np.int64,
-            )
-        finally:
-            db.execute("DETACH DATABASE src")
+    """Add the live vectors of the segment attached as ``src`` to ``pair``, in id order."""
+    for table, into in (("chunks", pair.chunks), ("sentences", pair.sentences)):
+        ids = np.asarray(
+            [
+                r[0]
+                for r in db.execute(f"SELECT id FROM src.{table} WHERE article NOT IN temp.gone ORDER BY id")
+            ],
+            dtype=np.int64,
+        )
         if ids.size == 0:
             continue
-        stored = source()
+        stored = segment.vectors if table == "chunks" else segment.sentence_vectors
         for begin in range(0, ids.size, BATCH):
             part = ids[begin : begin + BATCH]
             into.add_with_ids(np.ascontiguousarray(stored.reconstruct_batch(part), dtype=np.float32), part)

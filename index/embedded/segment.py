@@ -64,6 +64,18 @@ CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, line, content_hash"
 
 
+def new_database(path: Path) -> sqlite3.Connection:
+    """A new, empty segment database at ``path``, open for writing.
+
+    A segment is private until its generation is published, and fsynced before: no journal.
+    """
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.executescript(SCHEMA)
+    return db
+
+
 class Segment:
     """Read access to the segment in directory ``path``, less the articles ``gone``. Thread-safe."""
 
@@ -124,9 +136,9 @@ class Segment:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     # -- what is left out --------------------------------------------------------------
-    def live(self, alias: str = "a") -> str:
-        """`` AND`` a condition that leaves out the gone articles (alias ``alias``), or ""."""
-        return f" AND {alias}.rowid NOT IN temp.gone" if self.gone else ""
+    def live(self) -> str:
+        """`` AND`` a condition that leaves out the gone articles (the articles table as ``a``), or ""."""
+        return " AND a.rowid NOT IN temp.gone" if self.gone else ""
 
     def live_chunk(self, column: str) -> str:
         """`` AND`` a condition that leaves out the chunks of gone articles, or ""."""
@@ -140,18 +152,16 @@ class Segment:
         return self._gone_chunks
 
     # -- reads -------------------------------------------------------------------------
-    def article_rows(self, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-        """The rows (``ARTICLE_COLUMNS``) of these articles that live here."""
+    def article_rows(self, ids: Sequence[str], columns: str = ARTICLE_COLUMNS) -> list[tuple[Any, ...]]:
+        """``columns`` of these articles that live here."""
+        return self.by_ids(f"SELECT {columns} FROM articles a WHERE id IN ({{marks}}){self.live()}", ids)
+
+    def by_ids(self, sql: str, ids: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` for ``ids``, 500 at a time (``{marks}`` is where their placeholders go)."""
         rows: list[tuple[Any, ...]] = []
         for begin in range(0, len(ids), 500):
             part = list(ids[begin : begin + 500])
-            rows.extend(
-                self.db.execute(
-                    f"SELECT {ARTICLE_COLUMNS} FROM articles a "
-                    f"WHERE id IN ({','.join('?' * len(part))}){self.live()}",
-                    part,
-                )
-            )
+            rows.extend(self.db.execute(sql.format(marks=",".join("?" * len(part))), part))
         return rows
 
     def articles(self) -> Iterator[Article]:
@@ -161,9 +171,9 @@ class Segment:
         for row in rows:
             yield article_of(row)
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` over the live articles ``a`` (``{live}`` marks where the condition goes)."""
-        return self.db.execute(sql.format(live=self.live()), params).fetchall()
+        return self.db.execute(sql.format(live=self.live())).fetchall()
 
     def sentence_rows(self, spans: Sequence[tuple[int, str, int, int]]) -> list[tuple[Any, ...]]:
         """``(n, article id, sentence id, ordinal, start, end, terms)`` of each span
@@ -191,25 +201,14 @@ class Segment:
 
     def holding(self, chunk_ids: Sequence[int]) -> list[int]:
         """Those of these chunk ids that are live here."""
-        found: list[int] = []
-        for begin in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[begin : begin + 500])
-            found.extend(
-                r[0]
-                for r in self.db.execute(
-                    f"SELECT id FROM chunks c WHERE id IN ({','.join('?' * len(part))}){self.live_chunk('c.id')}",
-                    part,
-                )
-            )
-        return found
+        sql = f"SELECT id FROM chunks c WHERE id IN ({{marks}}){self.live_chunk('c.id')}"
+        return [r[0] for r in self.by_ids(sql, chunk_ids)]
 
     def chunk_ids(self, filters: Filters | None) -> list[int]:
         allowed_sql, params = where(filters)
-        condition = " AND ".join(p for p in (allowed_sql, self.live()[5:]) if p)
         rows = self.db.execute(
-            "SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article"
-            + (f" WHERE {condition}" if condition else "")
-            + " ORDER BY c.id",
+            "SELECT c.id FROM chunks c JOIN articles a ON a.rowid = c.article "
+            f"WHERE 1{' AND ' + allowed_sql if allowed_sql else ''}{self.live()} ORDER BY c.id",
             params,
         )
         return [r[0] for r in rows]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -38,7 +37,7 @@ from .layout import (
     remove_old_generations,
 )
 from .merge import merge
-from .segment import SCHEMA, Segment
+from .segment import Segment, new_database
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +69,7 @@ class EmbeddedWriter:
         self.deleted: dict[str, set[int]] = {s.name: set(s.gone) for s in self.kept}
         self.removed: Counter[str] = Counter()  # articles, sentences, chunks deleted here
         self.removed_languages: Counter[str] = Counter()
-        self.db = sqlite3.connect(self.dir / DATABASE, isolation_level=None)
-        _fast_writes(self.db)
-        self.db.executescript(SCHEMA)
+        self.db = new_database(self.dir / DATABASE)
         # Ids go on from the largest any segment holds: unique across the index.
         tops = [s.max_ids() for s in self.kept] or [(0, 0, 0)]
         self.next_article = max(t[0] for t in tops) + 1
@@ -164,29 +161,28 @@ class EmbeddedWriter:
         self.db.execute("PRAGMA journal_mode = DELETE")
         self.db.close()
         self.vectors.write(str(self.dir / VECTORS), str(self.dir / SENTENCE_VECTORS))
+        rows = {s.name: _rows(s) for s in self.kept} | {self.generation: added}
         # Segments whose articles are all deleted are dropped from the generation.
-        kept = [s for s in self.kept if len(self.deleted[s.name]) < _rows(s)]
-        own = [Segment(self.dir)] if added or not kept else []
-        segments = [*kept, *own]
+        kept = [s.name for s in self.kept if len(self.deleted[s.name]) < rows[s.name]]
         record = Record(
-            [s.name for s in segments],
-            {s.name: sorted(self.deleted[s.name]) for s in kept if self.deleted[s.name]},
+            [*kept, *([self.generation] if added or not kept else [])],
+            {name: sorted(self.deleted[name]) for name in kept if self.deleted[name]},
         )
-        kind = manifest.vector_index
+
+        def segments(names: Sequence[str]) -> list[Segment]:
+            return [Segment(self.path / name, record.deleted.get(name, ())) for name in names]
+
         if self.base is None:
             kind = vector_index.kind(self.vectors.chunks)
-        elif self._merge_all(segments, record):
-            kind = self._merge([Segment(self.path / n, record.deleted.get(n, ())) for n in record.segments])
-            record = Record([self.generation])
-        elif len(segments) > MAX_SEGMENTS:
-            first = segments[0]
-            self._merge([Segment(self.path / n, record.deleted.get(n, ())) for n in record.segments[1:]])
-            record = Record(
-                [first.name, self.generation], {k: v for k, v in record.deleted.items() if k == first.name}
-            )
-            kind = self.base.manifest.vector_index
         else:
             kind = self.base.manifest.vector_index
+        if self.base is not None and self._merge_all(record, rows):
+            kind = self._merge(segments(record.segments))
+            record = Record([self.generation])
+        elif len(record.segments) > MAX_SEGMENTS:
+            first = record.segments[0]
+            self._merge(segments(record.segments[1:]))
+            record = Record([first, self.generation], {k: v for k, v in record.deleted.items() if k == first})
         if self.generation not in record.segments:  # nothing added here: no segment of its own
             for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
                 (self.dir / name).unlink(missing_ok=True)
@@ -204,15 +200,15 @@ class EmbeddedWriter:
         logger.info("published %s in %s (%d segments)", self.generation, self.path, len(record.segments))
         return manifest
 
-    def _merge_all(self, segments: Sequence[Segment], record: Record) -> bool:
-        if len(segments) < 2 and not record.deleted:
+    def _merge_all(self, record: Record, rows: dict[str, int]) -> bool:
+        """Whether to merge every segment (``rows``: the articles each one's files hold)."""
+        if len(record.segments) < 2 and not record.deleted:
             return False
         if self.compact:
             return True
-        first = _rows(segments[0])
-        small = sum(_rows(s) for s in segments[1:])
+        first, *small = record.segments
         deleted = sum(len(v) for v in record.deleted.values())
-        return small + deleted > MERGE_SHARE * first
+        return sum(rows[name] for name in small) + deleted > MERGE_SHARE * rows[first]
 
     def _merge(self, sources: Sequence[Segment]) -> str:
         """Merge ``sources`` into this generation's own segment; the chunk index's kind."""
@@ -236,9 +232,3 @@ class EmbeddedWriter:
 def _rows(segment: Segment) -> int:
     """How many articles a segment's files hold, deleted ones included."""
     return int(segment.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-
-
-def _fast_writes(db: sqlite3.Connection) -> None:
-    # A generation is private until published, and fsynced before: no journal is needed.
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
