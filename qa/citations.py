@@ -15,10 +15,6 @@ Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
   with a term of the sentence (``atteint`` / ``atteignent``, spelling slips);
 - ``length``: the logarithm of the sentence's length in terms;
 - ``novel``: the share of the sentence's terms that the question lacks (an answer adds words);
-- ``focus``: the share of the IDF weight of the question's terms *outside its article's title*
-  that the sentence holds. Every sentence of an article is about its title, and the sentence
-  that names it (often the first) wins on ``lexical`` while the answer says ``Il`` or ``Elle``:
-  what the question adds to the title is what tells the sentences apart;
 - ``lexical_gap`` / ``dense_gap``: how far the sentence is from the best candidate on those
   two signals (0 for the best), so the scale of one question does not mislead another.
 
@@ -39,7 +35,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index import Article, Sentence, Storage
-from index.analysis import analyze
 
 from .question import QuestionAnalysis
 from .records import Passage
@@ -47,12 +42,12 @@ from .retriever import min_max
 
 FEATURES = (
     "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
-    "focus", "lexical_gap", "dense_gap",
+    "lexical_gap", "dense_gap",
 )  # fmt: skip
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-1.307, 1.718, 0.54, 14.399, 0.959, 0.568, -0.047, 0.15, 1.179, 0.083, 1.118, 0.391, -11.639, -14.992)  # fmt: skip
+WEIGHTS = (-0.612, 1.883, 0.514, 15.37, 0.963, 0.567, 0.033, 0.067, 1.166, 0.091, 0.183, -12.422, -15.694)
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.0
@@ -108,9 +103,6 @@ def score_sentences(
         if block.vectors is None:
             continue
         article = articles[passage.article_id]
-        title_terms = _title_terms(article.title, article.lang)
-        beyond = {t: w for t, w in idf.items() if t not in title_terms}  # what the question adds
-        beyond_total = sum(beyond.values())
         dense = block.vectors @ qvec
         sets = [frozenset(t) for t in block.terms]
         for i, sentence in enumerate(block.sentences):
@@ -131,7 +123,6 @@ def score_sentences(
                 len(terms - idf.keys()) / len(terms) if terms else 0.0,
                 _fuzzy_share(idf, terms) / total,
                 math.log1p(len(block.terms[i])),
-                sum(w for t, w in beyond.items() if t in terms) / beyond_total if beyond_total else 0.0,
             ]
             raw.append((sentence, article, passage, features))
     best_lexical = max((f[0] for *_, f in raw), default=0.0)
@@ -208,12 +199,6 @@ def _idf(store: Storage, question: QuestionAnalysis) -> dict[str, float]:
     for t in question.subject_terms:
         weights.setdefault(t, 0.5 * math.log(1 + n / (1 + df.get(t, 0))))
     return weights
-
-
-@functools.lru_cache(maxsize=1024)
-def _title_terms(title: str, lang: str | None) -> frozenset[str]:
-    """The analysed terms of an article's title (asked for every question that reads it)."""
-    return frozenset(analyze(title, lang))
 
 
 def _fuzzy_share(idf: dict[str, float], terms: frozenset[str]) -> float:

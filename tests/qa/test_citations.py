@@ -33,11 +33,11 @@ from qa.citations import (
 from qa.question import QuestionAnalysis, analyze_question
 from qa.records import Passage
 
-LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, FOCUS, LEXICAL_GAP, DENSE_GAP = (
+LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP = (
     FEATURES.index(name)
     for name in (
         "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy",
-        "length", "focus", "lexical_gap", "dense_gap",
+        "length", "lexical_gap", "dense_gap",
     )
 )  # fmt: skip
 
@@ -168,31 +168,6 @@ def test_lexical_is_the_share_of_the_question_idf_weight_a_sentence_holds() -> N
     assert features["Le chat dort."][LEXICAL] > features["La soupe fume."][LEXICAL]  # the rarer word
     assert features["Le chat boit la soupe."][LEXICAL] == pytest.approx(1.0)
     assert features["Le chien aboie."][LEXICAL] == 0.0
-
-
-def test_focus_counts_only_the_question_terms_its_article_title_lacks() -> None:
-    # The article is titled "Titre robert haldane": the sentence that names him wins on
-    # lexical, the one that answers about the ship wins on focus.
-    aid = "robert haldane"
-    store = StubStore(
-        {
-            aid: [
-                S("Robert Haldane est un prédicateur.", ("robert", "haldan", "predic")),
-                S("Il était sur un navire français.", ("navir", "franc")),
-                S("Il naquit en Écosse.", ("naqu", "ecoss")),
-            ]
-        },
-        df={"robert": 1, "haldan": 1, "bateau": 1, "franc": 1},
-    )
-    passages = [store.passage(1, aid, 0, 2)]
-    features = by_text(store.score(question("robert", "haldan", "bateau", "franc"), passages))
-    named, answer, other = (features[s.text] for s in store.content[aid])
-    assert named[LEXICAL] == pytest.approx(0.5) and answer[LEXICAL] == pytest.approx(0.25)
-    # Beyond the title: bateau and franc (equal IDF); the answer holds franc.
-    assert named[FOCUS] == 0.0 and answer[FOCUS] == pytest.approx(0.5) and other[FOCUS] == 0.0
-    # A question of title words only has nothing beyond it: focus is 0 everywhere.
-    only_title = by_text(store.score(question("robert", "haldan"), passages))
-    assert {f[FOCUS] for f in only_title.values()} == {0.0}
 
 
 def test_a_follow_up_subject_term_weighs_half_a_question_term() -> None:
