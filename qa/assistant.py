@@ -56,6 +56,7 @@ MODEL_CONSTANTS: dict[str, dict[str, Any]] = {
             0.132,
             -1.01,
             -0.965,
+            0.0,  # titled: a later signal, not in this fit
             -4.584,
         ),
         "passage_weight": 0.1,

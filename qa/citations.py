@@ -15,6 +15,10 @@ Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
   with a term of the sentence (``atteint`` / ``atteignent``, spelling slips);
 - ``length``: the logarithm of the sentence's length in terms;
 - ``novel``: the share of the sentence's terms that the question lacks (an answer adds words);
+- ``titled``: the share of the question's IDF weight that the sentence *or its article's title*
+  holds. A sentence is indexed under its title (its vector is the title's and the sentence's),
+  so *Il était sur Le Foudroyant* in the article *Robert Haldane* answers a question that names
+  him as well as the lead sentence that does;
 - ``lexical_gap`` / ``dense_gap``: how far the sentence is from the best candidate on those
   two signals (0 for the best), so the scale of one question does not mislead another.
 
@@ -35,6 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index import Article, Sentence, Storage
+from index.analysis import analyze
 
 from .question import QuestionAnalysis
 from .records import Passage
@@ -42,12 +47,12 @@ from .retriever import min_max
 
 FEATURES = (
     "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
-    "lexical_gap", "dense_gap",
+    "lexical_gap", "dense_gap", "titled",
 )  # fmt: skip
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-0.612, 1.883, 0.514, 15.37, 0.963, 0.567, 0.033, 0.067, 1.166, 0.091, 0.183, -12.422, -15.694)
+WEIGHTS = (-0.612, 1.883, 0.514, 15.37, 0.963, 0.567, 0.033, 0.067, 1.166, 0.091, 0.183, -12.422, 0.0, -15.694)
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.0
@@ -103,6 +108,7 @@ def score_sentences(
         if block.vectors is None:
             continue
         article = articles[passage.article_id]
+        title = _title_terms(article.title, article.lang)
         dense = block.vectors @ qvec
         sets = [frozenset(t) for t in block.terms]
         for i, sentence in enumerate(block.sentences):
@@ -123,13 +129,15 @@ def score_sentences(
                 len(terms - idf.keys()) / len(terms) if terms else 0.0,
                 _fuzzy_share(idf, terms) / total,
                 math.log1p(len(block.terms[i])),
+                sum(w for t, w in idf.items() if t in terms or t in title) / total,
             ]
             raw.append((sentence, article, passage, features))
     best_lexical = max((f[0] for *_, f in raw), default=0.0)
     best_dense = max((f[3] for *_, f in raw), default=0.0)
     scored = []
     for sentence, article, passage, features in raw:
-        full = (*features, best_lexical - features[0], best_dense - features[3])
+        *signals, titled = features
+        full = (*signals, best_lexical - features[0], best_dense - features[3], titled)
         scored.append(ScoredSentence(sentence, article, passage, full, _logistic(full, weights)))
     scored.sort(key=lambda s: -s.score)
     return scored
@@ -199,6 +207,12 @@ def _idf(store: Storage, question: QuestionAnalysis) -> dict[str, float]:
     for t in question.subject_terms:
         weights.setdefault(t, 0.5 * math.log(1 + n / (1 + df.get(t, 0))))
     return weights
+
+
+@functools.lru_cache(maxsize=1024)
+def _title_terms(title: str, lang: str | None) -> frozenset[str]:
+    """The analysed terms of an article's title (the same few titles recur across questions)."""
+    return frozenset(analyze(title, lang))
 
 
 def _fuzzy_share(idf: dict[str, float], terms: frozenset[str]) -> float:

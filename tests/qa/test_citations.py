@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from index import Article, Sentence, Storage
+from index.analysis import analyze
 from index.storage import SentenceBlock
 from qa import Assistant
 from qa.citations import (
@@ -33,11 +34,11 @@ from qa.citations import (
 from qa.question import QuestionAnalysis, analyze_question
 from qa.records import Passage
 
-LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP = (
+LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP, TITLED = (
     FEATURES.index(name)
     for name in (
         "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy",
-        "length", "lexical_gap", "dense_gap",
+        "length", "lexical_gap", "dense_gap", "titled",
     )
 )  # fmt: skip
 
@@ -64,7 +65,14 @@ class StubManifest:
 class StubStore:
     """The reads ``score_sentences`` makes of an :class:`Storage`, over hand-made sentences."""
 
-    def __init__(self, articles: dict[str, list[S]], *, df: dict[str, int] | None = None, chunks: int = 10):
+    def __init__(
+        self,
+        articles: dict[str, list[S]],
+        *,
+        df: dict[str, int] | None = None,
+        chunks: int = 10,
+        titles: dict[str, str] | None = None,
+    ):
         self.manifest = StubManifest({"chunks": chunks})
         self.df = df or {}
         self.content = articles
@@ -76,7 +84,8 @@ class StubStore:
                 start = len(text) + (1 if text else 0)
                 text = f"{text} {item.text}" if text else item.text
                 records.append(Sentence(aid, n, start, start + len(item.text), item.text))
-            self.articles[aid] = Article(id=aid, title=f"Titre {aid}", text=text, lang="fr")
+            title = (titles or {}).get(aid, f"Titre {aid}")
+            self.articles[aid] = Article(id=aid, title=title, text=text, lang="fr")
             self.sentences[aid] = records
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
@@ -199,6 +208,32 @@ def test_context_counts_one_neighbour_either_side_even_outside_the_passage() -> 
     assert features["Le chien attend."][LEXICAL] == features["Il pleut dehors."][LEXICAL] == 0.0
     assert features["Le chien attend."][CONTEXT] == pytest.approx(0.5)  # "soup" of sentence 0
     assert features["Il pleut dehors."][CONTEXT] == pytest.approx(0.5)  # "chat" of sentence 3, not 4's "soup"
+
+
+def test_titled_counts_the_article_title_as_held_by_each_of_its_sentences() -> None:
+    # "Il était sur Le Foudroyant" answers a question naming Haldane in the article about him,
+    # as a sentence that names him does; in another article, the title adds nothing.
+    def terms(text: str) -> tuple[str, ...]:
+        return tuple(analyze(text, "fr"))
+
+    lead, answer, elsewhere = (
+        "Robert Haldane naquit à Airthrey.",
+        "Il était sur Le Foudroyant.",
+        "Le Foudroyant coula.",
+    )
+    store = StubStore(
+        {"h": [S(lead, terms(lead)), S(answer, terms(answer))], "o": [S(elsewhere, terms(elsewhere))]},
+        titles={"h": "Robert Haldane", "o": "Histoire de la marine"},
+    )
+    asked = question(*terms("Robert Haldane Foudroyant"))
+    passages = [store.passage(1, "h", 0, 1), store.passage(2, "o", 0, 0)]
+    features = by_text(store.score(asked, passages))
+    assert features[answer][TITLED] == pytest.approx(1.0)
+    assert 0 < features[answer][LEXICAL] < 1.0
+    assert features[lead][TITLED] == pytest.approx(features[lead][LEXICAL])
+    assert features[lead][LEXICAL] < 1.0
+    assert features[elsewhere][TITLED] == pytest.approx(features[elsewhere][LEXICAL])
+    assert features[elsewhere][LEXICAL] == pytest.approx(features[answer][LEXICAL])
 
 
 def test_phrase_is_the_share_of_question_term_pairs_adjacent_in_order() -> None:
