@@ -52,7 +52,7 @@ FEATURES = (
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-0.612, 1.883, 0.514, 15.37, 0.963, 0.567, 0.033, 0.067, 1.166, 0.091, 0.183, -12.422, 0.0, -15.694)  # fmt: skip
+WEIGHTS = (-1.158, 1.65, 0.486, 13.657, 0.874, 0.542, -0.036, 0.051, 1.139, 0.086, 0.347, -11.039, 1.032, -14.211)  # fmt: skip
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.0
