@@ -28,6 +28,13 @@ CANDIDATE_SENTENCES = 8
 """How many numbered sentences a composing answerer is shown: the selected ones, then the
 next best of the passages read."""
 
+CANDIDATE_FLOOR = 0.1
+"""A sentence beyond the selected ones is shown only if its score is at least this share of the
+best sentence's. Scores read as probabilities of holding the answer, so a sentence ten times
+less likely than the best is noise to the model: with it, Qwen2.5 0.5B answered "Combien de kilos
+de matériel la capsule Dragon transporte-t-elle ?" from the sentence about the 18 days the
+capsule stays docked, shown beside sentences about the Tour de France and an election."""
+
 
 @dataclass(frozen=True)
 class AnswerRequest:
@@ -36,7 +43,8 @@ class AnswerRequest:
     ``chosen`` are the sentences the scorer selects, numbered as the quoted answer numbers
     them (``[1]`` answers best); ``candidates`` begins with the same records and goes on with
     the next best sentences of the passages read, numbered on (at most
-    :data:`CANDIDATE_SENTENCES`). Both are empty when the scorer abstains.
+    :data:`CANDIDATE_SENTENCES`, none below :data:`CANDIDATE_FLOOR` of the best's score). Both
+    are empty when the scorer abstains.
     """
 
     question: str
@@ -92,6 +100,7 @@ def make_request(
     timings: dict[str, float],
     *,
     candidates: int = CANDIDATE_SENTENCES,
+    floor: float = CANDIDATE_FLOOR,
 ) -> AnswerRequest:
     """The request for the sentences ``chosen`` by the scorer among ``scored``."""
     if not chosen:
@@ -106,6 +115,8 @@ def make_request(
     for s in scored:  # then the next best sentences of the passages read, once each
         if len(ordered) >= max(candidates, len(chosen)):
             break
+        if s.score < floor * chosen[0].score:
+            break  # scored is best first: the rest are lower still
         if s.passage.chunk_id in kept and s.sentence.text not in texts:
             texts.add(s.sentence.text)
             ordered.append(s)

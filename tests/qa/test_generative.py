@@ -189,3 +189,33 @@ def test_a_marker_before_its_sentence_counts_for_that_sentence(fake_assistant, s
     script.reply = "[1] Elle transporte 521 kg de matériel."
     answer = composed(fake_assistant, url)
     assert answer.mode == "composed" and answer.text == "Elle transporte 521 kg de matériel. [1]"
+
+
+def test_the_model_is_shown_no_sentence_ten_times_less_likely_than_the_best():
+    # Shown beside sentences from unrelated articles, a 0.5B model answered from the wrong
+    # one; below a tenth of the best sentence's score, a sentence is noise to the model.
+    from index import Article, Sentence
+    from qa.answerers import CANDIDATE_FLOOR, CANDIDATE_SENTENCES, make_request
+    from qa.citations import ScoredSentence
+    from qa.records import Passage
+
+    article = Article(id="a", title="T", text="x" * 400, lang="fr")
+    passage = Passage(1, "x" * 400, "a", "T", 0, 400, 0, 39, 1.0)
+
+    def sentences(*scores: float) -> list[ScoredSentence]:
+        return [
+            ScoredSentence(Sentence("a", n, 10 * n, 10 * n + 9, f"Phrase {n}."), article, passage, (), score)
+            for n, score in enumerate(scores)
+        ]
+
+    scored = sentences(0.8, 0.5, 0.2, 0.081, 0.079, 0.01)
+    request = make_request("Q ?", "fr", [], scored[:1], scored, [passage], {})
+    assert [c.text for c in request.candidates] == ["Phrase 0.", "Phrase 1.", "Phrase 2.", "Phrase 3."]
+    assert CANDIDATE_FLOOR * 0.8 > 0.079
+    # Without the floor, only the count bounds what is shown.
+    unbounded = make_request("Q ?", "fr", [], scored[:1], scored, [passage], {}, floor=0.0)
+    assert len(unbounded.candidates) == 6
+    close = sentences(*[0.5] * 12)
+    assert (
+        len(make_request("Q ?", "fr", [], close[:1], close, [passage], {}).candidates) == CANDIDATE_SENTENCES
+    )
