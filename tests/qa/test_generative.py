@@ -9,8 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from index import Article, Sentence
 from qa import Answer, Endpoint, EndpointError, GenerativeAnswerer, OptionError
+from qa.answerers import CANDIDATE_FLOOR, CANDIDATE_SENTENCES, make_request
+from qa.citations import ScoredSentence
 from qa.generative import messages
+from qa.records import Passage
 from tests.fakes import Script, scripted_llm
 
 
@@ -194,11 +198,6 @@ def test_a_marker_before_its_sentence_counts_for_that_sentence(fake_assistant, s
 def test_the_model_is_shown_no_sentence_ten_times_less_likely_than_the_best():
     # Shown beside sentences from unrelated articles, a 0.5B model answered from the wrong
     # one; below a tenth of the best sentence's score, a sentence is noise to the model.
-    from index import Article, Sentence
-    from qa.answerers import CANDIDATE_FLOOR, CANDIDATE_SENTENCES, make_request
-    from qa.citations import ScoredSentence
-    from qa.records import Passage
-
     article = Article(id="a", title="T", text="x" * 400, lang="fr")
     passage = Passage(1, "x" * 400, "a", "T", 0, 400, 0, 39, 1.0)
 
