@@ -190,9 +190,8 @@ def recording(into: list[tuple[QuestionAnalysis, list[str]]]) -> Iterator[None]:
         question_vector: np.ndarray,
         *,
         weights: Sequence[float] = WEIGHTS,
-        dimensions: np.ndarray | None = None,
     ) -> list[ScoredSentence]:
-        scored = original(store, question, passages, question_vector, weights=weights, dimensions=dimensions)
+        scored = original(store, question, passages, question_vector, weights=weights)
         into.append((question, [s.sentence.text for s in scored]))
         return scored
 

@@ -6,9 +6,7 @@ On the questions of the *fit* articles of PIAF v1.1 and SQuAD v1.1 dev (qa/split
 lists are written to bench/splits/), plus the French news tuning set fr-news-dev, it fits:
 
 1. the dense share of the linear fusion (grid, chunk recall@5 + recall@30 of the fused list);
-2. the ``learned`` signal's weight per vector dimension (listwise, jointly with the other
-   signals, on each question's first candidates; written to fit.json and qa/dimensions.json),
-   then the sentence scorer's weights (listwise logistic fit over the candidates' sentences,
+2. the sentence scorer's weights (listwise logistic fit over the candidates' sentences,
    qa.citations.FEATURES), and the passage re-ranking weight (grid, recall@5);
 3. the abstention threshold per language, on an index without a seeded 20% of the articles:
    the highest threshold that still answers 90% of the kept articles' answerable questions, so
@@ -60,12 +58,6 @@ PASSAGE_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 ANSWER_RATE = 0.90
 DEPTH = 50
 ROWS = Path("var/fit/rows.pkl")
-DIMENSIONS = Path("qa/dimensions.json")
-# The dimension weights: fitted on each question's first TOP candidates (by the scorer without
-# them), with this L2 penalty (2-fold on the fit questions, 1e-4 .. 1e-3: 1e-3 best on PIAF).
-TOP = 64
-DIMENSION_L2 = 1e-3
-DIMENSION_SCALE = 100.0  # the product's scale during the fit (e5's cosines differ by hundredths)
 # Signals that stand in for one another, left out together by --ablation.
 GROUPS = {
     "dense + dense_gap": ("dense", "dense_gap"),
@@ -154,30 +146,19 @@ def fusion_recall(runs: list, alpha: float) -> dict[str, float]:
     return {"recall@5": round(r5 / n, 4), "recall@30": round(r30 / n, 4)}
 
 
-def collect(
-    assistant: Assistant,
-    questions: Sequence[GoldQuestion],
-    dimensions: np.ndarray | None = None,
-    *,
-    vectors: bool = False,
-) -> list[dict[str, Any]]:
-    """Per question: candidate sentences' features, labels, passage ids, fused passage scores
-    (and with ``vectors``, the question's vector ``q`` and the candidates' ``S``)."""
+def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, Any]]:
+    """Per question: candidate sentences' features, labels, passage ids, fused passage scores."""
     languages = assistant.store.manifest.languages.keys()
     rows = []
     for gold in questions:
         analysis = analyze_question(gold.question, languages=languages)
         vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
         candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
-        scored = score_sentences(assistant.store, analysis, candidates, vector, dimensions=dimensions)
+        scored = score_sentences(assistant.store, analysis, candidates, vector)
         fused = {
             p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
         }
-        if vectors:
-            rows.append({"q": vector.astype(np.float32), "S": sentence_vectors(assistant.store, scored)})
-        else:
-            rows.append({})
-        rows[-1].update(
+        rows.append(
             {
                 "article": gold.article_id,
                 "answerable": gold.answerable,
@@ -197,99 +178,6 @@ def collect(
             }
         )
     return rows
-
-
-def sentence_vectors(store: index.IndexStore, scored: Sequence[Any]) -> np.ndarray:
-    """The stored vectors of the scored sentences, in their order (float16: they are many)."""
-    spans = sorted({(s.article.id, s.passage.first_sentence, s.passage.last_sentence) for s in scored})
-    _, blocks = store.sentence_blocks(spans)
-    found = {
-        (span[0], sentence.ordinal): v
-        for span, b in zip(spans, blocks, strict=True)
-        if b.vectors is not None
-        for sentence, v in zip(b.sentences, b.vectors, strict=True)
-    }
-    rows = [found[(s.article.id, s.sentence.ordinal)] for s in scored]
-    return np.asarray(rows, dtype=np.float16).reshape(len(rows), -1)
-
-
-def fit_dimensions(rows: list[dict], *, l2: float = DIMENSION_L2, top: int = TOP) -> np.ndarray:
-    """The ``learned`` signal's weight per dimension: fitted listwise (as :func:`fit_weights`)
-    jointly with the other signals, on each answerable question's first ``top`` candidates.
-
-    Each dimension's weight starts at 0 and the L2 penalty keeps it near 0: the signal is the
-    part of the question–sentence product that plain cosine misses. 2-fold on the fit questions,
-    before it was shipped: citation@1 PIAF 0.6105 → 0.6206, SQuAD 0.7988 → 0.8012 (2,500 fit
-    questions), fr-news-dev 0.683 → 0.667.
-    """
-    import torch
-
-    others = [i for i, f in enumerate(FEATURES) if f != "learned"]
-    groups = [r for r in rows if r["answerable"] and any(r["y"][:top])]
-    m = max(min(len(r["y"]), top) for r in groups)
-    d = groups[0]["q"].shape[0]
-    x = np.zeros((len(groups), m, len(others)), np.float32)
-    s = np.zeros((len(groups), m, d), np.float32)
-    y = np.zeros((len(groups), m), bool)
-    mask = np.zeros((len(groups), m), bool)
-    q = np.stack([r["q"] for r in groups]).astype(np.float32)
-    for i, r in enumerate(groups):
-        k = min(len(r["y"]), top)
-        x[i, :k] = np.asarray(r["x"][:k])[:, others]
-        s[i, :k] = r["S"][:k]
-        y[i, :k] = r["y"][:k]
-        mask[i, :k] = True
-    mean, sd = x[mask].mean(0), x[mask].std(0) + 1e-6
-    X, S, Y, M, Q = (torch.from_numpy(a) for a in ((x - mean) / sd, s, y, mask, q))
-    w = torch.zeros(len(others), requires_grad=True)
-    u = torch.zeros(d, requires_grad=True)
-    opt = torch.optim.LBFGS([w, u], max_iter=300, line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        z = X @ w + DIMENSION_SCALE * torch.einsum("bd,bmd,d->bm", Q, S, u)
-        p = torch.log_softmax(z.masked_fill(~M, -1e9), 1)
-        gold = torch.logsumexp(p.masked_fill(~Y, -1e9), 1)
-        loss = -gold.mean() + 1e-3 * (w**2).sum() + l2 * (u**2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return np.round(DIMENSION_SCALE * u.detach().double().numpy(), 4)
-
-
-def with_learned(rows: list[dict], dimensions: np.ndarray) -> list[dict]:
-    """``rows`` with the ``learned`` signal computed from their vectors and ``dimensions``."""
-    at = FEATURES.index("learned")
-    out = []
-    for r in rows:
-        weighted = r["q"] * dimensions.astype(np.float32)  # as qa.citations reads them
-        values = r["S"].astype(np.float32) @ weighted if len(r["x"]) else []
-        x = [(*f[:at], float(v), *f[at + 1 :]) for f, v in zip(r["x"], values, strict=True)]
-        out.append({**r, "x": x})
-    return out
-
-
-def learned_two_fold(sets: Sequence[FitSet], folds: int = 2) -> dict[str, dict[str, float]]:
-    """citation@1 with and without the ``learned`` signal, each fitted (dimension weights and
-    scorer weights) on one half of the fit questions and measured on the other."""
-    at = FEATURES.index("learned")
-    without = [i for i in range(len(FEATURES)) if i != at]
-    out = {fs.name: {"without learned": 0.0, "with learned": 0.0} for fs in sets}
-    for fold in range(folds):
-        train = [r for fs in sets for n, r in enumerate(fs.rows) if n % folds != fold]
-        dimensions = fit_dimensions(train)
-        w_with = fit_weights(with_learned(train, dimensions))
-        w_without = fit_weights([_only(r, without) for r in train], features=len(without))
-        for fs in sets:
-            held = [r for n, r in enumerate(fs.rows) if n % folds == fold]
-            out[fs.name]["with learned"] += (
-                quality(with_learned(held, dimensions), w_with, 0.0)["citation@1"] / folds
-            )
-            out[fs.name]["without learned"] += (
-                quality([_only(r, without) for r in held], w_without, 0.0)["citation@1"] / folds
-            )
-    return {name: {k: round(v, 4) for k, v in figures.items()} for name, figures in out.items()}
 
 
 def fit_weights(rows: list[dict], l2: float = 1e-3, *, features: int = len(FEATURES)) -> np.ndarray:
@@ -454,14 +342,7 @@ def main() -> None:
     for fs in sets:
         fs.assistant.retriever.dense_weight = alpha
         fs.smaller.retriever.dense_weight = alpha
-        fs.rows = collect(fs.assistant, fs.questions, vectors=True)
-    report["learned_two_fold"] = learned_two_fold(sets)
-    print("learned, 2-fold citation@1", report["learned_two_fold"], flush=True)
-    dimensions = fit_dimensions([r for fs in sets for r in fs.rows])
-    for fs in sets:
-        fs.rows = [
-            {k: v for k, v in r.items() if k not in ("q", "S")} for r in with_learned(fs.rows, dimensions)
-        ]
+        fs.rows = collect(fs.assistant, fs.questions)
     ROWS.parent.mkdir(parents=True, exist_ok=True)
     ROWS.write_bytes(pickle.dumps({fs.name: fs.rows for fs in sets}))  # for --ablation
     w = fit_weights([r for fs in sets for r in fs.rows])
@@ -474,7 +355,7 @@ def main() -> None:
     scores: dict[str, tuple[list[float], list[float]]] = {}
     for fs in sets:
         kept, gone = scores.setdefault(fs.language, ([], []))
-        for row in collect(fs.smaller, [q for q in fs.questions if q.answerable], dimensions):
+        for row in collect(fs.smaller, [q for q in fs.questions if q.answerable]):
             best = float(probabilities(row, w).max()) if row["x"] else 0.0
             (gone if row["article"] in fs.gone else kept).append(best)
     thresholds = {
@@ -500,7 +381,6 @@ def main() -> None:
             "dense_weight": alpha,
             "features": list(FEATURES),
             "weights": [round(float(v), 3) for v in w],
-            "dimensions": {str(spec_of(embedder)): [round(float(v), 4) for v in dimensions]},
             "passage_weight": passage_weight,
             "thresholds": {k: v["threshold"] for k, v in thresholds.items()},
         },

@@ -23,15 +23,7 @@ from index.filters import Filters
 from index.manifest import check_model
 
 from .answerers import NOT_FOUND, Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
-from .citations import (
-    PASSAGE_WEIGHT,
-    WEIGHTS,
-    ScoredSentence,
-    dimension_weights,
-    rank_passages,
-    score_sentences,
-    select,
-)
+from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
 from .errors import QuestionError
 from .question import QuestionAnalysis, analyze_question, clean_question
 from .records import Answer, Passage, Turn
@@ -65,7 +57,6 @@ MODEL_CONSTANTS: dict[str, dict[str, Any]] = {
             -1.01,
             -0.965,
             0.0,  # titled: a later signal, not in this fit
-            0.0,  # learned: no dimension weights fitted for this model
             -4.584,
         ),
         "passage_weight": 0.1,
@@ -142,7 +133,6 @@ class Assistant:
         self.model_threshold: float | None = fitted.get("threshold")
         self.max_citations = max_citations
         self.weights = tuple(weights if weights is not None else fitted.get("weights", WEIGHTS))
-        self.dimensions = dimension_weights(str(store.manifest.model_spec))
         self.passage_weight = (
             passage_weight if passage_weight is not None else fitted.get("passage_weight", PASSAGE_WEIGHT)
         )
@@ -229,9 +219,7 @@ class Assistant:
             timings=timings,
         )
         t = time.perf_counter()
-        scored = score_sentences(
-            self.store, analysis, candidates, vector, weights=self.weights, dimensions=self.dimensions
-        )
+        scored = score_sentences(self.store, analysis, candidates, vector, weights=self.weights)
         ranked = rank_passages(candidates, scored, len(candidates), passage_weight=self.passage_weight)
         timings["select"] = time.perf_counter() - t
         return _distinct(ranked), scored

@@ -20,11 +20,7 @@ Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
   so *Il était sur Le Foudroyant* in the article *Robert Haldane* answers a question that names
   him as well as the lead sentence that does;
 - ``lexical_gap`` / ``dense_gap``: how far the sentence is from the best candidate on those
-  two signals (0 for the best), so the scale of one question does not mislead another;
-- ``learned``: the question and sentence vectors' product with each dimension weighted by a
-  weight fitted for the index's model (:func:`dimension_weights`, ``qa/dimensions.json``): the
-  dimensions that tell the answering sentence from its neighbours count more. 0 for a model
-  without fitted weights.
+  two signals (0 for the best), so the scale of one question does not mislead another.
 
 The score is a logistic combination of them (weights fitted by ``make fit`` on the fit split,
 ``bench/fit.py``, ``bench/results/fit.json``; see ``docs/quality.md``), so it reads as the
@@ -35,12 +31,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -53,12 +47,12 @@ from .retriever import min_max
 
 FEATURES = (
     "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
-    "lexical_gap", "dense_gap", "titled", "learned",
+    "lexical_gap", "dense_gap", "titled",
 )  # fmt: skip
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-1.158, 1.65, 0.486, 13.657, 0.874, 0.542, -0.036, 0.051, 1.139, 0.086, 0.347, -11.039, 1.032, 0.0, -14.211)  # fmt: skip
+WEIGHTS = (-1.158, 1.65, 0.486, 13.657, 0.874, 0.542, -0.036, 0.051, 1.139, 0.086, 0.347, -11.039, 1.032, -14.211)  # fmt: skip
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.0
@@ -95,13 +89,8 @@ def score_sentences(
     question_vector: np.ndarray,
     *,
     weights: Sequence[float] = WEIGHTS,
-    dimensions: np.ndarray | None = None,
 ) -> list[ScoredSentence]:
-    """Score every sentence of ``passages`` for how well it answers ``question``, best first.
-
-    ``dimensions``: the model's fitted weight per vector dimension (the ``learned`` signal;
-    ``None``: that signal is 0).
-    """
+    """Score every sentence of ``passages`` for how well it answers ``question``, best first."""
     if len(weights) != len(FEATURES) + 1:
         raise ValueError(f"weights must hold {len(FEATURES) + 1} numbers, got {len(weights)}")
     idf = _idf(store, question)
@@ -111,7 +100,6 @@ def score_sentences(
     seen: set[tuple[str, int]] = set()
     raw: list[tuple[Sentence, Article, Passage, list[float]]] = []
     qvec = question_vector.astype(np.float32)
-    weighted = None if dimensions is None else qvec * dimensions
     # Each passage's sentences, with one neighbour either side for the window signal.
     articles, blocks = store.sentence_blocks(
         [(p.article_id, max(0, p.first_sentence - 1), p.last_sentence + 1) for p in passages]
@@ -122,7 +110,6 @@ def score_sentences(
         article = articles[passage.article_id]
         title = _title_terms(article.title, article.lang)
         dense = block.vectors @ qvec
-        learned = block.vectors @ weighted if weighted is not None else np.zeros(len(dense))
         sets = [frozenset(t) for t in block.terms]
         for i, sentence in enumerate(block.sentences):
             inside = passage.first_sentence <= sentence.ordinal <= passage.last_sentence
@@ -143,15 +130,14 @@ def score_sentences(
                 _fuzzy_share(idf, terms) / total,
                 math.log1p(len(block.terms[i])),
                 sum(w for t, w in idf.items() if t in terms or t in title) / total,
-                float(learned[i]),
             ]
             raw.append((sentence, article, passage, features))
     best_lexical = max((f[0] for *_, f in raw), default=0.0)
     best_dense = max((f[3] for *_, f in raw), default=0.0)
     scored = []
     for sentence, article, passage, features in raw:
-        *signals, titled, learned = features
-        full = (*signals, best_lexical - features[0], best_dense - features[3], titled, learned)
+        *signals, titled = features
+        full = (*signals, best_lexical - features[0], best_dense - features[3], titled)
         scored.append(ScoredSentence(sentence, article, passage, full, _logistic(full, weights)))
     scored.sort(key=lambda s: -s.score)
     return scored
@@ -221,18 +207,6 @@ def _idf(store: Storage, question: QuestionAnalysis) -> dict[str, float]:
     for t in question.subject_terms:
         weights.setdefault(t, 0.5 * math.log(1 + n / (1 + df.get(t, 0))))
     return weights
-
-
-DIMENSIONS = Path(__file__).with_name("dimensions.json")
-
-
-@functools.lru_cache(maxsize=8)
-def dimension_weights(model: str) -> np.ndarray | None:
-    """The ``learned`` signal's weight per vector dimension fitted for ``model`` (a model spec,
-    as the manifest records it), or ``None`` if none was fitted for it (``make fit`` writes them
-    for the default model, bench/results/fit.json)."""
-    fitted = json.loads(DIMENSIONS.read_text("utf-8"))
-    return np.asarray(fitted[model], dtype=np.float32) if model in fitted else None
 
 
 @functools.lru_cache(maxsize=1024)

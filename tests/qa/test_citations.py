@@ -34,11 +34,11 @@ from qa.citations import (
 from qa.question import QuestionAnalysis, analyze_question
 from qa.records import Passage
 
-LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP, TITLED, LEARNED = (
+LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP, TITLED = (
     FEATURES.index(name)
     for name in (
         "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy",
-        "length", "lexical_gap", "dense_gap", "titled", "learned",
+        "length", "lexical_gap", "dense_gap", "titled",
     )
 )  # fmt: skip
 
@@ -123,11 +123,8 @@ class StubStore:
         *,
         vector: np.ndarray = QUESTION_VECTOR,
         weights: Sequence[float] = WEIGHTS,
-        dimensions: np.ndarray | None = None,
     ) -> list[ScoredSentence]:
-        return score_sentences(
-            cast(Storage, self), question, passages, vector, weights=weights, dimensions=dimensions
-        )
+        return score_sentences(cast(Storage, self), question, passages, vector, weights=weights)
 
 
 def question(
@@ -237,29 +234,6 @@ def test_titled_counts_the_article_title_as_held_by_each_of_its_sentences() -> N
     assert features[lead][LEXICAL] < 1.0
     assert features[elsewhere][TITLED] == pytest.approx(features[elsewhere][LEXICAL])
     assert features[elsewhere][LEXICAL] == pytest.approx(features[answer][LEXICAL])
-
-
-def test_learned_weights_each_dimension_of_the_question_sentence_product() -> None:
-    # Two sentences equally close to the question by cosine; the fitted weights count the
-    # second dimension, where only the second sentence agrees with the question.
-    vector = np.array([0.6, 0.8], dtype=np.float32)
-    first, second = "Première phrase.", "Seconde phrase."
-    store, passages = one_article(S(first, vector=(1.0, 0.0)), S(second, vector=(0.0, 0.75)))
-    dimensions = np.array([0.5, 2.0], dtype=np.float32)
-    features = by_text(store.score(question("phrase"), passages, vector=vector, dimensions=dimensions))
-    assert features[first][DENSE] == pytest.approx(features[second][DENSE])
-    assert features[first][LEARNED] == pytest.approx(0.6 * 0.5 * 1.0)
-    assert features[second][LEARNED] == pytest.approx(0.8 * 2.0 * 0.75)
-    ranked = store.score(
-        question("phrase"), passages, vector=vector, dimensions=dimensions, weights=only(LEARNED)
-    )
-    assert ranked[0].sentence.text == second
-
-
-def test_learned_is_zero_for_a_model_without_fitted_dimension_weights() -> None:
-    store, passages = one_article(S("Le chat dort.", ("chat", "dort"), vector=(0.6, 0.8)))
-    (scored,) = store.score(question("chat"), passages, vector=np.array([0.6, 0.8], dtype=np.float32))
-    assert scored.features[LEARNED] == 0.0 and scored.features[DENSE] == pytest.approx(1.0)
 
 
 def test_phrase_is_the_share_of_question_term_pairs_adjacent_in_order() -> None:

@@ -8,7 +8,7 @@ import pytest
 from index.embedders import parse_model
 from index.settings import DEFAULT_MODEL
 from qa.assistant import THRESHOLDS
-from qa.citations import DIMENSIONS, FEATURES, PASSAGE_WEIGHT, WEIGHTS, dimension_weights
+from qa.citations import FEATURES, PASSAGE_WEIGHT, WEIGHTS
 from qa.retriever import DENSE_WEIGHT
 from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
 
@@ -23,13 +23,6 @@ def test_the_code_holds_the_fitted_constants():
     assert fitted["passage_weight"] == PASSAGE_WEIGHT
     assert fitted["dense_weight"] == DENSE_WEIGHT
     assert fitted["thresholds"] == THRESHOLDS
-    assert json.loads(DIMENSIONS.read_text("utf-8")) == fitted["dimensions"]
-
-
-def test_the_default_model_has_its_fitted_dimension_weights_and_another_none():
-    weights = dimension_weights(str(parse_model(DEFAULT_MODEL)))
-    assert weights is not None and weights.shape == (384,) and weights.any()
-    assert dimension_weights("sentence-transformers:sentence-transformers/all-MiniLM-L6-v2") is None
 
 
 def test_the_fit_was_made_with_the_default_model_on_the_fit_split():
