@@ -264,25 +264,43 @@ def threshold_for(kept: np.ndarray, gone: np.ndarray) -> dict[str, float]:
 
 
 def ablation(folds: int = 2) -> dict[str, dict[str, float]]:
-    """What each signal adds: citation@1 with it and without it, each fitted on one half of
-    the fit questions and measured on the other (so not in-sample), per data set."""
+    """What each signal adds: citation@1 with it and without it, each fitted on the questions
+    of half the fit articles and measured on the other half's (so not in-sample), per data set.
+
+    The folds split articles, as the test split does: a fit that learns something of one
+    article's questions is not credited for it on that article's other questions.
+    """
     sets = pickle.loads(ROWS.read_bytes())
+    fold_of = {name: _article_folds(rows, folds) for name, rows in sets.items()}
     out: dict[str, dict[str, float]] = {}
     groups = {f: (f,) for f in FEATURES} | GROUPS
     for left_out in (None, *groups):
         keep = [i for i, f in enumerate(FEATURES) if left_out is None or f not in groups[left_out]]
-        scores = {name: 0.0 for name in sets}
+        right = {name: 0.0 for name in sets}
         for fold in range(folds):
             train = [
-                _only(r, keep) for rows in sets.values() for n, r in enumerate(rows) if n % folds != fold
+                _only(r, keep)
+                for name, rows in sets.items()
+                for n, r in enumerate(rows)
+                if fold_of[name][n] != fold
             ]
             w = fit_weights(train, features=len(keep))
             for name, rows in sets.items():
-                held = [_only(r, keep) for n, r in enumerate(rows) if n % folds == fold]
-                scores[name] += quality(held, w, 0.0)["citation@1"] / folds
-        out[left_out or "(all signals)"] = {k: round(v, 4) for k, v in scores.items()}
+                held = [_only(r, keep) for n, r in enumerate(rows) if fold_of[name][n] == fold]
+                answerable = sum(1 for r in held if r["answerable"])
+                right[name] += quality(held, w, 0.0)["citation@1"] * answerable
+        out[left_out or "(all signals)"] = {
+            name: round(right[name] / max(sum(1 for r in rows if r["answerable"]), 1), 4)
+            for name, rows in sets.items()
+        }
         print(left_out or "(all signals)", out[left_out or "(all signals)"], flush=True)
     return out
+
+
+def _article_folds(rows: list[dict], folds: int) -> list[int]:
+    """Each row's fold: its article's place among the set's articles (sorted), modulo ``folds``."""
+    place = {a: i % folds for i, a in enumerate(sorted({r["article"] for r in rows}))}
+    return [place[r["article"]] for r in rows]
 
 
 def _only(row: dict, keep: list[int]) -> dict:
