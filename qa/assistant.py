@@ -56,7 +56,11 @@ MODEL_CONSTANTS: dict[str, dict[str, Any]] = {
             0.132,
             -1.01,
             -0.965,
-            0.0,  # titled: a later signal, not in this fit
+            0.0,  # titled and the four chunk_* signals: later signals, not in this fit
+            0.0,
+            0.0,
+            0.0,
+            0.0,
             -4.584,
         ),
         "passage_weight": 0.1,

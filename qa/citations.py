@@ -20,7 +20,10 @@ Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
   so *Il était sur Le Foudroyant* in the article *Robert Haldane* answers a question that names
   him as well as the lead sentence that does;
 - ``lexical_gap`` / ``dense_gap``: how far the sentence is from the best candidate on those
-  two signals (0 for the best), so the scale of one question does not mislead another.
+  two signals (0 for the best), so the scale of one question does not mislead another;
+- ``chunk_lexical``, ``chunk_dense``, ``chunk_titled``, ``chunk_phrase``: the best value of
+  that signal among the sentences of the sentence's passage: a sentence whose passage matches
+  the question as a whole is likelier to answer it than one alone in an unrelated passage.
 
 The score is a logistic combination of them (weights fitted by ``make fit`` on the fit split,
 ``bench/fit.py``, ``bench/results/fit.json``; see ``docs/quality.md``), so it reads as the
@@ -47,12 +50,12 @@ from .retriever import min_max
 
 FEATURES = (
     "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
-    "lexical_gap", "dense_gap", "titled",
+    "lexical_gap", "dense_gap", "titled", "chunk_lexical", "chunk_dense", "chunk_titled", "chunk_phrase",
 )  # fmt: skip
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-1.158, 1.65, 0.486, 13.657, 0.874, 0.542, -0.036, 0.051, 1.139, 0.086, 0.347, -11.039, 1.032, -14.211)  # fmt: skip
+WEIGHTS = (-1.158, 1.65, 0.486, 13.657, 0.874, 0.542, -0.036, 0.051, 1.139, 0.086, 0.347, -11.039, 1.032, 0.0, 0.0, 0.0, 0.0, -14.211)  # fmt: skip
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.0
@@ -105,23 +108,38 @@ def score_sentences(
         [(p.article_id, max(0, p.first_sentence - 1), p.last_sentence + 1) for p in passages]
     )
     for passage, passage_score, block in zip(passages, fused, blocks, strict=True):
-        if block.vectors is None:
+        inside = [
+            i
+            for i, s in enumerate(block.sentences)
+            if passage.first_sentence <= s.ordinal <= passage.last_sentence
+        ]
+        if block.vectors is None or not inside:
             continue
         article = articles[passage.article_id]
         title = _title_terms(article.title, article.lang)
         dense = block.vectors @ qvec
         sets = [frozenset(t) for t in block.terms]
-        for i, sentence in enumerate(block.sentences):
-            inside = passage.first_sentence <= sentence.ordinal <= passage.last_sentence
-            if not inside or (article.id, sentence.ordinal) in seen:
+        lexical = {i: sum(w for t, w in idf.items() if t in sets[i]) / total for i in inside}
+        phrase = {i: _phrase_share(pairs, block.terms[i]) for i in inside}
+        titled = {i: sum(w for t, w in idf.items() if t in sets[i] or t in title) / total for i in inside}
+        # The passage's best on four signals, shared by its sentences (the chunk_* signals).
+        chunk = [
+            max(lexical.values()),
+            float(max(dense[i] for i in inside)),
+            max(titled.values()),
+            max(phrase.values()),
+        ]
+        for i in inside:
+            sentence = block.sentences[i]
+            if (article.id, sentence.ordinal) in seen:
                 continue
             seen.add((article.id, sentence.ordinal))
             terms = sets[i]
             window = terms.union(*sets[max(0, i - 1) : i + 2])
             features = [
-                sum(w for t, w in idf.items() if t in terms) / total,
+                lexical[i],
                 sum(w for t, w in idf.items() if t in window) / total,
-                _phrase_share(pairs, block.terms[i]),
+                phrase[i],
                 float(dense[i]),
                 passage_score,
                 _kind_match(question, sentence.text),
@@ -129,15 +147,16 @@ def score_sentences(
                 len(terms - idf.keys()) / len(terms) if terms else 0.0,
                 _fuzzy_share(idf, terms) / total,
                 math.log1p(len(block.terms[i])),
-                sum(w for t, w in idf.items() if t in terms or t in title) / total,
+                titled[i],
+                *chunk,
             ]
             raw.append((sentence, article, passage, features))
     best_lexical = max((f[0] for *_, f in raw), default=0.0)
     best_dense = max((f[3] for *_, f in raw), default=0.0)
     scored = []
     for sentence, article, passage, features in raw:
-        *signals, titled = features
-        full = (*signals, best_lexical - features[0], best_dense - features[3], titled)
+        gaps = (best_lexical - features[0], best_dense - features[3])
+        full = (*features[:10], *gaps, *features[10:])
         scored.append(ScoredSentence(sentence, article, passage, full, _logistic(full, weights)))
     scored.sort(key=lambda s: -s.score)
     return scored

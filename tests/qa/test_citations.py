@@ -41,6 +41,9 @@ LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEX
         "length", "lexical_gap", "dense_gap", "titled",
     )
 )  # fmt: skip
+CHUNK_LEXICAL, CHUNK_DENSE, CHUNK_TITLED, CHUNK_PHRASE = (
+    FEATURES.index(f"chunk_{name}") for name in ("lexical", "dense", "titled", "phrase")
+)
 
 QUESTION_VECTOR = np.array([1.0, 0.0], dtype=np.float32)
 
@@ -234,6 +237,37 @@ def test_titled_counts_the_article_title_as_held_by_each_of_its_sentences() -> N
     assert features[lead][LEXICAL] < 1.0
     assert features[elsewhere][TITLED] == pytest.approx(features[elsewhere][LEXICAL])
     assert features[elsewhere][LEXICAL] == pytest.approx(features[answer][LEXICAL])
+
+
+def test_chunk_signals_are_the_best_of_the_passage_sentences() -> None:
+    # The pronoun sentence shares no word with the question, but its passage holds one that
+    # matches it; alone in its passage, the unrelated sentence gets only its own values.
+    named, pronoun, other = "Le chat noir dort.", "Il ronronne.", "Un chien aboie."
+    store = StubStore(
+        {
+            "a": [S(named, ("chat", "noir", "dort"), (0.6, 0.8)), S(pronoun, ("ronronn",), (0.0, 1.0))],
+            "b": [S(other, ("chien", "aboi"), (0.8, 0.6))],
+        }
+    )
+    passages = [store.passage(1, "a", 0, 1), store.passage(2, "b", 0, 0)]
+    features = by_text(store.score(question("chat", "noir"), passages))
+    assert features[pronoun][LEXICAL] == 0.0 and features[named][LEXICAL] == pytest.approx(1.0)
+    for text in (named, pronoun):
+        assert features[text][CHUNK_LEXICAL] == pytest.approx(1.0)
+        assert features[text][CHUNK_TITLED] == pytest.approx(features[named][TITLED])
+        assert features[text][CHUNK_PHRASE] == pytest.approx(1.0)  # "chat noir" is adjacent
+        assert features[text][CHUNK_DENSE] == pytest.approx(0.6)  # the better of 0.6 and 0.0
+    assert features[other][CHUNK_LEXICAL] == 0.0 and features[other][CHUNK_PHRASE] == 0.0
+    assert features[other][CHUNK_DENSE] == pytest.approx(0.8)
+
+
+def test_a_sentence_of_two_overlapping_passages_is_scored_once_with_its_first_passage() -> None:
+    store = StubStore({"a": [S("Le chat dort.", ("chat", "dort")), S("Il rêve.", ("rêve",))]})
+    passages = [store.passage(1, "a", 1, 1, score=2.0), store.passage(2, "a", 0, 1, score=1.0)]
+    scored = store.score(question("chat"), passages)
+    assert sorted(s.sentence.text for s in scored) == ["Il rêve.", "Le chat dort."]
+    dream = next(s for s in scored if s.sentence.text == "Il rêve.")
+    assert dream.passage.chunk_id == 1 and dream.features[CHUNK_LEXICAL] == 0.0
 
 
 def test_phrase_is_the_share_of_question_term_pairs_adjacent_in_order() -> None:
