@@ -55,7 +55,7 @@ FEATURES = (
 
 # Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
 # default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-1.158, 1.65, 0.486, 13.657, 0.874, 0.542, -0.036, 0.051, 1.139, 0.086, 0.347, -11.039, 1.032, 0.0, 0.0, 0.0, 0.0, -14.211)  # fmt: skip
+WEIGHTS = (-0.61, 0.806, 0.119, 6.974, 0.258, 0.343, -0.019, -0.1, 0.661, 0.072, 0.183, -5.637, 0.589, -0.053, 9.757, 0.758, 0.573, -15.719)  # fmt: skip
 
 # How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
 PASSAGE_WEIGHT = 0.0

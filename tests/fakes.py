@@ -17,8 +17,8 @@ import numpy as np
 from index.analysis import fold
 
 # The shipped thresholds are calibrated for the default model's scores; this hashed bag of words
-# scores lower (answers 0.05-0.2, unrelated questions below 0.01 on the test corpus).
-FAKE_THRESHOLD = 0.02
+# scores lower (on tests/qa/test_evaluate.py's corpus: answers 0.013-0.45, an unrelated question 0.0004).
+FAKE_THRESHOLD = 0.005
 
 
 class FakeEmbedder:
