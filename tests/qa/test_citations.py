@@ -484,7 +484,7 @@ def test_select_abstains_when_the_best_sentence_is_below_the_threshold() -> None
 
 
 def test_select_cites_up_to_max_citations_close_to_the_best() -> None:
-    scored, passages = candidates(0.9, 0.85, 0.8, 0.75)  # all within 0.8 × 0.9 = 0.72
+    scored, passages = candidates(0.9, 0.87, 0.84, 0.82)  # all within KEEP_RATIO 0.9 × 0.9 = 0.81
     assert texts(select(scored, passages, threshold=0.5)) == ["Phrase 0.", "Phrase 1.", "Phrase 2."]
     assert texts(select(scored, passages, threshold=0.5, max_citations=1)) == ["Phrase 0."]
     assert len(select(scored, passages, threshold=0.5, max_citations=4)) == 4
@@ -503,7 +503,7 @@ def test_select_keeps_only_sentences_within_keep_ratio_of_the_best_and_above_the
 
 
 def test_select_cites_a_sentence_repeated_in_two_articles_once() -> None:
-    scored, passages = candidates(0.9, 0.9, 0.8, texts=["La même phrase.", "La même phrase.", "Une autre."])
+    scored, passages = candidates(0.9, 0.9, 0.85, texts=["La même phrase.", "La même phrase.", "Une autre."])
     chosen = select(scored, passages, threshold=0.5)
     assert texts(chosen) == ["La même phrase.", "Une autre."]
     assert chosen[0].article.id == "a0"  # the better-ranked copy
