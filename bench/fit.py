@@ -68,6 +68,12 @@ GROUPS = {
         "fuzzy",
         "lexical_gap",
     ),
+    "the passage's best (chunk_lexical, chunk_dense, chunk_titled, chunk_phrase)": (
+        "chunk_lexical",
+        "chunk_dense",
+        "chunk_titled",
+        "chunk_phrase",
+    ),
 }
 
 
