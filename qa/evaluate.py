@@ -240,7 +240,8 @@ def evaluate(
     unanswerable = [q for q in questions if not q.answerable]
     recall = {k: 0 for k in RECALL_DEPTHS}
     rr = 0.0
-    cite1 = cite3 = answered = abstained_unanswerable = 0
+    cite1 = cite3 = answered = cited = abstained_unanswerable = 0
+    later: list[bool] = []  # each citation after [1] of an answered question: does it hold the answer?
     passage_chars: list[int] = []
     sentence_chars: list[int] = []
     latencies: list[float] = []
@@ -263,9 +264,11 @@ def evaluate(
             recall[k] += first is not None and first <= k
         rr += 1.0 / first if first else 0.0
         answered += not answer.abstained
-        hits = [_hit(gold, c.article_id, c.start, c.end) for c in answer.citations[:3]]
+        cited += len(answer.citations) if not answer.abstained else 0
+        hits = [_hit(gold, c.article_id, c.start, c.end) for c in answer.citations]
         cite1 += bool(hits[:1] and hits[0])
-        cite3 += any(hits)
+        cite3 += any(hits[:3])
+        later.extend(hits[1:])
     n = max(len(answerable), 1)
     metrics: dict[str, float | int] = {"questions": len(questions)}
     metrics.update({f"recall@{k}": round(recall[k] / n, 4) for k in RECALL_DEPTHS})
@@ -275,6 +278,9 @@ def evaluate(
             "citation@1": round(cite1 / n, 4),
             "citation@3": round(cite3 / n, 4),
             "answered_answerable": round(answered / n, 4),
+            # How many sentences an answer cites, and how often one after the first holds the answer.
+            "citations_per_answer": round(cited / answered, 3) if answered else 0.0,
+            "later_citations_holding": round(sum(later) / len(later), 4) if later else 0.0,
         }
     )
     if unanswerable:
