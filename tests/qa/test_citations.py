@@ -270,6 +270,15 @@ def test_a_sentence_of_two_overlapping_passages_is_scored_once_with_its_first_pa
     assert dream.passage.chunk_id == 1 and dream.features[CHUNK_LEXICAL] == 0.0
 
 
+def test_a_passage_whose_sentences_are_gone_is_passed_over() -> None:
+    # A second writer shortened the article between retrieval and scoring: the passage names
+    # sentence 2, the store now holds 0 and 1 (its neighbour 1 is read, nothing inside it).
+    store = StubStore({"a": [S("Le chat dort.", ("chat", "dort")), S("Il rêve.", ("rêve",))]})
+    stale = replace(store.passage(1, "a", 1, 1), chunk_id=2, first_sentence=2, last_sentence=2)
+    scored = store.score(question("chat"), [stale, store.passage(1, "a", 0, 0)])
+    assert [s.sentence.text for s in scored] == ["Le chat dort."]
+
+
 def test_phrase_is_the_share_of_question_term_pairs_adjacent_in_order() -> None:
     store, passages = one_article(
         S("Tout dans l'ordre.", ("tour", "de", "franc")),
