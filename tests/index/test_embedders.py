@@ -89,7 +89,7 @@ def test_weights_that_fail_to_load_say_what_to_do(monkeypatch, tmp_path, damage,
 @pytest.mark.parametrize(
     ("user", "seen"),
     [
-        ({}, ("1000", None)),
+        ({}, ("10000", None)),
         ({"OMP_WAIT_POLICY": "PASSIVE"}, (None, "PASSIVE")),
         ({"GOMP_SPINCOUNT": "300000"}, ("300000", None)),
     ],
