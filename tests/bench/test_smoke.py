@@ -140,3 +140,22 @@ def test_segments_compares_two_segments_with_the_merged_index(peers, tmp_path):
     assert {r["index"] for r in result["latency_runs"]} == {"merged", "two segments"}
     assert all(r["p50"] > 0 for r in result["latency_runs"])
     assert result["questions"] == 20 and 0 <= result["first_citation_equal"] <= 20
+
+
+def test_trained_rankers_are_measured_against_the_scorer_on_held_out_articles(tmp_path):
+    import os
+
+    out = tmp_path / "trained.json"
+    subprocess.run(
+        [sys.executable, "-m", "bench.trained_rankers", "--sets", str(DATA / SET), "--limit", "24",
+         "--layers", "1", "--out", str(out)],
+        cwd=ROOT, check=True, timeout=900, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )  # fmt: skip
+    result = json.loads(out.read_text())
+    tower, cross = result["query_tower"][str(DATA / SET)], result["cross_encoder"][str(DATA / SET)]
+    assert tower["questions"] >= 12 and cross["questions"] >= 12  # most gold sentences are candidates
+    rates = {k: v for k, v in (tower | cross).items() if k != "questions"}
+    assert len(rates) == 7 and all(0.0 <= v <= 1.0 for v in rates.values())
+    assert 0.5 <= cross["scorer"] <= 1.0 and 0.0 < tower["dense_alone_base"] <= 1.0
+    assert all(w in (0.0, 0.1, 0.25, 0.5, 1.0, 2.0) for w in result["cross_encoder"]["weights_chosen"])
+    assert (tmp_path / "cache" / "article-qa" / "eval").is_dir()  # the index was built where told
