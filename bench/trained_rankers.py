@@ -30,7 +30,7 @@ import argparse
 import copy
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -223,16 +223,12 @@ def query_tower(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, lr:
         ]
         return torch.stack(losses).mean()
 
-    for fold in (0, 1):
-        train = [
-            r for name, rows in sets.items() for r, f in zip(rows, folds[name], strict=True) if f != fold
-        ]
+    for train, held in _folds(sets, folds):
         trainer.train(train, epochs, lr, loss_of, batch=16)
         with torch.inference_mode():
-            for name, rows in sets.items():
-                for i, (r, f) in enumerate(zip(rows, folds[name], strict=True)):
-                    if f == fold:
-                        tuned[name][i] = trainer.queries([r["question"]])[0].numpy()
+            for name, picks in held.items():
+                for i in picks:
+                    tuned[name][i] = trainer.queries([sets[name][i]["question"]])[0].numpy()
     out: dict[str, Any] = {}
     for name, rows in sets.items():
         base = [r["base"] for r in rows]
@@ -289,25 +285,19 @@ def cross_encoder(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, l
         )
 
     chosen, right = [], dict.fromkeys(sets, 0.0)
-    for fold in (0, 1):
-        train = [
-            r for name, rows in sets.items() for r, f in zip(rows, folds[name], strict=True) if f != fold
-        ]
+    for train, held in _folds(sets, folds):
         trainer.train(train, epochs, lr, loss_of, batch=4)
         with torch.inference_mode():
-            for name, rows in sets.items():
-                for i, (r, f) in enumerate(zip(rows, folds[name], strict=True)):
-                    if f == fold:
-                        logits[name][i] = trainer.pairs(r["question"], r["texts"]).numpy()
+            for name, picks in held.items():
+                for i in picks:
+                    logits[name][i] = trainer.pairs(sets[name][i]["question"], sets[name][i]["texts"]).numpy()
             seen = train[:: max(len(train) // 1500, 1)]  # the weight is chosen on training rows
             found = [trainer.pairs(r["question"], r["texts"]).numpy() for r in seen]
         weight = max(COMBINE, key=lambda c: combined(seen, found, c))
         chosen.append(weight)
-        for name, rows in sets.items():
-            held = [i for i, f in enumerate(folds[name]) if f == fold]
-            right[name] += combined([rows[i] for i in held], [logits[name][i] for i in held], weight) * len(
-                held
-            )
+        for name, picks in held.items():
+            kept = [logits[name][i] for i in picks]
+            right[name] += combined([sets[name][i] for i in picks], kept, weight) * len(picks)
     out: dict[str, Any] = {"weights_chosen": chosen}
     for name, rows in sets.items():
         top = [{"y": r["y"][:TOP]} for r in rows]
@@ -318,6 +308,18 @@ def cross_encoder(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, l
             "scorer_plus_cross_encoder": round(right[name] / max(len(rows), 1), 4),
         }
     return out
+
+
+def _folds(
+    sets: dict[str, list[dict]], folds: dict[str, list[int]]
+) -> Iterator[tuple[list[dict], dict[str, list[int]]]]:
+    """Per fold: the rows to train on (every set's rows of the other fold) and, per set, the
+    places of the rows held out."""
+    for fold in (0, 1):
+        train = [
+            r for name, rows in sets.items() for r, f in zip(rows, folds[name], strict=True) if f != fold
+        ]
+        yield train, {name: [i for i, f in enumerate(folds[name]) if f == fold] for name in sets}
 
 
 def _first(rows: Sequence[dict], scores: Sequence[np.ndarray]) -> float:
