@@ -339,6 +339,9 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=3e-5, help="learning rate of the encoder's weights")
     parser.add_argument("--out", type=Path, default=Path("bench/results/trained_rankers.json"))
     args = parser.parse_args()
+    unknown = [s for s in args.sets.split(",") if s not in SETS and not Path(s).is_file()]
+    if unknown:
+        parser.error(f"no such set or file: {', '.join(unknown)} (sets: {', '.join(SETS)})")
     index.settings.stay_offline()
     import torch
 
