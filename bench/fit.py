@@ -37,6 +37,7 @@ from qa import Assistant
 from qa.citations import FEATURES, score_sentences
 from qa.evaluate import (
     GoldQuestion,
+    _hit,
     default_eval_dir,
     load_dataset,
     prepare_index,
@@ -169,11 +170,7 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
                 "article": gold.article_id,
                 "answerable": gold.answerable,
                 "x": [s.features for s in scored],
-                "y": [
-                    s.article.id == gold.article_id
-                    and any(s.sentence.start <= x < s.sentence.end for x in gold.positions)
-                    for s in scored
-                ],
+                "y": [_hit(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored],
                 "chunk": [s.passage.chunk_id for s in scored],
                 "fused": fused,
                 "relevant": {

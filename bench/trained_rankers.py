@@ -41,7 +41,7 @@ from bench.fit import SETS, SHARED, _article_folds, fit_weights, quality
 from index.embedders import spec_of
 from qa import Assistant
 from qa.citations import FEATURES, score_sentences
-from qa.evaluate import GoldQuestion, default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.evaluate import GoldQuestion, _hit, default_eval_dir, load_dataset, prepare_index, select_questions
 from qa.question import analyze_question
 
 TOP = 8
@@ -84,11 +84,7 @@ def collect(a: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, A
         vector = a.embedder.encode_queries([analysis.retrieval_text])[0]
         passages = a.retriever.search(analysis, query_vector=vector, top_k=a.candidates)
         scored = score_sentences(a.store, analysis, passages, vector)
-        y = [
-            s.article.id == gold.article_id
-            and any(s.sentence.start <= x < s.sentence.end for x in gold.positions)
-            for s in scored
-        ]
+        y = [_hit(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored]
         if not any(y):
             continue
         _, blocks = a.store.sentence_blocks(
@@ -283,9 +279,7 @@ def cross_encoder(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, l
 
     def combined(rows: list[dict], found: list[np.ndarray], weight: float) -> float:
         prior = [np.log(r["scores"] / np.maximum(1 - r["scores"], 1e-9) + 1e-9) for r in rows]
-        return _first(
-            [{"y": r["y"][:TOP]} for r in rows], [p + weight * z for p, z in zip(prior, found, strict=True)]
-        )
+        return _first(rows, [p + weight * z for p, z in zip(prior, found, strict=True)])
 
     chosen, right = [], dict.fromkeys(sets, 0.0)
     for train, held in _folds(sets, folds):
@@ -303,11 +297,10 @@ def cross_encoder(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, l
             right[name] += combined([sets[name][i] for i in picks], kept, weight) * len(picks)
     out: dict[str, Any] = {"weights_chosen": chosen}
     for name, rows in sets.items():
-        top = [{"y": r["y"][:TOP]} for r in rows]
         out[name] = {
             "questions": len(rows),
-            "scorer": _first(top, [r["scores"] for r in rows]),
-            "cross_encoder_alone": _first(top, logits[name]),
+            "scorer": _first(rows, [r["scores"] for r in rows]),
+            "cross_encoder_alone": _first(rows, logits[name]),
             "scorer_plus_cross_encoder": round(right[name] / max(len(rows), 1), 4),
         }
     return out
@@ -326,7 +319,8 @@ def _folds(
 
 
 def _first(rows: Sequence[dict], scores: Sequence[np.ndarray]) -> float:
-    """Share of rows whose best-scored candidate holds the answer."""
+    """Share of rows whose best-scored candidate holds the answer (the scores may cover only the
+    first candidates, as the cross-encoder's do)."""
     right = [bool(r["y"][int(np.argmax(s))]) for r, s in zip(rows, scores, strict=True)]
     return round(float(np.mean(right)), 4) if right else 0.0
 

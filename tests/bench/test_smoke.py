@@ -6,6 +6,7 @@ person who needs its numbers.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -143,8 +144,6 @@ def test_segments_compares_two_segments_with_the_merged_index(peers, tmp_path):
 
 
 def test_trained_rankers_are_measured_against_the_scorer_on_held_out_articles(tmp_path):
-    import os
-
     out = tmp_path / "trained.json"
     subprocess.run(
         [sys.executable, "-m", "bench.trained_rankers", "--sets", str(DATA / SET), "--limit", "24",
