@@ -65,13 +65,25 @@ class FakeEmbedder:
 
 
 class Script:
-    """What the server replies next, and what it was sent."""
+    """What the server replies next, and what it was sent.
+
+    ``mode``: ``stream`` (the reply in pieces), ``whole`` (one JSON body), ``status`` (HTTP
+    500), ``garbage`` (a stream that is not JSON), ``slow`` (2 s, then the reply), ``trickle``
+    (``reply`` again and again, one piece each ``interval`` seconds, without end), ``stall``
+    (one piece, then nothing for a minute), ``flood`` (``reply`` repeated ``repeat`` times, as
+    fast as it goes), ``flood_whole`` (the same as one JSON body), ``echo_auth`` (HTTP 500
+    whose body repeats the request's ``Authorization`` header) and ``error_event`` (a stream
+    whose event is an error repeating that header).
+    """
 
     def __init__(self) -> None:
         self.reply: str | None = ""
-        self.mode = "stream"  # "stream", "whole", "status", "garbage", "slow"
+        self.mode = "stream"
+        self.interval = 0.2
+        self.repeat = 100_000
         self.requests: list[dict] = []
         self.headers: list[dict] = []
+        self.finished = threading.Event()  # set when a reply was sent whole or cut off
 
 
 @contextlib.contextmanager
@@ -88,21 +100,61 @@ def scripted_llm() -> Iterator[tuple[str, Script]]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             script.requests.append(body)
             script.headers.append(dict(self.headers))
+            try:
+                self._reply()
+            except OSError:  # the client went away (a deadline, a budget): what the test wants
+                pass
+            finally:
+                script.finished.set()
+
+        def _reply(self) -> None:
+            authorization = self.headers.get("Authorization", "")
             if script.mode == "status":
                 self._send(500, "application/json", b'{"error": "model not loaded"}')
+            elif script.mode == "echo_auth":
+                echo = json.dumps({"error": f"bad key: {authorization}", "headers": dict(self.headers)})
+                self._send(500, "application/json", echo.encode())
+            elif script.mode == "error_event":
+                event = json.dumps({"error": {"message": f"rejected {authorization}"}})
+                self._send(200, "text/event-stream", b"data: " + event.encode() + b"\n\n")
             elif script.mode == "garbage":
                 self._send(200, "text/event-stream", b"data: {not json\n\n")
             elif script.mode == "whole":
                 reply = {"choices": [{"message": {"role": "assistant", "content": script.reply}}]}
                 self._send(200, "application/json", json.dumps(reply).encode())
+            elif script.mode == "flood_whole":
+                reply = {
+                    "choices": [
+                        {"message": {"role": "assistant", "content": (script.reply or "") * script.repeat}}
+                    ]
+                }
+                self._send(200, "application/json", json.dumps(reply).encode())
+            elif script.mode in ("trickle", "stall", "flood"):
+                self._open_stream()
+                count = 0
+                while True:
+                    for piece in _pieces(script.reply or "x"):
+                        self.wfile.write(_event(piece))
+                        self.wfile.flush()
+                        count += 1
+                        if script.mode == "stall":
+                            time.sleep(60)
+                            return
+                        if script.mode == "trickle":
+                            time.sleep(script.interval)
+                    if script.mode == "flood" and count >= script.repeat:
+                        self.wfile.write(b"data: [DONE]\n\n")
+                        return
             else:
                 if script.mode == "slow":
                     time.sleep(2)
-                events = b"".join(
-                    b"data: " + json.dumps({"choices": [{"delta": {"content": piece}}]}).encode() + b"\n\n"
-                    for piece in _pieces(script.reply or "")
-                )
+                events = b"".join(_event(piece) for piece in _pieces(script.reply or ""))
                 self._send(200, "text/event-stream", events + b"data: [DONE]\n\n")
+
+        def _open_stream(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
 
         def _send(self, status: int, kind: str, body: bytes) -> None:
             self.send_response(status)
@@ -112,6 +164,7 @@ def scripted_llm() -> Iterator[tuple[str, Script]]:
             self.wfile.write(body)
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -119,6 +172,10 @@ def scripted_llm() -> Iterator[tuple[str, Script]]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def _event(piece: str) -> bytes:
+    return b"data: " + json.dumps({"choices": [{"delta": {"content": piece}}]}).encode() + b"\n\n"
 
 
 def _pieces(text: str) -> list[str]:
