@@ -24,6 +24,12 @@ NOT_FOUND = {
     "en": "I could not find the answer in the articles.",
 }
 
+DECLINED = {
+    "fr": "Le modèle n'a pas trouvé la réponse dans les passages les plus proches.",
+    "en": "The model found no answer in the closest passages.",
+}
+"""What a composed answer says when the model found no answer in the sentences it was shown."""
+
 CANDIDATE_SENTENCES = 8
 """How many numbered sentences a composing answerer is shown: the selected ones, then the
 next best of the passages read."""

@@ -68,9 +68,11 @@ class Claim:
 
     ``cites`` are the numbers it cites in the answer's ``citations`` (a removed claim's
     citations are not in the answer: its ``cites`` are empty). ``reason`` says why it was
-    removed (``None`` when kept): ``no_citation``, ``unknown_citation``, ``number`` or ``name``
-    (``detail`` says which one the cited sentences lack) or ``distant`` (``support``, the share
-    of its words found in the cited sentences, is under the threshold).
+    removed (``None`` when kept), as :mod:`qa.claims` lists them: ``no_citation``,
+    ``unknown_citation``, ``number`` or ``name`` (``detail`` says which one the cited sentences
+    lack), ``negation`` (``detail``: the clause), ``unsupported`` (``detail``: the words found in
+    no cited sentence), ``distant`` (``support``, the least share of a clause's words found in
+    the cited sentences, is under the threshold) or ``off_question``.
     """
 
     text: str
@@ -86,14 +88,17 @@ class Claim:
 
 @dataclass(frozen=True)
 class Check:
-    """How a composed answer was checked: each claim's verdict, and whether the quoted answer
+    """How a composed answer was checked: each claim's verdict, whether the quoted answer
     was shown instead (``fallback``: ``timeout``, ``connection``, ``http``, ``malformed``,
-    ``empty``, ``declined``, ``nothing_left``; ``detail`` is its one-line reason)."""
+    ``too_large``, ``empty``, ``busy``, ``nothing_left``; ``detail`` is its one-line reason, never
+    the server's own words), and whether the model found no answer in the sentences
+    (``declined``: the answer then abstains)."""
 
     model: str
     claims: tuple[Claim, ...] = ()
     fallback: str | None = None
     detail: str = ""
+    declined: bool = False
 
     @property
     def removed(self) -> tuple[Claim, ...]:
@@ -105,6 +110,7 @@ class Check:
             "claims": [c.to_dict() for c in self.claims],
             "fallback": self.fallback,
             "detail": self.detail,
+            "declined": self.declined,
         }
 
 
