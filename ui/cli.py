@@ -28,6 +28,7 @@ from index.embedders import MODEL_HELP
 from index.errors import OptionError
 from index.settings import default_index_dir, stay_offline
 from qa.assistant import MAX_TOP_K
+from qa.generative import COMPOSING_AT_ONCE
 from qa.splits import PARTS
 
 from .progress import TqdmProgress
@@ -123,7 +124,7 @@ def _llm_args(parser: argparse.ArgumentParser, what: str) -> None:
         type=_within(float, 1.0, 600.0),
         default=60.0,
         metavar="SECONDS",
-        help="give up on the model after this wait, and quote instead (default 60)",
+        help="the whole reply's deadline: past it the model is cut off and the answer quoted (default 60)",
     )
 
 
@@ -235,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--quiet", action="store_true", help="no progress bar while building the sample index")
     _llm_args(s, "offer answers composed by this language model")
+    s.add_argument(
+        "--llm-parallel",
+        type=_within(int, 1, 64),
+        default=COMPOSING_AT_ONCE,
+        metavar="N",
+        help="answers the model composes at once; a composed question beyond them is quoted at once "
+        f"(default {COMPOSING_AT_ONCE})",
+    )
 
     e = commands.add_parser("eval", help="measure retrieval and citations on a SQuAD-format file")
     e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
@@ -389,6 +398,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 def _check_lines(check: Check) -> str:
     """How a composed answer was checked, for the terminal."""
+    if check.declined:
+        return f"{check.model} read the closest passages and found no answer there.\n"
     if check.fallback:
         lines = [f"Quoted instead of composed ({check.model}): {check.detail}."]
     else:
@@ -411,6 +422,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             auth=_credentials(args),
             progress=progress,
             endpoint=_endpoint(args),
+            llm_parallel=args.llm_parallel,
         )
     finally:
         progress.close()

@@ -6,6 +6,7 @@ caller, see :func:`ui.web.server.serve`. Gradio is imported when :func:`build_ap
 ``gr.SelectData`` and ``gr.EventData``, as objects.)
 """
 
+import inspect
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,10 @@ EXAMPLES = (
 """French questions answered by the bundled sample articles."""
 
 ASK_CONCURRENCY = 8
-"""Questions answered at the same time (the assistant is thread-safe)."""
+"""Questions answered at the same time (the assistant is thread-safe), besides those a language
+model is composing: the app's composer takes at most its own ``at_once`` more, and gives a
+composed question beyond them the quoted answer at once, so quoted questions never queue
+behind a slow model."""
 
 
 def gradio_uploads() -> str:
@@ -48,7 +52,10 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
     import gradio as gr
 
     t = gradio_i18n()
-    tracked = gr.Progress()  # as a default, it asks Gradio for a progress bar per call
+    tracked = gr.Progress()
+    answering = ASK_CONCURRENCY + (
+        live.composer.at_once if live.composer is not None else 0
+    )  # as a default, it asks Gradio for a progress bar per call
 
     def messages(conversation: chat.Conversation, lang: str) -> list[dict[str, Any]]:
         return [
@@ -117,7 +124,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
             )
 
     def ask(
-        question: str,
+        question: str = "",
         category: str = "",
         date_from: str = "",
         date_to: str = "",
@@ -300,7 +307,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         quick: dict[str, Any] = {"js": PAGE_LANGUAGE_JS, "queue": False}
         asking: dict[str, Any] = {
             "js": PAGE_LANGUAGE_JS,
-            "concurrency_limit": ASK_CONCURRENCY,
+            "concurrency_limit": answering,
             "concurrency_id": "ask",
         }
         writing: dict[str, Any] = {
@@ -332,7 +339,9 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         )
         # The HTTP API's one-call question: one event, JSON out (the page's two events above
         # render the whole conversation as HTML, which costs the server twice per question).
-        gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+        gr.api(ask, api_name="ask", concurrency_limit=answering, concurrency_id="ask")
+        # What a plain HTTP client leaves out is filled in (ui/web/api_defaults.py, at launch).
+        demo.api_defaults = {"ask": [p.default for p in inspect.signature(ask).parameters.values()]}  # type: ignore[attr-defined]
         rebuild_button.click(lambda: gr.Group(visible=True), None, [confirm], queue=False, **hidden)
         rebuild_no.click(cancel_rebuild, [lang], [confirm, report], **quick, **hidden)
         rebuild_yes.click(lambda: gr.Group(visible=False), None, [confirm], queue=False, **hidden).then(

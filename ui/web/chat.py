@@ -6,6 +6,7 @@ question, the filters, and the key of a citation to open, never HTML or offsets.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -101,8 +102,13 @@ def parse_date(value: str | float | None, lang: str) -> str | None:
     """A date typed or picked (``2012-06-30``, or a datetime) as ISO ``YYYY-MM-DD``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(text(lang, "err_option_type", option="date", expected=text(lang, "type_date")))
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value).date().isoformat()
+        try:
+            return datetime.fromtimestamp(value).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            raise InputError(text(lang, "err_option_not_a_date", value=f"{value:g}")) from None
     typed = value.strip()
     try:
         return date.fromisoformat(typed).isoformat()
@@ -208,6 +214,7 @@ def answer_json(
     or ``{"error": message, "code": ...}`` with the message in ``lang``. ``compose`` has the
     app's language model compose it, if one is configured."""
     try:
+        _typed(lang, question=(question, str), category=(category, str), compose=(compose, bool))
         k, filters = _options(category, date_from, date_to, top_k, lang)
         composer = live.composer if compose else None
         answer = live.current.ask(clean_question(question or ""), filters=filters, top_k=k, answerer=composer)
@@ -218,6 +225,18 @@ def answer_json(
         return {"error": error_text(exc, lang), "code": exc.code}
 
 
+_TYPE_WORDS = {str: "type_text", bool: "type_bool", int: "type_number"}
+
+
+def _typed(lang: str, **fields: tuple[object, type]) -> None:
+    """Each field is ``None`` or of its type; else :class:`InputError` naming it (an API
+    client can send any JSON)."""
+    for name, (value, kind) in fields.items():
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            expected = text(lang, _TYPE_WORDS[kind])
+            raise InputError(text(lang, "err_option_type", option=name, expected=expected))
+
+
 def _options(
     category: str | None,
     date_from: str | float | None,
@@ -226,6 +245,11 @@ def _options(
     lang: str,
 ) -> tuple[int | None, Filters | None]:
     """The ``top_k`` and :class:`qa.Filters` of the filter panel, checked."""
+    if top_k is not None and (
+        isinstance(top_k, bool) or not isinstance(top_k, int | float) or not math.isfinite(top_k)
+    ):
+        raise InputError(text(lang, "err_option_type", option="top_k", expected=text(lang, "type_number")))
+    _typed(lang, category=(category, str))
     k = int(top_k) if top_k is not None else None
     if k is not None and not 1 <= k <= MAX_TOP_K:
         raise OptionError(

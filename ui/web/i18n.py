@@ -61,12 +61,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "claim_number": "(le nombre {detail} n’est pas dans les phrases citées)",
         "claim_name": "(le nom « {detail} » n’est pas dans les phrases citées)",
         "claim_distant": "(trop éloignée des phrases citées)",
+        "claim_negation": "(négative là où les phrases citées ne le sont pas, ou l’inverse)",
+        "claim_unsupported": "(mots absents des phrases citées : {detail})",
+        "claim_off_question": "(ne répond pas à la question posée)",
+        "declined_by": "Le modèle {model} a lu les passages les plus proches sans y trouver la réponse.",
         "fallback_timeout": "Le modèle {model} n’a pas répondu à temps : voici les phrases citées.",
+        "fallback_busy": "Le modèle {model} est occupé par d’autres questions : voici les phrases citées.",
+        "fallback_too_large": "La réponse du modèle {model} dépassait la taille permise : voici les phrases citées.",
         "fallback_connection": "Le modèle {model} est injoignable : voici les phrases citées.",
         "fallback_http": "Le serveur du modèle {model} a refusé la demande : voici les phrases citées.",
         "fallback_malformed": "La réponse du modèle {model} était illisible : voici les phrases citées.",
         "fallback_empty": "Le modèle {model} n’a rédigé aucune phrase : voici les phrases citées.",
-        "fallback_declined": "Le modèle {model} n’a pas trouvé de réponse dans les phrases : voici celles qui s’en approchent le plus.",
         "fallback_nothing_left": "Aucune phrase rédigée par {model} n’était appuyée par ses citations : voici les phrases citées.",
         "not_found_hint": "Essayez une autre formulation, ou retirez les filtres.",
         "characters": "caractères {start}–{end}",
@@ -112,6 +117,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_unknown_filter": "L’index n’a pas de {column} « {value} » : choisissez-en un dans la liste.",
         "err_option": "Réglage hors limites ({option}) : choisissez une valeur entre {low} et {high}.",
         "err_option_not_a_date": "« {value} » n’est pas une date : écrivez-la comme 2012-06-30.",
+        "err_option_type": "« {option} » n’a pas le bon type : {expected} attendu.",
+        "type_text": "un texte",
+        "type_number": "un nombre",
+        "type_bool": "true ou false",
+        "type_date": "une date (texte)",
         "err_option_reversed": "La date de début ({start}) est après la date de fin ({end}).",
         "err_no_articles": "Aucun article lisible dans ces fichiers.",
         "err_index_damaged": "L’index est endommagé : reconstruisez-le (onglet Index).",
@@ -182,12 +192,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "claim_number": "(the number {detail} is not in the cited sentences)",
         "claim_name": "(the name “{detail}” is not in the cited sentences)",
         "claim_distant": "(too far from the cited sentences)",
+        "claim_negation": "(negative where the cited sentences are not, or the reverse)",
+        "claim_unsupported": "(words found in no cited sentence: {detail})",
+        "claim_off_question": "(does not answer the question asked)",
+        "declined_by": "The model {model} read the closest passages and found no answer there.",
         "fallback_timeout": "The model {model} did not answer in time: here are the cited sentences.",
+        "fallback_busy": "The model {model} is busy with other questions: here are the cited sentences.",
+        "fallback_too_large": "The reply of the model {model} was larger than allowed: here are the cited sentences.",
         "fallback_connection": "The model {model} cannot be reached: here are the cited sentences.",
         "fallback_http": "The server of the model {model} refused the request: here are the cited sentences.",
         "fallback_malformed": "The reply of the model {model} could not be read: here are the cited sentences.",
         "fallback_empty": "The model {model} wrote no sentence: here are the cited sentences.",
-        "fallback_declined": "The model {model} found no answer in the sentences: here are the closest ones.",
         "fallback_nothing_left": "No sentence {model} wrote was supported by its citations: here are the cited sentences.",
         "not_found_hint": "Try another wording, or remove the filters.",
         "characters": "characters {start}–{end}",
@@ -232,6 +247,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_unknown_filter": "The index has no {column} “{value}”: choose one from the list.",
         "err_option": "Setting out of range ({option}): choose a value between {low} and {high}.",
         "err_option_not_a_date": "“{value}” is not a date: write it like 2012-06-30.",
+        "err_option_type": "“{option}” has the wrong type: {expected} expected.",
+        "type_text": "text",
+        "type_number": "a number",
+        "type_bool": "true or false",
+        "type_date": "a date (text)",
         "err_option_reversed": "The start date ({start}) is after the end date ({end}).",
         "err_no_articles": "No readable article in these files.",
         "err_index_damaged": "The index is damaged: rebuild it (Index tab).",
@@ -267,9 +287,9 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def language(tag: str | None) -> str:
+def language(tag: object) -> str:
     """The supported language for a browser language tag (``fr-CA`` → ``fr``), else the default."""
-    if tag:
+    if isinstance(tag, str) and tag:
         for part in tag.replace("_", "-").split(","):
             base = part.strip().split("-")[0].split(";")[0].lower()
             if base in LANGUAGES:

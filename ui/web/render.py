@@ -163,10 +163,16 @@ def answer_html(answer: Answer, turn: int, lang: str) -> str:
             if related
             else ""
         )
+        declined = answer.check is not None and answer.check.declined
+        said = (
+            f'<p class="aq-check">{esc(text(lang, "declined_by", model=answer.check.model))}</p>'
+            if declined and answer.check is not None
+            else f'<p class="aq-hint">{esc(text(lang, "not_found_hint"))}</p>'
+        )
         return (
             f'<div class="aq-answer aq-abstained" lang="{esc(answer.language)}">'
             f'<p class="aq-text"><span class="aq-icon" aria-hidden="true">∅</span>{esc(answer.text)}</p>'
-            f'<p class="aq-hint">{esc(text(lang, "not_found_hint"))}</p>{listing}</div>'
+            f"{said}{listing}</div>"
         )
     keys = {c.number: citation_key(turn, c.number) for c in answer.citations}
     cites = "".join(citation_html(c, keys[c.number], lang) for c in answer.citations)

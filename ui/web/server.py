@@ -14,6 +14,7 @@ import index
 from index.settings import stay_offline
 from index.storage import resolve_location
 from qa import Endpoint, GenerativeAnswerer, QAError
+from qa.generative import COMPOSING_AT_ONCE
 
 from .state import LiveAssistant, default_uploads_dir
 from .uploads import MAX_UPLOAD_MB, UploadArea
@@ -65,13 +66,15 @@ def serve(
     progress: index.Progress | None = None,
     block: bool = True,
     endpoint: Endpoint | None = None,
+    llm_parallel: int = COMPOSING_AT_ONCE,
 ) -> None:
     """Serve the web app on ``host:port`` for the index at ``index_dir``.
 
     No request leaves the machine: Gradio's analytics are off, models load from disk, the
     page loads nothing from elsewhere; only with an ``endpoint`` (a language model's server
-    that composes answers) are questions and sentences sent there. Blocks until interrupted
-    unless ``block`` is false.
+    that composes answers) are questions and sentences sent there, ``llm_parallel`` at a time
+    (a composed question beyond them gets the quoted answer; quoted questions never wait for
+    the model). Blocks until interrupted unless ``block`` is false.
 
     >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
     """
@@ -79,7 +82,7 @@ def serve(
     path = resolve_location(index_dir)
     live = prepare(path, progress=progress)
     if endpoint is not None:
-        live.composer = GenerativeAnswerer(endpoint)
+        live.composer = GenerativeAnswerer(endpoint, at_once=llm_parallel)
     area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)
 
     from .app import ASK_CONCURRENCY, build_app
@@ -97,7 +100,7 @@ def serve(
         flush=True,
     )
     if endpoint is not None:
-        print(f"Answers can be composed by {endpoint.model} at {endpoint.url}.", flush=True)
+        print(f"Answers can be composed by {endpoint.model} at {endpoint.shown_url}.", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(
             f"Warning: listening on {host} without a login: anyone who reaches this port can ask "
@@ -133,6 +136,9 @@ def slow_login(user: str, password: str, *, delay: float = FAILED_LOGIN_SECONDS)
 
 
 def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> None:
+    from starlette.middleware import Middleware
+
+    from .api_defaults import ApiDefaults
     from .i18n import gradio_i18n
     from .style import CSS, LANGUAGE_MEMORY_HEAD
 
@@ -154,4 +160,5 @@ def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> No
         ssr_mode=False,
         mcp_server=False,
         enable_monitoring=False,
+        app_kwargs={"middleware": [Middleware(ApiDefaults, defaults=getattr(demo, "api_defaults", {}))]},
     )
