@@ -1,22 +1,27 @@
-"""Fit the claim check's support threshold (qa.claims.SUPPORT_THRESHOLD) on PIAF's fit part,
-and report it on the held-out test part.
+"""Fit the claim check's two closeness bounds (qa.claims.SUPPORT_THRESHOLD and
+qa.claims.MAX_NEW_WORDS) on PIAF's fit part, and report them on the held-out test part.
 
     python -m bench.claims --llm-url URL --llm-model NAME [--limit N] [--out bench/results/claims.json]
     python -m bench.claims --local-model [--limit N]     (starts tests/llm/server.py's Qwen 0.5B)
+    python -m bench.claims --replies var/bench/claims-replies.json   (fits again, no model asked)
 
 For each question of a part (evenly spread, ``--limit`` of them), the language model composes
-an answer from the numbered sentences as the app asks it to. Each claim that passes the other
-checks (it cites sentences that exist, and they hold its numbers and names) gives two cases:
+an answer from the numbered sentences as the app asks it to (the replies are kept in
+``--replies``, so that the fit can be run again without the model). Each claim that passes
+the other checks (it cites sentences that exist, they hold its numbers and names, its
+polarity, and it bears on the question) gives two cases:
 
 - *as cited*: the claim against the sentences it cites;
 - *mismatched*: the same claim against the sentences another question's claim cites (a claim
   that cites the wrong sentences, which the check must catch).
 
-Support is the share of a claim's words found in the sentences (and the question). The
-threshold is the one that best separates the two on the fit part (largest true-pass rate minus
-false-pass rate, Youden's J, ties to the lower threshold); the test part's rates at that
-threshold are reported as held out. "As cited" is not a human judgement: some of those claims
-misread their sentence, so its pass rate is an upper bound on what the check should keep.
+Each case has a support (the least share of a clause's content words found in the sentences)
+and a count of new words (content words found in none of them). The pair of bounds is the one
+that best separates the two kinds on the fit part (largest true-pass rate minus false-pass
+rate, Youden's J; ties to the lower threshold, then the larger allowance); the test part's
+rates at that pair are reported as held out. "As cited" is not a human judgement: some of
+those claims misread their sentence, so its pass rate is an upper bound on what the check
+should keep.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import random
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +41,9 @@ import index
 from index.embedders import spec_of
 from qa import Assistant, Endpoint, GenerativeAnswerer
 from qa.answerers import AnswerRequest
-from qa.claims import check_claims, support
+from qa.claims import check_claims, new_words, support
 from qa.evaluate import default_eval_dir, load_dataset, prepare_index, select_questions
-from qa.records import Answer
+from qa.records import Answer, Citation, Passage
 from qa.splits import PARTS
 
 from .common import machine, write_json
@@ -45,13 +51,15 @@ from .common import machine, write_json
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 RESULTS = Path(__file__).resolve().parent / "results" / "claims.json"
 GRID = tuple(round(0.05 * i, 2) for i in range(21))
+ALLOWANCES = tuple(range(6))
+LENIENT = 99  # no bound on new words while the other checks are run
 
 
 class Recording(GenerativeAnswerer):
     """The app's composing answerer, keeping each request and the model's raw reply."""
 
     def __init__(self, endpoint: Endpoint) -> None:
-        super().__init__(endpoint, threshold=0.0)
+        super().__init__(endpoint, threshold=0.0, max_new_words=LENIENT)
         self.seen: list[tuple[AnswerRequest, str]] = []
 
     def checked(self, request: AnswerRequest, reply: str) -> Answer:
@@ -59,37 +67,78 @@ class Recording(GenerativeAnswerer):
         return super().checked(request, reply)
 
 
-def cases(seen: list[tuple[AnswerRequest, str]], seed: int = 0) -> dict[str, list[float]]:
-    """Support of each claim as cited, and against another claim's cited sentences."""
-    claims: list[tuple[str, list[str], str]] = []  # (claim, its cited sentences, question)
+Case = tuple[float, int]  # (support, new words)
+
+
+def cases(seen: list[tuple[AnswerRequest, str]], seed: int = 0) -> dict[str, list[Case]]:
+    """Support and new words of each claim as cited, and against another claim's cited sentences."""
+    claims: list[tuple[str, list[str], str, str]] = []  # (claim, its cited sentences, question, language)
     for request, reply in seen:
         shown = {c.number: c.text for c in request.candidates}
-        for v in check_claims(reply, request.candidates, question=request.question, threshold=0.0):
+        for v in check_claims(
+            reply, request.candidates, question=request.question, language=request.language,
+            threshold=0.0, max_new_words=LENIENT,
+        ):  # fmt: skip
             if v.kept:  # passed every check but closeness
-                claims.append((v.text, [shown[n] for n in v.cites], request.question))
+                claims.append((v.text, [shown[n] for n in v.cites], request.question, request.language))
     rng = random.Random(seed)
-    cited, mismatched = [], []
-    for claim, sentences, question in claims:
-        cited.append(support(claim, sentences, question))
+    cited: list[Case] = []
+    mismatched: list[Case] = []
+
+    def case(claim: str, sentences: list[str], language: str) -> Case:
+        return support(claim, sentences, language), len(new_words(claim, sentences, language))
+
+    for claim, sentences, question, language in claims:
+        cited.append(case(claim, sentences, language))
         others = [j for j, other in enumerate(claims) if other[2] != question]
         if others:
-            _, wrong, _ = claims[rng.choice(others)]
-            mismatched.append(support(claim, wrong, question))
+            mismatched.append(case(claim, claims[rng.choice(others)][1], language))
     return {"as_cited": cited, "mismatched": mismatched}
 
 
-def rates(values: dict[str, list[float]], threshold: float) -> dict[str, float]:
-    def share(xs: list[float]) -> float:
-        return round(sum(x >= threshold for x in xs) / max(len(xs), 1), 4)
+def rates(values: dict[str, list[Case]], threshold: float, allowance: int) -> dict[str, float]:
+    def share(xs: list[Case]) -> float:
+        passing = sum(s >= threshold and n <= allowance for s, n in xs)
+        return round(passing / max(len(xs), 1), 4)
 
     return {"as_cited_pass": share(values["as_cited"]), "mismatched_pass": share(values["mismatched"])}
 
 
-def fit(values: dict[str, list[float]]) -> float:
-    """The threshold of largest (as-cited pass rate − mismatched pass rate), lowest on ties."""
-    return max(
-        GRID, key=lambda t: (rates(values, t)["as_cited_pass"] - rates(values, t)["mismatched_pass"], -t)
-    )
+def fit(values: dict[str, list[Case]]) -> tuple[float, int]:
+    """The bounds of largest (as-cited pass rate − mismatched pass rate): lowest threshold,
+    then largest allowance, on ties."""
+
+    def score(pair: tuple[float, int]) -> tuple[float, float, int]:
+        r = rates(values, *pair)
+        return (round(r["as_cited_pass"] - r["mismatched_pass"], 6), -pair[0], pair[1])
+
+    return max(((t, n) for t in GRID for n in ALLOWANCES), key=score)
+
+
+def save(seen: list[tuple[AnswerRequest, str]]) -> list[dict[str, Any]]:
+    """The replies and what each request showed, as JSON (only what the check reads)."""
+    return [
+        {
+            "question": request.question,
+            "language": request.language,
+            "candidates": [[c.number, c.text, c.title] for c in request.candidates],
+            "reply": reply,
+        }
+        for request, reply in seen
+    ]
+
+
+def load(rows: list[dict[str, Any]]) -> list[tuple[AnswerRequest, str]]:
+    passage = Passage(0, "", "", "", 0, 0, 0, 0, 0.0)
+    seen = []
+    for row in rows:
+        candidates = tuple(
+            Citation(number, text, "", title, 0, len(text), 0.0, 0, passage)
+            for number, text, title in row["candidates"]
+        )
+        request = AnswerRequest(row["question"], row["language"], (), (), candidates, ())
+        seen.append((replace(request, chosen=candidates[:1]), row["reply"]))
+    return seen
 
 
 @contextlib.contextmanager
@@ -116,18 +165,19 @@ def main() -> None:
     parser.add_argument(
         "--test-part", choices=PARTS, default="test", help="questions reported on (default test)"
     )
+    parser.add_argument(
+        "--replies", type=Path, default=None,
+        help="the model's replies: read from this file if it exists (no model is asked), else written there",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    if not args.local_model and not args.llm_url:
-        parser.error("give --llm-url URL (and --llm-model) or --local-model")
+    reuse = args.replies is not None and args.replies.exists()
+    if not reuse and not args.local_model and not args.llm_url:
+        parser.error("give --llm-url URL (and --llm-model), --local-model, or --replies FILE that exists")
 
-    embedder = index.load_embedder(None)
-    articles, questions = load_dataset(args.dataset)
-    eval_dir = default_eval_dir(args.dataset, spec_of(embedder))
-    index_dir = prepare_index(args.dataset, articles, eval_dir, embedder, None)
-    assistant = Assistant.open(index_dir, embedder=embedder)
     result: dict[str, Any] = {
-        "command": "python -m bench.claims " + ("--local-model" if args.local_model else "--llm-url URL"),
+        "command": "python -m bench.claims "
+        + ("--replies FILE" if reuse else "--local-model" if args.local_model else "--llm-url URL"),
         "dataset": args.dataset.name,
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -135,7 +185,44 @@ def main() -> None:
         "machine": machine(),
         "limit_per_part": args.limit,
     }
-    values: dict[str, dict[str, list[float]]] = {}
+    if reuse:
+        kept = json.loads(args.replies.read_text(encoding="utf-8"))
+        result |= {"model": kept["model"], "replies_from": str(args.replies)}
+        seen = {part: load(kept[part]["replies"]) for part in ("fit", "test")}
+        for part in ("fit", "test"):
+            result[part] = {k: v for k, v in kept[part].items() if k != "replies"}
+    else:
+        seen = ask_model(args, result)
+        if args.replies is not None:
+            args.replies.parent.mkdir(parents=True, exist_ok=True)
+            kept = {"model": result["model"]} | {
+                part: result[part] | {"replies": save(seen[part])} for part in ("fit", "test")
+            }
+            args.replies.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    values = {part: cases(seen[part]) for part in ("fit", "test")}
+    for part in ("fit", "test"):
+        result[part]["claims_checked"] = len(values[part]["as_cited"])
+    if not values["fit"]["as_cited"] or not values["fit"]["mismatched"]:
+        result["threshold"] = result["max_new_words"] = None  # nothing to fit on: said, not invented
+        result["reason"] = "no claim on the fit part passed the other checks: ask more questions (--limit)"
+    else:
+        threshold, allowance = fit(values["fit"])
+        result["threshold"], result["max_new_words"] = threshold, allowance
+        result["fit"] |= {"in_sample": rates(values["fit"], threshold, allowance)}
+        result["test"] |= {"held_out": rates(values["test"], threshold, allowance)}
+        result["grid_fit"] = {f"{t}/{n}": rates(values["fit"], t, n) for t in GRID for n in ALLOWANCES}
+    write_json(args.out, result)
+    print(json.dumps({k: v for k, v in result.items() if k not in {"grid_fit", "machine"}}, indent=2))
+
+
+def ask_model(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, list[tuple[AnswerRequest, str]]]:
+    """Have the model compose an answer to each question of both parts; its replies."""
+    embedder = index.load_embedder(None)
+    articles, questions = load_dataset(args.dataset)
+    eval_dir = default_eval_dir(args.dataset, spec_of(embedder))
+    index_dir = prepare_index(args.dataset, articles, eval_dir, embedder, None)
+    assistant = Assistant.open(index_dir, embedder=embedder)
+    seen = {}
     with endpoint_for(args) as endpoint:
         result["model"] = endpoint.model
         for part, chosen in (("fit", args.fit_part), ("test", args.test_part)):
@@ -144,25 +231,14 @@ def main() -> None:
             started = time.perf_counter()
             for gold in asked:
                 assistant.ask(gold.question, answerer=recording)
-            values[part] = cases(recording.seen)
+            seen[part] = recording.seen
             result[part] = {
                 "part": chosen,
                 "questions": len(asked),
                 "model_calls": len(recording.seen),
-                "claims_checked": len(values[part]["as_cited"]),
                 "seconds": round(time.perf_counter() - started, 1),
             }
-    if not values["fit"]["as_cited"] or not values["fit"]["mismatched"]:
-        result["threshold"] = None  # nothing to fit on: say so rather than report a number
-        result["reason"] = "no claim on the fit part passed the other checks: ask more questions (--limit)"
-    else:
-        threshold = fit(values["fit"])
-        result["threshold"] = threshold
-        result["fit"] |= {"in_sample": rates(values["fit"], threshold)}
-        result["test"] |= {"held_out": rates(values["test"], threshold)}
-        result["grid_fit"] = {str(t): rates(values["fit"], t) for t in GRID}
-    write_json(args.out, result)
-    print(json.dumps({k: v for k, v in result.items() if k not in {"grid_fit", "machine"}}, indent=2))
+    return seen
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ __all__ = [
     "SHORT_ANSWER_WORDS",
     "SUPPORT_THRESHOLD",
     "check_claims",
+    "new_words",
     "split_claims",
     "support",
     "without_markers",
@@ -97,8 +98,18 @@ def without_markers(text: str) -> str:
 
 def support(claim: str, cited: Sequence[str], language: str | None = None) -> float:
     """The least share, over ``claim``'s clauses, of content words found in ``cited``."""
-    vocabulary = frozenset(w for text in cited for w in read(text, language).words)
+    vocabulary = _vocabulary(cited, language)
     return min(_share(read(c, language), vocabulary) for c in split_clauses(claim, language))
+
+
+def new_words(claim: str, cited: Sequence[str], language: str | None = None) -> list[str]:
+    """The content words of ``claim`` (folded, once each) found in none of ``cited``."""
+    vocabulary = _vocabulary(cited, language)
+    return [w for w in dict.fromkeys(read(claim, language).content) if not known(w, vocabulary)]
+
+
+def _vocabulary(texts: Sequence[str], language: str | None) -> frozenset[str]:
+    return frozenset(w for text in texts for w in read(text, language).words)
 
 
 class _Context:
@@ -130,7 +141,7 @@ class _Context:
         cited_texts = [self.shown[n].text for n in cites]
         cited = [read(t, language) for t in cited_texts]
         said = read(claim, language)
-        vocabulary = frozenset(w for r in cited for w in r.words)
+        vocabulary = _vocabulary(cited_texts, language)
         cited_numbers = frozenset(n for r in cited for n in r.numbers)
         for number in sorted(said.numbers - cited_numbers):
             return Claim(claim, cites, False, "number", _as_written(number, claim))
@@ -144,10 +155,10 @@ class _Context:
                 _closest(clause, cited_clauses, language), language
             ):
                 return Claim(claim, cites, False, "negation", clause)
-        new = [w for w in dict.fromkeys(said.content) if not known(w, vocabulary)]
+        new = new_words(claim, cited_texts, language)
         if len(new) > self.max_new_words:
             return Claim(claim, cites, False, "unsupported", ", ".join(_as_written_words(new, claim)))
-        share = min(_share(read(c, language), vocabulary) for c in clauses)
+        share = support(claim, cited_texts, language)
         if share < self.threshold:
             return Claim(claim, cites, False, "distant", f"{share:.2f}", round(share, 3))
         if not self._bears_on_question(said, cited):

@@ -325,10 +325,19 @@ def evaluate_composed(
 ) -> dict[str, Any]:
     """Ask the answerable ``questions`` twice, quoted and composed by ``answerer``: how often
     the composed answer holds a gold answer (normalised match, token F1) against the quoted
-    answer's first citation, what the check removed, the fallbacks, and the latency."""
+    answer's first citation, what the check removed, the fallbacks, and the latency. The
+    unanswerable ones (SQuAD v2.0) are asked both ways too, for the abstentions: how many
+    questions of each kind end without an answer, quoted and composed (the scorer abstained,
+    or the model found no answer, ``declined``)."""
     asked = [q for q in questions if q.answerable]
+    abstained = {"quoted_answerable": 0, "composed_answerable": 0}
+    abstained |= {"quoted_unanswerable": 0, "composed_unanswerable": 0}
+    unanswerable = [q for q in questions if not q.answerable]
+    for gold in unanswerable:
+        abstained["quoted_unanswerable"] += assistant.ask(gold.question).abstained
+        abstained["composed_unanswerable"] += assistant.ask(gold.question, answerer=answerer).abstained
     fallbacks: dict[str, int] = {}
-    claims = passed = composed = shipped_failing = model_calls = 0
+    claims = passed = composed = shipped_failing = model_calls = declined = 0
     holds = {"composed": 0, "shipped": 0, "quoted_first_citation": 0}
     f1 = {"composed": 0.0, "quoted_first_citation": 0.0}
     latencies: list[float] = []
@@ -343,9 +352,14 @@ def evaluate_composed(
         holds["quoted_first_citation"] += _holds(first, gold.answers)
         f1["quoted_first_citation"] += _best_f1(first, gold.answers)
         holds["shipped"] += _holds(without_markers(answer.text) if not answer.abstained else "", gold.answers)
+        abstained["quoted_answerable"] += quoted.abstained
+        abstained["composed_answerable"] += answer.abstained
         if answer.check is None:
             continue  # abstained: the model was not asked
         model_calls += 1
+        if answer.check.declined:
+            declined += 1
+            continue
         claims += len(answer.check.claims)
         passed += sum(c.kept for c in answer.check.claims)
         if answer.check.fallback:
@@ -367,6 +381,9 @@ def evaluate_composed(
         "composed_share": round(composed / n, 4),
         "fallbacks": dict(sorted(fallbacks.items())),
         "fallback_share": round(sum(fallbacks.values()) / max(model_calls, 1), 4),
+        "declined": declined,
+        "unanswerable_questions": len(unanswerable),
+        **{f"abstained_{kind}": count for kind, count in abstained.items()},
         "generated_sentences": claims,
         "generated_sentences_passing": round(passed / max(claims, 1), 4),
         "shipped_claims_failing": shipped_failing,

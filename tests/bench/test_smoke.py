@@ -112,21 +112,27 @@ def test_encoding_is_measured_beside_a_second_encoding_process_per_wait_policy(t
     assert all(r["question_ms_p50"] > 0 and r["sentences"]["texts_per_s"] > 0 for r in rows)
 
 
-def test_the_claim_threshold_is_fitted_on_fit_and_reported_on_test(tmp_path):
+def test_the_claim_bounds_are_fitted_on_fit_and_reported_on_test(tmp_path):
     from tests.llm.test_composed import require_llm
 
     require_llm()
-    out = tmp_path / "claims.json"
+    out, replies = tmp_path / "claims.json", tmp_path / "replies.json"
     # The 8 XQuAD articles all fall in the test part: this run fits and reports on all of them.
     bench("bench.claims", "--local-model", "--dataset", str(DATA / SET), "--limit", "8",
-          "--fit-part", "all", "--test-part", "all", "--out", str(out))  # fmt: skip
+          "--fit-part", "all", "--test-part", "all", "--replies", str(replies), "--out", str(out))  # fmt: skip
     result = json.loads(out.read_text())
     assert result["fit"]["part"] == "all" and result["fit"]["model_calls"] >= 1
     if result["threshold"] is None:  # the small model wrote no checkable claim: said, not invented
         assert "no claim" in result["reason"]
     else:
-        assert result["threshold"] in {float(t) for t in result["grid_fit"]}
+        assert f"{result['threshold']}/{result['max_new_words']}" in result["grid_fit"]
         assert 0.0 <= result["fit"]["in_sample"]["as_cited_pass"] <= 1.0
+    # The replies were kept: fitting again asks no model and gives the same bounds.
+    again = tmp_path / "again.json"
+    bench("bench.claims", "--dataset", str(DATA / SET), "--replies", str(replies), "--out", str(again))
+    refit = json.loads(again.read_text())
+    assert (refit["threshold"], refit["max_new_words"]) == (result["threshold"], result["max_new_words"])
+    assert refit["replies_from"] == str(replies)
 
 
 def test_segments_compares_two_segments_with_the_merged_index(peers, tmp_path):

@@ -41,9 +41,9 @@ def test_the_committed_split_lists_follow_the_seeded_rule(name):
     assert split["sha256"] == FIT["data"][split["data"]]
 
 
-def test_the_claim_check_holds_the_threshold_fitted_on_the_fit_part():
-    from qa.claims import SUPPORT_THRESHOLD
+def test_the_claim_check_holds_the_bounds_fitted_on_the_fit_part():
+    from qa.claims import MAX_NEW_WORDS, SUPPORT_THRESHOLD
 
     claims = json.loads((ROOT / "bench" / "results" / "claims.json").read_text("utf-8"))
-    assert claims["threshold"] == SUPPORT_THRESHOLD
+    assert (claims["threshold"], claims["max_new_words"]) == (SUPPORT_THRESHOLD, MAX_NEW_WORDS)
     assert claims["fit"]["in_sample"] and claims["test"]["held_out"]  # reported apart, labelled

@@ -234,3 +234,23 @@ def test_a_new_question_in_a_conversation_is_not_dragged_back_to_the_earlier_top
     conversation = ask(live, "Qui a été élu président en Égypte ?", conversation, lang="fr")
     answer = conversation.exchanges[-1].answer
     assert answer is not None and "Morsi" in answer.citations[0].text
+
+
+def test_when_the_model_finds_no_answer_the_chat_says_so_and_lists_the_passages(live):
+    # The quoted answer used to be shown as if the model had found it.
+    from qa import Endpoint, GenerativeAnswerer
+    from tests.fakes import scripted_llm
+
+    with scripted_llm() as (url, script):
+        script.reply = "NOT FOUND"
+        live.composer = GenerativeAnswerer(Endpoint(url, "qwen-test"))
+        try:
+            _, pending = chat.submit(SEED_QUESTION, chat.Conversation())
+            *_, final = chat.respond_stream(live, pending, lang="en", compose=True)
+        finally:
+            live.composer = None
+    answer = final.exchanges[-1].answer
+    assert answer is not None and answer.abstained and answer.check.declined and not answer.citations
+    shown = chat.message_html(final, "en")[-1][1]
+    assert "aq-abstained" in shown and "The model qwen-test read the closest passages" in shown
+    assert shown.count('class="aq-cite aq-related"') == len(answer.passages) > 0

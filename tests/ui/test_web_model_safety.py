@@ -114,3 +114,10 @@ def test_a_server_started_with_a_key_that_is_not_ascii_refuses_in_one_line(sampl
     )  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "ARTICLE_QA_LLM_KEY" in done.stderr and "clé" not in done.stderr + done.stdout
+
+
+def test_a_plain_http_client_may_send_the_question_alone(plain_app):
+    app, _ = plain_app
+    answer = call(app, QUESTION)
+    assert not answer["abstained"] and "Corée du Nord" in answer["citations"][0]["text"]
+    assert call(app)["code"] == "question"  # nothing at all: the question is empty
