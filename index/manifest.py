@@ -47,6 +47,10 @@ class Manifest:
         "flat"  # the chunk vectors' FAISS index type (index/embedded/vectors.py; "milvus-flat" in Milvus)
     )
     chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
+    # The embedded backend's check on its generations' segment lists (index/embedded/layout.py):
+    # the SHA-256 of each one's record, by generation, for this one and those still on disk.
+    # Absent from indexes written before it: their segment lists are checked against the counts.
+    segment_records: dict[str, str] = field(default_factory=dict)
 
     @property
     def chunk_settings(self) -> ChunkSettings:
@@ -124,9 +128,14 @@ class Manifest:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 return f"{name} is not a non-negative whole number"
-        for name in ("counts", "languages", "last_build"):
+        for name in ("counts", "languages", "last_build", "segment_records"):
             if not isinstance(getattr(self, name), dict):
                 return f"{name} is not an object"
+        if not all(
+            isinstance(k, str) and GENERATION.fullmatch(k) and isinstance(v, str)
+            for k, v in self.segment_records.items()
+        ):
+            return "segment_records holds wrong values"
         return None
 
     def write(self, index_dir: Path) -> None:
