@@ -21,7 +21,13 @@ from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .embedders import Embedder, ModelSpec, load_embedder, spec_of
-from .errors import IndexExistsError, NoArticlesError, RemovalRefusedError
+from .errors import (
+    IndexDamagedError,
+    IndexExistsError,
+    IndexMismatchError,
+    NoArticlesError,
+    RemovalRefusedError,
+)
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .records import Article
 from .report import BuildReport
@@ -71,10 +77,17 @@ def build(
 
 
 def _exists(backend: Backend) -> IndexExistsError:
+    """The refusal of a build over an existing index: an update adds to a sound one; a
+    damaged one (or one of another format) can only be replaced."""
     where = backend.location
+    try:
+        backend.open().close()
+    except (IndexDamagedError, IndexMismatchError) as exc:  # the message says how to rebuild
+        return IndexExistsError(str(exc), **{**exc.data, "damaged": True})
     return IndexExistsError(
         f"an index exists at {where}: add articles with `article-qa index update "
-        f"SOURCE... --index {where}`, or replace it with --rebuild"
+        f"SOURCE... --index {where}`, or replace it with --rebuild",
+        damaged=False,
     )
 
 

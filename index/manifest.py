@@ -87,7 +87,11 @@ class Manifest:
         except NotADirectoryError:
             raise IndexNotFoundError(f"no index at {index_dir}: it is a file, not a directory") from None
         except (OSError, ValueError) as exc:
-            raise IndexDamagedError(f"index at {index_dir} is damaged: cannot read {path} ({exc})") from exc
+            raise IndexDamagedError(
+                f"index at {index_dir} is damaged: cannot read {path} ({exc}){rebuild_advice(index_dir)}",
+                path=str(index_dir),
+                file=MANIFEST,
+            ) from exc
         return cls.parse(data, index_dir, what=str(path))
 
     @classmethod
@@ -99,7 +103,10 @@ class Manifest:
             IndexMismatchError: it is of another format version.
         """
         if not isinstance(data, dict):
-            raise IndexDamagedError(f"index at {location} is damaged: {what} holds no JSON object")
+            raise IndexDamagedError(
+                f"index at {location} is damaged: {what} holds no JSON object{rebuild_advice(location)}",
+                path=str(location),
+            )
         version = data.get("format_version")
         if version not in READABLE_VERSIONS:
             raise IndexMismatchError(
@@ -111,10 +118,15 @@ class Manifest:
         try:
             manifest = cls(**{k: v for k, v in data.items() if k in known})
         except TypeError as exc:  # a required field is missing
-            raise IndexDamagedError(f"index at {location} is damaged: {what}: {exc}") from None
+            raise IndexDamagedError(
+                f"index at {location} is damaged: {what}: {exc}{rebuild_advice(location)}", path=str(location)
+            ) from None
         problem = manifest._problem()
         if problem:
-            raise IndexDamagedError(f"index at {location} is damaged: {what}: {problem}")
+            raise IndexDamagedError(
+                f"index at {location} is damaged: {what}: {problem}{rebuild_advice(location)}",
+                path=str(location),
+            )
         return manifest
 
     def _problem(self) -> str | None:
@@ -147,6 +159,14 @@ class Manifest:
             os.fsync(out.fileno())
         os.replace(tmp, index_dir / MANIFEST)
         fsync_dir(index_dir)
+
+
+def rebuild_advice(location: str | os.PathLike[str]) -> str:
+    """What ends the message of damage a command refuses to act on."""
+    return (
+        "; nothing was changed: rebuild it from its sources with "
+        f"`article-qa index build SOURCE... --index {location} --rebuild`"
+    )
 
 
 def check_model(index_dir: str | os.PathLike[str], manifest: Manifest, wanted: ModelSpec) -> None:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexDamagedError, IndexLockedError, QAError
-from ..manifest import GENERATION, MANIFEST, Manifest
+from ..manifest import GENERATION, MANIFEST, Manifest, rebuild_advice
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +138,7 @@ def damaged(gen: Path, problem_text: str, **data: Any) -> IndexDamagedError:
     """The refusal of generation ``gen``'s ``segments.json``: what is wrong, and how to recover."""
     where = gen.parent
     return IndexDamagedError(
-        f"index at {where} is damaged: {gen.name}/{SEGMENTS} {problem_text}; nothing was changed: "
-        f"rebuild it from its sources with `article-qa index build SOURCE... --index {where} --rebuild`",
+        f"index at {where} is damaged: {gen.name}/{SEGMENTS} {problem_text}{rebuild_advice(where)}",
         path=str(where),
         generation=gen.name,
         file=SEGMENTS,
