@@ -194,17 +194,14 @@ def test_an_unreadable_subdirectory_keeps_its_articles(corpus, tmp_path):  # pra
 def test_an_unlistable_subdirectory_is_reported_and_keeps_its_articles(corpus, tmp_path, monkeypatch):
     target = tmp_path / "ix"
     build(corpus, target)
-    real_walk = os.walk
+    real_scandir = os.scandir
 
-    def walk(top, onerror=None, **kw):  # as os.walk does for a directory it cannot list
-        for dirpath, dirnames, filenames in real_walk(top, onerror=onerror, **kw):
-            if dirpath.endswith("nouvelles"):
-                onerror(PermissionError(13, "Permission denied", dirpath))
-                dirnames[:] = []
-                continue
-            yield dirpath, dirnames, filenames
+    def scandir(path):  # as the system answers for a directory it may not list
+        if str(path).endswith("nouvelles"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
 
-    monkeypatch.setattr(index.articles.os, "walk", walk)
+    monkeypatch.setattr(index.walk.os, "scandir", scandir)
     report = index.update([corpus], target, embedder=FakeEmbedder())
     assert report.removed == []
     assert any("cannot list this directory" in str(p) for p in report.problems)
