@@ -106,8 +106,7 @@ def _build(
         report = BuildReport(backend.location, "build")
         read = _read(sources, max_file_mb, report, progress)
         dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
-        writer = backend.new_writer(dimension, base=None)
-        with _aborting(writer):
+        with _aborting(backend.new_writer(dimension, base=None)) as writer:
             _add_articles(writer, read.articles, SentenceChunker(settings), embedder, report, progress)
             report.added = [a.id for a in read.articles]
             _publish(writer, spec_of(embedder), dimension, settings, None, report)
@@ -228,8 +227,7 @@ def _revise(
         store.close()
         return
     t = time.perf_counter()
-    writer = backend.new_writer(manifest.dimension, base=store, compact=compact)
-    with _aborting(writer):
+    with _aborting(backend.new_writer(manifest.dimension, base=store, compact=compact)) as writer:
         writer.delete([*report.removed, *report.changed])
         report.timings["write"] = time.perf_counter() - t
         settings = manifest.chunk_settings

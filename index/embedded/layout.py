@@ -198,8 +198,14 @@ def new_generation(path: Path) -> Path:
     drop_unpublished(path)
     numbers = [int(p.name[1:]) for p in path.glob("g[0-9]*") if p.name[1:].isdigit()]
     gen = path / f"g{max(numbers, default=0) + 1:06d}"
-    gen.mkdir()
-    (gen / READERS).touch()
+    try:
+        gen.mkdir()
+        (gen / READERS).touch()
+    except FileExistsError:  # another's: not ours to remove
+        raise
+    except BaseException:  # a signal turned into an exception, say: leave no empty generation
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
     return gen
 
 

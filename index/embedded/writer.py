@@ -66,6 +66,16 @@ class EmbeddedWriter:
         self.generation = self.dir.name
         self.published = False
         self.base = base
+        try:
+            self._start(base)
+        except BaseException:  # an error, Ctrl+C or SIGTERM before the builder can abort us
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def _start(self, base: IndexStore | None) -> None:
+        """Open the new segment's database, its ids going on from the base's."""
         self.kept: list[Segment] = list(base.segments) if base is not None else []
         self.deleted: dict[str, set[int]] = {s.name: set(s.gone) for s in self.kept}
         self.removed: Counter[str] = Counter()  # articles, sentences, chunks deleted here
@@ -77,9 +87,9 @@ class EmbeddedWriter:
         for table, top in (("sentences", max(t[1] for t in tops)), ("chunks", max(t[2] for t in tops))):
             if top:
                 self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, top))
-        self.vectors = vector_index.Pair.empty(dimension)
+        self.vectors = vector_index.Pair.empty(self.dimension)
         # The digests of the published generations' records (see layout.Record), carried on.
-        self.digests = _published_digests(path, base)
+        self.digests = _published_digests(self.path, base)
 
     def delete(self, article_ids: Sequence[str]) -> None:
         """Mark these articles deleted: every read leaves them out from the new generation on."""
