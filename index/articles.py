@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 from .errors import ArticleFormatError
 from .normalize import normalize_text, plain_key
 from .records import Article
+from .walk import Skipped, files_under, not_regular
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,8 @@ class ReadProblem:
     """A file or record that was not read, and why: ``message`` in words, ``code`` as data
     (``missing``, ``no_files``, ``unsupported``, ``too_large``, ``empty``, ``binary``,
     ``no_text``, ``bad_json``, ``bad_record``, ``bad_html``, ``duplicate``, ``unlisted``,
-    ``unreadable``) for an interface that words it in its own language."""
+    ``unreadable``, ``not_regular``, ``broken_link``, ``loop``, ``same_folder``) for an
+    interface that words it in its own language."""
 
     path: str
     message: str
@@ -72,7 +75,14 @@ def read_sources(
     for source in sources:
         root = Path(source).expanduser()
         if not root.exists():
-            result.problems.append(ReadProblem(str(root), "no such file or directory", code="missing"))
+            if root.is_symlink():
+                message, code = (
+                    "a symbolic link that leads nowhere; nothing under it is removed",
+                    "broken_link",
+                )
+            else:
+                message, code = "no such file or directory", "missing"
+            result.problems.append(ReadProblem(str(root), message, code=code))
             continue
         root = root.resolve()
         result.roots.append(str(root))
@@ -105,32 +115,26 @@ def read_sources(
 
 
 def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:
-    if root.is_file():
-        if root.suffix.lower() in SUFFIXES:
-            yield root
-        else:
-            result.problems.append(
-                ReadProblem(
-                    str(root), f"unsupported file type; use one of {', '.join(SUFFIXES)}", code="unsupported"
-                )
-            )
+    """The article files of ``root`` (a file, or a folder walked by :func:`index.walk.files_under`);
+    what is not read goes to ``result.problems``."""
+    if root.is_dir():
+        for found in files_under(root, SUFFIXES):
+            if isinstance(found, Skipped):
+                result.problems.append(ReadProblem(found.path, found.message, code=found.code))
+            else:
+                yield found
         return
-
-    def unreadable(error: OSError) -> None:
-        where = error.filename or str(root)
+    if root.suffix.lower() not in SUFFIXES:
         result.problems.append(
             ReadProblem(
-                str(where),
-                f"cannot list this directory ({error.strerror or error}); its articles are kept",
-                code="unlisted",
+                str(root), f"unsupported file type; use one of {', '.join(SUFFIXES)}", code="unsupported"
             )
         )
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
-                yield Path(dirpath) / name
+    elif not root.is_file():
+        skipped = not_regular(root, root.stat().st_mode)
+        result.problems.append(ReadProblem(skipped.path, skipped.message, code=skipped.code))
+    else:
+        yield root
 
 
 def _read_file(path: Path, base: Path, max_file_mb: float) -> Iterator[Article | ReadProblem]:
@@ -164,14 +168,20 @@ def _read_file(path: Path, base: Path, max_file_mb: float) -> Iterator[Article |
 
 
 def _load_bytes(path: Path, max_file_mb: float) -> bytes:
-    size = path.stat().st_size
-    if size > max_file_mb * 1_000_000:
-        raise ArticleFormatError(
-            f"file is {size / 1e6:.1f} MB, over the {max_file_mb:g} MB limit; "
-            "split it into smaller files or raise the limit (--max-file-mb)",
-            reason="too_large",
-        )
-    return path.read_bytes()
+    """The file's bytes. Opened without waiting (a file replaced by a named pipe since the walk
+    would block an ordinary open), and read only if it is a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleFormatError(not_regular(path, info.st_mode).message, reason="not_regular")
+        if info.st_size > max_file_mb * 1_000_000:
+            raise ArticleFormatError(
+                f"file is {info.st_size / 1e6:.1f} MB, over the {max_file_mb:g} MB limit; "
+                "split it into smaller files or raise the limit (--max-file-mb)",
+                reason="too_large",
+            )
+        return file.read()
 
 
 def _decode(raw: bytes) -> str:

@@ -21,7 +21,13 @@ from .analysis import analyze, detect_language
 from .articles import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .embedders import Embedder, ModelSpec, load_embedder, spec_of
-from .errors import IndexExistsError, NoArticlesError, RemovalRefusedError
+from .errors import (
+    IndexDamagedError,
+    IndexExistsError,
+    IndexMismatchError,
+    NoArticlesError,
+    RemovalRefusedError,
+)
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .records import Article
 from .report import BuildReport
@@ -71,10 +77,17 @@ def build(
 
 
 def _exists(backend: Backend) -> IndexExistsError:
+    """The refusal of a build over an existing index: an update adds to a sound one; a
+    damaged one (or one of another format) can only be replaced."""
     where = backend.location
+    try:
+        backend.open().close()
+    except (IndexDamagedError, IndexMismatchError) as exc:  # the message says how to rebuild
+        return IndexExistsError(str(exc), **{**exc.data, "damaged": True})
     return IndexExistsError(
         f"an index exists at {where}: add articles with `article-qa index update "
-        f"SOURCE... --index {where}`, or replace it with --rebuild"
+        f"SOURCE... --index {where}`, or replace it with --rebuild",
+        damaged=False,
     )
 
 
@@ -93,8 +106,7 @@ def _build(
         report = BuildReport(backend.location, "build")
         read = _read(sources, max_file_mb, report, progress)
         dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
-        writer = backend.new_writer(dimension, base=None)
-        with _aborting(writer):
+        with _aborting(backend.new_writer(dimension, base=None)) as writer:
             _add_articles(writer, read.articles, SentenceChunker(settings), embedder, report, progress)
             report.added = [a.id for a in read.articles]
             _publish(writer, spec_of(embedder), dimension, settings, None, report)
@@ -215,8 +227,7 @@ def _revise(
         store.close()
         return
     t = time.perf_counter()
-    writer = backend.new_writer(manifest.dimension, base=store, compact=compact)
-    with _aborting(writer):
+    with _aborting(backend.new_writer(manifest.dimension, base=store, compact=compact)) as writer:
         writer.delete([*report.removed, *report.changed])
         report.timings["write"] = time.perf_counter() - t
         settings = manifest.chunk_settings

@@ -47,6 +47,10 @@ class Manifest:
         "flat"  # the chunk vectors' FAISS index type (index/embedded/vectors.py; "milvus-flat" in Milvus)
     )
     chunk_vectors: str = "encoded"  # how chunk vectors were made (index/chunking.py)
+    # The embedded backend's check on its generations' segment lists (index/embedded/layout.py):
+    # the SHA-256 of each one's record, by generation, for this one and those still on disk.
+    # Absent from indexes written before it: their segment lists are checked against the counts.
+    segment_records: dict[str, str] = field(default_factory=dict)
 
     @property
     def chunk_settings(self) -> ChunkSettings:
@@ -83,7 +87,11 @@ class Manifest:
         except NotADirectoryError:
             raise IndexNotFoundError(f"no index at {index_dir}: it is a file, not a directory") from None
         except (OSError, ValueError) as exc:
-            raise IndexDamagedError(f"index at {index_dir} is damaged: cannot read {path} ({exc})") from exc
+            raise IndexDamagedError(
+                f"index at {index_dir} is damaged: cannot read {path} ({exc}){rebuild_advice(index_dir)}",
+                path=str(index_dir),
+                file=MANIFEST,
+            ) from exc
         return cls.parse(data, index_dir, what=str(path))
 
     @classmethod
@@ -95,7 +103,10 @@ class Manifest:
             IndexMismatchError: it is of another format version.
         """
         if not isinstance(data, dict):
-            raise IndexDamagedError(f"index at {location} is damaged: {what} holds no JSON object")
+            raise IndexDamagedError(
+                f"index at {location} is damaged: {what} holds no JSON object{rebuild_advice(location)}",
+                path=str(location),
+            )
         version = data.get("format_version")
         if version not in READABLE_VERSIONS:
             raise IndexMismatchError(
@@ -107,10 +118,15 @@ class Manifest:
         try:
             manifest = cls(**{k: v for k, v in data.items() if k in known})
         except TypeError as exc:  # a required field is missing
-            raise IndexDamagedError(f"index at {location} is damaged: {what}: {exc}") from None
+            raise IndexDamagedError(
+                f"index at {location} is damaged: {what}: {exc}{rebuild_advice(location)}", path=str(location)
+            ) from None
         problem = manifest._problem()
         if problem:
-            raise IndexDamagedError(f"index at {location} is damaged: {what}: {problem}")
+            raise IndexDamagedError(
+                f"index at {location} is damaged: {what}: {problem}{rebuild_advice(location)}",
+                path=str(location),
+            )
         return manifest
 
     def _problem(self) -> str | None:
@@ -124,9 +140,14 @@ class Manifest:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 return f"{name} is not a non-negative whole number"
-        for name in ("counts", "languages", "last_build"):
+        for name in ("counts", "languages", "last_build", "segment_records"):
             if not isinstance(getattr(self, name), dict):
                 return f"{name} is not an object"
+        if not all(
+            isinstance(k, str) and GENERATION.fullmatch(k) and isinstance(v, str)
+            for k, v in self.segment_records.items()
+        ):
+            return "segment_records holds wrong values"
         return None
 
     def write(self, index_dir: Path) -> None:
@@ -138,6 +159,14 @@ class Manifest:
             os.fsync(out.fileno())
         os.replace(tmp, index_dir / MANIFEST)
         fsync_dir(index_dir)
+
+
+def rebuild_advice(location: str | os.PathLike[str]) -> str:
+    """What ends the message of damage a command refuses to act on."""
+    return (
+        "; nothing was changed: rebuild it from its sources with "
+        f"`article-qa index build SOURCE... --index {location} --rebuild`"
+    )
 
 
 def check_model(index_dir: str | os.PathLike[str], manifest: Manifest, wanted: ModelSpec) -> None:

@@ -15,11 +15,14 @@ Errors of the library (:class:`index.QAError`) are printed as one line and exit 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -512,6 +515,39 @@ def _format_info(info: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the command that runs, so that its clean-up runs (not an Exception:
+    nothing that catches those may swallow it)."""
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a command that writes an index runs.
+
+    Its default action ends the process at once: a first build then left a directory with a
+    lock file and half a generation. Raised instead, it goes through the same clean-up as an
+    error or Ctrl+C (a first build leaves nothing, a rebuild or an update the index it had).
+    A second SIGTERM during that clean-up ends the process as before.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    # Only the main thread may set it; a SIGTERM the caller ignores stays ignored.
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
+        yield
+        return
+    if previous is None:  # set outside Python: put the default back
+        previous = signal.SIG_DFL
+
+    def stop(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, previous)
+        raise Terminated(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     stay_offline()
@@ -526,13 +562,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "index":
-            return _cmd_index(args)
+            with _stopped_by_sigterm():
+                return _cmd_index(args)
         if args.command == "ask":
             return _cmd_ask(args)
         if args.command == "eval":
-            return _cmd_eval(args)
+            with _stopped_by_sigterm():
+                return _cmd_eval(args)
         if args.command == "serve":
             return _cmd_serve(args)
+    except Terminated:
+        print("article-qa: stopped by SIGTERM; what was not published was dropped", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except QAError as exc:
         print(f"article-qa: {exc}", file=sys.stderr)
         return 2

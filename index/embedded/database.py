@@ -27,7 +27,7 @@ from ..manifest import Manifest, check_model
 from ..records import Article, Sentence
 from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import vectors as vector_index
-from .layout import DATABASE, Record, current_generation, hold
+from .layout import DATABASE, Record, current_generation, damaged, hold
 from .segment import SCHEMA, Segment, article_of, chunk_of, where
 
 __all__ = ["SCHEMA", "IndexStore", "where"]
@@ -46,6 +46,9 @@ class IndexStore(SentenceReads):
         self.manifest = manifest
         self.generation_dir = index_dir / manifest.generation
         self.segments = list(segments)
+        self.record = Record(
+            [s.name for s in self.segments], {s.name: sorted(s.gone) for s in segments if s.gone}
+        )
         # The open ``.readers`` file, shared-locked: the generation is not deleted while held.
         self._held: Any = None
         self._stats: tuple[int, float] | None = None
@@ -76,7 +79,7 @@ class IndexStore(SentenceReads):
                 "rebuild it"
             )
         try:
-            record = Record.read(gen)
+            record = Record.read(gen, digest=manifest.segment_records.get(manifest.generation))
         except IndexDamagedError:
             if held:
                 held.close()
@@ -88,15 +91,43 @@ class IndexStore(SentenceReads):
             # a finalizer (not __del__) holds the file until it runs, whatever order the
             # garbage collector takes the store and the file in
             weakref.finalize(store, held.close)
-        for segment in segments:
-            try:
-                segment.db.execute("SELECT COUNT(*) FROM articles").fetchone()
-            except (sqlite3.Error, OSError) as exc:
-                store.close()
-                raise IndexDamagedError(
-                    f"index at {path} is damaged: cannot read {segment.name}/{DATABASE} ({exc}); rebuild it"
-                ) from None
+        try:
+            store._check(gen)
+        except IndexDamagedError:
+            store.close()
+            raise
         return store
+
+    def _check(self, gen: Path) -> None:
+        """Refuse a generation whose segments cannot be read, or whose record does not match
+        the manifest: the articles its segments hold, less those it deletes, must be the
+        manifest's count (what an index written before records had digests is checked by)."""
+        live = 0
+        for segment in self.segments:
+            try:
+                rows = segment.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+                gone = 0
+                if segment.gone:
+                    sql = "SELECT COUNT(*) FROM articles WHERE rowid IN temp.gone"
+                    gone = segment.db.execute(sql).fetchone()[0]
+            except (sqlite3.Error, OSError) as exc:
+                raise IndexDamagedError(
+                    f"index at {self.index_dir} is damaged: cannot read {segment.name}/{DATABASE} ({exc}); "
+                    "rebuild it",
+                    path=str(self.index_dir),
+                    generation=segment.name,
+                    file=DATABASE,
+                ) from None
+            if gone != len(segment.gone):
+                raise damaged(gen, f"deletes articles that {segment.name} does not hold", problem="mismatch")
+            live += rows - gone
+        counted = self.manifest.counts.get("articles")
+        if counted is not None and live != counted:
+            raise damaged(
+                gen,
+                f"names segments holding {live} articles where the manifest counts {counted}",
+                problem="mismatch",
+            )
 
     # -- the first segment (the only one after a build or a merge) ---------------------
     @property

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexDamagedError, IndexLockedError, QAError
-from ..manifest import MANIFEST, Manifest
+from ..manifest import GENERATION, MANIFEST, Manifest, rebuild_advice
 
 logger = logging.getLogger(__name__)
 
@@ -54,33 +55,76 @@ LOCK = ".lock"
 @dataclass(frozen=True)
 class Record:
     """What a generation is made of: its segments (directory names, oldest first) and, for
-    each segment that has some, the row ids of its articles that were deleted since."""
+    each segment that has some, the row ids of its articles that were deleted since.
+
+    The manifest that publishes a generation keeps its record's :meth:`digest`
+    (``Manifest.segment_records``): a ``segments.json`` that no longer matches it is damage,
+    refused before anything reads or deletes by it.
+    """
 
     segments: list[str]
     deleted: dict[str, list[int]] = field(default_factory=dict)
 
+    def digest(self) -> str:
+        """The SHA-256 of the record's canonical JSON (the same whatever the file's spacing)."""
+        canonical = json.dumps(
+            {"segments": self.segments, "deleted": {k: sorted(v) for k, v in self.deleted.items()}},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
     @classmethod
-    def read(cls, gen: Path) -> Record:
-        """The record of generation ``gen`` (one segment, itself, when it has no ``segments.json``)."""
+    def read(cls, gen: Path, *, digest: str | None = None) -> Record:
+        """The record of generation ``gen`` (one segment, itself, when it has no ``segments.json``).
+
+        Raises:
+            IndexDamagedError: the file cannot be read, holds wrong values, names a segment that
+                is missing, or does not match ``digest`` (what the manifest recorded), if given.
+        """
         try:
             data = json.loads((gen / SEGMENTS).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return cls([gen.name])
+            record = cls([gen.name])
         except (OSError, ValueError) as exc:
-            raise IndexDamagedError(
-                f"index at {gen.parent} is damaged: cannot read {gen.name}/{SEGMENTS} ({exc})"
-            ) from None
+            raise damaged(gen, f"cannot be read ({exc})", problem="unreadable") from None
+        else:
+            record = cls._parse(data, gen)
+        if digest and record.digest() != digest:
+            listed = "it is missing" if not (gen / SEGMENTS).exists() else "it was changed"
+            raise damaged(gen, f"does not match the manifest ({listed})", problem="mismatch")
+        for name in record.segments:
+            if name != gen.name and not (gen.parent / name / DATABASE).is_file():
+                raise damaged(gen, f"names the segment {name}, which is missing", problem="missing_segment")
+        return record
+
+    @classmethod
+    def _parse(cls, data: Any, gen: Path) -> Record:
+        """The record ``data`` (decoded JSON) holds, every value checked."""
+        if not isinstance(data, dict):
+            raise damaged(gen, "holds no JSON object", problem="wrong_values")
         segments, deleted = data.get("segments"), data.get("deleted", {})
-        if (
-            not isinstance(segments, list)
-            or not all(isinstance(s, str) and s.startswith("g") and s[1:].isdigit() for s in segments)
-            or not isinstance(deleted, dict)
-            or not all(k in segments and isinstance(v, list) for k, v in deleted.items())
-        ):
-            raise IndexDamagedError(
-                f"index at {gen.parent} is damaged: {gen.name}/{SEGMENTS} holds wrong values"
-            )
-        return cls(segments, {k: [int(i) for i in v] for k, v in deleted.items()})
+        if not isinstance(segments, list) or not segments:
+            raise damaged(gen, "names no segment", problem="wrong_values")
+        if not all(isinstance(s, str) and GENERATION.fullmatch(s) for s in segments):
+            raise damaged(gen, "holds a segment name that is not a generation name", problem="wrong_values")
+        numbers = [int(s[1:]) for s in segments]
+        if numbers != sorted(set(numbers)):
+            raise damaged(gen, "names a segment twice, or out of order", problem="wrong_values")
+        if GENERATION.fullmatch(gen.name) and numbers[-1] > int(gen.name[1:]):
+            raise damaged(gen, f"names a segment newer than {gen.name}", problem="wrong_values")
+        if not isinstance(deleted, dict) or not all(k in segments for k in deleted):
+            raise damaged(gen, "deletes articles of a segment it does not name", problem="wrong_values")
+        for rows in deleted.values():
+            if (
+                not isinstance(rows, list)
+                or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in rows)
+                or len(set(rows)) != len(rows)
+            ):
+                raise damaged(
+                    gen, "holds deleted row ids that are not distinct row ids", problem="wrong_values"
+                )
+        return cls(segments, {k: list(v) for k, v in deleted.items()})
 
     def write(self, gen: Path) -> None:
         """Write ``segments.json`` into ``gen``, durably (before the manifest names ``gen``)."""
@@ -88,6 +132,18 @@ class Record:
             json.dump({"segments": self.segments, "deleted": self.deleted}, out)
             out.flush()
             os.fsync(out.fileno())
+
+
+def damaged(gen: Path, problem_text: str, **data: Any) -> IndexDamagedError:
+    """The refusal of generation ``gen``'s ``segments.json``: what is wrong, and how to recover."""
+    where = gen.parent
+    return IndexDamagedError(
+        f"index at {where} is damaged: {gen.name}/{SEGMENTS} {problem_text}{rebuild_advice(where)}",
+        path=str(where),
+        generation=gen.name,
+        file=SEGMENTS,
+        **data,
+    )
 
 
 def hold(gen: Path) -> Any:
@@ -142,8 +198,14 @@ def new_generation(path: Path) -> Path:
     drop_unpublished(path)
     numbers = [int(p.name[1:]) for p in path.glob("g[0-9]*") if p.name[1:].isdigit()]
     gen = path / f"g{max(numbers, default=0) + 1:06d}"
-    gen.mkdir()
-    (gen / READERS).touch()
+    try:
+        gen.mkdir()
+        (gen / READERS).touch()
+    except FileExistsError:  # another's: not ours to remove
+        raise
+    except BaseException:  # a signal turned into an exception, say: leave no empty generation
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
     return gen
 
 
@@ -166,10 +228,15 @@ def drop_unpublished(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def remove_old_generations(path: Path, keep: set[str | None]) -> None:
+def remove_old_generations(path: Path, keep: set[str | None], digests: dict[str, str]) -> None:
     """Drop generations that are neither current nor the one just replaced, unless a reader
     (a running server, a question being answered) still holds one, or a generation that stays
-    reads it as a segment: those go in a later update."""
+    reads it as a segment: those go in a later update.
+
+    ``digests`` are the records' digests the manifest keeps, by generation. Which segments a
+    generation reads is known only from its ``segments.json``: if that of any generation that
+    stays cannot be read, does not match its digest, or has none recorded, nothing is deleted.
+    """
     staying = {name for name in keep if name}
     unread: dict[str, Any] = {}  # generation -> its exclusively held ``.readers`` (or True)
     try:
@@ -185,10 +252,13 @@ def remove_old_generations(path: Path, keep: set[str | None]) -> None:
         referenced: set[str] = set()
         for name in staying:
             if (path / name).is_dir():
+                if name not in digests:
+                    logger.info("kept every generation: the manifest has no digest of %s/%s", name, SEGMENTS)
+                    return
                 try:
-                    referenced.update(Record.read(path / name).segments)
-                except IndexDamagedError:
-                    logger.warning("kept every generation: %s/%s cannot be read", name, SEGMENTS)
+                    referenced.update(Record.read(path / name, digest=digests[name]).segments)
+                except IndexDamagedError as exc:
+                    logger.warning("kept every generation: %s", exc)
                     return
         for name in unread:
             if name not in referenced:

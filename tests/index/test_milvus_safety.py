@@ -137,6 +137,10 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
         ("milvus://127.0.0.1:19530/1bad-name", "must be letters, digits and underscores"),
         ("milvus-lite:nowhere/x.db/news", "the directory"),
         ("milvus-lite:x.txt/news", "write milvus-lite:PATH/FILE.db/NAME"),
+        ("milvus://127.0.0.1:0/news", "0 is not a port number (1 to 65535)"),
+        ("milvus://127.0.0.1:99999/news", "99999 is not a port number (1 to 65535)"),
+        ("milvus://[::1]:1/news", "cannot reach Milvus for milvus://[::1]:1/news (Connection refused)"),
+        ("milvus://reader:s3cret@127.0.0.1:19530/news", "credentials do not go in the index URI"),
     ],
 )
 def test_a_bad_or_unreachable_uri_is_one_line(uri: str, said: str) -> None:
@@ -144,6 +148,27 @@ def test_a_bad_or_unreachable_uri_is_one_line(uri: str, said: str) -> None:
         done = run_cli(*command)
         assert done.returncode != 0
         assert done.stderr.count("\n") == 1 and said in done.stderr, done.stderr
+        assert "s3cret" not in done.stderr and "not known" not in done.stderr
+
+
+def test_a_uri_is_read_as_written_and_an_ipv6_server_is_refused_in_words() -> None:
+    import socket
+
+    from index.milvus.connection import connect, parse
+
+    where = parse("milvus://[::1]:19530/news")
+    assert (where.host, where.port, where.name) == ("::1", 19530, "news")
+    assert (parse("milvus://db.example:443/news").host, parse("milvus://db.example:443/news").port) == (
+        "db.example",
+        443,
+    )
+    with pytest.raises(index.IndexNotFoundError) as refused:
+        parse("milvus://reader:pa/ss@word@db:1/news")  # a slash in the password too
+    assert "pa/ss" not in str(refused.value) and "word" not in str(refused.value)
+    with socket.create_server(("::1", 0), family=socket.AF_INET6) as listening:  # something answers
+        port = listening.getsockname()[1]
+        with pytest.raises(index.IndexUnreachableError, match="IPv6"):
+            connect(parse(f"milvus://[::1]:{port}/news"))
 
 
 def test_an_index_built_with_another_model_is_refused_in_one_line(tmp_path: Path) -> None:

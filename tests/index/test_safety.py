@@ -92,29 +92,38 @@ def test_an_html_file_without_text_says_so_in_terms_of_a_file(tmp_path):
 # -- item 4: a refused build deletes nothing ---------------------------------------------------
 
 
-@pytest.mark.parametrize("damage", ["truncated", "older format", "a list", "wrong types"])
+@pytest.mark.parametrize("damage", ["truncated", "older format", "a list", "wrong types", "segment list"])
 def test_a_refused_build_on_a_damaged_manifest_deletes_nothing(corpus, tmp_path, damage):
     target = tmp_path / "ix"
     build(corpus, target)
     manifest = target / MANIFEST
     data = json.loads(manifest.read_text())
-    manifest.write_text(
-        {
-            "truncated": manifest.read_text()[:40],
-            "older format": json.dumps({**data, "format_version": 1}),
-            "a list": "[]",
-            "wrong types": json.dumps({**data, "generation": 7, "dimension": "64"}),
-        }[damage]
-    )
+    if damage == "segment list":
+        (target / data["generation"] / "segments.json").write_text("null")
+    else:
+        manifest.write_text(
+            {
+                "truncated": manifest.read_text()[:40],
+                "older format": json.dumps({**data, "format_version": 1}),
+                "a list": "[]",
+                "wrong types": json.dumps({**data, "generation": 7, "dimension": "64"}),
+            }[damage]
+        )
     before = generations(target)
-    with pytest.raises(index.IndexExistsError, match="--rebuild"):
+    with pytest.raises(index.IndexExistsError, match="--rebuild") as refused:
         build(corpus, target)
+    # It says what is wrong, not to run an update (which would refuse too).
+    assert "index update" not in str(refused.value) and refused.value.data["damaged"]
+    assert "damaged" in str(refused.value) or "format version" in str(refused.value)
     assert generations(target) == before and before
     with pytest.raises((index.IndexDamagedError, index.IndexMismatchError)):
         index.open_index(target)
     # --rebuild replaces it, as asked.
     build(corpus, target, rebuild=True)
     assert index.open_index(target).manifest.counts["articles"] == 5
+    with pytest.raises(index.IndexExistsError, match="index update") as refused:
+        build(corpus, target)  # a sound index: add to it with an update
+    assert not refused.value.data["damaged"]
 
 
 def test_a_missing_or_truncated_database_is_a_damaged_index_not_a_crash(corpus, tmp_path):
@@ -185,17 +194,14 @@ def test_an_unreadable_subdirectory_keeps_its_articles(corpus, tmp_path):  # pra
 def test_an_unlistable_subdirectory_is_reported_and_keeps_its_articles(corpus, tmp_path, monkeypatch):
     target = tmp_path / "ix"
     build(corpus, target)
-    real_walk = os.walk
+    real_scandir = os.scandir
 
-    def walk(top, onerror=None, **kw):  # as os.walk does for a directory it cannot list
-        for dirpath, dirnames, filenames in real_walk(top, onerror=onerror, **kw):
-            if dirpath.endswith("nouvelles"):
-                onerror(PermissionError(13, "Permission denied", dirpath))
-                dirnames[:] = []
-                continue
-            yield dirpath, dirnames, filenames
+    def scandir(path):  # as the system answers for a directory it may not list
+        if str(path).endswith("nouvelles"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
 
-    monkeypatch.setattr(index.articles.os, "walk", walk)
+    monkeypatch.setattr(index.walk.os, "scandir", scandir)
     report = index.update([corpus], target, embedder=FakeEmbedder())
     assert report.removed == []
     assert any("cannot list this directory" in str(p) for p in report.problems)
