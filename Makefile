@@ -42,7 +42,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 test: setup $(LLM_STAMP) lint typecheck browser
-	ARTICLE_QA_REQUIRE_LLM=1 $(BIN)/python -m pytest
+	ARTICLE_QA_REQUIRE_ALL=1 $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -82,13 +82,13 @@ WAIT_ENV = {
 }
 
 
-def texts(shared: Path, count: int, questions: int = 50) -> dict[str, list[str]]:
-    """Spread PIAF sentences and paragraphs (title first, as the index embeds them)."""
+def texts(dataset: Path, count: int, questions: int = 50) -> dict[str, list[str]]:
+    """Spread sentences and paragraphs of a SQuAD-format file (title first, as the index embeds them)."""
     import re
 
     from index.storage import embedding_text
 
-    data = json.loads((shared / "data" / "piaf-v1.1.json").read_text("utf-8"))["data"]
+    data = json.loads(dataset.read_text("utf-8"))["data"]
     paragraphs = [(a["title"], p["context"]) for a in data for p in a["paragraphs"]]
     step = max(1, len(paragraphs) // count)
     chosen = paragraphs[::step][:count]
@@ -105,7 +105,12 @@ def texts(shared: Path, count: int, questions: int = 50) -> dict[str, list[str]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf-v1.1.json",
+        help="the SQuAD-format file whose texts are encoded (default PIAF)",
+    )
     parser.add_argument("--texts", type=int, default=600)
     parser.add_argument("--out", type=Path, default=Path("bench/results/encoding.json"))
     parser.add_argument("--questions", type=int, default=50, help="questions timed one at a time")
@@ -113,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     path = args.out.with_suffix(".texts.json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(texts(args.shared, args.texts, args.questions), ensure_ascii=False))
+    path.write_text(json.dumps(texts(args.dataset, args.texts, args.questions), ensure_ascii=False))
     results = []
     try:
         for spec, batch, threads, wait in NEIGHBOUR_SETTINGS if args.neighbour else SETTINGS:

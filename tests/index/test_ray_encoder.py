@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("ray")
-
 from index.articles import read_sources
 from index.embedders import Embedder, ModelSpec, load_embedder
 from index.embedders.ray_encoder import RayEmbedder
 from index.errors import ModelLoadError
 from index.segment import split_sentences
 from tests.fakes import FakeEmbedder
+from tests.required import require_module
+
+require_module("ray", "pip install 'article-qa[ray]'")
 
 pytestmark = [
     pytest.mark.e2e,

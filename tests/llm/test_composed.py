@@ -18,6 +18,7 @@ from qa import Assistant, Endpoint, GenerativeAnswerer
 from qa.claims import check_claims
 from tests.conftest import write_corpus
 from tests.llm.server import available, llama_server
+from tests.required import require
 from tests.ui.test_web_app import served
 
 pytestmark = pytest.mark.e2e
@@ -37,13 +38,9 @@ class CountingEndpoint(Endpoint):
 
 
 def require_llm() -> None:
-    """Skip when the local model is not installed, unless it is required (``make test``
-    installs it and sets ``$ARTICLE_QA_REQUIRE_LLM``: there, its absence fails)."""
-    missing = available()
-    if missing:
-        if os.environ.get("ARTICLE_QA_REQUIRE_LLM"):
-            pytest.fail(f"the local language model is required here: {missing}")
-        pytest.skip(missing)
+    """Skip when the local model is not installed, unless ``make test`` runs (there, its
+    absence fails: tests/required.py)."""
+    require(available())
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +117,7 @@ def test_the_command_line_composes_with_the_key_from_the_environment(corpus_inde
 def test_the_page_streams_a_composed_answer_and_links_its_markers(corpus_index, llm_url, tmp_path):
     from tests.ui.test_web_browser import CHROMIUM, new_page
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no {CHROMIUM}: run `make browser`")
+    require(None if Path(CHROMIUM).exists() else f"no {CHROMIUM}: run `make browser`")
     from gradio_client import Client
     from playwright.sync_api import sync_playwright
 

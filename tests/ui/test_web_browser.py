@@ -15,6 +15,7 @@ import pytest
 
 import index
 from tests.paths import SEED
+from tests.required import require
 from tests.ui.test_web_app import served, served_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -39,8 +40,9 @@ XSS_TEXT = (
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no {CHROMIUM}: run `make browser` (apt-get install chromium)")
+    require(
+        None if Path(CHROMIUM).exists() else f"no {CHROMIUM}: run `make browser` (apt-get install chromium)"
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
