@@ -13,6 +13,7 @@ from __future__ import annotations
 from .articles import SUFFIXES, ReadProblem, read_sources
 from .builder import BuildReport, Progress, build, compact, remove, update
 from .chunking import ChunkSettings
+from .documents import Article, Chunk, Sentence
 from .embedded import IndexStore
 from .embedders import (
     MODEL_HELP,
@@ -42,8 +43,7 @@ from .errors import (
 from .filters import Filters
 from .info import index_info, indexing_version, sample_sources
 from .manifest import Manifest
-from .records import Article, Chunk, Sentence
-from .segment import split_sentences
+from .sentences import split_sentences
 from .settings import DEFAULT_MODEL
 from .storage import Storage, open_index
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .documents import Article
 from .errors import ArticleFormatError
 from .normalize import normalize_text, plain_key
-from .records import Article
 from .walk import Skipped, files_under, not_regular
 
 logger = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ..documents import Article, Chunk
 from ..errors import IndexDamagedError
 from ..filters import Filters
-from ..records import Article, Chunk
 from .layout import DATABASE, SENTENCE_VECTORS, VECTORS
 
 SCHEMA = """

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ..documents import Article, Chunk, Sentence
 from ..errors import IndexDamagedError, IndexNotFoundError
 from ..filters import Filters
 from ..manifest import Manifest
-from ..records import Article, Chunk, Sentence
 from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import schema
 from .connection import Location, call, collection

@@ -18,7 +18,7 @@ from index.articles import read_sources
 from index.embedders import Embedder, ModelSpec, load_embedder
 from index.embedders.ray_encoder import RayEmbedder
 from index.errors import ModelLoadError
-from index.segment import split_sentences
+from index.sentences import split_sentences
 from tests.fakes import FakeEmbedder
 
 pytestmark = [

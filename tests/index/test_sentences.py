@@ -5,7 +5,7 @@ import pytest
 from index import sample_sources
 from index.articles import read_sources
 from index.normalize import normalize_text
-from index.segment import split_sentences
+from index.sentences import split_sentences
 
 
 def texts(text: str, lang: str = "fr") -> list[str]:
