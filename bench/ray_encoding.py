@@ -31,7 +31,7 @@ SETTINGS = (("in-process", 0), ("ray", 1), ("ray", 2))
 def sample_texts(count: int) -> list[str]:
     """``count`` texts from the bundled sample articles' sentences."""
     from index import sample_sources
-    from index.articles import read_sources
+    from index.readers import read_sources
     from index.sentences import split_sentences
     from index.storage import embedding_text
 

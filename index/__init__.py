@@ -10,7 +10,6 @@ Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
 
 from __future__ import annotations
 
-from .articles import SUFFIXES, ReadProblem, read_sources
 from .builder import BuildReport, Progress, build, compact, remove, update
 from .chunking import ChunkSettings
 from .documents import Article, Chunk, Sentence
@@ -43,6 +42,7 @@ from .errors import (
 from .filters import Filters
 from .info import index_info, indexing_version, sample_sources
 from .manifest import Manifest
+from .readers import SUFFIXES, ReadProblem, read_sources
 from .sentences import split_sentences
 from .settings import DEFAULT_MODEL
 from .storage import Storage, open_index

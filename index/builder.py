@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from .analysis import analyze, detect_language
-from .articles import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
 from .documents import Article
 from .embedders import Embedder, ModelSpec, load_embedder, spec_of
@@ -30,6 +29,7 @@ from .errors import (
     RemovalRefusedError,
 )
 from .manifest import FORMAT_VERSION, Manifest, check_model
+from .readers import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .report import BuildReport
 from .sentences import split_sentences
 from .storage import Backend, PreparedArticle, Storage, Writer, backend_for, embedding_text

@@ -14,10 +14,10 @@ import pytest
 
 pytest.importorskip("ray")
 
-from index.articles import read_sources
 from index.embedders import Embedder, ModelSpec, load_embedder
 from index.embedders.ray_encoder import RayEmbedder
 from index.errors import ModelLoadError
+from index.readers import read_sources
 from index.sentences import split_sentences
 from tests.fakes import FakeEmbedder
 

@@ -3,8 +3,8 @@ import itertools
 import pytest
 
 from index import sample_sources
-from index.articles import read_sources
 from index.normalize import normalize_text
+from index.readers import read_sources
 from index.sentences import split_sentences
 
 
