@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..dates import iso_date
 from ..documents import Article
 from ..errors import ArticleFormatError
 from ..normalize import normalize_text
@@ -14,7 +15,9 @@ def article_from(fields: dict[str, Any], path: Path, line: int | None = None) ->
     """The article of ``fields`` (``id``, ``text``, and optionally ``title``, ``date``, ``url``,
     ``source``, ``category``, ``lang``) read from ``path`` (at record ``line`` of a JSON file).
 
-    The text is normalised; a missing title is the file's name; empty values are ``None``.
+    The text is normalised; a missing title is the file's name; empty values are ``None``; the
+    date is read as ISO 8601 (:func:`index.dates.iso_date`, in the article's language when the
+    record gives it) and kept as written in ``date_text``.
 
     Raises:
         ArticleFormatError: there is no text (``no_text``).
@@ -31,16 +34,18 @@ def article_from(fields: dict[str, Any], path: Path, line: int | None = None) ->
         or path.stem.strip()
         or path.name.strip()
     )
-    lang = fields.get("lang")  # None: detected when the article is indexed
+    lang = str(fields["lang"]) if fields.get("lang") else None  # None: detected when indexed
+    written = _optional(fields.get("date"))
     return Article(
         id=str(fields["id"]),
         title=title,
         text=text,
-        date=_optional(fields.get("date")),
+        date=iso_date(written, lang),
+        date_text=written,
         url=_optional(fields.get("url")),
         source=_optional(fields.get("source")),
         category=_optional(fields.get("category")),
-        lang=str(lang) if lang else None,
+        lang=lang,
         path=str(path),
         line=line,
     )
