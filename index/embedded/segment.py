@@ -64,6 +64,7 @@ CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 ARTICLE_COLUMNS = "id, title, text, date, date_text, url, source, category, lang, path, line, content_hash"
 """What :func:`article_of` reads. A segment written before format 5 has no ``date_text``: its
 :meth:`Segment.article_columns` read it as the date, stored as given (not read as ISO 8601)."""
+ARTICLE_FIELDS = tuple(c.strip() for c in ARTICLE_COLUMNS.split(","))
 
 
 def new_database(path: Path) -> sqlite3.Connection:
@@ -144,9 +145,7 @@ class Segment:
 
     def article_columns(self, prefix: str = "") -> str:
         """:data:`ARTICLE_COLUMNS` as this segment can read them, each after ``prefix`` (``a.``)."""
-        names = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
-        if not self.has_date_text:
-            names = ["date" if c == "date_text" else c for c in names]
+        names = ["date" if c == "date_text" and not self.has_date_text else c for c in ARTICLE_FIELDS]
         return ", ".join(prefix + c for c in names)
 
     # -- what is left out --------------------------------------------------------------
@@ -354,20 +353,8 @@ def where(filters: Filters | None) -> tuple[str, list[Any]]:
 
 
 def article_of(row: Sequence[Any]) -> Article:
-    return Article(
-        id=row[0],
-        title=row[1],
-        text=row[2],
-        date=row[3],
-        date_text=row[4],
-        url=row[5],
-        source=row[6],
-        category=row[7],
-        lang=row[8],
-        path=row[9],
-        line=row[10],
-        content_hash=row[11],
-    )
+    """A row of :data:`ARTICLE_COLUMNS` as its article (the columns are named as its fields)."""
+    return Article(**dict(zip(ARTICLE_FIELDS, row, strict=True)))
 
 
 def chunk_of(row: Sequence[Any]) -> tuple[Chunk, Article]:
