@@ -10,9 +10,9 @@ Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
 
 from __future__ import annotations
 
-from .articles import SUFFIXES, ReadProblem, read_sources
 from .builder import BuildReport, Progress, build, compact, remove, update
 from .chunking import ChunkSettings
+from .documents import Article, Chunk, Sentence
 from .embedded import IndexStore
 from .embedders import (
     MODEL_HELP,
@@ -42,8 +42,8 @@ from .errors import (
 from .filters import Filters
 from .info import index_info, indexing_version, sample_sources
 from .manifest import Manifest
-from .records import Article, Chunk, Sentence
-from .segment import split_sentences
+from .readers import SUFFIXES, ReadProblem, read_sources
+from .sentences import split_sentences
 from .settings import DEFAULT_MODEL
 from .storage import Storage, open_index
 

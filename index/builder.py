@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from .analysis import analyze, detect_language
-from .articles import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .chunking import ChunkSettings, SentenceChunker
+from .documents import Article
 from .embedders import Embedder, ModelSpec, load_embedder, spec_of
 from .errors import (
     IndexDamagedError,
@@ -29,9 +29,9 @@ from .errors import (
     RemovalRefusedError,
 )
 from .manifest import FORMAT_VERSION, Manifest, check_model
-from .records import Article
+from .readers import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
 from .report import BuildReport
-from .segment import split_sentences
+from .sentences import split_sentences
 from .storage import Backend, PreparedArticle, Storage, Writer, backend_for, embedding_text
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .documents import Chunk, Sentence
 from .errors import OptionError
-from .records import Chunk, Sentence
 
 _SEPARATOR = "\x1e"  # ASCII record separator; normalize_text removes control characters.
 DEFAULT_CHUNK_SIZE = 1_000

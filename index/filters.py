@@ -17,7 +17,12 @@ DAY_END = "\uffff"
 
 @dataclass(frozen=True, kw_only=True)
 class Filters:
-    """Which articles may answer: all the given conditions hold (dates are ISO ``YYYY-MM-DD``)."""
+    """Which articles may answer: all the given conditions hold.
+
+    ``date_from`` and ``date_to`` are ISO days (``2012-06-30``, or a month or a year), inclusive,
+    compared with the day each article's date names (:mod:`index.dates`). When either is given,
+    articles without a date, or with one that could not be read, are left out.
+    """
 
     category: str | None = None
     source: str | None = None

@@ -20,8 +20,11 @@ from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 # 3: an article's line has its own column (was path#line); a decimal (2,5) is one full-text token.
 # 4: an embedded generation may be several segments (index/embedded/layout.py); a version-3
 #    index is one segment per generation, so it is read (and updated) as it is.
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (3, 4)
+# 5: an article's date is ISO 8601 (index/dates.py), what filters compare, and the date as written
+#    has a column of its own (date_text). Segments and epochs of versions 3 and 4 are read with
+#    their dates as stored, the date as written being the stored date.
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (3, 4, 5)
 MANIFEST = "manifest.json"
 GENERATION = re.compile(r"g[0-9]{1,12}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .articles import ReadProblem
+from .readers import ReadProblem
 
 
 @dataclass

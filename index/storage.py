@@ -28,10 +28,10 @@ from typing import Protocol
 
 import numpy as np
 
+from .documents import Article, Chunk, Sentence
 from .embedders import ModelSpec
 from .filters import Filters
 from .manifest import Manifest
-from .records import Article, Chunk, Sentence
 
 MILVUS_SCHEMES = ("milvus://", "milvus-lite:")
 # Chunks a BM25 query may score (bench/scale.py: at 100,000 articles the commonest terms of a

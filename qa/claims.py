@@ -30,7 +30,7 @@ import re
 from collections.abc import Sequence
 
 from index.analysis import fold
-from index.segment import split_sentences
+from index.sentences import split_sentences
 
 from .records import Citation, Claim
 from .wording import Reading, capitalised_inside, function_words, is_negated, known, read, split_clauses

@@ -11,7 +11,8 @@ class Passage:
     """A retrieved chunk with its article's metadata and how it ranked.
 
     ``start``/``end`` are offsets of ``text`` in the article's text. ``dense_rank`` and
-    ``lexical_rank`` are 1-based ranks in each list (``None`` when absent from it).
+    ``lexical_rank`` are 1-based ranks in each list (``None`` when absent from it). ``date``
+    is the article's ISO 8601 date, ``date_text`` its date as the source wrote it (to show).
     """
 
     chunk_id: int
@@ -29,6 +30,7 @@ class Passage:
     url: str | None = None
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    date_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

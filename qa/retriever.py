@@ -188,6 +188,7 @@ class Retriever:
                     url=a.url,
                     dense_rank=dense_rank.get(cid),
                     lexical_rank=lexical_rank.get(cid),
+                    date_text=a.date_text,
                 )
             )
         return passages

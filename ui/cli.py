@@ -390,10 +390,11 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if answer.abstained:
         print("Related reading:" if answer.language != "fr" else "À lire :")
         for p in answer.passages[:3]:
-            print(f"  - {p.title} ({p.date or 'sans date'}): {p.text[:160]}…")
+            print(f"  - {p.title} ({p.date_text or p.date or 'sans date'}): {p.text[:160]}…")
         return 0
     for c in answer.citations:
-        date = f", {c.passage.date}" if c.passage.date else ""
+        shown = c.passage.date_text or c.passage.date  # as the source wrote it
+        date = f", {shown}" if shown else ""
         print(f"[{c.number}] {c.title}{date} — characters {c.start}-{c.end} of {c.article_id}")
         print(f"    « {c.text} »" if answer.language == "fr" else f'    "{c.text}"')
     return 0

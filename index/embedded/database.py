@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from .. import bm25
+from ..documents import Article, Sentence
 from ..embedders import ModelSpec, as_spec
 from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..manifest import Manifest, check_model
-from ..records import Article, Sentence
 from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import vectors as vector_index
 from .layout import DATABASE, Record, current_generation, damaged, hold

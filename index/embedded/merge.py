@@ -15,7 +15,7 @@ import numpy as np
 
 from . import vectors as vector_index
 from .layout import DATABASE
-from .segment import Segment, new_database
+from .segment import ARTICLE_COLUMNS, Segment, new_database
 
 BATCH = 100_000
 """Vectors copied at a time (a bound on the memory a merge takes)."""
@@ -47,8 +47,10 @@ def _copy_rows(db: sqlite3.Connection, segment: Segment) -> None:
     db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (rowid INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM temp.gone")
     db.executemany("INSERT INTO temp.gone VALUES (?)", [(i,) for i in sorted(segment.gone)])
+    columns = f"rowid, {ARTICLE_COLUMNS}, indexed_at"
     db.execute(
-        "INSERT INTO main.articles SELECT * FROM src.articles WHERE rowid NOT IN temp.gone ORDER BY rowid"
+        f"INSERT INTO main.articles ({columns}) SELECT rowid, {segment.article_columns()}, indexed_at "
+        "FROM src.articles WHERE rowid NOT IN temp.gone ORDER BY rowid"
     )
     for table in ("sentences", "chunks"):
         db.execute(

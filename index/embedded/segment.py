@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ..documents import Article, Chunk
 from ..errors import IndexDamagedError
 from ..filters import Filters
-from ..records import Article, Chunk
 from .layout import DATABASE, SENTENCE_VECTORS, VECTORS
 
 SCHEMA = """
@@ -29,7 +29,7 @@ CREATE TABLE articles (
     id TEXT NOT NULL UNIQUE,
     title TEXT NOT NULL,
     text TEXT NOT NULL,
-    date TEXT, url TEXT, source TEXT, category TEXT,
+    date TEXT, date_text TEXT, url TEXT, source TEXT, category TEXT,
     lang TEXT,
     path TEXT,
     line INTEGER,
@@ -61,7 +61,10 @@ CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = "unicode61 r
 CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 """
 
-ARTICLE_COLUMNS = "id, title, text, date, url, source, category, lang, path, line, content_hash"
+ARTICLE_COLUMNS = "id, title, text, date, date_text, url, source, category, lang, path, line, content_hash"
+"""What :func:`article_of` reads. A segment written before format 5 has no ``date_text``: its
+:meth:`Segment.article_columns` read it as the date, stored as given (not read as ISO 8601)."""
+ARTICLE_FIELDS = tuple(c.strip() for c in ARTICLE_COLUMNS.split(","))
 
 
 def new_database(path: Path) -> sqlite3.Connection:
@@ -135,6 +138,16 @@ class Segment:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
+    @functools.cached_property
+    def has_date_text(self) -> bool:
+        """Whether this segment stores dates as written apart (format 5 on)."""
+        return any(row[1] == "date_text" for row in self.db.execute("PRAGMA table_info(articles)"))
+
+    def article_columns(self, prefix: str = "") -> str:
+        """:data:`ARTICLE_COLUMNS` as this segment can read them, each after ``prefix`` (``a.``)."""
+        names = ["date" if c == "date_text" and not self.has_date_text else c for c in ARTICLE_FIELDS]
+        return ", ".join(prefix + c for c in names)
+
     # -- what is left out --------------------------------------------------------------
     def live(self) -> str:
         """`` AND`` a condition that leaves out the gone articles (the articles table as ``a``), or ""."""
@@ -152,8 +165,9 @@ class Segment:
         return self._gone_chunks
 
     # -- reads -------------------------------------------------------------------------
-    def article_rows(self, ids: Sequence[str], columns: str = ARTICLE_COLUMNS) -> list[tuple[Any, ...]]:
-        """``columns`` of these articles that live here."""
+    def article_rows(self, ids: Sequence[str], columns: str | None = None) -> list[tuple[Any, ...]]:
+        """``columns`` (:meth:`article_columns` by default) of these articles that live here."""
+        columns = columns or self.article_columns()
         return self.by_ids(f"SELECT {columns} FROM articles a WHERE id IN ({{marks}}){self.live()}", ids)
 
     def by_ids(self, sql: str, ids: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -166,7 +180,7 @@ class Segment:
 
     def articles(self) -> Iterator[Article]:
         rows = self.db.execute(
-            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE 1{self.live()} ORDER BY rowid"
+            f"SELECT {self.article_columns()} FROM articles a WHERE 1{self.live()} ORDER BY rowid"
         )
         for row in rows:
             yield article_of(row)
@@ -194,7 +208,7 @@ class Segment:
         marks = ",".join("?" * len(chunk_ids))
         return self.db.execute(
             f"SELECT c.id, c.ordinal, c.first_sentence, c.last_sentence, c.start, c.end, "
-            f"{', '.join('a.' + c.strip() for c in ARTICLE_COLUMNS.split(','))} "
+            f"{self.article_columns('a.')} "
             f"FROM chunks c JOIN articles a ON a.rowid = c.article WHERE c.id IN ({marks}){self.live()}",
             list(chunk_ids),
         ).fetchall()
@@ -339,19 +353,8 @@ def where(filters: Filters | None) -> tuple[str, list[Any]]:
 
 
 def article_of(row: Sequence[Any]) -> Article:
-    return Article(
-        id=row[0],
-        title=row[1],
-        text=row[2],
-        date=row[3],
-        url=row[4],
-        source=row[5],
-        category=row[6],
-        lang=row[7],
-        path=row[8],
-        line=row[9],
-        content_hash=row[10],
-    )
+    """A row of :data:`ARTICLE_COLUMNS` as its article (the columns are named as its fields)."""
+    return Article(**dict(zip(ARTICLE_FIELDS, row, strict=True)))
 
 
 def chunk_of(row: Sequence[Any]) -> tuple[Chunk, Article]:

@@ -122,10 +122,10 @@ class EmbeddedWriter:
             rowid = self.next_article
             self.next_article += 1
             db.execute(
-                "INSERT INTO articles (rowid, id, title, text, date, url, source, category, lang, path, "
-                "line, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (rowid, a.id, a.title, a.text, a.date, a.url, a.source, a.category, a.lang, a.path, a.line,
-                 a.content_hash, now),
+                "INSERT INTO articles (rowid, id, title, text, date, date_text, url, source, category, lang, "
+                "path, line, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (rowid, a.id, a.title, a.text, a.date, a.date_text, a.url, a.source, a.category, a.lang,
+                 a.path, a.line, a.content_hash, now),
             )  # fmt: skip
             for s, terms in zip(prepared.sentences, prepared.terms, strict=True):
                 sid = db.execute(

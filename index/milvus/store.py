@@ -13,15 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from ..documents import Article, Chunk, Sentence
 from ..errors import IndexDamagedError, IndexNotFoundError
 from ..filters import Filters
 from ..manifest import Manifest
-from ..records import Article, Chunk, Sentence
 from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
 from . import schema
 from .connection import Location, call, collection
-
-ARTICLE_OUTPUT = [f for f in schema.ARTICLE_FIELDS if f != "tail"]
 
 
 class MilvusStore(SentenceReads):
@@ -37,6 +35,8 @@ class MilvusStore(SentenceReads):
         self._stats_parts = int(head.get("stats_parts", 0))
         self._distinct: dict[str, list[str]] = {}
         self._dates: tuple[str | None, str | None] | None = None
+        self.article_fields = list(schema.article_fields(manifest.format_version))
+        self._article_output = [f for f in self.article_fields if f != "tail"]  # all but the text
 
     def name(self, suffix: str) -> str:
         return collection(self.where.name, self.epoch, suffix)
@@ -49,7 +49,7 @@ class MilvusStore(SentenceReads):
         return _article(rows[0], self._text(rows[0]))
 
     def articles(self) -> Iterator[Article]:
-        rows = self._all_articles(list(schema.ARTICLE_FIELDS))
+        rows = self._all_articles(self.article_fields)
         for row in sorted(rows, key=lambda r: r["number"]):
             yield _article(row, self._text(row))
 
@@ -102,7 +102,9 @@ class MilvusStore(SentenceReads):
         if not spans:
             return {}, []
         ids = list(dict.fromkeys(aid for aid, _, _ in spans))
-        rows = call(self.where, self.client.get, self.name("articles"), ids=ids, output_fields=ARTICLE_OUTPUT)
+        rows = call(
+            self.where, self.client.get, self.name("articles"), ids=ids, output_fields=self._article_output
+        )
         found = {r["id"]: r for r in rows}
         keys: list[int] = []
         for aid, first, last in spans:
@@ -148,7 +150,13 @@ class MilvusStore(SentenceReads):
         )
         ids = list(dict.fromkeys(r["article"] for r in rows))
         articles = (
-            call(self.where, self.client.get, self.name("articles"), ids=ids, output_fields=ARTICLE_OUTPUT)
+            call(
+                self.where,
+                self.client.get,
+                self.name("articles"),
+                ids=ids,
+                output_fields=self._article_output,
+            )
             if ids
             else []
         )
@@ -285,6 +293,7 @@ def _article(row: dict[str, Any], text: str) -> Article:
         title=row.get("title") or "",
         text=text,
         date=row.get("date"),
+        date_text=row.get("date_text"),  # None before format 5: the date, as stored
         url=row.get("url"),
         source=row.get("source"),
         category=row.get("category"),

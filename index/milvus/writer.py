@@ -108,6 +108,8 @@ class MilvusWriter:
             )
             if r["id"] not in self.excluded
         ]
+        for r in articles:  # an epoch written before format 5 kept no date as written apart
+            r.setdefault("date_text", r.get("date"))
         self.next_number = max((r["number"] for r in articles), default=-1) + 1
         self._insert("articles", articles)
         self.counts["articles"] += len(articles)
@@ -156,8 +158,9 @@ class MilvusWriter:
                 previous_end = s.end
                 s_row += 1
             article_rows.append({
-                "id": a.id, "number": number, "title": a.title, "date": a.date, "url": a.url,
-                "source": a.source, "category": a.category, "lang": a.lang, "path": a.path, "line": a.line,
+                "id": a.id, "number": number, "title": a.title, "date": a.date, "date_text": a.date_text,
+                "url": a.url, "source": a.source, "category": a.category, "lang": a.lang, "path": a.path,
+                "line": a.line,
                 "content_hash": a.content_hash, "indexed_at": now, "sentence_count": len(p.sentences),
                 "tail": a.text[previous_end:], "dummy": [0.0, 0.0],
             })  # fmt: skip

@@ -4,7 +4,7 @@ import pytest
 
 from index.chunking import ChunkSettings, SentenceChunker
 from index.normalize import normalize_text
-from index.segment import split_sentences
+from index.sentences import split_sentences
 from tests.paths import SEED
 
 

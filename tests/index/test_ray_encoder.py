@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.articles import read_sources
 from index.embedders import Embedder, ModelSpec, load_embedder
 from index.embedders.ray_encoder import RayEmbedder
 from index.errors import ModelLoadError
-from index.segment import split_sentences
+from index.readers import read_sources
+from index.sentences import split_sentences
 from tests.fakes import FakeEmbedder
 from tests.required import require_module
 

@@ -74,7 +74,7 @@ def test_a_file_that_fails_in_any_way_is_reported_and_the_others_are_read(tmp_pa
     def broken(text, path):
         raise RuntimeError("the HTML library failed")
 
-    monkeypatch.setattr(index.articles, "_parse_html", broken)
+    monkeypatch.setattr(index.readers.html, "parse", broken)
     read = index.read_sources([src])
     assert [a.id for a in read.articles] == ["bon.txt"]
     problems = {Path(p.path).name: p.message for p in read.problems}
@@ -201,7 +201,7 @@ def test_an_unlistable_subdirectory_is_reported_and_keeps_its_articles(corpus, t
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(index.walk.os, "scandir", scandir)
+    monkeypatch.setattr(index.readers.walk.os, "scandir", scandir)
     report = index.update([corpus], target, embedder=FakeEmbedder())
     assert report.removed == []
     assert any("cannot list this directory" in str(p) for p in report.problems)

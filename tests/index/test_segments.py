@@ -10,6 +10,7 @@ import index
 from index.analysis import analyze
 from index.embedded import layout, writer
 from index.errors import IndexDamagedError
+from index.manifest import FORMAT_VERSION
 from tests.fakes import FakeEmbedder
 
 WORDS = ["orage", "marée", "volcan", "glacier", "désert", "récif", "savane", "toundra"]
@@ -314,5 +315,5 @@ def test_an_index_of_the_previous_format_is_read_and_updated_as_it_is(forty, tmp
     write(corpus, "new.jsonl", [record(40)])
     index.update([corpus], target, embedder=FakeEmbedder())
     store = index.open_index(target)
-    assert store.manifest.format_version == 4 and len(store.segments) == 2
+    assert store.manifest.format_version == FORMAT_VERSION and len(store.segments) == 2
     assert store.manifest.counts["articles"] == 41

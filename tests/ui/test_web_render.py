@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -148,6 +149,26 @@ def test_abstention_says_so_and_lists_the_passages_read():
 )  # fmt: skip
 def test_dates_read_naturally(value, lang, shown):
     assert render.format_date(value, lang) == shown
+
+
+@pytest.mark.parametrize(
+    ("date", "written", "shown"),
+    [("2012-05-22", "22 mai 2012", "22 mai 2012"), ("2012-05-22T10:00:00+02:00", "2012-05-22T10:00+02:00", "22 mai 2012"),
+     ("2012-05-22T10:00:00+00:00", "Tue, 22 May 2012 10:00:00 GMT", "Tue, 22 May 2012 10:00:00 GMT"),
+     (None, "le jour de Pâques", "le jour de Pâques")],
+)  # fmt: skip
+def test_articles_and_passages_show_their_date_as_the_source_wrote_it(date, written, shown):
+    text = "Avant. La phrase citée. Après."
+    c = cited(text, "La phrase citée.", date=date)
+    c = Citation(c.number, c.text, c.article_id, c.title, c.start, c.end, c.score, c.sentence,
+                 replace(c.passage, date_text=written))  # fmt: skip
+    article = Article("a1", "Titre", text, date=date, date_text=written)
+    for out in (
+        render.answer_html(answer_of(c), 0, "fr"),
+        render.answer_html(Answer("q", "Rien.", (), (c.passage,), True, "fr"), 0, "fr"),
+        render.article_html(article, c.start, c.end, "fr"),
+    ):
+        assert shown in visible_text(out)
 
 
 def test_index_panel_summarises_the_index():

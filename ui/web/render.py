@@ -44,7 +44,11 @@ def esc_compact(value: str) -> str:
 
 
 def format_date(value: str | None, lang: str) -> str:
-    """``2012-07-04`` as ``4 juillet 2012`` or ``July 4, 2012``; other values as given."""
+    """``2012-07-04`` as ``4 juillet 2012`` or ``July 4, 2012``; other values as given.
+
+    Articles and passages are shown with their date as the source wrote it (``date_text``):
+    an ISO date is shown in words, an RSS or French one as it is.
+    """
     if not value:
         return text(lang, "undated")
     try:
@@ -114,7 +118,7 @@ def citation_html(citation: Citation, key: str, lang: str) -> str:
     return (
         f'<li class="aq-cite" id="aq-cite-{esc(key)}">'
         f'<div class="aq-cite-head"><span class="aq-num">{citation.number}</span>'
-        f"{meta_html(citation.title, passage.date, passage.category, lang)}</div>"
+        f"{meta_html(citation.title, passage.date_text or passage.date, passage.category, lang)}</div>"
         f'<blockquote class="aq-passage">{body}</blockquote>'
         f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
         "</li>"
@@ -142,7 +146,7 @@ def passage_html(passage: Passage, key: str, lang: str) -> str:
     lead, _, _, after, tail = excerpt(passage.text, 0, 0, context=2 * CONTEXT_CHARS)
     return (
         '<li class="aq-cite aq-related">'
-        f'<div class="aq-cite-head">{meta_html(passage.title, passage.date, passage.category, lang)}</div>'
+        f'<div class="aq-cite-head">{meta_html(passage.title, passage.date_text or passage.date, passage.category, lang)}</div>'
         f'<blockquote class="aq-passage">{lead}{esc_compact(after)}{tail}</blockquote>'
         f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
         "</li>"
@@ -264,7 +268,7 @@ def article_html(
     return (
         f'<article class="aq-article" lang="{esc(article.lang or "")}">'
         f'<header class="aq-article-head"><h2 class="aq-article-title">{esc(article.title)}</h2>'
-        f'<p class="aq-article-meta">{esc(format_date(article.date, lang))}'
+        f'<p class="aq-article-meta">{esc(format_date(article.date_text, lang))}'
         + (f'<span class="aq-sep"> · </span>{esc(article.category)}' if article.category else "")
         + (f'<span class="aq-sep"> · </span>{esc(article.source)}' if article.source else "")
         + _source_link(article.url, lang)

@@ -3,9 +3,9 @@ import itertools
 import pytest
 
 from index import sample_sources
-from index.articles import read_sources
 from index.normalize import normalize_text
-from index.segment import split_sentences
+from index.readers import read_sources
+from index.sentences import split_sentences
 
 
 def texts(text: str, lang: str = "fr") -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .records import Sentence
+from .documents import Sentence
 
 DEFAULT_MAX_SENTENCE_CHARS = 1_500
 

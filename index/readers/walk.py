@@ -26,7 +26,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Skipped:
-    """A path the walk did not read, and why (``code`` as in :class:`index.articles.ReadProblem`)."""
+    """A path the walk did not read, and why (``code`` as in :class:`index.readers.ReadProblem`)."""
 
     path: str
     message: str

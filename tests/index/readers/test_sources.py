@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from index.articles import read_sources
+from index.readers import read_sources
 from tests.paths import SEED
 
 

@@ -1,0 +1,48 @@
+"""HTML pages (.html, .htm): the main text, without menus, footers and scripts (trafilatura)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArticleFormatError
+from ..normalize import plain_key
+
+
+def parse(text: str, path: Path) -> dict[str, Any]:
+    """The fields of the page in ``text`` (title, text, date, url).
+
+    Raises:
+        ArticleFormatError: the page is too short for trafilatura and lxml cannot parse it
+            (``bad_html``).
+    """
+    import trafilatura
+
+    # Its "discarding data: None" warnings are about its own fallbacks, not the user's file.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    doc = trafilatura.bare_extraction(
+        text, include_comments=False, include_tables=True, favor_recall=True, with_metadata=True
+    )
+    title = getattr(doc, "title", None) if doc is not None else None
+    body = getattr(doc, "text", None) if doc is not None else None
+    if not body:  # very short pages: fall back to every text node of <body>
+        import lxml.html
+
+        try:
+            tree = lxml.html.document_fromstring(text)
+        except Exception as exc:  # lxml raises several unrelated types on broken markup
+            raise ArticleFormatError(f"cannot parse the HTML: {exc}", reason="bad_html") from exc
+        for bad in tree.xpath("//script|//style|//noscript|//template"):
+            bad.drop_tree()
+        title = title or (tree.findtext(".//title") or "").strip() or None
+        body = tree.body.text_content() if tree.body is not None else ""
+    paragraphs = [p.strip() for p in (body or "").split("\n") if p.strip()]
+    if title and paragraphs and plain_key(paragraphs[0]) == plain_key(title):
+        paragraphs = paragraphs[1:]
+    return {
+        "title": title or path.stem,
+        "text": "\n\n".join(paragraphs),
+        "date": getattr(doc, "date", None) if doc is not None else None,
+        "url": getattr(doc, "url", None) if doc is not None else None,
+    }
