@@ -7,21 +7,20 @@ qa.claims.MAX_NEW_WORDS) on PIAF's fit part, and report them on the held-out tes
 
 For each question of a part (evenly spread, ``--limit`` of them), the language model composes
 an answer from the numbered sentences as the app asks it to (the replies are kept in
-``--replies``, so that the fit can be run again without the model). Each claim that passes
-the other checks (it cites sentences that exist, they hold its numbers and names, its
-polarity, and it bears on the question) gives two cases:
-
-- *as cited*: the claim against the sentences it cites;
-- *mismatched*: the same claim against the sentences another question's claim cites (a claim
-  that cites the wrong sentences, which the check must catch).
+``--replies``, so that the fit can be run again without the model). The claims that pass the
+other checks (they cite sentences that exist, those hold their numbers and names, their
+polarity, and they bear on the question) give the cases (:func:`cases`): *true* claims (they
+hold a gold answer and cite a sentence that does: a proxy for a human judgement), and two
+kinds of false ones made from them, *mismatched* (against another claim's sentences) and
+*appended* (another claim appended as a clause).
 
 Each case has a support (the least share of a clause's content words found in the sentences)
 and a count of new words (content words found in none of them). The pair of bounds is the one
-that best separates the two kinds on the fit part (largest true-pass rate minus false-pass
-rate, Youden's J; ties to the lower threshold, then the larger allowance); the test part's
-rates at that pair are reported as held out. "As cited" is not a human judgement: some of
-those claims misread their sentence, so its pass rate is an upper bound on what the check
-should keep.
+that best separates the kinds on the fit part (largest true-pass rate minus the mean false-pass
+rate of the two false kinds, Youden's J). When several pairs are best (a small model writes
+few true claims, all near-verbatim, and every pair separates them), the fit cannot choose: the
+shipped pair is kept if it is one of them, and the result says so (``chosen``). The test part's
+rates at the chosen pair are reported as held out.
 """
 
 from __future__ import annotations
@@ -41,8 +40,10 @@ import index
 from index.embedders import spec_of
 from qa import Assistant, Endpoint, GenerativeAnswerer
 from qa.answerers import AnswerRequest
-from qa.claims import check_claims, new_words, support
+from qa.claims import MAX_NEW_WORDS, SUPPORT_THRESHOLD, check_claims, new_words, support
+from qa.evaluate import _holds as holds_answer
 from qa.evaluate import default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.generative import DECLINE
 from qa.records import Answer, Citation, Passage
 from qa.splits import PARTS
 
@@ -70,8 +71,17 @@ class Recording(GenerativeAnswerer):
 Case = tuple[float, int]  # (support, new words)
 
 
-def cases(seen: list[tuple[AnswerRequest, str]], seed: int = 0) -> dict[str, list[Case]]:
-    """Support and new words of each claim as cited, and against another claim's cited sentences."""
+def cases(
+    seen: list[tuple[AnswerRequest, str]], answers: dict[str, tuple[str, ...]], seed: int = 0
+) -> dict[str, list[Case]]:
+    """The cases of the fit, from the claims that pass every check but closeness:
+
+    - *true*: a claim that holds a gold answer of its question and cites a sentence that holds
+      one too, against the sentences it cites (``answers``: each question's gold answers);
+    - *mismatched*: a true claim against the sentences another question's claim cites;
+    - *appended*: a true claim with another question's claim appended to it as a clause,
+      against its own cited sentences (a fabricated clause after a true sentence).
+    """
     claims: list[tuple[str, list[str], str, str]] = []  # (claim, its cited sentences, question, language)
     for request, reply in seen:
         shown = {c.number: c.text for c in request.candidates}
@@ -79,21 +89,26 @@ def cases(seen: list[tuple[AnswerRequest, str]], seed: int = 0) -> dict[str, lis
             reply, request.candidates, question=request.question, language=request.language,
             threshold=0.0, max_new_words=LENIENT,
         ):  # fmt: skip
-            if v.kept:  # passed every check but closeness
+            if v.kept and not DECLINE.match(v.text):
                 claims.append((v.text, [shown[n] for n in v.cites], request.question, request.language))
     rng = random.Random(seed)
-    cited: list[Case] = []
-    mismatched: list[Case] = []
+    found: dict[str, list[Case]] = {"true": [], "mismatched": [], "appended": []}
 
     def case(claim: str, sentences: list[str], language: str) -> Case:
         return support(claim, sentences, language), len(new_words(claim, sentences, language))
 
     for claim, sentences, question, language in claims:
-        cited.append(case(claim, sentences, language))
+        gold = answers.get(question, ())
+        if not (holds_answer(claim, gold) and any(holds_answer(s, gold) for s in sentences)):
+            continue
+        found["true"].append(case(claim, sentences, language))
         others = [j for j, other in enumerate(claims) if other[2] != question]
         if others:
-            mismatched.append(case(claim, claims[rng.choice(others)][1], language))
-    return {"as_cited": cited, "mismatched": mismatched}
+            other, wrong, _, _ = claims[rng.choice(others)]
+            found["mismatched"].append(case(claim, wrong, language))
+            appended = f"{claim.rstrip('.!?… ')}, {other[:1].lower()}{other[1:]}"
+            found["appended"].append(case(appended, sentences, language))
+    return found
 
 
 def rates(values: dict[str, list[Case]], threshold: float, allowance: int) -> dict[str, float]:
@@ -101,18 +116,32 @@ def rates(values: dict[str, list[Case]], threshold: float, allowance: int) -> di
         passing = sum(s >= threshold and n <= allowance for s, n in xs)
         return round(passing / max(len(xs), 1), 4)
 
-    return {"as_cited_pass": share(values["as_cited"]), "mismatched_pass": share(values["mismatched"])}
+    return {f"{kind}_pass": share(xs) for kind, xs in values.items()}
 
 
-def fit(values: dict[str, list[Case]]) -> tuple[float, int]:
-    """The bounds of largest (as-cited pass rate − mismatched pass rate): lowest threshold,
-    then largest allowance, on ties."""
+def optima(values: dict[str, list[Case]]) -> list[tuple[float, int]]:
+    """The bounds of largest (true pass rate − the mean false-pass rate of the mismatched and
+    appended cases), Youden's J: every pair of the grid that reaches it."""
 
-    def score(pair: tuple[float, int]) -> tuple[float, float, int]:
+    def score(pair: tuple[float, int]) -> float:
         r = rates(values, *pair)
-        return (round(r["as_cited_pass"] - r["mismatched_pass"], 6), -pair[0], pair[1])
+        return round(r["true_pass"] - (r["mismatched_pass"] + r["appended_pass"]) / 2, 6)
 
-    return max(((t, n) for t in GRID for n in ALLOWANCES), key=score)
+    scores = {(t, n): score((t, n)) for t in GRID for n in ALLOWANCES}
+    best = max(scores.values())
+    return [pair for pair, value in scores.items() if value == best]
+
+
+def choose(best: list[tuple[float, int]], shipped: tuple[float, int]) -> tuple[tuple[float, int], str]:
+    """The bounds to ship, and how they were chosen: the fit's, when one pair is best; when
+    several are (the fit part cannot tell them apart), the shipped pair if it is one of them,
+    else the best pair nearest to it."""
+    if len(best) == 1:
+        return best[0], "fitted"
+    if shipped in best:
+        return shipped, "kept: one of the best pairs on the fit part, which cannot tell them apart"
+    nearest = min(best, key=lambda p: (abs(p[1] - shipped[1]), abs(p[0] - shipped[0])))
+    return nearest, "moved to the best pair nearest the shipped one"
 
 
 def save(seen: list[tuple[AnswerRequest, str]]) -> list[dict[str, Any]]:
@@ -188,6 +217,7 @@ def main() -> None:
     if reuse:
         kept = json.loads(args.replies.read_text(encoding="utf-8"))
         result |= {"model": kept["model"], "replies_from": str(args.replies)}
+        result |= {k: kept[k] for k in ("replies_command", "replies_commit", "limit_per_part") if k in kept}
         seen = {part: load(kept[part]["replies"]) for part in ("fit", "test")}
         for part in ("fit", "test"):
             result[part] = {k: v for k, v in kept[part].items() if k != "replies"}
@@ -195,19 +225,28 @@ def main() -> None:
         seen = ask_model(args, result)
         if args.replies is not None:
             args.replies.parent.mkdir(parents=True, exist_ok=True)
-            kept = {"model": result["model"]} | {
-                part: result[part] | {"replies": save(seen[part])} for part in ("fit", "test")
-            }
+            kept = {
+                "model": result["model"],
+                "replies_command": result["command"] + f" --limit {args.limit} --replies {args.replies}",
+                "replies_commit": result["commit"],
+                "limit_per_part": args.limit,
+            } | {part: result[part] | {"replies": save(seen[part])} for part in ("fit", "test")}
             args.replies.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
-    values = {part: cases(seen[part]) for part in ("fit", "test")}
+    _, questions = load_dataset(args.dataset)
+    answers = {q.question: q.answers for q in questions}
+    values = {part: cases(seen[part], answers) for part in ("fit", "test")}
     for part in ("fit", "test"):
-        result[part]["claims_checked"] = len(values[part]["as_cited"])
-    if not values["fit"]["as_cited"] or not values["fit"]["mismatched"]:
+        result[part]["true_claims"] = len(values[part]["true"])
+    if not values["fit"]["true"] or not values["fit"]["mismatched"]:
         result["threshold"] = result["max_new_words"] = None  # nothing to fit on: said, not invented
-        result["reason"] = "no claim on the fit part passed the other checks: ask more questions (--limit)"
+        result["reason"] = (
+            "no true claim on the fit part passed the other checks: ask more questions (--limit)"
+        )
     else:
-        threshold, allowance = fit(values["fit"])
-        result["threshold"], result["max_new_words"] = threshold, allowance
+        best = optima(values["fit"])
+        (threshold, allowance), how = choose(best, (SUPPORT_THRESHOLD, MAX_NEW_WORDS))
+        result["threshold"], result["max_new_words"], result["chosen"] = threshold, allowance, how
+        result["best_pairs_on_fit"] = f"{len(best)} of {len(GRID) * len(ALLOWANCES)}"
         result["fit"] |= {"in_sample": rates(values["fit"], threshold, allowance)}
         result["test"] |= {"held_out": rates(values["test"], threshold, allowance)}
         result["grid_fit"] = {f"{t}/{n}": rates(values["fit"], t, n) for t in GRID for n in ALLOWANCES}

@@ -14,8 +14,8 @@ A claim is kept only if all of these hold (the first that fails is its ``reason`
   cited sentences (a clause appended to a true sentence brings several);
 - ``distant``: each clause has at least :data:`SUPPORT_THRESHOLD` of its content words in the
   cited sentences;
-- ``off_question``: it bears on the question: it shares a content word with it, or it is a
-  short answer (at most :data:`SHORT_ANSWER_WORDS` content words) whose cited sentences do.
+- ``off_question``: it bears on the question: it, or a sentence it cites, shares a content
+  word with the question (a word one letter away counts, for the question's typos).
 
 Support comes from the cited sentences only, never from the question: a reply that repeats
 the question's words ("Sandy a détruit quatre centrales") is not supported by them. Words are
@@ -33,11 +33,19 @@ from index.analysis import fold
 from index.sentences import split_sentences
 
 from .records import Citation, Claim
-from .wording import Reading, capitalised_inside, function_words, is_negated, known, read, split_clauses
+from .wording import (
+    Reading,
+    capitalised_inside,
+    function_words,
+    is_negated,
+    known,
+    one_apart,
+    read,
+    split_clauses,
+)
 
 __all__ = [
     "MAX_NEW_WORDS",
-    "SHORT_ANSWER_WORDS",
     "SUPPORT_THRESHOLD",
     "check_claims",
     "new_words",
@@ -53,10 +61,6 @@ on PIAF's fit part by ``bench/claims.py`` (bench/results/claims.json)."""
 MAX_NEW_WORDS = 1
 """The most content words of a claim that may be in none of its cited sentences (a reworded
 verb, say): fitted with :data:`SUPPORT_THRESHOLD` by ``bench/claims.py``."""
-
-SHORT_ANSWER_WORDS = 3
-"""A claim of at most this many content words is a short answer ("521 kg", "L'Ukraine"): it
-bears on the question when the sentences it cites do."""
 
 _MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 
@@ -177,14 +181,14 @@ class _Context:
         ]
 
     def _bears_on_question(self, said: Reading, cited: Sequence[Reading]) -> bool:
+        """Whether the claim, or a sentence it cites, shares a content word with the question
+        (an answer that lists names need not repeat the question's words; an instruction
+        planted in an unrelated article shares none)."""
         asked = frozenset(self.question.content)
         if not asked:
             return True  # nothing to compare with ("Et alors ?")
-        if any(known(w, asked) for w in said.content):
-            return True
-        if len(said.content) <= SHORT_ANSWER_WORDS:
-            return any(known(w, asked) for r in cited for w in r.content)
-        return False
+        words = {*said.content, *(w for r in cited for w in r.content)}
+        return any(known(w, asked) or any(one_apart(w, a) for a in asked) for w in words)
 
 
 def _share(clause: Reading, vocabulary: frozenset[str]) -> float:

@@ -48,7 +48,8 @@ gets the quoted answer at once (reason ``busy``) rather than waiting for the mod
 HISTORY_TURNS = 3
 """Earlier exchanges of the conversation shown to the model (the latest ones)."""
 
-_DECLINED = re.compile(r"^\W*NOT\s+FOUND\b", re.I)
+DECLINE = re.compile(r"^\W*NOT\s+FOUND\b", re.I)
+"""A reply (or claim) by which the model says the sentences do not answer."""
 
 
 class GenerativeAnswerer:
@@ -122,8 +123,8 @@ class GenerativeAnswerer:
             max_new_words=self.max_new_words,
         )
         # "NOT FOUND", however the model dresses it ("[1] NOT FOUND"), is not a claim.
-        declined = [v for v in verdicts if _DECLINED.match(v.text)]
-        verdicts = [v for v in verdicts if not _DECLINED.match(v.text)]
+        declined = [v for v in verdicts if DECLINE.match(v.text)]
+        verdicts = [v for v in verdicts if not DECLINE.match(v.text)]
         if not verdicts:
             if declined:
                 return self.declined(request)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from index.analysis import fold
 
-__all__ = ["Reading", "is_negated", "known", "numbers", "read", "split_clauses"]
+__all__ = ["Reading", "is_negated", "known", "numbers", "one_apart", "read", "split_clauses"]
 
 _WORD = re.compile(r"[^\W\d_]+")  # letters only: "l'Ukraine", "emporte-t-elle" are several words
 _NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d{3}(?!\d))*(?:[.,]\d+)?")
@@ -180,6 +180,20 @@ def known(word: str, vocabulary: Collection[str]) -> bool:
         if len(short) >= 4 and len(long_) - len(short) <= 2 and long_.startswith(short):
             return True
     return False
+
+
+def one_apart(word: str, other: str, *, shortest: int = 6) -> bool:
+    """Whether two words of at least ``shortest`` letters are one letter apart (a letter
+    added, dropped or changed: a typo)."""
+    if min(len(word), len(other)) < shortest or abs(len(word) - len(other)) > 1 or word == other:
+        return False
+    if len(word) > len(other):
+        word, other = other, word
+    for i, (a, b) in enumerate(zip(word, other, strict=False)):
+        if a != b:
+            rest = word[i + 1 :] if len(word) == len(other) else word[i:]
+            return rest == other[i + 1 :]
+    return True
 
 
 def capitalised_inside(texts: Iterable[str]) -> frozenset[str]:

@@ -133,11 +133,11 @@ def test_the_claim_bounds_are_fitted_on_fit_and_reported_on_test(tmp_path):
           "--fit-part", "all", "--test-part", "all", "--replies", str(replies), "--out", str(out))  # fmt: skip
     result = json.loads(out.read_text())
     assert result["fit"]["part"] == "all" and result["fit"]["model_calls"] >= 1
-    if result["threshold"] is None:  # the small model wrote no checkable claim: said, not invented
-        assert "no claim" in result["reason"]
+    if result["threshold"] is None:  # the small model wrote no true claim: said, not invented
+        assert "no true claim" in result["reason"]
     else:
         assert f"{result['threshold']}/{result['max_new_words']}" in result["grid_fit"]
-        assert 0.0 <= result["fit"]["in_sample"]["as_cited_pass"] <= 1.0
+        assert 0.0 <= result["fit"]["in_sample"]["true_pass"] <= 1.0 and result["chosen"]
     # The replies were kept: fitting again asks no model and gives the same bounds.
     again = tmp_path / "again.json"
     bench("bench.claims", "--dataset", str(DATA / SET), "--replies", str(replies), "--out", str(again))
