@@ -1,5 +1,5 @@
-"""Fit the claim check's two closeness bounds (qa.claims.SUPPORT_THRESHOLD and
-qa.claims.MAX_NEW_WORDS) on PIAF's fit part, and report them on the held-out test part.
+"""Fit the claim check's two closeness bounds (qa.fitted.SUPPORT_THRESHOLD and
+qa.fitted.MAX_NEW_WORDS) on PIAF's fit part, and report them on the held-out test part.
 
     python -m bench.claims --llm-url URL --llm-model NAME [--limit N] [--out bench/results/claims.json]
     python -m bench.claims --local-model [--limit N]     (starts tests/llm/server.py's Qwen 0.5B)

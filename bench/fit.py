@@ -7,7 +7,7 @@ lists are written to bench/splits/), plus the French news tuning set fr-news-dev
 
 1. the dense share of the linear fusion (grid, chunk recall@5 + recall@30 of the fused list);
 2. the sentence scorer's weights (listwise logistic fit over the candidates' sentences,
-   qa.citations.FEATURES), and the passage re-ranking weight (grid, recall@5);
+   qa.fitted.FEATURES), and the passage re-ranking weight (grid, recall@5);
 3. the abstention threshold per language, on an index without a seeded 20% of the articles:
    the highest threshold that still answers 90% of the kept articles' answerable questions, so
    that as many questions of removed articles as possible get "not found".
@@ -34,7 +34,6 @@ import numpy as np
 import index
 from index.embedders import spec_of
 from qa import Assistant
-from qa.citations import FEATURES, score_sentences
 from qa.evaluate import (
     GoldQuestion,
     _hit,
@@ -44,8 +43,10 @@ from qa.evaluate import (
     removal_for,
     select_questions,
 )
+from qa.fitted import FEATURES
 from qa.question import analyze_question
 from qa.retriever import min_max
+from qa.scoring import score_sentences
 from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

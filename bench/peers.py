@@ -310,8 +310,8 @@ def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[st
 def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
     import index
     from qa import Assistant
-    from qa.assistant import THRESHOLDS
     from qa.evaluate import evaluate, load_dataset
+    from qa.fitted import THRESHOLDS
 
     articles, questions = load_dataset(dataset)
     questions = questions[:limit] if limit else questions

@@ -23,7 +23,7 @@ from index.errors import (
 from index.filters import Filters
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer
-from .assistant import THRESHOLDS, Assistant
+from .assistant import Assistant
 from .endpoint import Endpoint, EndpointError
 from .errors import QuestionError, UnknownFilterError
 from .generative import GenerativeAnswerer
@@ -31,7 +31,6 @@ from .records import Answer, Check, Citation, Claim, Passage, Turn
 from .retriever import Retriever
 
 __all__ = [
-    "THRESHOLDS",
     "Answer",
     "AnswerRequest",
     "Answerer",

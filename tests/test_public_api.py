@@ -41,7 +41,7 @@ SURFACE = {
         "remove", "sample_sources", "split_sentences", "update",
     ],
     "qa": [
-        "THRESHOLDS", "Answer", "AnswerRequest", "Answerer", "ArticleFormatError", "Assistant", "Check",
+        "Answer", "AnswerRequest", "Answerer", "ArticleFormatError", "Assistant", "Check",
         "Citation", "Claim", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
         "IndexDamagedError", "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError",
         "ModelLoadError", "NoArticlesError", "OptionError", "Passage", "QAError", "QuestionError",
