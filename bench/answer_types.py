@@ -49,7 +49,7 @@ from bench.fit import SETS, fit_weights, open_set, quality
 from index import IndexStore
 from index.embedders import spec_of
 from qa import Assistant
-from qa.evaluate import GoldQuestion, load_dataset, percentile, select_questions
+from qa.eval import GoldQuestion, load_dataset, percentile, select_questions
 from qa.fitted import FEATURES, WEIGHTS, ScorerWeights
 from qa.question import QuestionAnalysis
 from qa.records import Passage

@@ -42,9 +42,8 @@ from index.embedders import spec_of
 from qa import Assistant, Endpoint, GenerativeAnswerer
 from qa.answerers import AnswerRequest
 from qa.claims import check_claims, new_words, support
-from qa.evaluate import default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.eval import PARTS, default_eval_dir, load_dataset, prepare_index, select_questions
 from qa.records import Answer, Citation, Passage
-from qa.splits import PARTS
 
 from .common import machine, write_json
 

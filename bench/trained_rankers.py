@@ -40,7 +40,14 @@ import index
 from bench.fit import SETS, SHARED, _article_folds, fit_weights, quality
 from index.embedders import spec_of
 from qa import Assistant
-from qa.evaluate import GoldQuestion, _hit, default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.eval import (
+    GoldQuestion,
+    default_eval_dir,
+    holds_answer,
+    load_dataset,
+    prepare_index,
+    select_questions,
+)
 from qa.fitted import FEATURES
 from qa.question import analyze_question
 from qa.scoring import score_sentences
@@ -85,7 +92,7 @@ def collect(a: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, A
         vector = a.embedder.encode_queries([analysis.retrieval_text])[0]
         passages = a.retriever.search(analysis, query_vector=vector, top_k=a.candidates)
         scored = score_sentences(a.store, analysis, passages, vector)
-        y = [_hit(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored]
+        y = [holds_answer(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored]
         if not any(y):
             continue
         _, blocks = a.store.sentence_blocks(

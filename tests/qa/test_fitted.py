@@ -7,6 +7,7 @@ import pytest
 
 from index.embedders import parse_model
 from index.settings import DEFAULT_MODEL
+from qa.eval import SPLIT_SEED, TEST_SHARE, part_of
 from qa.fitted import (
     DENSE_WEIGHT,
     FEATURES,
@@ -18,7 +19,6 @@ from qa.fitted import (
     WEIGHTS,
     ScorerWeights,
 )
-from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FIT = json.loads((ROOT / "bench" / "results" / "fit.json").read_text("utf-8"))
