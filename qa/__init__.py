@@ -24,8 +24,8 @@ from index.filters import Filters
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer
 from .assistant import Assistant
-from .endpoint import Endpoint, EndpointError
-from .errors import QuestionError, UnknownFilterError
+from .endpoint import Endpoint
+from .errors import EndpointError, QuestionError, UnknownFilterError
 from .generative import GenerativeAnswerer
 from .records import Answer, Check, Citation, Claim, Passage, Turn
 from .retriever import Retriever

@@ -26,7 +26,8 @@ from dataclasses import replace
 
 from .answerers import DECLINED, AnswerRequest, ExtractiveAnswerer
 from .claims import check_claims, without_markers
-from .endpoint import Endpoint, EndpointError
+from .endpoint import Endpoint
+from .errors import EndpointError
 from .fitted import MAX_NEW_WORDS, SUPPORT_THRESHOLD
 from .records import Answer, Check, Claim
 
