@@ -3,6 +3,11 @@
 >>> from qa import Assistant
 >>> assistant = Assistant.open("my-index")
 >>> answer = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+
+The surface: the :class:`Assistant` and its options (:class:`Filters`, :class:`ScorerWeights`),
+the records it returns, the answerers that write an answer (with the :class:`Endpoint` of a
+language model), and the errors. Evaluation is :mod:`qa.eval`; the fitted constants are
+:mod:`qa.fitted`.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAns
 from .assistant import Assistant
 from .endpoint import Endpoint
 from .errors import EndpointError, QuestionError, UnknownFilterError
+from .fitted import ScorerWeights
 from .generative import GenerativeAnswerer
 from .records import Answer, Check, Citation, Claim, Passage, Turn
-from .retriever import Retriever
 
 __all__ = [
     "Answer",
@@ -56,7 +61,7 @@ __all__ = [
     "QAError",
     "QuestionError",
     "RemovalRefusedError",
-    "Retriever",
+    "ScorerWeights",
     "StreamingAnswerer",
     "Turn",
     "UnknownFilterError",

@@ -45,7 +45,7 @@ SURFACE = {
         "Citation", "Claim", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
         "IndexDamagedError", "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError",
         "ModelLoadError", "NoArticlesError", "OptionError", "Passage", "QAError", "QuestionError",
-        "RemovalRefusedError", "Retriever", "StreamingAnswerer", "Turn", "UnknownFilterError",
+        "RemovalRefusedError", "ScorerWeights", "StreamingAnswerer", "Turn", "UnknownFilterError",
     ],
     "ui": ["main"],
     "ui.web": WEB_SURFACE,
