@@ -51,7 +51,7 @@ class Assistant:
             (or the one fitted for the index's model, :data:`qa.fitted.MODEL_CONSTANTS`).
         weights, passage_weight: the sentence scorer's weights (``None``: those fitted for
             the index's model, :mod:`qa.fitted`).
-        fusion: how dense and lexical lists are fused (see :class:`Retriever`).
+        fusion: how dense and lexical lists are fused (see :class:`qa.retriever.Retriever`).
         candidates: passages whose sentences are scored before the ``top_k`` are kept.
         max_citations: at most this many cited sentences.
         answerer: writes the answer from the selected sentences (default: it quotes them,
