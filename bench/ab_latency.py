@@ -25,7 +25,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from qa import Assistant
-from qa.evaluate import load_dataset, percentile, select_questions
+from qa.eval import load_dataset, percentile, select_questions
 _, questions = load_dataset(Path(sys.argv[3]))
 asked = [q.question for q in select_questions(questions, part="test", limit=int(sys.argv[4]))]
 assistant = Assistant.open(sys.argv[2])

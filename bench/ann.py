@@ -114,7 +114,7 @@ class RealVectors:
 
 
 def eval_index_dirs() -> list[Path]:
-    """Index directories built by ``article-qa eval`` (same cache location as qa.evaluate)."""
+    """Index directories built by ``article-qa eval`` (same cache location as qa.eval)."""
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return sorted(p.parent for p in (cache / "article-qa" / "eval").glob("*/index/manifest.json"))
 

@@ -49,10 +49,11 @@ from bench.fit import SETS, fit_weights, open_set, quality
 from index import IndexStore
 from index.embedders import spec_of
 from qa import Assistant
-from qa.citations import FEATURES, WEIGHTS, ScoredSentence
-from qa.evaluate import GoldQuestion, load_dataset, percentile, select_questions
+from qa.eval import GoldQuestion, load_dataset, percentile, select_questions
+from qa.fitted import FEATURES, WEIGHTS, ScorerWeights
 from qa.question import QuestionAnalysis
 from qa.records import Passage
+from qa.scoring import ScoredSentence
 
 MODEL = "fr_core_news_md"
 NEW = ("ent_kind", "lemma")
@@ -189,7 +190,7 @@ def recording(into: list[tuple[QuestionAnalysis, list[str]]]) -> Iterator[None]:
         passages: Sequence[Passage],
         question_vector: np.ndarray,
         *,
-        weights: Sequence[float] = WEIGHTS,
+        weights: ScorerWeights = WEIGHTS,
     ) -> list[ScoredSentence]:
         scored = original(store, question, passages, question_vector, weights=weights)
         into.append((question, [s.sentence.text for s in scored]))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS, machine
-from qa.evaluate import load_dataset, percentile, select_questions
+from qa.eval import load_dataset, percentile, select_questions
 
 
 def _size(path: Path) -> int:

@@ -1,5 +1,5 @@
-"""Fit the claim check's two closeness bounds (qa.claims.SUPPORT_THRESHOLD and
-qa.claims.MAX_NEW_WORDS) on PIAF's fit part, and report them on the held-out test part.
+"""Fit the claim check's two closeness bounds (qa.fitted.SUPPORT_THRESHOLD and
+qa.fitted.MAX_NEW_WORDS) on PIAF's fit part, and report them on the held-out test part.
 
     python -m bench.claims --llm-url URL --llm-model NAME [--limit N] [--out bench/results/claims.json]
     python -m bench.claims --local-model [--limit N]     (starts tests/llm/server.py's Qwen 0.5B)
@@ -40,12 +40,11 @@ import index
 from index.embedders import spec_of
 from qa import Assistant, Endpoint, GenerativeAnswerer
 from qa.answerers import AnswerRequest
-from qa.claims import MAX_NEW_WORDS, SUPPORT_THRESHOLD, check_claims, new_words, support
-from qa.evaluate import _holds as holds_answer
-from qa.evaluate import default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.claims import check_claims, new_words, support
+from qa.eval import PARTS, contains_answer, default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.fitted import MAX_NEW_WORDS, SUPPORT_THRESHOLD
 from qa.generative import DECLINE
 from qa.records import Answer, Citation, Passage
-from qa.splits import PARTS
 
 from .common import machine, write_json
 
@@ -99,7 +98,7 @@ def cases(
 
     for claim, sentences, question, language in claims:
         gold = answers.get(question, ())
-        if not (holds_answer(claim, gold) and any(holds_answer(s, gold) for s in sentences)):
+        if not (contains_answer(claim, gold) and any(contains_answer(s, gold) for s in sentences)):
             continue
         found["true"].append(case(claim, sentences, language))
         others = [j for j, other in enumerate(claims) if other[2] != question]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.evaluate import percentile
+from qa.eval import percentile
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RESULTS = Path("bench/results")

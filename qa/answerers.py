@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from .citations import ScoredSentence
 from .records import Answer, Citation, Passage, Turn
+from .scoring import ScoredSentence
 
 NOT_FOUND = {
     "fr": "Je n'ai pas trouvé la réponse dans les articles.",

@@ -22,54 +22,18 @@ from index.errors import OptionError
 from index.filters import Filters
 from index.manifest import check_model
 
-from .answerers import NOT_FOUND, Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
-from .citations import PASSAGE_WEIGHT, WEIGHTS, ScoredSentence, rank_passages, score_sentences, select
+from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
 from .errors import QuestionError
+from .fitted import DENSE_WEIGHT, MODEL_CONSTANTS, PASSAGE_WEIGHT, THRESHOLDS, WEIGHTS, ScorerWeights
 from .question import QuestionAnalysis, analyze_question, clean_question
 from .records import Answer, Passage, Turn
-from .retriever import DENSE_WEIGHT, Retriever
-
-# The least score a sentence needs to be cited, per question language (else "default"):
-# calibrated on the fit split with the removal measure (`make fit`, bench/results/fit.json).
-THRESHOLDS: dict[str, float] = {"en": 0.524, "fr": 0.412, "default": 0.46}
+from .retriever import Retriever
+from .scoring import ScoredSentence, rank_passages, score_sentences, select
 
 MAX_TOP_K = 100
 """The most passages a question may read."""
 
-# The constants above are fitted for the default model. An index built with another model
-# that has its own is answered with those: all-MiniLM-L6-v2's, shipped for it at commit
-# 4255d06 (fitted before the fit/test split, on questions that included today's test part;
-# bench/models.py). With the default model's, a MiniLM index abstained on 98 of 100 PIAF
-# test questions: its scores are on another scale.
-MODEL_CONSTANTS: dict[str, dict[str, Any]] = {
-    "sentence-transformers/all-MiniLM-L6-v2": {
-        "weights": (
-            1.01,
-            1.373,
-            0.577,
-            0.965,
-            1.867,
-            0.589,
-            0.029,
-            -0.441,
-            1.253,
-            0.132,
-            -1.01,
-            -0.965,
-            0.0,  # titled and the four chunk_* signals: later signals, not in this fit
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            -4.584,
-        ),
-        "passage_weight": 0.1,
-        "threshold": 0.40,
-        "dense_weight": 0.3,
-    },
-}
-
-__all__ = ["MAX_TOP_K", "MODEL_CONSTANTS", "NOT_FOUND", "THRESHOLDS", "Assistant"]
+__all__ = ["MAX_TOP_K", "Assistant"]
 
 
 class Assistant:
@@ -84,10 +48,10 @@ class Assistant:
         top_k: passages read for each question.
         threshold: the least score (0..1) a sentence needs to be cited; below it, abstain.
             ``None`` (the default) takes the fitted threshold of the question's language
-            (or the one fitted for the index's model, :data:`MODEL_CONSTANTS`).
+            (or the one fitted for the index's model, :data:`qa.fitted.MODEL_CONSTANTS`).
         weights, passage_weight: the sentence scorer's weights (``None``: those fitted for
-            the index's model).
-        fusion: how dense and lexical lists are fused (see :class:`Retriever`).
+            the index's model, :mod:`qa.fitted`).
+        fusion: how dense and lexical lists are fused (see :class:`qa.retriever.Retriever`).
         candidates: passages whose sentences are scored before the ``top_k`` are kept.
         max_citations: at most this many cited sentences.
         answerer: writes the answer from the selected sentences (default: it quotes them,
@@ -104,7 +68,7 @@ class Assistant:
         fusion: str = "linear",
         candidates: int = 30,
         max_citations: int = 3,
-        weights: Sequence[float] | None = None,
+        weights: ScorerWeights | None = None,
         passage_weight: float | None = None,
         answerer: Answerer | None = None,
     ) -> None:
@@ -123,22 +87,22 @@ class Assistant:
         self.embedder = embedder or load_embedder(store.manifest.model_spec)
         check_model(store.location, store.manifest, spec_of(self.embedder))
         candidates = max(candidates, top_k)  # a larger top_k reads more candidates
-        fitted = MODEL_CONSTANTS.get(store.manifest.model, {})
+        own = MODEL_CONSTANTS.get(store.manifest.model)  # the index's model's own fit, if any
         self.retriever = Retriever(
             store,
             self.embedder,
             top_k=top_k,
             fusion=fusion,
-            dense_weight=fitted.get("dense_weight", DENSE_WEIGHT),
+            dense_weight=own.dense_weight if own else DENSE_WEIGHT,
         )
         self.top_k = top_k
         self.candidates = candidates
         self.threshold = threshold
-        self.model_threshold: float | None = fitted.get("threshold")
+        self.model_threshold: float | None = own.threshold if own else None
         self.max_citations = max_citations
-        self.weights = tuple(weights if weights is not None else fitted.get("weights", WEIGHTS))
-        self.passage_weight = (
-            passage_weight if passage_weight is not None else fitted.get("passage_weight", PASSAGE_WEIGHT)
+        self.weights: ScorerWeights = weights if weights is not None else own.weights if own else WEIGHTS
+        self.passage_weight: float = (
+            passage_weight if passage_weight is not None else own.passage_weight if own else PASSAGE_WEIGHT
         )
         self.answerer: Answerer = answerer or ExtractiveAnswerer()
 

@@ -10,10 +10,10 @@ A claim is kept only if all of these hold (the first that fails is its ``reason`
   it stands (the first word too, unless a function word), and a word written in lower case
   that the texts the model was shown (or the question) write with a capital;
 - ``negation``: each clause is negative exactly when the cited clause it rests on is;
-- ``unsupported``: at most :data:`MAX_NEW_WORDS` of its content words are in none of the
-  cited sentences (a clause appended to a true sentence brings several);
-- ``distant``: each clause has at least :data:`SUPPORT_THRESHOLD` of its content words in the
-  cited sentences;
+- ``unsupported``: at most :data:`~qa.fitted.MAX_NEW_WORDS` of its content words are in none
+  of the cited sentences (a clause appended to a true sentence brings several);
+- ``distant``: each clause has at least :data:`~qa.fitted.SUPPORT_THRESHOLD` of its content
+  words in the cited sentences;
 - ``off_question``: it bears on the question: it, or a sentence it cites, shares a content
   word with the question (a word one letter away counts, for the question's typos).
 
@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from index.analysis import fold
 from index.sentences import split_sentences
 
+from .fitted import MAX_NEW_WORDS, SUPPORT_THRESHOLD
 from .records import Citation, Claim
 from .wording import (
     Reading,
@@ -45,8 +46,6 @@ from .wording import (
 )
 
 __all__ = [
-    "MAX_NEW_WORDS",
-    "SUPPORT_THRESHOLD",
     "check_claims",
     "new_words",
     "split_claims",
@@ -54,13 +53,6 @@ __all__ = [
     "without_markers",
 ]
 
-SUPPORT_THRESHOLD = 0.45
-"""The least share of each clause's content words that the cited sentences must hold: fitted
-on PIAF's fit part by ``bench/claims.py`` (bench/results/claims.json)."""
-
-MAX_NEW_WORDS = 1
-"""The most content words of a claim that may be in none of its cited sentences (a reworded
-verb, say): fitted with :data:`SUPPORT_THRESHOLD` by ``bench/claims.py``."""
 
 _MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 

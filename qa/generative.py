@@ -25,8 +25,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from .answerers import DECLINED, AnswerRequest, ExtractiveAnswerer
-from .claims import MAX_NEW_WORDS, SUPPORT_THRESHOLD, check_claims, without_markers
-from .endpoint import Endpoint, EndpointError
+from .claims import check_claims, without_markers
+from .endpoint import Endpoint
+from .errors import EndpointError
+from .fitted import MAX_NEW_WORDS, SUPPORT_THRESHOLD
 from .records import Answer, Check, Claim
 
 __all__ = ["COMPOSING_AT_ONCE", "SYSTEM_PROMPT", "GenerativeAnswerer"]

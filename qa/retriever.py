@@ -16,12 +16,11 @@ from index.analysis import analyze
 from index.errors import OptionError
 
 from .errors import UnknownFilterError
+from .fitted import DENSE_WEIGHT
 from .question import QuestionAnalysis
 from .records import Passage
 
 FUSIONS = ("linear", "rrf", "dense", "lexical")
-# The dense list's share in the linear fusion, fitted on the fit split (`make fit`).
-DENSE_WEIGHT = 0.4
 
 
 def min_max(values: Sequence[float]) -> list[float]:
@@ -49,7 +48,8 @@ class Retriever:
             dense plus the rest lexical), ``"rrf"`` (reciprocal rank fusion, the dense list
             weighted by ``dense_weight``), or ``"dense"`` / ``"lexical"`` alone.
         rrf_k: the constant of reciprocal rank fusion.
-        dense_weight: the dense list's share in the fusion.
+        dense_weight: the dense list's share in the fusion (default: the fitted one,
+            :data:`qa.fitted.DENSE_WEIGHT`).
     """
 
     def __init__(

@@ -17,7 +17,7 @@ import numpy as np
 from index.analysis import fold
 
 # The shipped thresholds are calibrated for the default model's scores; this hashed bag of words
-# scores lower (on tests/qa/test_evaluate.py's corpus: answers 0.013-0.45, an unrelated question 0.0004).
+# scores lower (on tests/qa/eval/squad.py's corpus: answers 0.013-0.45, an unrelated question 0.0004).
 FAKE_THRESHOLD = 0.005
 
 

@@ -31,8 +31,8 @@ from index.embedders import MODEL_HELP
 from index.errors import OptionError
 from index.settings import default_index_dir, stay_offline
 from qa.assistant import MAX_TOP_K
+from qa.eval import PARTS
 from qa.generative import COMPOSING_AT_ONCE
-from qa.splits import PARTS
 
 from .progress import TqdmProgress
 from .text import human_size
@@ -434,58 +434,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    import index
-    from qa import Assistant
-    from qa.evaluate import (
-        default_eval_dir,
-        evaluate,
-        evaluate_removal,
-        load_dataset,
-        prepare_index,
-        removal_for,
-        select_questions,
-    )
+    from qa.eval import evaluate_dataset
 
-    if not args.dataset.is_file():
-        raise index.IndexNotFoundError(f"no data set at {args.dataset}: give a SQuAD-format JSON file")
-    articles, questions = load_dataset(args.dataset)
-    embedder = index.load_embedder(args.model)
-    settings = index.ChunkSettings(**({"chunk_vectors": args.chunk_vectors} if args.chunk_vectors else {}))
-    eval_dir = args.index_dir or default_eval_dir(args.dataset, index.embedders.spec_of(embedder), settings)
-    if args.index is not None and index.storage.is_remote(args.index) and args.remove > 0:
-        raise index.OptionError(
-            "the removal measure copies the index's files: with an index in an engine, add --remove 0",
-            option="remove",
-        )
-    progress = TqdmProgress(enabled=not args.quiet)
-    index_dir = prepare_index(
-        args.dataset, articles, eval_dir, embedder, progress, settings=settings, target=args.index
-    )
-    progress.close()
-    questions = select_questions(questions, part=args.split, limit=args.limit)
-    options: dict[str, Any] = {"top_k": args.top_k, "fusion": args.fusion}
-    if args.threshold is not None:
-        options["threshold"] = args.threshold
-    assistant = Assistant.open(index_dir, embedder=embedder, **options)
-    metrics: dict[str, Any] = {"split": args.split, **evaluate(assistant, questions)}
-    if args.remove > 0:
-        without, gone = removal_for(
-            Path(index_dir), articles, share=args.remove, seed=args.seed
-        )  # a directory here
-        smaller = Assistant.open(without, embedder=embedder, **options)
-        metrics.update({"removed_share": args.remove, **evaluate_removal(smaller, questions, gone)})
     endpoint = _endpoint(args)
-    if endpoint is not None:
-        from qa import GenerativeAnswerer
-        from qa.evaluate import evaluate_composed
-
-        metrics["llm_model"] = endpoint.model
-        metrics.update(evaluate_composed(assistant, questions, GenerativeAnswerer(endpoint)))
+    progress = TqdmProgress(enabled=not args.quiet)
+    try:
+        report = evaluate_dataset(
+            args.dataset,
+            model=args.model,
+            split=args.split,
+            limit=args.limit,
+            eval_dir=args.index_dir,
+            target=args.index,
+            chunk_vectors=args.chunk_vectors,
+            remove=args.remove,
+            seed=args.seed,
+            top_k=args.top_k,
+            threshold=args.threshold,
+            fusion=args.fusion,
+            endpoint=endpoint,
+            progress=progress,
+        )
+    finally:
+        progress.close()
     if args.json:
-        print(json.dumps(metrics, indent=2))
+        print(json.dumps(report.metrics, indent=2))
     else:
-        print(f"{args.dataset.name} (index {index_dir})")
-        for key, value in metrics.items():
+        print(f"{args.dataset.name} (index {report.index})")
+        for key, value in report.metrics.items():
             print(f"  {key:24} {value}")
     return 0
 

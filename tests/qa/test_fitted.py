@@ -1,4 +1,4 @@
-"""The numbers the pipeline ships are the ones `make fit` fitted, on the fit split only."""
+"""The numbers the pipeline ships (qa/fitted.py) are the ones `make fit` fitted, on the fit split only."""
 
 import json
 from pathlib import Path
@@ -7,10 +7,18 @@ import pytest
 
 from index.embedders import parse_model
 from index.settings import DEFAULT_MODEL
-from qa.assistant import THRESHOLDS
-from qa.citations import FEATURES, PASSAGE_WEIGHT, WEIGHTS
-from qa.retriever import DENSE_WEIGHT
-from qa.splits import SPLIT_SEED, TEST_SHARE, part_of
+from qa.eval import SPLIT_SEED, TEST_SHARE, part_of
+from qa.fitted import (
+    DENSE_WEIGHT,
+    FEATURES,
+    MAX_NEW_WORDS,
+    MODEL_CONSTANTS,
+    PASSAGE_WEIGHT,
+    SUPPORT_THRESHOLD,
+    THRESHOLDS,
+    WEIGHTS,
+    ScorerWeights,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIT = json.loads((ROOT / "bench" / "results" / "fit.json").read_text("utf-8"))
@@ -19,10 +27,27 @@ FIT = json.loads((ROOT / "bench" / "results" / "fit.json").read_text("utf-8"))
 def test_the_code_holds_the_fitted_constants():
     fitted = FIT["fitted"]
     assert list(FEATURES) == fitted["features"]
-    assert list(WEIGHTS) == fitted["weights"]
+    assert ScorerWeights.from_vector(fitted["weights"]) == WEIGHTS
+    assert list(WEIGHTS.vector()) == fitted["weights"]
     assert fitted["passage_weight"] == PASSAGE_WEIGHT
     assert fitted["dense_weight"] == DENSE_WEIGHT
-    assert fitted["thresholds"] == THRESHOLDS
+    assert fitted["thresholds"] == dict(THRESHOLDS)
+
+
+def test_the_weights_are_keyed_by_feature_in_the_order_of_the_feature_vector():
+    assert WEIGHTS.vector()[FEATURES.index("dense")] == WEIGHTS.dense
+    assert WEIGHTS.vector()[-1] == WEIGHTS.intercept
+    minilm = MODEL_CONSTANTS["sentence-transformers/all-MiniLM-L6-v2"].weights
+    assert minilm.lexical_gap == -1.01 and minilm.dense_gap == -0.965 and minilm.intercept == -4.584
+
+
+def test_the_fitted_constants_cannot_be_changed_in_place():
+    with pytest.raises(TypeError):
+        THRESHOLDS["fr"] = 0.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        MODEL_CONSTANTS["other"] = MODEL_CONSTANTS["sentence-transformers/all-MiniLM-L6-v2"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        WEIGHTS.dense = 0.0  # type: ignore[misc]
 
 
 def test_the_fit_was_made_with_the_default_model_on_the_fit_split():
@@ -42,8 +67,6 @@ def test_the_committed_split_lists_follow_the_seeded_rule(name):
 
 
 def test_the_claim_check_holds_the_bounds_fitted_on_the_fit_part():
-    from qa.claims import MAX_NEW_WORDS, SUPPORT_THRESHOLD
-
     claims = json.loads((ROOT / "bench" / "results" / "claims.json").read_text("utf-8"))
     assert (claims["threshold"], claims["max_new_words"]) == (SUPPORT_THRESHOLD, MAX_NEW_WORDS)
     assert claims["fit"]["in_sample"] and claims["test"]["held_out"]  # reported apart, labelled

@@ -16,10 +16,10 @@ import pytest
 from index import Article, Sentence
 from qa import Answer, Endpoint, EndpointError, GenerativeAnswerer, OptionError
 from qa.answerers import CANDIDATE_FLOOR, CANDIDATE_SENTENCES, make_request
-from qa.citations import ScoredSentence
-from qa.endpoint import CHARS_PER_TOKEN
 from qa.generative import messages
 from qa.records import Passage
+from qa.reply import CHARS_PER_TOKEN
+from qa.scoring import ScoredSentence
 from tests.fakes import Script, scripted_llm
 
 

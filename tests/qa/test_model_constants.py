@@ -1,10 +1,8 @@
 """An index answers with the constants fitted for the model it was built with."""
 
 import index
-from qa import THRESHOLDS, Assistant
-from qa.assistant import MODEL_CONSTANTS
-from qa.citations import PASSAGE_WEIGHT, WEIGHTS
-from qa.retriever import DENSE_WEIGHT
+from qa import Assistant
+from qa.fitted import DENSE_WEIGHT, MODEL_CONSTANTS, PASSAGE_WEIGHT, THRESHOLDS, WEIGHTS
 from tests.fakes import FakeEmbedder
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -15,10 +13,10 @@ def test_a_minilm_index_takes_minilm_constants_and_options_still_win(corpus, tmp
     index.build([corpus], tmp_path / "ix", embedder=embedder)
     assistant = Assistant.open(tmp_path / "ix", embedder=embedder)
     own = MODEL_CONSTANTS[MINILM]
-    assert assistant.weights == own["weights"] != WEIGHTS
-    assert assistant.passage_weight == own["passage_weight"]
-    assert assistant.retriever.dense_weight == own["dense_weight"]
-    assert assistant.threshold_for("fr") == assistant.threshold_for("en") == own["threshold"]
+    assert assistant.weights == own.weights != WEIGHTS
+    assert assistant.passage_weight == own.passage_weight
+    assert assistant.retriever.dense_weight == own.dense_weight
+    assert assistant.threshold_for("fr") == assistant.threshold_for("en") == own.threshold
     chosen = Assistant.open(
         tmp_path / "ix", embedder=embedder, threshold=0.9, weights=WEIGHTS, passage_weight=0.5
     )

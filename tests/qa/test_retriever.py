@@ -1,7 +1,8 @@
 import pytest
 
-from qa import Filters, Retriever, UnknownFilterError
+from qa import Filters, UnknownFilterError
 from qa.question import analyze_question
+from qa.retriever import Retriever
 
 
 def ask(assistant, text, **kw):

@@ -1,4 +1,4 @@
-"""Sentence scoring and selection (qa/citations.py) on hand-made sentences, passages and questions.
+"""Sentence scoring and selection (qa/scoring.py) on hand-made sentences, passages and questions.
 
 ``score_sentences`` reads three things of an index: the chunk count, the terms' document
 frequencies and blocks of sentences (text, analysed terms, vectors). :class:`StubStore` serves
@@ -20,9 +20,10 @@ from index import Article, Sentence, Storage
 from index.analysis import analyze
 from index.storage import SentenceBlock
 from qa import Assistant
-from qa.citations import (
-    FEATURES,
-    WEIGHTS,
+from qa.fitted import FEATURES, WEIGHTS, ScorerWeights
+from qa.question import QuestionAnalysis, analyze_question
+from qa.records import Passage
+from qa.scoring import (
     ScoredSentence,
     _fuzzy_share,
     _kind_match,
@@ -31,8 +32,6 @@ from qa.citations import (
     score_sentences,
     select,
 )
-from qa.question import QuestionAnalysis, analyze_question
-from qa.records import Passage
 
 LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP, TITLED = (
     FEATURES.index(name)
@@ -125,7 +124,7 @@ class StubStore:
         passages: Sequence[Passage],
         *,
         vector: np.ndarray = QUESTION_VECTOR,
-        weights: Sequence[float] = WEIGHTS,
+        weights: ScorerWeights = WEIGHTS,
     ) -> list[ScoredSentence]:
         return score_sentences(cast(Storage, self), question, passages, vector, weights=weights)
 
@@ -146,11 +145,12 @@ def one_article(*sentences: S, df: dict[str, int] | None = None) -> tuple[StubSt
     return store, [store.passage(1, "a", 0, len(sentences) - 1)]
 
 
-def only(index: int, value: float = 1.0) -> tuple[float, ...]:
+ZERO = ScorerWeights.from_vector([0.0] * (len(FEATURES) + 1))
+
+
+def only(name: str, value: float = 1.0) -> ScorerWeights:
     """Weights that score by one feature alone (no intercept)."""
-    weights = [0.0] * (len(FEATURES) + 1)
-    weights[index] = value
-    return tuple(weights)
+    return replace(ZERO, **{name: value})
 
 
 # -- score_sentences: the signals -------------------------------------------------------------
@@ -160,8 +160,9 @@ def only(index: int, value: float = 1.0) -> tuple[float, ...]:
 def test_weights_must_hold_one_number_per_feature_and_an_intercept(count: int) -> None:
     store, passages = one_article(S("Le chat dort.", ("chat", "dort")))
     with pytest.raises(ValueError, match=f"weights must hold {len(FEATURES) + 1} numbers, got {count}"):
-        store.score(question("chat"), passages, weights=[0.0] * count)
-    assert len(store.score(question("chat"), passages, weights=[0.0] * (len(FEATURES) + 1))) == 1
+        ScorerWeights.from_vector([0.0] * count)
+    assert len(store.score(question("chat"), passages, weights=ZERO)) == 1
+    assert ZERO.vector() == (0.0,) * (len(FEATURES) + 1)
 
 
 def test_lexical_is_the_share_of_the_question_idf_weight_a_sentence_holds() -> None:
@@ -371,13 +372,15 @@ def test_scores_are_the_logistic_of_the_weighted_features_sorted_best_first() ->
     scored = store.score(question("chat", "noir"), passages)
     assert all(a.score >= b.score for a, b in itertools.pairwise(scored))
     for s in scored:
-        z = WEIGHTS[-1] + sum(w * f for w, f in zip(WEIGHTS, s.features, strict=False))
+        z = WEIGHTS.intercept + sum(
+            getattr(WEIGHTS, n) * f for n, f in zip(FEATURES, s.features, strict=True)
+        )
         assert s.score == pytest.approx(1 / (1 + math.exp(-z)))
         assert len(s.features) == len(FEATURES) and 0.0 < s.score < 1.0
     # Weights on the dense signal alone rank the sentences by their cosine.
-    by_dense = store.score(question("chat", "noir"), passages, weights=only(DENSE))
+    by_dense = store.score(question("chat", "noir"), passages, weights=only("dense"))
     assert [s.sentence.text for s in by_dense] == ["Tout près.", "Proche.", "Entre les deux.", "Loin."]
-    by_lexical = store.score(question("chat", "noir"), passages, weights=only(LEXICAL, -1.0))
+    by_lexical = store.score(question("chat", "noir"), passages, weights=only("lexical", -1.0))
     assert by_lexical[-1].sentence.text == "Tout près."  # a negative weight puts the best match last
 
 

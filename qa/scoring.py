@@ -25,9 +25,11 @@ Each candidate sentence gets a few signals, all measured by ``article-qa eval``:
   that signal among the sentences of the sentence's passage: a sentence whose passage matches
   the question as a whole is likelier to answer it than one alone in an unrelated passage.
 
-The score is a logistic combination of them (weights fitted by ``make fit`` on the fit split,
-``bench/fit.py``, ``bench/results/fit.json``; see ``docs/quality.md``), so it reads as the
-probability that the sentence holds the answer.
+The score is a logistic combination of them, so it reads as the probability that the sentence
+holds the answer. Its weights (:class:`qa.fitted.ScorerWeights`, one per signal, named there in
+the order of a sentence's feature vector) and the passage weight are fitted by ``make fit`` on
+the fit split (``bench/fit.py``, ``bench/results/fit.json``; see ``docs/quality.md``) and kept
+in :mod:`qa.fitted` (the default model's are the defaults here).
 """
 
 from __future__ import annotations
@@ -44,25 +46,10 @@ import numpy as np
 from index import Article, Sentence, Storage
 from index.analysis import analyze
 
+from .fitted import FEATURES, PASSAGE_WEIGHT, WEIGHTS, ScorerWeights
 from .question import QuestionAnalysis
 from .records import Passage
 from .retriever import min_max
-
-FEATURES = (
-    "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy", "length",
-    "lexical_gap", "dense_gap", "titled", "chunk_lexical", "chunk_dense", "chunk_titled", "chunk_phrase",
-)  # fmt: skip
-
-# Where the signals read relative to the best candidate sit: each sentence's other signals are
-# known first, the gaps only once every candidate is scored.
-_LEXICAL, _DENSE, _GAPS = (FEATURES.index(name) for name in ("lexical", "dense", "lexical_gap"))
-
-# Fitted listwise on the fit split of PIAF v1.1 and SQuAD v1.1 dev and on fr-news-dev, with the
-# default model (`make fit`, bench/results/fit.json); the last value is the intercept.
-WEIGHTS = (-0.617, 0.809, 0.119, 6.996, 0.261, 0.346, -0.021, -0.112, 0.667, 0.072, 0.185, -5.636, 0.597, -0.051, 9.803, 0.76, 0.576, -15.794)  # fmt: skip
-
-# How much the fused retrieval score adds to a passage's best sentence when re-ranking (fitted too).
-PASSAGE_WEIGHT = 0.0
 
 # A sentence is cited beside the best one if its score is at least this share of the best's.
 # With the chunk_* signals a passage's sentences score closer together, and at 0.8 an answer
@@ -86,7 +73,8 @@ _MONTH = re.compile(
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    """A candidate sentence with its signals and score (probability it answers)."""
+    """A candidate sentence with its signals (in :data:`~qa.fitted.FEATURES` order) and its
+    score (the probability that it answers)."""
 
     sentence: Sentence
     article: Article
@@ -101,17 +89,15 @@ def score_sentences(
     passages: Sequence[Passage],
     question_vector: np.ndarray,
     *,
-    weights: Sequence[float] = WEIGHTS,
+    weights: ScorerWeights = WEIGHTS,
 ) -> list[ScoredSentence]:
     """Score every sentence of ``passages`` for how well it answers ``question``, best first."""
-    if len(weights) != len(FEATURES) + 1:
-        raise ValueError(f"weights must hold {len(FEATURES) + 1} numbers, got {len(weights)}")
     idf = _idf(store, question)
     total = sum(idf.values()) or 1.0
     pairs = list(zip(question.terms, question.terms[1:], strict=False))
     fused = min_max([p.score for p in passages])
     seen: set[tuple[str, int]] = set()
-    raw: list[tuple[Sentence, Article, Passage, list[float]]] = []
+    raw: list[tuple[Sentence, Article, Passage, dict[str, float]]] = []
     qvec = question_vector.astype(np.float32)
     # Each passage's sentences, with one neighbour either side for the window signal.
     articles, blocks = store.sentence_blocks(
@@ -133,12 +119,12 @@ def score_sentences(
         phrase = {i: _phrase_share(pairs, block.terms[i]) for i in inside}
         titled = {i: sum(w for t, w in idf.items() if t in sets[i] or t in title) / total for i in inside}
         # The passage's best on four signals, shared by its sentences (the chunk_* signals).
-        chunk = [
-            max(lexical.values()),
-            float(max(dense[i] for i in inside)),
-            max(titled.values()),
-            max(phrase.values()),
-        ]
+        chunk = {
+            "chunk_lexical": max(lexical.values()),
+            "chunk_dense": float(max(dense[i] for i in inside)),
+            "chunk_titled": max(titled.values()),
+            "chunk_phrase": max(phrase.values()),
+        }
         for i in inside:
             sentence = block.sentences[i]
             if (article.id, sentence.ordinal) in seen:
@@ -146,28 +132,31 @@ def score_sentences(
             seen.add((article.id, sentence.ordinal))
             terms = sets[i]
             window = terms.union(*sets[max(0, i - 1) : i + 2])
-            features = [
-                lexical[i],
-                sum(w for t, w in idf.items() if t in window) / total,
-                phrase[i],
-                float(dense[i]),
-                passage_score,
-                _kind_match(question, sentence.text),
-                1.0 if len(sentence.text) < 30 else 0.0,
-                len(terms - idf.keys()) / len(terms) if terms else 0.0,
-                _fuzzy_share(idf, terms) / total,
-                math.log1p(len(block.terms[i])),
-                titled[i],
-                *chunk,
-            ]
-            raw.append((sentence, article, passage, features))
-    best_lexical = max((f[_LEXICAL] for *_, f in raw), default=0.0)
-    best_dense = max((f[_DENSE] for *_, f in raw), default=0.0)
+            signals = {
+                "lexical": lexical[i],
+                "context": sum(w for t, w in idf.items() if t in window) / total,
+                "phrase": phrase[i],
+                "dense": float(dense[i]),
+                "passage": passage_score,
+                "kind": _kind_match(question, sentence.text),
+                "short": 1.0 if len(sentence.text) < 30 else 0.0,
+                "novel": len(terms - idf.keys()) / len(terms) if terms else 0.0,
+                "fuzzy": _fuzzy_share(idf, terms) / total,
+                "length": math.log1p(len(block.terms[i])),
+                "titled": titled[i],
+                **chunk,
+            }
+            raw.append((sentence, article, passage, signals))
+    # The gaps to the best candidate are known only once every candidate has its signals.
+    best_lexical = max((f["lexical"] for *_, f in raw), default=0.0)
+    best_dense = max((f["dense"] for *_, f in raw), default=0.0)
+    vector = weights.vector()
     scored = []
-    for sentence, article, passage, features in raw:
-        gaps = (best_lexical - features[_LEXICAL], best_dense - features[_DENSE])
-        full = (*features[:_GAPS], *gaps, *features[_GAPS:])
-        scored.append(ScoredSentence(sentence, article, passage, full, _logistic(full, weights)))
+    for sentence, article, passage, signals in raw:
+        signals["lexical_gap"] = best_lexical - signals["lexical"]
+        signals["dense_gap"] = best_dense - signals["dense"]
+        features = tuple(signals[name] for name in FEATURES)
+        scored.append(ScoredSentence(sentence, article, passage, features, _logistic(features, vector)))
     scored.sort(key=lambda s: -s.score)
     return scored
 

@@ -1,223 +1,32 @@
-"""Evaluation on SQuAD-format data sets (v1.1 and v2.0): retrieval, citations, abstention, latency.
+"""What an evaluation measures: retrieval, citations, abstention and latency of quoted answers,
+the removal measure, and composed answers against quoted ones.
 
-Each article of the data set becomes one article of an index (its title, and its paragraphs
-joined by blank lines, so that chunking is part of what is measured). Every question is then
-asked as a user would ask it, and the gold answers' positions are checked against the
-returned passages and cited sentences.
+Every question is asked as a user would ask it, and the gold answers' positions are checked
+against the returned passages and cited sentences (:func:`holds_answer`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import os
-import re
-import shutil
 import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-import index
 from index.analysis import fold
-from index.embedders import spec_of
-from index.normalize import normalize_text
 
-from .answerers import Answerer
-from .assistant import Assistant
-from .claims import check_claims, without_markers
-from .records import Answer, Passage
-from .splits import PARTS, part_of, removed
-
-logger = logging.getLogger(__name__)
+from ..answerers import Answerer
+from ..assistant import Assistant
+from ..claims import check_claims, without_markers
+from ..records import Answer, Passage
+from .datasets import GoldQuestion
 
 RECALL_DEPTHS = (1, 5, 20)
 
 
-@dataclass(frozen=True)
-class GoldQuestion:
-    """A question of the data set with the positions of its gold answers in the article text."""
-
-    id: str
-    question: str
-    article_id: str
-    positions: tuple[int, ...]
-    title: str = ""
-    answers: tuple[str, ...] = ()
-
-    @property
-    def answerable(self) -> bool:
-        return bool(self.positions)
-
-
-def load_dataset(path: Path) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
-    """Read a SQuAD file into article records (for the indexer) and gold questions."""
-    try:
-        return _read_squad(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
-        raise index.ArticleFormatError(
-            f"{path} is not a SQuAD-format JSON file ({reason}); give a file like "
-            '{"data": [{"title": ..., "paragraphs": [{"context": ..., "qas": [...]}]}]}'
-        ) from None
-
-
-def _read_squad(content: Any) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
-    data = content["data"]
-    if not isinstance(data, list) or not data:
-        raise ValueError("'data' must be a non-empty list of articles")
-    articles: list[dict[str, Any]] = []
-    questions: list[GoldQuestion] = []
-    for number, item in enumerate(data):
-        article_id = f"{number:04d}-{_slug(item.get('title', ''))}"
-        offsets: list[int | None] = []
-        texts: list[str] = []
-        position = 0
-        for paragraph in item["paragraphs"]:
-            normal = normalize_text(paragraph["context"])
-            if not normal:
-                offsets.append(None)
-                continue
-            offsets.append(position)
-            texts.append(normal)
-            position += len(normal) + 2
-        text = "\n\n".join(texts)
-        articles.append(
-            {"id": article_id, "title": item.get("title", "").replace("_", " "), "text": text,
-             "category": item.get("categorie") or item.get("category")}
-        )  # fmt: skip
-        for paragraph, offset in zip(item["paragraphs"], offsets, strict=True):
-            for qa in paragraph.get("qas", []):
-                positions: list[int] = []
-                golden: list[str] = []
-                if offset is not None and not qa.get("is_impossible"):
-                    for ans in qa.get("answers", []):
-                        start = _normal_position(paragraph["context"], int(ans["answer_start"]))
-                        positions.append(offset + start)
-                        golden.append(normalize_text(str(ans.get("text", ""))))
-                questions.append(
-                    GoldQuestion(
-                        str(qa["id"]),
-                        qa["question"],
-                        article_id,
-                        tuple(positions),
-                        item.get("title", ""),
-                        tuple(dict.fromkeys(a for a in golden if a)),
-                    )
-                )
-    return articles, questions
-
-
-def _slug(title: str) -> str:
-    return re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60] or "article"
-
-
-def _normal_position(context: str, start: int) -> int:
-    """Where ``context[start]`` lands once the context is normalised."""
-    marked = normalize_text(context[:start] + "\u2063" + context[start:])  # invisible separator
-    return marked.index("\u2063")
-
-
-def default_eval_dir(
-    dataset: Path, spec: index.ModelSpec, settings: index.ChunkSettings | None = None
-) -> Path:
-    """Where the data set's index is kept: keyed on the file, the indexing code, the model and
-    its runtime, and the chunk settings, so that no figure comes from a stale index."""
-    digest = hashlib.sha1(dataset.read_bytes()).hexdigest()[:10]
-    key = json.dumps(
-        [index.indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
-    )
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    name = f"{dataset.stem}-{digest}-{_slug(spec.model)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
-    return cache / "article-qa" / "eval" / name
-
-
-def prepare_index(
-    dataset: Path,
-    articles: Sequence[dict[str, Any]],
-    eval_dir: Path,
-    embedder: index.Embedder,
-    progress: index.Progress | None = None,
-    *,
-    settings: index.ChunkSettings | None = None,
-    target: str | Path | None = None,
-) -> str | Path:
-    """Index the data set's articles in ``target`` (default ``eval_dir/index``; a URI puts
-    them in an engine), reusing an index of the same file."""
-    target = target if target is not None else eval_dir / "index"
-    try:
-        manifest = index.storage.backend_for(target).read_manifest()
-        if manifest.model_spec == spec_of(embedder) and manifest.counts.get("articles") == len(articles):
-            return target
-    except (index.IndexNotFoundError, index.IndexMismatchError):
-        pass  # none yet, or of an older format: build it
-    eval_dir.mkdir(parents=True, exist_ok=True)
-    corpus = eval_dir / "corpus.jsonl"
-    with corpus.open("w", encoding="utf-8") as out:
-        for record in articles:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    index.build(
-        [corpus],
-        target,
-        embedder=embedder,
-        chunk_settings=settings,
-        rebuild=True,
-        max_file_mb=1000,
-        progress=progress,
-    )
-    return target
-
-
-def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
-    """A copy of the index at ``full`` without the articles ``removed_ids`` (none encoded)."""
-    try:
-        manifest = index.Manifest.read(target)
-        source = index.Manifest.read(full)
-        if manifest.updated_at >= source.updated_at and manifest.last_build.get("removed") == len(
-            removed_ids
-        ):
-            return target
-    except (index.IndexNotFoundError, index.IndexMismatchError):
-        pass
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    generation = index.Manifest.read(full).generation
-    shutil.copytree(full / generation, target / generation)
-    shutil.copy2(full / "manifest.json", target / "manifest.json")
-    index.remove(target, removed_ids)
-    return target
-
-
-def removal_for(
-    full: Path, articles: Sequence[dict[str, Any]], *, share: float, seed: int
-) -> tuple[Path, set[str]]:
-    """The seeded removal measure's index beside ``full`` (``eval_dir/index``), with the ids of
-    the articles it lacks (a ``share`` of ``articles`` drawn by title)."""
-    gone = {a["id"] for a in articles if removed(a["title"], seed=seed, share=share)}
-    target = full.parent / f"index-without-{share:g}-seed{seed}"
-    return removal_index(full, sorted(gone), target), gone
-
-
-def select_questions(
-    questions: Sequence[GoldQuestion], *, part: str = "all", limit: int | None = None
-) -> list[GoldQuestion]:
-    """The questions of one part of the split (``all``, ``fit``, ``test``), then ``limit`` of
-    them evenly spread (the one sampling rule of ``eval`` and the benchmarks)."""
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {', '.join(PARTS)}, got {part!r}")
-    chosen = [q for q in questions if part == "all" or part_of(q.title) == part]
-    if limit and limit < len(chosen):
-        step = len(chosen) / limit
-        chosen = [chosen[int(i * step)] for i in range(limit)]
-    return chosen
-
-
-def _hit(gold: GoldQuestion, article_id: str, start: int, end: int) -> bool:
+def holds_answer(gold: GoldQuestion, article_id: str, start: int, end: int) -> bool:
+    """Whether the span ``start:end`` of the article ``article_id`` (a passage, a sentence)
+    holds the position of one of ``gold``'s answers."""
     return article_id == gold.article_id and any(start <= p < end for p in gold.positions)
 
 
@@ -259,13 +68,15 @@ def evaluate(
         if not gold.answerable:
             abstained_unanswerable += answer.abstained
             continue
-        first = next((r for r, p in enumerate(ranked, 1) if _hit(gold, p.article_id, p.start, p.end)), None)
+        first = next(
+            (r for r, p in enumerate(ranked, 1) if holds_answer(gold, p.article_id, p.start, p.end)), None
+        )
         for k in RECALL_DEPTHS:
             recall[k] += first is not None and first <= k
         rr += 1.0 / first if first else 0.0
         answered += not answer.abstained
         cited += len(answer.citations) if not answer.abstained else 0
-        hits = [_hit(gold, c.article_id, c.start, c.end) for c in answer.citations]
+        hits = [holds_answer(gold, c.article_id, c.start, c.end) for c in answer.citations]
         cite1 += bool(hits[:1] and hits[0])
         cite3 += any(hits[:3])
         later.extend(hits[1:])
@@ -349,9 +160,11 @@ def evaluate_composed(
         if on_question is not None:
             on_question(gold, quoted, answer)
         first = quoted.citations[0].text if quoted.citations else ""
-        holds["quoted_first_citation"] += _holds(first, gold.answers)
+        holds["quoted_first_citation"] += contains_answer(first, gold.answers)
         f1["quoted_first_citation"] += _best_f1(first, gold.answers)
-        holds["shipped"] += _holds(without_markers(answer.text) if not answer.abstained else "", gold.answers)
+        holds["shipped"] += contains_answer(
+            without_markers(answer.text) if not answer.abstained else "", gold.answers
+        )
         abstained["quoted_answerable"] += quoted.abstained
         abstained["composed_answerable"] += answer.abstained
         if answer.check is None:
@@ -367,7 +180,7 @@ def evaluate_composed(
             continue
         composed += 1
         text = without_markers(answer.text)
-        holds["composed"] += _holds(text, gold.answers)
+        holds["composed"] += contains_answer(text, gold.answers)
         f1["composed"] += _best_f1(text, gold.answers)
         # By construction no shipped claim fails; checked again here, on the answer as shipped.
         again = check_claims(
@@ -403,7 +216,8 @@ def normal_answer(text: str) -> str:
     return " ".join(letters.split())
 
 
-def _holds(text: str, answers: Sequence[str]) -> bool:
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether ``text`` holds one of ``answers`` (each compared as :func:`normal_answer` makes it)."""
     normal = f" {normal_answer(text)} "
     return any(f" {normal_answer(a)} " in normal for a in answers if normal_answer(a))
 
