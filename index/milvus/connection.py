@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexUnreachableError
+from ..errors import (
+    IndexDamagedError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexUnreachableError,
+    MissingDependencyError,
+)
 from ..manifest import Manifest
 
 TOKEN_ENV = "ARTICLE_QA_MILVUS_TOKEN"
@@ -111,8 +117,10 @@ def connect(where: Location) -> Any:
     try:
         import pymilvus
     except ImportError:
-        raise IndexNotFoundError(
-            f"{where.uri} is a Milvus index: install the Milvus client with `pip install 'article-qa[milvus]'`"
+        raise MissingDependencyError(
+            f"{where.uri} is a Milvus index: install the Milvus client with `pip install 'article-qa[milvus]'`",
+            extra="milvus",
+            package="pymilvus",
         ) from None
     # Every failed call is logged with a traceback otherwise, and a Lite file's in-process server
     # logs the calls it does not implement (pymilvus asks, then does without).
