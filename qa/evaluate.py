@@ -24,6 +24,7 @@ from typing import Any
 
 import index
 from index.analysis import fold
+from index.backends import backend_for
 from index.embedders import spec_of
 from index.normalize import normalize_text
 
@@ -150,7 +151,7 @@ def prepare_index(
     them in an engine), reusing an index of the same file."""
     target = target if target is not None else eval_dir / "index"
     try:
-        manifest = index.storage.backend_for(target).read_manifest()
+        manifest = backend_for(target).read_manifest()
         if manifest.model_spec == spec_of(embedder) and manifest.counts.get("articles") == len(articles):
             return target
     except (index.IndexNotFoundError, index.IndexMismatchError):
@@ -175,8 +176,8 @@ def prepare_index(
 def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
     """A copy of the index at ``full`` without the articles ``removed_ids`` (none encoded)."""
     try:
-        manifest = index.Manifest.read(target)
-        source = index.Manifest.read(full)
+        manifest = backend_for(target).read_manifest()
+        source = backend_for(full).read_manifest()
         if manifest.updated_at >= source.updated_at and manifest.last_build.get("removed") == len(
             removed_ids
         ):
@@ -186,7 +187,7 @@ def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    generation = index.Manifest.read(full).generation
+    generation = backend_for(full).read_manifest().generation
     shutil.copytree(full / generation, target / generation)
     shutil.copy2(full / "manifest.json", target / "manifest.json")
     index.remove(target, removed_ids)

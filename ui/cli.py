@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.chunking import CHUNK_VECTORS
-from index.embedders import MODEL_HELP
 from index.errors import OptionError
-from index.settings import default_index_dir, stay_offline
+from index.location import default_index_dir, is_remote, resolve_location
+from index.model_spec import MODEL_HELP
+from index.settings import stay_offline
 from qa.assistant import MAX_TOP_K
 from qa.generative import COMPOSING_AT_ONCE
 from qa.splits import PARTS
@@ -56,8 +57,6 @@ LOCAL_RAY = "local"
 
 
 def _location(value: str) -> str | Path:
-    from index.storage import resolve_location
-
     return resolve_location(value)
 
 
@@ -361,12 +360,12 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def _ray_embedder(args: argparse.Namespace, location: str | Path) -> Any:
     """The model of the build (or of the index being updated), its documents encoded by Ray."""
-    import index
+    from index.backends import backend_for
     from index.embedders.ray_encoder import RayEmbedder
 
     spec = args.model
     if args.index_command == "update" and spec is None:
-        spec = index.storage.backend_for(location).read_manifest().model_spec
+        spec = backend_for(location).read_manifest().model_spec
     return RayEmbedder(spec, address=None if args.ray == LOCAL_RAY else args.ray)
 
 
@@ -451,7 +450,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     embedder = index.load_embedder(args.model)
     settings = index.ChunkSettings(**({"chunk_vectors": args.chunk_vectors} if args.chunk_vectors else {}))
     eval_dir = args.index_dir or default_eval_dir(args.dataset, index.embedders.spec_of(embedder), settings)
-    if args.index is not None and index.storage.is_remote(args.index) and args.remove > 0:
+    if args.index is not None and is_remote(args.index) and args.remove > 0:
         raise index.OptionError(
             "the removal measure copies the index's files: with an index in an engine, add --remove 0",
             option="remove",

@@ -1,6 +1,7 @@
 """The embedded backend, the default: one directory on this machine, SQLite + FAISS.
 
 - :mod:`~index.embedded.layout`: the directory, its generations, segments and locks;
+- :mod:`~index.embedded.manifest_file`: ``manifest.json``, the commit record;
 - :mod:`~index.embedded.segment`: one segment's reads (SQLite, FAISS);
 - :mod:`~index.embedded.database`: the reads of a generation over its segments (:class:`IndexStore`);
 - :mod:`~index.embedded.writer`: a new generation, written and published;
@@ -15,12 +16,13 @@ import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from ..embedders import ModelSpec
 from ..errors import IndexNotFoundError
-from ..manifest import MANIFEST, Manifest
+from ..manifest import Manifest
+from ..model_spec import ModelSpec
 from ..storage import Storage
 from .database import IndexStore
-from .layout import writer_lock
+from .layout import Record, writer_lock
+from .manifest_file import MANIFEST, read_manifest
 from .writer import EmbeddedWriter
 
 __all__ = ["EmbeddedBackend", "EmbeddedWriter", "IndexStore"]
@@ -37,7 +39,7 @@ class EmbeddedBackend:
         return (self.path / MANIFEST).exists()
 
     def read_manifest(self) -> Manifest:
-        return Manifest.read(self.path)
+        return read_manifest(self.path)
 
     def open(self, *, model: str | ModelSpec | None = None) -> IndexStore:
         return IndexStore.open(self.path, model=model)
@@ -64,10 +66,12 @@ class EmbeddedBackend:
         """Remove the directory of a first build that failed."""
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def fragmented(self, store: Storage) -> bool:
-        """Whether the generation is several segments, or holds deleted articles (a merge helps)."""
-        assert isinstance(store, IndexStore)
-        return len(store.segments) > 1 or bool(store.segments[0].gone)
+    def fragmented(self) -> bool:
+        """Whether the published generation is several segments, or holds deleted articles."""
+        manifest = read_manifest(self.path)
+        gen = self.path / manifest.generation
+        record = Record.read(gen, digest=manifest.segment_records.get(manifest.generation))
+        return len(record.segments) > 1 or bool(record.deleted)
 
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> EmbeddedWriter:
         if base is not None and not isinstance(base, IndexStore):

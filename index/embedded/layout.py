@@ -2,7 +2,7 @@
 
 Layout of an index directory::
 
-    DIR/manifest.json           the commit record (index.manifest): it names the generation
+    DIR/manifest.json           the commit record (manifest_file): it names the generation
     DIR/g000007/index.sqlite    a segment: articles, sentences, chunks, full-text table (FTS5)
     DIR/g000007/vectors.faiss   its chunk vectors keyed by chunk id
     DIR/g000007/sentences.faiss its sentence vectors keyed by sentence id
@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexDamagedError, IndexLockedError, QAError
-from ..manifest import GENERATION, MANIFEST, Manifest, rebuild_advice
+from ..manifest import GENERATION, rebuild_advice
+from .manifest_file import MANIFEST, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def release_when_unread(gen: Path) -> Any:
 
 def current_generation(path: Path) -> str | None:
     try:
-        return Manifest.read(path).generation
+        return read_manifest(path).generation
     except QAError:  # no index yet, or a damaged one or one of another format being replaced
         return None
 

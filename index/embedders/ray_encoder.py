@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingDependencyError, ModelLoadError, OptionError
-from . import Embedder, ModelSpec, ProgressCallback, as_spec, load_embedder
+from ..model_spec import ModelSpec, as_spec
+from . import Embedder, ProgressCallback, load_embedder
 
 EmbedderFactory = Callable[[ModelSpec], Embedder]
 """Builds an actor's embedder from the spec (``load_embedder`` unless told otherwise)."""

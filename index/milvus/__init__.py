@@ -15,8 +15,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ..embedders import ModelSpec, as_spec
 from ..manifest import Manifest, check_model
+from ..model_spec import ModelSpec, as_spec
 from ..storage import Storage
 from .connection import Location, call, connect, parse, published_head, read_head, writer_lock
 from .store import MilvusStore
@@ -66,8 +66,9 @@ class MilvusBackend:
     def discard(self) -> None:
         """Nothing: a failed first build leaves no head row, and its epoch is dropped by the next."""
 
-    def fragmented(self, store: Storage) -> bool:
-        return False  # every build or update writes a whole epoch: nothing to merge
+    def fragmented(self) -> bool:
+        """False: every build or update writes a whole epoch, and the engine merges its own segments."""
+        return False
 
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> MilvusWriter:
         if base is not None and not isinstance(base, MilvusStore):

@@ -28,8 +28,9 @@ from ..errors import (
     MissingDependencyError,
 )
 from ..manifest import Manifest
+from ..settings import MILVUS_TOKEN_VARIABLE as TOKEN_ENV
+from ..settings import secret
 
-TOKEN_ENV = "ARTICLE_QA_MILVUS_TOKEN"
 CONNECT_TIMEOUT = 5.0
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
 ADDRESS = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^\[\]:/]+)):(?P<port>[0-9]+)")
@@ -135,7 +136,7 @@ def connect(where: Location) -> Any:
         )
     if where.lite_file is None:
         _reachable(where)
-    token = os.environ.get(TOKEN_ENV, "")
+    token = secret(TOKEN_ENV)
     try:
         client = pymilvus.MilvusClient(uri=where.client_uri, token=token, timeout=CONNECT_TIMEOUT)
     except Exception as exc:  # pymilvus raises several kinds for one cause

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import index
-from index.manifest import FORMAT_VERSION, MANIFEST
+from index.embedded.manifest_file import MANIFEST
+from index.manifest import FORMAT_VERSION
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 
@@ -86,7 +87,7 @@ def test_an_edited_article_keeps_its_language_and_a_new_one_is_detected(corpus, 
     embedder = FakeEmbedder()
     build(corpus, tmp_path / "ix", embedder)
     detected: list[str] = []
-    monkeypatch.setattr("index.builder.detect_language", lambda text: detected.append(text) or "en")
+    monkeypatch.setattr("index.prepare.detect_language", lambda text: detected.append(text) or "en")
     (corpus / "sport.md").write_text("# Le Tour de France\n\nUn tout autre texte sur le vélo.", "utf-8")
     (corpus / "new.txt").write_text("A new article\n\nIt rains in Brest.", "utf-8")
     report = index.update([corpus], tmp_path / "ix", embedder=embedder)

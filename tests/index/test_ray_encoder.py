@@ -15,9 +15,10 @@ import pytest
 pytest.importorskip("ray")
 
 from index.articles import read_sources
-from index.embedders import Embedder, ModelSpec, load_embedder
+from index.embedders import Embedder, load_embedder
 from index.embedders.ray_encoder import RayEmbedder
 from index.errors import MissingDependencyError, ModelLoadError
+from index.model_spec import ModelSpec
 from index.segment import split_sentences
 from tests.fakes import FakeEmbedder
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embedders import parse_model
+from index.model_spec import parse_model
 from index.settings import DEFAULT_MODEL
 from qa.assistant import THRESHOLDS
 from qa.citations import FEATURES, PASSAGE_WEIGHT, WEIGHTS

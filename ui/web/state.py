@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import index
-from index.storage import local_dir, resolve_location
+from index.location import local_dir, resolve_location
 from qa import Assistant, GenerativeAnswerer, IndexLockedError, QAError
 
 logger = logging.getLogger(__name__)
