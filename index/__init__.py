@@ -12,7 +12,7 @@ Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`, a
 from __future__ import annotations
 
 from .articles import SUFFIXES, ReadProblem, read_sources
-from .backends import open_index
+from .backends import copy_index, open_index
 from .builder import build, compact, remove, update
 from .chunking import ChunkSettings
 from .embedded import IndexStore
@@ -87,6 +87,7 @@ __all__ = [
     "build",
     "bundled_model_path",
     "compact",
+    "copy_index",
     "index_info",
     "indexing_version",
     "load_embedder",

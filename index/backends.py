@@ -36,3 +36,20 @@ def open_index(location: str | os.PathLike[str], *, model: str | ModelSpec | Non
         MissingDependencyError: it is in Milvus, and the Milvus client is not installed.
     """
     return backend_for(location).open(model=model)
+
+
+def copy_index(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Copy the index at ``source`` as it is now to the new directory ``target``.
+
+    The copy reads like the source and can then be changed apart (``remove(target, ids)``
+    measures an index without some articles, and nothing is encoded again).
+
+    >>> copy_index("my-index", "my-index-copy")
+    >>> remove("my-index-copy", ["article-1"])
+
+    Raises:
+        IndexNotFoundError, IndexDamagedError: there is no sound index at ``source``.
+        IndexExistsError: an index is at ``target`` already.
+        OptionError: ``source`` is an index in Milvus, or ``target`` is not a new directory.
+    """
+    backend_for(source).copy_to(target)

@@ -13,6 +13,7 @@ backend, and nothing outside a backend touches its connections, tables or vector
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -162,6 +163,11 @@ class Backend(Protocol):
 
     def fragmented(self) -> bool:
         """Whether the published generation would read faster merged (``compact`` does it)."""
+        ...
+
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Copy the published generation to a new index at ``target``, for that copy to be
+        changed while this index stays as it is."""
         ...
 
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> Writer: ...

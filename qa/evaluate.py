@@ -186,10 +186,7 @@ def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
         pass
     if target.exists():
         shutil.rmtree(target)
-    target.mkdir(parents=True)
-    generation = backend_for(full).read_manifest().generation
-    shutil.copytree(full / generation, target / generation)
-    shutil.copy2(full / "manifest.json", target / "manifest.json")
+    index.copy_index(full, target)
     index.remove(target, removed_ids)
     return target
 

