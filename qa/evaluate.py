@@ -26,6 +26,7 @@ import index
 from index.analysis import fold
 from index.backends import backend_for
 from index.embedders import spec_of
+from index.info import indexing_version
 from index.normalize import normalize_text
 
 from .answerers import Answerer
@@ -130,7 +131,7 @@ def default_eval_dir(
     its runtime, and the chunk settings, so that no figure comes from a stale index."""
     digest = hashlib.sha1(dataset.read_bytes()).hexdigest()[:10]
     key = json.dumps(
-        [index.indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
+        [indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
     )
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = f"{dataset.stem}-{digest}-{_slug(spec.model)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
