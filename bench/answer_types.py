@@ -46,7 +46,7 @@ import index
 from bench import fit
 from bench.common import machine, write_json
 from bench.fit import SETS, fit_weights, open_set, quality
-from index import IndexStore
+from index.embedded import IndexStore
 from index.embedders import spec_of
 from qa import Assistant
 from qa.eval import GoldQuestion, load_dataset, percentile, select_questions

@@ -27,7 +27,7 @@ import json, resource, sys, time
 from index.settings import stay_offline
 stay_offline()
 import index
-from index.storage import embedding_text
+from index.prepare import embedding_text
 kind, sources, target, spec, mode = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 embedder = index.load_embedder(spec)
 t = time.perf_counter(); embedder.dimension; load = time.perf_counter() - t

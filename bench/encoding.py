@@ -86,7 +86,7 @@ def texts(dataset: Path, count: int, questions: int = 50) -> dict[str, list[str]
     """Spread sentences and paragraphs of a SQuAD-format file (title first, as the index embeds them)."""
     import re
 
-    from index.storage import embedding_text
+    from index.prepare import embedding_text
 
     data = json.loads(dataset.read_text("utf-8"))["data"]
     paragraphs = [(a["title"], p["context"]) for a in data for p in a["paragraphs"]]

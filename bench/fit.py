@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 import index
+from index.embedded import IndexStore
 from index.embedders import spec_of
 from qa import Assistant
 from qa.eval import (
@@ -113,7 +114,7 @@ def open_set(name: str, embedder: index.Embedder, limit: int | None, share: floa
     )
 
 
-def relevant_chunks(store: index.IndexStore, gold: GoldQuestion, ids: Sequence[int]) -> set[int]:
+def relevant_chunks(store: IndexStore, gold: GoldQuestion, ids: Sequence[int]) -> set[int]:
     hits = store.chunks(list(ids))
     return {
         cid

@@ -82,9 +82,9 @@ class Corpus:
     """A data set's articles, their sentences and article-qa's chunks (no model involved)."""
 
     def __init__(self, articles: list[dict[str, Any]]) -> None:
-        from index import split_sentences
         from index.analysis import detect_language
         from index.chunking import SentenceChunker
+        from index.sentences import split_sentences
 
         self.articles = {a["id"]: a for a in articles}
         self.lang = detect_language(" ".join(a["text"][:300] for a in articles[:20]))
@@ -133,7 +133,7 @@ class SentencePicker:
 def load_model() -> Any:
     from sentence_transformers import SentenceTransformer
 
-    from index import bundled_model_path
+    from index.embedders import bundled_model_path
 
     return SentenceTransformer(str(bundled_model_path()), device="cpu")
 
@@ -208,7 +208,7 @@ class Txtai(Peer):
     def build(self) -> None:
         from txtai import Embeddings
 
-        from index import bundled_model_path
+        from index.embedders import bundled_model_path
 
         self._embeddings = Embeddings(path=str(bundled_model_path()), hybrid=True, content=True)
         self._embeddings.index((str(i), c.text, None) for i, c in enumerate(self.corpus.chunks))

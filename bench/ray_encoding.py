@@ -31,9 +31,9 @@ SETTINGS = (("in-process", 0), ("ray", 1), ("ray", 2))
 def sample_texts(count: int) -> list[str]:
     """``count`` texts from the bundled sample articles' sentences."""
     from index import sample_sources
+    from index.prepare import embedding_text
     from index.readers import read_sources
     from index.sentences import split_sentences
-    from index.storage import embedding_text
 
     articles = read_sources(sample_sources()).articles
     pairs = [(a.title, s.text) for a in articles for s in split_sentences(a.text, lang=a.lang)]

@@ -117,7 +117,7 @@ class ReplayEmbedder:
 def table_of(index_dir: Path) -> dict[str, np.ndarray]:
     """Every embedded text of an index, with its stored vector."""
     import index
-    from index.storage import embedding_text
+    from index.prepare import embedding_text
 
     store = index.open_index(index_dir)
     table: dict[str, np.ndarray] = {}

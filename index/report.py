@@ -1,11 +1,15 @@
-"""What a build or an update did: the articles it added, changed and removed, how long each
-stage took, and the files it could not read."""
+"""What a build or an update tells its caller: its progress as it goes, and at the end the
+articles it added, changed and removed, how long each stage took, and the files it could not read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .readers import ReadProblem
+
+Progress = Callable[[str, int, int], None]
+"""Called with (stage, done, total); stages: read, segment, embed, write."""
 
 
 @dataclass

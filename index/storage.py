@@ -1,42 +1,30 @@
 """The storage seam: what a build writes and what the assistant reads, whatever holds it.
 
-An index lives in a *backend*, named by its location:
-
-- a directory (``my-index``): the embedded backend, SQLite + FAISS on this machine
-  (:mod:`index.embedded`), the default;
-- ``milvus://HOST:PORT/NAME`` or ``milvus-lite:PATH/FILE.db/NAME``: a Milvus server or cluster,
-  or a Milvus Lite file (:mod:`index.milvus`, the ``milvus`` extra).
+An index lives in a *backend*, named by its location (:mod:`index.location`): the embedded
+backend, SQLite + FAISS in a directory (:mod:`index.embedded`), or Milvus (:mod:`index.milvus`).
+This module names what every backend does (:class:`Backend`, :class:`Storage`,
+:class:`Writer`) and the values they exchange; :mod:`index.backends` chooses and opens one.
 
 The builder (:mod:`index.builder`) only reads, segments, chunks and embeds; it hands whole
 articles with their vectors to a :class:`Writer` and publishes. The assistant reads through
 :class:`Storage`. Searches take :class:`~index.filters.Filters`, never query text of a
 backend, and nothing outside a backend touches its connections, tables or vector indexes.
-
->>> store = open_index("my-index")
->>> store.manifest.counts["articles"]
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from .documents import Article, Chunk, Sentence
-from .embedders import ModelSpec
 from .filters import Filters
 from .manifest import Manifest
-
-MILVUS_SCHEMES = ("milvus://", "milvus-lite:")
-# Chunks a BM25 query may score (bench/scale.py: at 100,000 articles the commonest terms of a
-# question hold up to ~140,000 chunks; this bound leaves 99.4% of the top 5 as they were).
-LEXICAL_MAX_POSTINGS = 100_000
+from .model_spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -74,16 +62,8 @@ class PreparedArticle:
         return " ".join(self.terms[chunk.first_sentence : chunk.last_sentence + 1])
 
 
-def embedding_text(title: str, text: str) -> str:
-    """The text embedded for a chunk or a sentence: its article's title, then the text.
-
-    The title gives a sentence its subject (``Il rata le virage…`` is about Spain).
-    """
-    return f"{title}\n\n{text}"
-
-
 class SentenceReads:
-    """What every backend derives from its ``sentence_blocks``: one article's sentences."""
+    """The reads of :class:`Storage` that every backend derives from its ``sentence_blocks``."""
 
     def sentence_blocks(
         self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True
@@ -139,7 +119,14 @@ class Storage(Protocol):
 
     # the index as a whole
     def published_generation(self) -> str | None: ...
-    def size_bytes(self) -> int | None: ...
+    def size_bytes(self) -> int | None:
+        """The bytes the index takes on this machine; None when an engine keeps it."""
+        ...
+
+    def segment_count(self) -> int | None:
+        """How many segments the generation reads; None when the backend has no segments."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -166,64 +153,21 @@ class Backend(Protocol):
     def read_manifest(self) -> Manifest: ...
     def open(self, *, model: str | ModelSpec | None = None) -> Storage: ...
     def writing(self) -> AbstractContextManager[None]: ...
-    def prepare(self) -> bool: ...
-    def discard(self) -> None: ...
-    def fragmented(self, store: Storage) -> bool: ...
+    def prepare(self) -> bool:
+        """Make what the first write needs; True if it was created here (a failure discards it)."""
+        ...
+
+    def discard(self) -> None:
+        """Drop what a first build that failed left behind."""
+        ...
+
+    def fragmented(self) -> bool:
+        """Whether the published generation would read faster merged (``compact`` does it)."""
+        ...
+
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Copy the published generation to a new index at ``target``, for that copy to be
+        changed while this index stays as it is."""
+        ...
+
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> Writer: ...
-
-
-def within_budget(terms: Sequence[str], frequencies: dict[str, int], budget: int) -> list[str]:
-    """The rarest ``terms`` whose chunk counts add up to at most ``budget`` (the rarest always)."""
-    kept: list[str] = []
-    total = 0
-    for term in sorted(terms, key=lambda t: frequencies.get(t, 0)):
-        count = frequencies.get(term, 0)
-        if kept and total + count > budget:
-            break
-        kept.append(term)
-        total += count
-    return kept
-
-
-def is_remote(location: str | os.PathLike[str]) -> bool:
-    """Whether ``location`` names an index in an engine (a URI) rather than a directory."""
-    return isinstance(location, str) and location.startswith(MILVUS_SCHEMES)
-
-
-def resolve_location(location: str | os.PathLike[str]) -> str | Path:
-    """A URI as given, a directory with ``~`` expanded."""
-    return str(location) if is_remote(location) else Path(location).expanduser()
-
-
-def local_dir(location: str | os.PathLike[str], *, suffix: str) -> Path:
-    """A directory on this machine that goes with the index: ``DIR{suffix}`` beside an index
-    directory, or for an index in an engine, one named after its URI under the data directory."""
-    where = resolve_location(location)
-    if isinstance(where, Path):
-        return where.with_name(where.name + suffix)
-    from .settings import data_dir
-
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", where).strip("_")
-    return data_dir() / "remote" / (slug + suffix)
-
-
-def backend_for(location: str | os.PathLike[str]) -> Backend:
-    """The backend that holds the index at ``location`` (nothing is opened yet)."""
-    if is_remote(location):
-        from .milvus import MilvusBackend
-
-        return MilvusBackend(str(location))
-    from .embedded import EmbeddedBackend
-
-    return EmbeddedBackend(location)
-
-
-def open_index(location: str | os.PathLike[str], *, model: str | ModelSpec | None = None) -> Storage:
-    """Open the index at ``location`` (a directory or a URI) and hold its current generation.
-
-    Raises:
-        IndexNotFoundError: there is no index there.
-        IndexDamagedError: it cannot be read.
-        IndexMismatchError: it was built with another format, or another model than ``model``.
-    """
-    return backend_for(location).open(model=model)

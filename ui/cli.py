@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.chunking import CHUNK_VECTORS
-from index.embedders import MODEL_HELP
 from index.errors import OptionError
-from index.settings import default_index_dir, stay_offline
+from index.location import default_index_dir, is_remote, resolve_location
+from index.model_spec import MODEL_HELP
+from index.settings import stay_offline
 from qa.assistant import MAX_TOP_K
 from qa.eval import PARTS
 from qa.generative import COMPOSING_AT_ONCE
@@ -38,6 +39,7 @@ from .progress import TqdmProgress
 from .text import human_size
 
 if TYPE_CHECKING:
+    from index import IndexInfo
     from qa import Check, Endpoint
 
 
@@ -56,8 +58,6 @@ LOCAL_RAY = "local"
 
 
 def _location(value: str) -> str | Path:
-    from index.storage import resolve_location
-
     return resolve_location(value)
 
 
@@ -298,7 +298,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     if args.index_command == "info":
         info = index.index_info(index_dir)
         if args.json:
-            print(json.dumps(info, ensure_ascii=False, indent=2))
+            print(json.dumps(info.to_dict(), ensure_ascii=False, indent=2))
         else:
             print(_format_info(info))
         return 0
@@ -361,12 +361,12 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def _ray_embedder(args: argparse.Namespace, location: str | Path) -> Any:
     """The model of the build (or of the index being updated), its documents encoded by Ray."""
-    import index
+    from index.backends import backend_for
     from index.embedders.ray_encoder import RayEmbedder
 
     spec = args.model
     if args.index_command == "update" and spec is None:
-        spec = index.storage.backend_for(location).read_manifest().model_spec
+        spec = backend_for(location).read_manifest().model_spec
     return RayEmbedder(spec, address=None if args.ray == LOCAL_RAY else args.ray)
 
 
@@ -466,26 +466,23 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_info(info: dict[str, object]) -> str:
-    build = info["last_build"]
-    assert isinstance(build, dict)
-    dates = info["dates"]
-    assert isinstance(dates, list)
-    size = info["size_bytes"]
-    assert size is None or isinstance(size, int)
-    segments = info.get("segments")
+def _format_info(info: IndexInfo) -> str:
+    build = info.last_build
+    first, last = info.dates
+    size = info.size_bytes
+    segments = info.segments
     lines = [
-        f"index       {info['index_dir']}",
-        f"articles    {info['articles']}",
-        f"sentences   {info['sentences']}",
-        f"chunks      {info['chunks']} (size {info['chunk_size']}, overlap {info['overlap']} sentence(s))",
-        f"model       {info['runtime']}:{info['model']} (dimension {info['dimension']}, "
-        f"{info['vector_index']} search, chunk vectors {info['chunk_vectors']})",
-        f"languages   {', '.join(f'{k} {v}' for k, v in dict(info['languages']).items())}",  # type: ignore[call-overload]
-        f"categories  {', '.join(info['categories']) or '-'}",  # type: ignore[arg-type]
-        f"dates       {dates[0] or '-'} to {dates[1] or '-'}",
+        f"index       {info.location}",
+        f"articles    {info.articles}",
+        f"sentences   {info.sentences}",
+        f"chunks      {info.chunks} (size {info.chunk_size}, overlap {info.overlap} sentence(s))",
+        f"model       {info.runtime}:{info.model} (dimension {info.dimension}, "
+        f"{info.vector_index} search, chunk vectors {info.chunk_vectors})",
+        f"languages   {', '.join(f'{k} {v}' for k, v in info.languages.items())}",
+        f"categories  {', '.join(info.categories) or '-'}",
+        f"dates       {first or '-'} to {last or '-'}",
         f"size        {human_size(size) if size is not None else 'kept by the engine'}"
-        + (f" in {segments} segments" if isinstance(segments, int) and segments > 1 else ""),
+        + (f" in {segments} segments" if segments is not None and segments > 1 else ""),
         f"last build  {build.get('kind')} at {build.get('at')}: {build.get('added')} added, "
         f"{build.get('changed')} changed, {build.get('removed')} removed",
     ]

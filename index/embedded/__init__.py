@@ -1,6 +1,7 @@
 """The embedded backend, the default: one directory on this machine, SQLite + FAISS.
 
 - :mod:`~index.embedded.layout`: the directory, its generations, segments and locks;
+- :mod:`~index.embedded.manifest_file`: ``manifest.json``, the commit record;
 - :mod:`~index.embedded.segment`: one segment's reads (SQLite, FAISS);
 - :mod:`~index.embedded.database`: the reads of a generation over its segments (:class:`IndexStore`);
 - :mod:`~index.embedded.writer`: a new generation, written and published;
@@ -15,12 +16,14 @@ import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from ..embedders import ModelSpec
-from ..errors import IndexNotFoundError
-from ..manifest import MANIFEST, Manifest
+from ..errors import IndexExistsError, IndexNotFoundError, OptionError
+from ..location import is_remote
+from ..manifest import Manifest
+from ..model_spec import ModelSpec
 from ..storage import Storage
 from .database import IndexStore
-from .layout import writer_lock
+from .layout import Record, copy_generation, writer_lock
+from .manifest_file import MANIFEST, read_manifest
 from .writer import EmbeddedWriter
 
 __all__ = ["EmbeddedBackend", "EmbeddedWriter", "IndexStore"]
@@ -37,7 +40,7 @@ class EmbeddedBackend:
         return (self.path / MANIFEST).exists()
 
     def read_manifest(self) -> Manifest:
-        return Manifest.read(self.path)
+        return read_manifest(self.path)
 
     def open(self, *, model: str | ModelSpec | None = None) -> IndexStore:
         return IndexStore.open(self.path, model=model)
@@ -64,10 +67,39 @@ class EmbeddedBackend:
         """Remove the directory of a first build that failed."""
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def fragmented(self, store: Storage) -> bool:
-        """Whether the generation is several segments, or holds deleted articles (a merge helps)."""
-        assert isinstance(store, IndexStore)
-        return len(store.segments) > 1 or bool(store.segments[0].gone)
+    def fragmented(self) -> bool:
+        """Whether the published generation is several segments, or holds deleted articles."""
+        manifest = read_manifest(self.path)
+        gen = self.path / manifest.generation
+        record = Record.read(gen, digest=manifest.segment_records.get(manifest.generation))
+        return len(record.segments) > 1 or bool(record.deleted)
+
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Copy the published generation — its segments, its ``segments.json``, the manifest —
+        into the directory ``target``, which must not exist or be empty.
+
+        Raises:
+            IndexExistsError: ``target`` holds an index.
+            OptionError: ``target`` is a URI, a file, or a directory that holds other files.
+        """
+        if is_remote(target):
+            raise OptionError(
+                f"cannot copy {self.location} to {target}: an index directory is copied to a directory",
+                option="target",
+            )
+        destination = Path(target).expanduser()
+        if (destination / MANIFEST).exists():
+            raise IndexExistsError(f"cannot copy {self.location}: an index exists at {destination}")
+        if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+            raise OptionError(
+                f"cannot copy {self.location} to {destination}: it is a file, or a directory that is not empty",
+                option="target",
+            )
+        store = IndexStore.open(self.path)  # holds the generation: no writer deletes it meanwhile
+        try:
+            copy_generation(self.path, store.manifest, store.record, destination)
+        finally:
+            store.close()
 
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> EmbeddedWriter:
         if base is not None and not isinstance(base, IndexStore):

@@ -21,13 +21,14 @@ import numpy as np
 
 from .. import bm25
 from ..documents import Article, Sentence
-from ..embedders import ModelSpec, as_spec
 from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..manifest import Manifest, check_model
-from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
+from ..model_spec import ModelSpec, as_spec
+from ..storage import ChunkHit, SentenceBlock, SentenceReads
 from . import vectors as vector_index
 from .layout import DATABASE, Record, current_generation, damaged, hold
+from .manifest_file import read_manifest
 from .segment import SCHEMA, Segment, article_of, chunk_of, where
 
 __all__ = ["SCHEMA", "IndexStore", "where"]
@@ -66,7 +67,7 @@ class IndexStore(SentenceReads):
         """
         path = Path(index_dir).expanduser()
         for _ in range(5):  # a writer may publish and delete between our reads: read again
-            manifest = Manifest.read(path)
+            manifest = read_manifest(path)
             if model is not None:
                 check_model(path, manifest, as_spec(model))
             gen = path / manifest.generation
@@ -306,7 +307,7 @@ class IndexStore(SentenceReads):
         k: int,
         *,
         filters: Filters | None = None,
-        max_postings: int = LEXICAL_MAX_POSTINGS,
+        max_postings: int = bm25.LEXICAL_MAX_POSTINGS,
     ) -> list[tuple[int, float]]:
         """The ``k`` best chunks for analysed ``terms`` by BM25 (any term may match), best first.
 
@@ -325,7 +326,7 @@ class IndexStore(SentenceReads):
         # The terms hold at most chunks × terms postings: below the budget, no lookup is needed.
         if max_postings and len(unique) * self.manifest.counts.get("chunks", 0) > max_postings:
             frequencies = self.document_frequencies(unique)
-            unique = within_budget(unique, frequencies, max_postings)
+            unique = bm25.within_budget(unique, frequencies, max_postings)
         # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
         first, *rest = self.segments
@@ -367,6 +368,10 @@ class IndexStore(SentenceReads):
     def published_generation(self) -> str | None:
         """The generation the index's manifest names now (this store may hold an older one)."""
         return current_generation(self.index_dir)
+
+    def segment_count(self) -> int:
+        """How many segments this generation reads (one after a build or a merge)."""
+        return len(self.segments)
 
     def size_bytes(self) -> int:
         """The segments' files, and the generation's own when it is not one of them."""

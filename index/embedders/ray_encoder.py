@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelLoadError, OptionError
-from . import Embedder, ModelSpec, ProgressCallback, as_spec, load_embedder
+from ..errors import MissingDependencyError, ModelLoadError, OptionError
+from ..model_spec import ModelSpec, as_spec
+from . import Embedder, ProgressCallback, load_embedder
 
 EmbedderFactory = Callable[[ModelSpec], Embedder]
 """Builds an actor's embedder from the spec (``load_embedder`` unless told otherwise)."""
@@ -49,7 +50,8 @@ class RayEmbedder:
         factory: builds each actor's embedder from the spec (tests inject a fake).
 
     Raises:
-        ModelLoadError: Ray is not installed, or no Ray cluster answers at ``address``.
+        MissingDependencyError: Ray is not installed.
+        ModelLoadError: no Ray cluster answers at ``address``.
     """
 
     def __init__(
@@ -209,8 +211,10 @@ def _import_ray() -> Any:
         import ray
         import ray.data
     except ImportError as exc:
-        raise ModelLoadError(
-            "Ray is not installed: pip install 'article-qa[ray]' (or encode in-process, without Ray)"
+        raise MissingDependencyError(
+            "Ray is not installed: pip install 'article-qa[ray]' (or encode in-process, without Ray)",
+            extra="ray",
+            package="ray",
         ) from exc
     return ray
 

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelLoadError
+from ..model_spec import KNOWN, MINILM
+from ..model_spec import SENTENCE_TRANSFORMERS as RUNTIME
 from ..settings import hub_offline
 from .base import ProgressCallback
 
 logger = logging.getLogger(__name__)
 
-RUNTIME = "sentence-transformers"
-MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 # e5 models (intfloat/multilingual-e5-small, e5-base-v2…) are trained with role prefixes.
 _E5 = re.compile(r"(^|[/_-])(multilingual-)?e5-", re.I)
 
@@ -97,8 +97,6 @@ class SentenceTransformerEmbedder:
             return SentenceTransformer(where, device=self.device, local_files_only=local or hub_offline())
         except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors…
             if not local and hub_offline():  # not a path, and not a model this machine holds
-                from . import KNOWN
-
                 logger.debug("loading %s failed", self._name, exc_info=True)
                 raise ModelLoadError(
                     f"unknown embedding model {self._name!r}: no such local path, and no such "

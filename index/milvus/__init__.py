@@ -12,11 +12,13 @@ statistics), so a second machine needs nothing but the URI. Install it with
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ..embedders import ModelSpec, as_spec
+from ..errors import OptionError
 from ..manifest import Manifest, check_model
+from ..model_spec import ModelSpec, as_spec
 from ..storage import Storage
 from .connection import Location, call, connect, parse, published_head, read_head, writer_lock
 from .store import MilvusStore
@@ -66,8 +68,17 @@ class MilvusBackend:
     def discard(self) -> None:
         """Nothing: a failed first build leaves no head row, and its epoch is dropped by the next."""
 
-    def fragmented(self, store: Storage) -> bool:
-        return False  # every build or update writes a whole epoch: nothing to merge
+    def fragmented(self) -> bool:
+        """False: every build or update writes a whole epoch, and the engine merges its own segments."""
+        return False
+
+    def copy_to(self, target: str | os.PathLike[str]) -> None:
+        """Refused: an index in an engine is copied with the engine's own tools."""
+        raise OptionError(
+            f"cannot copy {self.location}: article-qa copies an index directory, not an index in "
+            "Milvus (copy its collections with Milvus's own backup tools)",
+            option="source",
+        )
 
     def new_writer(self, dimension: int, *, base: Storage | None, compact: bool = False) -> MilvusWriter:
         if base is not None and not isinstance(base, MilvusStore):

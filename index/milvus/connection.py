@@ -20,10 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexUnreachableError
+from ..errors import (
+    IndexDamagedError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexUnreachableError,
+    MissingDependencyError,
+)
 from ..manifest import Manifest
+from ..settings import MILVUS_TOKEN_VARIABLE as TOKEN_ENV
+from ..settings import secret
 
-TOKEN_ENV = "ARTICLE_QA_MILVUS_TOKEN"
 CONNECT_TIMEOUT = 5.0
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
 ADDRESS = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^\[\]:/]+)):(?P<port>[0-9]+)")
@@ -111,8 +118,10 @@ def connect(where: Location) -> Any:
     try:
         import pymilvus
     except ImportError:
-        raise IndexNotFoundError(
-            f"{where.uri} is a Milvus index: install the Milvus client with `pip install 'article-qa[milvus]'`"
+        raise MissingDependencyError(
+            f"{where.uri} is a Milvus index: install the Milvus client with `pip install 'article-qa[milvus]'`",
+            extra="milvus",
+            package="pymilvus",
         ) from None
     # Every failed call is logged with a traceback otherwise, and a Lite file's in-process server
     # logs the calls it does not implement (pymilvus asks, then does without).
@@ -127,7 +136,7 @@ def connect(where: Location) -> Any:
         )
     if where.lite_file is None:
         _reachable(where)
-    token = os.environ.get(TOKEN_ENV, "")
+    token = secret(TOKEN_ENV)
     try:
         client = pymilvus.MilvusClient(uri=where.client_uri, token=token, timeout=CONNECT_TIMEOUT)
     except Exception as exc:  # pymilvus raises several kinds for one cause

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import bm25
 from ..documents import Article, Chunk, Sentence
 from ..errors import IndexDamagedError, IndexNotFoundError
 from ..filters import Filters
 from ..manifest import Manifest
-from ..storage import LEXICAL_MAX_POSTINGS, ChunkHit, SentenceBlock, SentenceReads, within_budget
+from ..storage import ChunkHit, SentenceBlock, SentenceReads
 from . import schema
 from .connection import Location, call, collection
 
@@ -218,7 +219,7 @@ class MilvusStore(SentenceReads):
         k: int,
         *,
         filters: Filters | None = None,
-        max_postings: int = LEXICAL_MAX_POSTINGS,
+        max_postings: int = bm25.LEXICAL_MAX_POSTINGS,
     ) -> list[tuple[int, float]]:
         """BM25 as the embedded backend ranks it: the question's IDF against stored weights."""
         unique = list(dict.fromkeys(t for t in terms if t))
@@ -226,7 +227,7 @@ class MilvusStore(SentenceReads):
             return []
         frequencies = self.document_frequencies(unique)
         if max_postings and len(unique) * self.manifest.counts.get("chunks", 0) > max_postings:
-            unique = within_budget(unique, frequencies, max_postings)
+            unique = bm25.within_budget(unique, frequencies, max_postings)
         weights = schema.query_weights(unique, frequencies, self.manifest.counts.get("chunks", 0))
         if not weights:
             return []
@@ -276,6 +277,10 @@ class MilvusStore(SentenceReads):
 
     def size_bytes(self) -> int | None:
         """None: the engine's files are not known through its API."""
+        return None
+
+    def segment_count(self) -> None:
+        """None: the engine keeps its own segments, not article-qa."""
         return None
 
     def close(self) -> None:

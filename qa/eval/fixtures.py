@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import index
+from index.backends import backend_for
 from index.embedders import spec_of
+from index.info import indexing_version
 
 from .datasets import slug
 from .splits import removed
@@ -27,7 +29,7 @@ def default_eval_dir(
     its runtime, and the chunk settings, so that no figure comes from a stale index."""
     digest = hashlib.sha1(dataset.read_bytes()).hexdigest()[:10]
     key = json.dumps(
-        [index.indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
+        [indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
     )
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = f"{dataset.stem}-{digest}-{slug(spec.model)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
@@ -48,7 +50,7 @@ def prepare_index(
     them in an engine), reusing an index of the same file."""
     target = target if target is not None else eval_dir / "index"
     try:
-        manifest = index.storage.backend_for(target).read_manifest()
+        manifest = backend_for(target).read_manifest()
         if manifest.model_spec == spec_of(embedder) and manifest.counts.get("articles") == len(articles):
             return target
     except (index.IndexNotFoundError, index.IndexMismatchError):
@@ -73,8 +75,8 @@ def prepare_index(
 def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
     """A copy of the index at ``full`` without the articles ``removed_ids`` (none encoded)."""
     try:
-        manifest = index.Manifest.read(target)
-        source = index.Manifest.read(full)
+        manifest = backend_for(target).read_manifest()
+        source = backend_for(full).read_manifest()
         if manifest.updated_at >= source.updated_at and manifest.last_build.get("removed") == len(
             removed_ids
         ):
@@ -83,10 +85,7 @@ def removal_index(full: Path, removed_ids: Sequence[str], target: Path) -> Path:
         pass
     if target.exists():
         shutil.rmtree(target)
-    target.mkdir(parents=True)
-    generation = index.Manifest.read(full).generation
-    shutil.copytree(full / generation, target / generation)
-    shutil.copy2(full / "manifest.json", target / "manifest.json")
+    index.copy_index(full, target)
     index.remove(target, removed_ids)
     return target
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import index
 from index.embedders import spec_of
-from index.storage import is_remote
+from index.location import is_remote
 
 from ..assistant import Assistant
 from ..endpoint import Endpoint

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import index
-from index.manifest import FORMAT_VERSION, MANIFEST
+from index.embedded.manifest_file import MANIFEST, read_manifest
+from index.manifest import FORMAT_VERSION
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 
@@ -86,7 +87,7 @@ def test_an_edited_article_keeps_its_language_and_a_new_one_is_detected(corpus, 
     embedder = FakeEmbedder()
     build(corpus, tmp_path / "ix", embedder)
     detected: list[str] = []
-    monkeypatch.setattr("index.builder.detect_language", lambda text: detected.append(text) or "en")
+    monkeypatch.setattr("index.prepare.detect_language", lambda text: detected.append(text) or "en")
     (corpus / "sport.md").write_text("# Le Tour de France\n\nUn tout autre texte sur le vélo.", "utf-8")
     (corpus / "new.txt").write_text("A new article\n\nIt rains in Brest.", "utf-8")
     report = index.update([corpus], tmp_path / "ix", embedder=embedder)
@@ -196,11 +197,30 @@ def test_missing_index_says_how_to_build_one(tmp_path):
 def test_index_info_reports_counts_model_size_and_last_build(corpus, tmp_path, fake_embedder):
     build(corpus, tmp_path / "ix", fake_embedder)
     info = index.index_info(tmp_path / "ix")
-    assert info["articles"] == 5 and info["model"] == "fake-hash-64" and info["dimension"] == 64
-    assert info["size_bytes"] > 10_000
-    assert info["last_build"]["added"] == 5
-    assert info["categories"] == ["nn-science", "politique", "weather"]
-    assert info["languages"]["fr"] == 4 and info["languages"]["en"] == 1
+    assert info.articles == 5 and info.model == "fake-hash-64" and info.dimension == 64
+    assert info.size_bytes is not None and info.size_bytes > 10_000
+    assert info.last_build["added"] == 5
+    assert info.categories == ("nn-science", "politique", "weather")
+    assert info.languages["fr"] == 4 and info.languages["en"] == 1
+    assert info.segments == 1
+
+
+def test_index_info_as_a_dict_keeps_the_keys_and_values_of_index_info_json(corpus, tmp_path, fake_embedder):
+    build(corpus, tmp_path / "ix", fake_embedder)
+    info = index.index_info(tmp_path / "ix")
+    shown = info.to_dict()
+    assert list(shown) == [
+        "index_dir", "articles", "sentences", "chunks", "model", "runtime", "chunk_vectors", "dimension",
+        "vector_index", "segments", "chunk_size", "overlap", "languages", "categories", "dates",
+        "size_bytes", "format_version", "created_at", "updated_at", "last_build",
+    ]  # fmt: skip
+    manifest = read_manifest(tmp_path / "ix")
+    assert shown["index_dir"] == str(tmp_path / "ix")
+    assert (shown["articles"], shown["segments"], shown["format_version"]) == (5, 1, FORMAT_VERSION)
+    assert shown["categories"] == ["nn-science", "politique", "weather"]
+    assert shown["dates"] == list(info.dates) and all(isinstance(d, str) for d in shown["dates"])
+    assert shown["last_build"] == manifest.last_build and shown["languages"] == manifest.languages
+    assert json.loads(json.dumps(shown)) == shown  # JSON as it is, no tuples turned into lists on the way
 
 
 def test_sample_corpus_ships_with_attribution():

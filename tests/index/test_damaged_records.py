@@ -10,7 +10,7 @@ import pytest
 
 import index
 from index.embedded import layout
-from index.manifest import MANIFEST
+from index.embedded.manifest_file import MANIFEST, read_manifest
 from tests.fakes import FakeEmbedder
 from tests.index.test_segments import record, write
 from ui.cli import main
@@ -117,7 +117,7 @@ def test_old_generations_are_kept_when_a_staying_one_no_longer_matches_its_diges
     """The list is changed between an update's opening of the index and its clean-up."""
     target = two_segments
     newest = index.open_index(target).manifest.generation
-    digests = index.Manifest.read(target).segment_records
+    digests = read_manifest(target).segment_records
     (target / newest / layout.SEGMENTS).write_text(json.dumps({"segments": [newest]}), "utf-8")
     layout.remove_old_generations(target, keep={newest}, digests=digests)
     assert BASE in generations(target)
@@ -133,10 +133,10 @@ def test_an_update_records_the_digest_and_still_clears_old_generations(two_segme
     merged = index.open_index(target).manifest.generation
     write(tmp_path / "more", "n.jsonl", [record(61)])
     index.update([tmp_path / "more"], target, embedder=FakeEmbedder())
-    manifest = index.Manifest.read(target)
+    manifest = read_manifest(target)
     store = index.open_index(target)
     assert manifest.segment_records[manifest.generation] == store.record.digest()
     assert generations(target) == [merged, manifest.generation]  # the earlier ones are cleared
     assert store.manifest.counts["articles"] == 43 == len(list(store.articles()))
     index.remove(target, ["a61"])  # the digests of generations cleared go at the next publish
-    assert set(index.Manifest.read(target).segment_records) <= set(generations(target))
+    assert set(read_manifest(target).segment_records) <= set(generations(target))

@@ -14,7 +14,7 @@ import index
 from index import Filters
 from index.embedded import writer
 from index.embedded.layout import DATABASE
-from index.manifest import MANIFEST
+from index.embedded.manifest_file import MANIFEST
 from tests.fakes import FakeEmbedder
 
 DATED = {

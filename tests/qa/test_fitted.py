@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embedders import parse_model
+from index.model_spec import parse_model
 from index.settings import DEFAULT_MODEL
 from qa.eval import SPLIT_SEED, TEST_SHARE, part_of
 from qa.fitted import (

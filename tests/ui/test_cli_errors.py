@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from index.embedded.manifest_file import MANIFEST
 from index.errors import OptionError
-from index.manifest import MANIFEST
 from tests.paths import SEED
 from ui.cli import main
 

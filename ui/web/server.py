@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import index
+from index.location import resolve_location
 from index.settings import stay_offline
-from index.storage import resolve_location
 from qa import Endpoint, GenerativeAnswerer, QAError
 from qa.generative import COMPOSING_AT_ONCE
 

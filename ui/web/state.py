@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import index
-from index.storage import local_dir, resolve_location
+from index.location import local_dir, resolve_location
 from qa import Assistant, GenerativeAnswerer, IndexLockedError, QAError
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class LiveAssistant:
         self._following = threading.Lock()
         self._checked = time.monotonic()
         self.uploads_dir = Path(uploads_dir)
-        self._info = index.index_info(assistant.location)
+        self._info = index.index_info(assistant.location).to_dict()
         self.composer: GenerativeAnswerer | None = None
         """Composes answers when the person asks for them (``None``: no model configured)."""
 
@@ -145,7 +145,7 @@ class LiveAssistant:
 
     def _reopen(self, old: Assistant) -> None:
         new = Assistant.open(old.location, embedder=old.embedder, **self._options)
-        info = index.index_info(old.location)
+        info = index.index_info(old.location).to_dict()
         with self._swap:
             self._assistant = new
             self._info = info

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import SUFFIXES
+from index.readers import SUFFIXES
 
 MAX_UPLOAD_MB = 20.0
 """The largest file accepted, as the indexer's own limit (``index`` skips larger files)."""
