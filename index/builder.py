@@ -21,6 +21,7 @@ from typing import Any
 
 from .backends import backend_for
 from .chunking import ChunkSettings, SentenceChunker
+from .documents import Article
 from .embedders import Embedder, load_embedder, spec_of
 from .errors import (
     IndexDamagedError,
@@ -30,7 +31,6 @@ from .errors import (
     RemovalRefusedError,
 )
 from .manifest import FORMAT_VERSION, Manifest, check_model
-from .documents import Article
 from .model_spec import ModelSpec
 from .prepare import add_articles
 from .readers import DEFAULT_MAX_FILE_MB, ReadResult, read_sources

@@ -16,8 +16,8 @@ import numpy as np
 
 from .analysis import analyze, detect_language
 from .chunking import SentenceChunker
-from .embedders import Embedder
 from .documents import Article
+from .embedders import Embedder
 from .report import BuildReport, Progress
 from .sentences import split_sentences
 from .storage import PreparedArticle, Writer

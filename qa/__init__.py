@@ -6,7 +6,8 @@
 
 The surface: the :class:`Assistant` and its options (:class:`Filters`, :class:`ScorerWeights`),
 the records it returns, the answerers that write an answer (with the :class:`Endpoint` of a
-language model), and the errors. Evaluation is :mod:`qa.eval`; the fitted constants are
+language model), the errors, and what an interface checks before it asks (:func:`clean_question`,
+the bounds :data:`MAX_TOP_K` and :data:`COMPOSING_AT_ONCE`). Evaluation is :mod:`qa.eval`; the fitted constants are
 :mod:`qa.fitted`.
 """
 
@@ -31,14 +32,17 @@ from index.errors import (
 from index.filters import Filters
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer
-from .assistant import Assistant
+from .assistant import MAX_TOP_K, Assistant
 from .endpoint import Endpoint
 from .errors import EndpointError, QuestionError, UnknownFilterError
 from .fitted import ScorerWeights
-from .generative import GenerativeAnswerer
+from .generative import COMPOSING_AT_ONCE, GenerativeAnswerer
+from .question import clean_question
 from .records import Answer, Check, Citation, Claim, Passage, Turn
 
 __all__ = [
+    "COMPOSING_AT_ONCE",
+    "MAX_TOP_K",
     "Answer",
     "AnswerRequest",
     "Answerer",
@@ -71,4 +75,5 @@ __all__ = [
     "StreamingAnswerer",
     "Turn",
     "UnknownFilterError",
+    "clean_question",
 ]

@@ -11,24 +11,18 @@ with every secret masked (:mod:`qa.reply` reads a reply, within its deadline and
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from index.errors import OptionError
+from index import settings
+from index.errors import MissingDependencyError, OptionError
 
 from .reply import ReplyRequest, read_reply
 
-__all__ = ["KEY_VARIABLE", "MODEL_VARIABLE", "URL_VARIABLE", "Endpoint", "shown_url"]
-
-URL_VARIABLE = "ARTICLE_QA_LLM_URL"
-MODEL_VARIABLE = "ARTICLE_QA_LLM_MODEL"
-KEY_VARIABLE = "ARTICLE_QA_LLM_KEY"
-"""The environment variables that configure an endpoint: its base URL (``…/v1``), the model's
-name, and the API key (if the server wants one)."""
+__all__ = ["Endpoint", "shown_url"]
 
 
 def shown_url(url: str) -> str:
@@ -57,12 +51,13 @@ class Endpoint:
 
     Raises:
         OptionError: the URL is not http(s), the model is unnamed, a bound is not positive,
-            the API key cannot be sent in an HTTP header, or httpx is not installed.
+            or the API key cannot be sent in an HTTP header.
+        MissingDependencyError: httpx is not installed (the ``llm`` extra).
     """
 
     url: str
     model: str
-    key_variable: str = KEY_VARIABLE
+    key_variable: str = settings.LLM_KEY_VARIABLE
     timeout: float = 60.0
     temperature: float = 0.0
     max_tokens: int = 256
@@ -80,7 +75,7 @@ class Endpoint:
             )
         if not self.model.strip():
             raise OptionError(
-                f"name the language model with --llm-model NAME (or ${MODEL_VARIABLE})",
+                f"name the language model with --llm-model NAME (or ${settings.LLM_MODEL_VARIABLE})",
                 option="llm_model",
                 reason="missing",
             )
@@ -97,10 +92,8 @@ class Endpoint:
                 variable=self.key_variable,
             )
         if importlib.util.find_spec("httpx") is None:
-            raise OptionError(
-                "composed answers need httpx: pip install 'article-qa[llm]'",
-                option="llm_url",
-                reason="missing_extra",
+            raise MissingDependencyError(
+                "composed answers need httpx: pip install 'article-qa[llm]'", extra="llm", package="httpx"
             )
 
     def __repr__(self) -> str:
@@ -117,11 +110,14 @@ class Endpoint:
     ) -> Endpoint | None:
         """The endpoint that ``url`` and ``model`` name, each in default of
         ``$ARTICLE_QA_LLM_URL`` and ``$ARTICLE_QA_LLM_MODEL``; ``None`` when no URL is set."""
-        env = os.environ if environ is None else environ
-        url = url or env.get(URL_VARIABLE, "").strip()
+        if environ is None:
+            url, model = url or settings.llm_url(), model or settings.llm_model()
+        else:
+            url = url or environ.get(settings.LLM_URL_VARIABLE, "").strip()
+            model = model or environ.get(settings.LLM_MODEL_VARIABLE, "").strip()
         if not url:
             return None
-        return cls(url, model or env.get(MODEL_VARIABLE, "").strip(), **options)
+        return cls(url, model or "", **options)
 
     @property
     def local(self) -> bool:
@@ -141,7 +137,7 @@ class Endpoint:
         return bare.rstrip("/") + "/chat/completions"
 
     def _key(self) -> str:
-        return os.environ.get(self.key_variable, "").strip()
+        return settings.secret(self.key_variable)
 
     def _secrets(self) -> list[str]:
         """What must never be shown: the API key, and the URL's password."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -17,6 +16,7 @@ import index
 from index.backends import backend_for
 from index.embedders import spec_of
 from index.info import indexing_version
+from index.settings import cache_dir
 
 from .datasets import slug
 from .splits import removed
@@ -31,9 +31,8 @@ def default_eval_dir(
     key = json.dumps(
         [indexing_version(), spec.runtime, spec.model, asdict(settings or index.ChunkSettings())]
     )
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     name = f"{dataset.stem}-{digest}-{slug(spec.model)}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
-    return cache / "article-qa" / "eval" / name
+    return cache_dir() / "eval" / name
 
 
 def prepare_index(

@@ -1,157 +1,48 @@
-"""Sentence scoring and selection (qa/scoring.py) on hand-made sentences, passages and questions.
-
-``score_sentences`` reads three things of an index: the chunk count, the terms' document
-frequencies and blocks of sentences (text, analysed terms, vectors). :class:`StubStore` serves
-those from sentences written here, so each signal's expected value follows from its rule.
-"""
+"""The scorer's signals (qa/scoring.py ``score_sentences``) on hand-made sentences, passages and
+questions: each signal's expected value follows from its rule (tests/qa/stub_index.py)."""
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import cast
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from index import Article, Sentence, Storage
 from index.analysis import analyze
-from index.storage import SentenceBlock
 from qa import Assistant
 from qa.fitted import FEATURES, WEIGHTS, ScorerWeights
-from qa.question import QuestionAnalysis, analyze_question
-from qa.records import Passage
+from qa.question import analyze_question
 from qa.scoring import (
-    ScoredSentence,
-    _fuzzy_share,
-    _kind_match,
-    _phrase_share,
-    rank_passages,
     score_sentences,
-    select,
 )
-
-LEXICAL, CONTEXT, PHRASE, DENSE, PASSAGE, KIND, SHORT, NOVEL, FUZZY, LENGTH, LEXICAL_GAP, DENSE_GAP, TITLED = (
-    FEATURES.index(name)
-    for name in (
-        "lexical", "context", "phrase", "dense", "passage", "kind", "short", "novel", "fuzzy",
-        "length", "lexical_gap", "dense_gap", "titled",
-    )
-)  # fmt: skip
-CHUNK_LEXICAL, CHUNK_DENSE, CHUNK_TITLED, CHUNK_PHRASE = (
-    FEATURES.index(f"chunk_{name}") for name in ("lexical", "dense", "titled", "phrase")
+from tests.qa.stub_index import (
+    CHUNK_DENSE,
+    CHUNK_LEXICAL,
+    CHUNK_PHRASE,
+    CHUNK_TITLED,
+    CONTEXT,
+    DENSE,
+    DENSE_GAP,
+    FUZZY,
+    KIND,
+    LENGTH,
+    LEXICAL,
+    LEXICAL_GAP,
+    NOVEL,
+    PASSAGE,
+    PHRASE,
+    SHORT,
+    TITLED,
+    ZERO,
+    S,
+    StubStore,
+    by_text,
+    one_article,
+    only,
+    question,
 )
-
-QUESTION_VECTOR = np.array([1.0, 0.0], dtype=np.float32)
-
-
-# -- a hand-made index ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class S:
-    """A sentence to put in a stub article: its text, analysed terms and (2-d) vector."""
-
-    text: str
-    terms: tuple[str, ...] = ()
-    vector: tuple[float, float] = (1.0, 0.0)
-
-
-@dataclass
-class StubManifest:
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-class StubStore:
-    """The reads ``score_sentences`` makes of an :class:`Storage`, over hand-made sentences."""
-
-    def __init__(
-        self,
-        articles: dict[str, list[S]],
-        *,
-        df: dict[str, int] | None = None,
-        chunks: int = 10,
-        titles: dict[str, str] | None = None,
-    ):
-        self.manifest = StubManifest({"chunks": chunks})
-        self.df = df or {}
-        self.content = articles
-        self.articles: dict[str, Article] = {}
-        self.sentences: dict[str, list[Sentence]] = {}
-        for aid, items in articles.items():
-            text, records = "", []
-            for n, item in enumerate(items):
-                start = len(text) + (1 if text else 0)
-                text = f"{text} {item.text}" if text else item.text
-                records.append(Sentence(aid, n, start, start + len(item.text), item.text))
-            title = (titles or {}).get(aid, f"Titre {aid}")
-            self.articles[aid] = Article(id=aid, title=title, text=text, lang="fr")
-            self.sentences[aid] = records
-
-    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        return {t: self.df.get(t, 0) for t in dict.fromkeys(terms)}
-
-    def sentence_blocks(
-        self, spans: Sequence[tuple[str, int, int]], *, vectors: bool = True
-    ) -> tuple[dict[str, Article], list[SentenceBlock]]:
-        found = {aid: self.articles[aid] for aid, _, _ in spans if aid in self.articles}
-        blocks = []
-        for aid, first, last in spans:
-            picks = [n for n in range(len(self.content.get(aid, []))) if first <= n <= last]
-            rows = np.array([self.content[aid][n].vector for n in picks], dtype=np.float32)
-            blocks.append(
-                SentenceBlock(
-                    [self.sentences[aid][n] for n in picks],
-                    [self.content[aid][n].terms for n in picks],
-                    rows if vectors and picks else None,
-                )
-            )
-        return found, blocks
-
-    def passage(self, chunk_id: int, article_id: str, first: int, last: int, score: float = 1.0) -> Passage:
-        """A passage of sentences ``first..last`` of an article of this store."""
-        article, sentences = self.articles[article_id], self.sentences[article_id]
-        start, end = sentences[first].start, sentences[last].end
-        return Passage(
-            chunk_id, article.text[start:end], article_id, article.title, start, end, first, last, score
-        )
-
-    def score(
-        self,
-        question: QuestionAnalysis,
-        passages: Sequence[Passage],
-        *,
-        vector: np.ndarray = QUESTION_VECTOR,
-        weights: ScorerWeights = WEIGHTS,
-    ) -> list[ScoredSentence]:
-        return score_sentences(cast(Storage, self), question, passages, vector, weights=weights)
-
-
-def question(
-    *terms: str, subject: Sequence[str] = (), kind: str | None = None, text: str = "Une question ?"
-) -> QuestionAnalysis:
-    return QuestionAnalysis(text, "fr", terms, tuple(subject), kind, text)
-
-
-def by_text(scored: Sequence[ScoredSentence]) -> dict[str, tuple[float, ...]]:
-    return {s.sentence.text: s.features for s in scored}
-
-
-def one_article(*sentences: S, df: dict[str, int] | None = None) -> tuple[StubStore, list[Passage]]:
-    """A store of one article ``a`` and one passage over all its sentences."""
-    store = StubStore({"a": list(sentences)}, df=df)
-    return store, [store.passage(1, "a", 0, len(sentences) - 1)]
-
-
-ZERO = ScorerWeights.from_vector([0.0] * (len(FEATURES) + 1))
-
-
-def only(name: str, value: float = 1.0) -> ScorerWeights:
-    """Weights that score by one feature alone (no intercept)."""
-    return replace(ZERO, **{name: value})
-
 
 # -- score_sentences: the signals -------------------------------------------------------------
 
@@ -420,203 +311,3 @@ def test_scoring_a_real_index_reads_its_sentences_and_vectors(fake_assistant: As
     best_lexical = max(scored, key=lambda s: s.features[LEXICAL])
     assert best_lexical.sentence.text == "Elle transporte 521 kg de matériel."  # transport, matériel
     assert best_lexical.features[LEXICAL_GAP] == 0.0 and best_lexical.features[KIND] == 1.0
-
-
-# -- rank_passages ----------------------------------------------------------------------------
-
-
-def scored_sentence(store: StubStore, passage: Passage, ordinal: int, score: float) -> ScoredSentence:
-    sentence = store.sentences[passage.article_id][ordinal]
-    return ScoredSentence(sentence, store.articles[passage.article_id], passage, (), score)
-
-
-@pytest.fixture
-def three() -> tuple[StubStore, list[Passage], list[ScoredSentence]]:
-    """Passages 1-3 with fused scores 0.9, 0.5, 0.1; their sentences' scores best first."""
-    store = StubStore({k: [S(f"{k} zéro."), S(f"{k} un.")] for k in "abc"})
-    p1, p2, p3 = (store.passage(n, k, 0, 1, s) for n, k, s in ((1, "a", 0.9), (2, "b", 0.5), (3, "c", 0.1)))
-    scored = [
-        scored_sentence(store, p2, 0, 0.8),
-        scored_sentence(store, p1, 0, 0.3),
-        scored_sentence(store, p2, 1, 0.2),
-        scored_sentence(store, p1, 1, 0.1),
-    ]
-    return store, [p1, p2, p3], scored
-
-
-def test_passages_are_ranked_by_their_best_sentence(
-    three: tuple[StubStore, list[Passage], list[ScoredSentence]],
-) -> None:
-    _, passages, scored = three
-    ranked = rank_passages(passages, scored, 3, passage_weight=0.0)
-    assert [(p.chunk_id, p.score) for p in ranked] == [(2, 0.8), (1, 0.3), (3, 0.0)]  # 3 has no sentence
-    assert [p.text for p in ranked] == [passages[1].text, passages[0].text, passages[2].text]
-    assert [p.chunk_id for p in rank_passages(passages, scored, 1, passage_weight=0.0)] == [2]
-
-
-def test_passage_weight_adds_the_scaled_fused_score(
-    three: tuple[StubStore, list[Passage], list[ScoredSentence]],
-) -> None:
-    _, passages, scored = three
-    # Fused 0.9, 0.5, 0.1 scale to 1.0, 0.5, 0.0: passage 1 gets 0.3 + 2 × 1.0, passage 2 0.8 + 2 × 0.5.
-    ranked = rank_passages(passages, scored, 3, passage_weight=2.0)
-    assert [(p.chunk_id, p.score) for p in ranked] == [(1, 2.3), (2, 1.8), (3, 0.0)]
-
-
-def test_a_passage_score_is_rounded_to_six_digits(
-    three: tuple[StubStore, list[Passage], list[ScoredSentence]],
-) -> None:
-    store, passages, _ = three
-    ranked = rank_passages(
-        passages, [scored_sentence(store, passages[2], 0, 0.123456789)], 1, passage_weight=0.0
-    )
-    assert [(p.chunk_id, p.score) for p in ranked] == [(3, 0.123457)]
-
-
-# -- select -----------------------------------------------------------------------------------
-
-
-def candidates(*scores: float, texts: Sequence[str] = ()) -> tuple[list[ScoredSentence], list[Passage]]:
-    """One passage per score (chunk ids 1, 2…), each with one sentence of that score, best first."""
-    names = list(texts) or [f"Phrase {n}." for n in range(len(scores))]
-    store = StubStore({f"a{n}": [S(text)] for n, text in enumerate(names)})
-    passages = [store.passage(n + 1, f"a{n}", 0, 0, 0.5) for n in range(len(scores))]
-    return [scored_sentence(store, p, 0, s) for p, s in zip(passages, scores, strict=True)], passages
-
-
-def texts(chosen: Sequence[ScoredSentence]) -> list[str]:
-    return [s.sentence.text for s in chosen]
-
-
-def test_select_abstains_when_the_best_sentence_is_below_the_threshold() -> None:
-    scored, passages = candidates(0.49, 0.3)
-    assert select(scored, passages, threshold=0.5) == []
-    assert texts(select(scored, passages, threshold=0.49)) == ["Phrase 0."]  # at the threshold: cited
-    assert select([], passages, threshold=0.0) == []
-
-
-def test_select_cites_up_to_max_citations_close_to_the_best() -> None:
-    scored, passages = candidates(0.9, 0.87, 0.84, 0.82)  # all within KEEP_RATIO 0.9 × 0.9 = 0.81
-    assert texts(select(scored, passages, threshold=0.5)) == ["Phrase 0.", "Phrase 1.", "Phrase 2."]
-    assert texts(select(scored, passages, threshold=0.5, max_citations=1)) == ["Phrase 0."]
-    assert len(select(scored, passages, threshold=0.5, max_citations=4)) == 4
-
-
-def test_select_keeps_only_sentences_within_keep_ratio_of_the_best_and_above_the_threshold() -> None:
-    scored, passages = candidates(0.9, 0.8, 0.5)
-    assert texts(select(scored, passages, threshold=0.3, keep_ratio=0.8)) == ["Phrase 0.", "Phrase 1."]
-    assert texts(select(scored, passages, threshold=0.3, keep_ratio=0.5)) == [
-        "Phrase 0.",
-        "Phrase 1.",
-        "Phrase 2.",
-    ]
-    # The threshold still holds for the others: 0.5 is within half the best but under 0.6.
-    assert texts(select(scored, passages, threshold=0.6, keep_ratio=0.5)) == ["Phrase 0.", "Phrase 1."]
-
-
-def test_select_cites_a_sentence_repeated_in_two_articles_once() -> None:
-    scored, passages = candidates(0.9, 0.9, 0.85, texts=["La même phrase.", "La même phrase.", "Une autre."])
-    chosen = select(scored, passages, threshold=0.5)
-    assert texts(chosen) == ["La même phrase.", "Une autre."]
-    assert chosen[0].article.id == "a0"  # the better-ranked copy
-
-
-def test_select_passes_over_what_was_already_said() -> None:
-    scored, passages = candidates(0.9, 0.8, 0.7, texts=["Déjà dit.", "Nouveau.", "Autre nouveau."])
-    # Unsaid, the best leads and 0.7 misses its bar (0.85 × 0.9 = 0.765).
-    assert texts(select(scored, passages, threshold=0.5, keep_ratio=0.85)) == ["Déjà dit.", "Nouveau."]
-    # Said, it is passed over: the next one leads, and the bar follows it (0.85 × 0.8 = 0.68).
-    chosen = select(scored, passages, threshold=0.5, keep_ratio=0.85, already_said="Oui. Déjà dit. [1]")
-    assert texts(chosen) == ["Nouveau.", "Autre nouveau."]
-    assert select(scored[:1], passages, threshold=0.5, already_said="Déjà dit. [1]") == []
-
-
-def test_select_reads_only_the_given_passages_and_cites_them_as_given() -> None:
-    scored, passages = candidates(0.9, 0.8, 0.75)
-    reranked = [replace(passages[2], score=0.123), replace(passages[1], score=0.456)]  # passage 1 left out
-    chosen = select(scored, reranked, threshold=0.5)
-    assert texts(chosen) == ["Phrase 1.", "Phrase 2."]
-    assert [s.passage.score for s in chosen] == [0.456, 0.123]
-
-
-# -- the helpers ------------------------------------------------------------------------------
-
-
-def kind(text: str, asked: str) -> QuestionAnalysis:
-    return QuestionAnalysis(text, "fr", (), (), asked, text)
-
-
-@pytest.mark.parametrize(
-    ("asked", "question_text", "sentence", "expected"),
-    [
-        ("number", "Combien de kilos ?", "Elle transporte 521 kg.", 1.0),
-        ("number", "Combien de coureurs ?", "Il y avait trois coureurs.", 1.0),
-        ("number", "How many runners?", "A thousand runners started.", 1.0),
-        ("number", "Combien de voitures en 2012 ?", "En 2012, les voitures étaient rares.", 0.0),
-        ("number", "Combien de voitures en 2012 ?", "En 2012, 300 voitures.", 1.0),
-        ("number", "Combien de kilos ?", "Elle transporte du matériel.", 0.0),
-        ("date", "Quand a-t-elle décollé ?", "Elle a décollé en 1969.", 1.0),
-        ("date", "Quand a-t-elle décollé ?", "Elle a décollé en juin.", 1.0),
-        ("date", "Quand a-t-elle décollé en 2012 ?", "Elle a décollé en 2012.", 0.0),
-        ("date", "Quand a-t-elle décollé en 2012 ?", "Elle a décollé en mars 2012.", 1.0),
-        ("date", "Quand a-t-elle décollé ?", "Elle a décollé sans bruit.", 0.0),
-        ("person", "Qui a battu Federer ?", "Hier, Nadal a battu Federer.", 1.0),
-        (
-            "person",
-            "Qui a battu Federer ?",
-            "Nadal a battu Federer.",
-            0.0,
-        ),  # the first word is capitalised anyway
-        ("person", "Qui a battu Federer ?", "Il a battu Federer.", 0.0),  # the name is the question's
-        ("place", "où est né paris ?", "Il est né à Paris.", 0.0),  # words are compared case-folded
-        ("place", "Où est-il né ?", "Il est né à Lyon.", 1.0),
-    ],
-)
-def test_kind_match_finds_the_asked_kind_of_answer_beyond_the_question_words(
-    asked: str, question_text: str, sentence: str, expected: float
-) -> None:
-    assert _kind_match(kind(question_text, asked), sentence) == expected
-
-
-def test_kind_match_is_zero_when_the_question_asks_no_kind() -> None:
-    assert _kind_match(question(kind=None, text="Pourquoi ?"), "En 2012, Nadal a gagné 3 matchs.") == 0.0
-
-
-@pytest.mark.parametrize(
-    ("asked", "question_text", "sentence"),
-    [
-        ("person", "Qui a rencontré Jean-Marc ?", "Il a rencontré Jean-Marc hier."),
-        ("number", "Combien coûte un F-16 ?", "Un F-16 coûte cher."),
-        ("person", "Qui a parlé à O'Brien ?", "Le juge a parlé à O'Brien."),
-    ],
-)
-def test_kind_match_ignores_hyphenated_question_words(asked: str, question_text: str, sentence: str) -> None:
-    assert _kind_match(kind(question_text, asked), sentence) == 0.0
-
-
-def test_phrase_share_counts_each_question_pair_found_adjacent() -> None:
-    pairs = [("a", "b"), ("b", "c"), ("c", "d")]
-    assert _phrase_share([], ["a", "b"]) == 0.0
-    assert _phrase_share(pairs, ["a", "b", "c", "d"]) == 1.0
-    assert _phrase_share(pairs, ["x", "a", "b", "x", "c", "d"]) == pytest.approx(2 / 3)
-    assert _phrase_share(pairs, ["b", "a", "d", "c"]) == 0.0  # order matters
-    assert _phrase_share(pairs[:1], ["a", "b", "a", "b"]) == 1.0  # a pair counts once
-
-
-def test_fuzzy_share_matches_terms_by_their_first_five_letters() -> None:
-    idf = {"atteint": 2.0, "chat": 1.0}
-    assert _fuzzy_share(idf, frozenset({"atteignent"})) == 2.0
-    assert _fuzzy_share(idf, frozenset({"attei"})) == 2.0  # a five-letter sentence term is a prefix
-    assert _fuzzy_share(idf, frozenset({"atte"})) == 0.0  # four letters are too few
-    assert _fuzzy_share(idf, frozenset({"chat", "atteint"})) == 3.0  # exact matches count
-    assert _fuzzy_share(idf, frozenset({"chats"})) == 0.0  # "chat" is under five letters: exact only
-    assert _fuzzy_share(idf, frozenset()) == 0.0
-
-
-def test_stub_store_slices_articles_like_the_index() -> None:
-    """The stub keeps the index's contract: ``article.text[start:end] == sentence.text``."""
-    store = StubStore({"a": [S("Un."), S("Deux trois."), S("Quatre.")]})
-    for sentence in store.sentences["a"]:
-        assert store.articles["a"].text[sentence.start : sentence.end] == sentence.text
-    _, [block] = store.sentence_blocks([("a", 1, 5)])
-    assert [s.ordinal for s in block.sentences] == [1, 2] and block.vectors is not None

@@ -126,7 +126,8 @@ def test_the_login_is_not_taken_from_the_command_line(capsys):
 
 
 def test_a_login_file_or_variable_must_hold_user_and_password(tmp_path, monkeypatch):
-    from ui.cli import _credentials, build_parser
+    from ui.cli import build_parser
+    from ui.cli.serving import credentials as _credentials
 
     login = tmp_path / "login"
     login.write_text("admin:s3cret\n")

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from qa import Answer, Filters, OptionError, QAError, Turn
-from qa.question import clean_question
+from qa import Answer, Filters, OptionError, QAError, Turn, clean_question
 
 from . import render
 from .i18n import error_text, text

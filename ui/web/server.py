@@ -13,8 +13,7 @@ from typing import Any
 import index
 from index.location import resolve_location
 from index.settings import stay_offline
-from qa import Endpoint, GenerativeAnswerer, QAError
-from qa.generative import COMPOSING_AT_ONCE
+from qa import COMPOSING_AT_ONCE, Endpoint, GenerativeAnswerer, QAError
 
 from .state import LiveAssistant, default_uploads_dir
 from .uploads import MAX_UPLOAD_MB, UploadArea

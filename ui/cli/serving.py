@@ -1,0 +1,87 @@
+"""``article-qa serve``: the web app, on 127.0.0.1 unless told otherwise."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from index import settings
+from index.errors import OptionError
+from qa import COMPOSING_AT_ONCE
+
+from ..progress import TqdmProgress
+from .options import endpoint_of, index_arg, index_of, llm_args, within
+
+
+def register(commands: Any) -> None:
+    s = commands.add_parser(
+        "serve",
+        help="serve the web app (builds the sample index if there is none)",
+        allow_abbrev=False,  # the old --auth USER:PASSWORD must not pass for --auth-file
+    )
+    s.set_defaults(run=run, writes=False)
+    index_arg(s)
+    s.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
+    )
+    s.add_argument(
+        "--port", type=within(int, 1, 65535), default=7860, help="port to listen on (default 7860)"
+    )
+    s.add_argument(
+        "--auth-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"ask for the login USER:PASSWORD held in FILE (or in ${settings.AUTH_VARIABLE}); "
+        "never on the command line",
+    )
+    s.add_argument("--quiet", action="store_true", help="no progress bar while building the sample index")
+    llm_args(s, "offer answers composed by this language model")
+    s.add_argument(
+        "--llm-parallel",
+        type=within(int, 1, 64),
+        default=COMPOSING_AT_ONCE,
+        metavar="N",
+        help="answers the model composes at once; a composed question beyond them is quoted at once "
+        f"(default {COMPOSING_AT_ONCE})",
+    )
+
+
+def credentials(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The login the app asks for: from ``--auth-file`` or ``$ARTICLE_QA_AUTH`` (USER:PASSWORD),
+    never from the command line, where any user of the machine sees it (``ps``)."""
+    if args.auth_file is not None:
+        try:
+            value = args.auth_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise OptionError(f"cannot read --auth-file {args.auth_file}: {exc.strerror}") from None
+        origin = str(args.auth_file)
+    else:
+        login = settings.auth_login()
+        if not login:
+            return None
+        value, origin = login, f"${settings.AUTH_VARIABLE}"
+    user, sep, password = value.partition(":")
+    if not (sep and user and password):
+        raise OptionError(f"{origin} must hold the login as USER:PASSWORD")
+    return user, password
+
+
+def run(args: argparse.Namespace) -> int:
+    from ui.web import serve
+
+    progress = TqdmProgress(enabled=not args.quiet)
+    try:
+        serve(
+            index_of(args),
+            host=args.host,
+            port=args.port,
+            auth=credentials(args),
+            progress=progress,
+            endpoint=endpoint_of(args),
+            llm_parallel=args.llm_parallel,
+        )
+    finally:
+        progress.close()
+    return 0
