@@ -39,18 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import (
-    RESULTS,
-    SHARED,
-    Stages,
-    child_args,
-    machine,
-    peak_rss_mb,
-    percentile,
-    run_child,
-    save_figure,
-    write_json,
-)
+from bench.common import DATA, RESULTS, Stages, machine, peak_rss_mb, save_figure, write_json
+from bench.processes import child_args, run_python
+from qa.eval import percentile
 
 TOOLS = ("article-qa", "langchain", "txtai", "bm25s")
 SETS = ("piaf-v1.1.json", "squad-v1.1-dev.reconstructed.json")
@@ -424,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         child(child_argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=SHARED / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--limit", type=int, default=0, help="first N questions only (smoke runs)")
@@ -445,7 +436,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         for tool in tools:
             print(f"{name}: {tool}…", file=sys.stderr, flush=True)
             work = args.work / f"{dataset.stem}-{tool}"
-            results.append(run_child("bench.peers", "child", tool, str(dataset), str(work), str(args.limit)))
+            results.append(
+                run_python("-m", "bench.peers", "child", tool, str(dataset), str(work), str(args.limit))
+            )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     write_json(
         args.out,

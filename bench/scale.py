@@ -38,19 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from .common import (
-    RESULTS,
-    SHARED,
-    Stages,
-    child_args,
-    current_rss_mb,
-    machine,
-    peak_rss_mb,
-    percentile,
-    run_child,
-    save_figure,
-    write_json,
-)
+from bench.common import DATA, RESULTS, Stages, current_rss_mb, machine, peak_rss_mb, save_figure, write_json
+from bench.processes import child_args, run_python
+from qa.eval import percentile
 
 COPY = re.compile(r"^(.*) \(copie (\d+)\)\n\n", re.S)
 NOISE = 0.33  # |noise| / |vector|: cosine 1 / sqrt(1 + 0.33²) ≈ 0.95 to the original
@@ -351,7 +341,7 @@ def child(argv: Sequence[str]) -> None:
 
 
 def run(kind: str, *args: Any) -> dict[str, Any]:
-    result = run_child("bench.scale", "child", kind, *map(str, args), str(time.time()))
+    result = run_python("-m", "bench.scale", "child", kind, *map(str, args), str(time.time()))
     print(f"{kind}: {json.dumps(result)}", file=sys.stderr, flush=True)
     return result
 
@@ -401,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         child(child_argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=SHARED / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--dataset", default="piaf-v1.1.json", help="the SQuAD-format file of --data to grow")
