@@ -134,7 +134,7 @@ class _Trainer:
     def __init__(self, embedder: Any, layers: int | None = None) -> None:
         import torch
 
-        model = embedder._load()
+        model = embedder.load()
         self.encoder, self.packed, self.tokenizer = model.encoder, model.packed, model.tokenizer
         if layers is not None:
             self.encoder.layers = torch.nn.ModuleList(list(self.encoder.layers)[:layers])
