@@ -47,14 +47,14 @@ test: setup $(LLM_STAMP) lint typecheck browser
 clean:
 	rm -rf $(VENV) var build *.egg-info
 
-# Every figure of docs/benchmarks.md and docs/quality.md (about two and a half hours on 2 cores); not part of `make test`,
-# which runs a smoke version of each (tests/bench). Results land in bench/results/*.json.
+# Every figure of docs/benchmarks.md and docs/quality.md (about two hours on 2 cores); not part of `make test`,
+# which runs a smoke version of each (tests/bench). Results land in bench/results/*.json. The experiments
+# measured and not kept (bench/experiments/) are run by the commands docs/quality.md gives beside their figures.
 BENCH_WORK := var/bench
 bench: setup
 	$(BIN)/python -m bench.build
 	$(BIN)/python -m bench.encoding
 	$(BIN)/python -m bench.models
-	$(BIN)/python -m bench.trained_rankers
 	$(BIN)/python -m bench.peers --work $(BENCH_WORK)/peers --plot docs/peers.png
 	$(BIN)/python -m bench.ann --plot docs/ann.png
 	$(BIN)/python -m bench.scale --work $(BENCH_WORK)/scale --plot docs/scale.png \

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from bench.common import RESULTS
+from bench.common import RESULTS, write_json
+from bench.processes import run_python
 
 CHILD = r"""
 import json, sys, time
@@ -57,29 +56,18 @@ def main(argv: list[str] | None = None) -> int:
             ("new", new_code, args.new_index),
         ):
             load = Path("/proc/loadavg").read_text().split()[0]
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    CHILD,
-                    str(code.resolve()),
-                    str(where.resolve()),
-                    str(args.dataset.resolve()),
-                    str(args.questions),
-                ],
-                capture_output=True,
-                text=True,
+            figures = run_python(
+                "-c",
+                CHILD,
+                str(code.resolve()),
+                str(where.resolve()),
+                str(args.dataset.resolve()),
+                str(args.questions),
                 cwd="/tmp",  # so that neither checkout is imported by accident
-                check=True,
             )
-            runs.append(
-                {"version": version, "load_before": float(load), **json.loads(done.stdout.splitlines()[-1])}
-            )
+            runs.append({"version": version, "load_before": float(load), **figures})
             print(json.dumps(runs[-1]), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"questions": args.questions, "runs": runs}, indent=2) + "\n", encoding="utf-8"
-    )
+    write_json(args.out, {"questions": args.questions, "runs": runs})
     return 0
 
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS, machine
+from bench.common import RESULTS, machine, write_json
 from qa.eval import load_dataset, percentile, select_questions
 
 
@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in answers.items()
     }
     results["bytes_per_article"] = {k: round(v / counts["articles"]) for k, v in sizes.items()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.out, results)
     print(
         json.dumps(
             {k: results[k] for k in ("ask_ms", "same_first_citation_as_embedded", "bytes_per_article")}

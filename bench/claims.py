@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import json
 import random
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import index
+from bench.common import DATA, RESULTS, commit, machine, write_json
 from index.embedders import spec_of
 from qa import Assistant, Endpoint, GenerativeAnswerer
 from qa.answerers import AnswerRequest
@@ -46,10 +46,6 @@ from qa.fitted import MAX_NEW_WORDS, SUPPORT_THRESHOLD
 from qa.generative import DECLINE
 from qa.records import Answer, Citation, Passage
 
-from .common import machine, write_json
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-RESULTS = Path(__file__).resolve().parent / "results" / "claims.json"
 GRID = tuple(round(0.05 * i, 2) for i in range(21))
 ALLOWANCES = tuple(range(6))
 LENIENT = 99  # no bound on new words while the other checks are run
@@ -188,7 +184,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="the local model server's threads")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--limit", type=int, default=80, help="questions per part")
-    parser.add_argument("--dataset", type=Path, default=SHARED / "piaf-v1.1.json")
+    parser.add_argument("--dataset", type=Path, default=DATA / "piaf-v1.1.json")
     parser.add_argument("--fit-part", choices=PARTS, default="fit", help="questions fitted on (default fit)")
     parser.add_argument(
         "--test-part", choices=PARTS, default="test", help="questions reported on (default test)"
@@ -197,7 +193,7 @@ def main() -> None:
         "--replies", type=Path, default=None,
         help="the model's replies: read from this file if it exists (no model is asked), else written there",
     )  # fmt: skip
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=RESULTS / "claims.json")
     args = parser.parse_args()
     reuse = args.replies is not None and args.replies.exists()
     if not reuse and not args.local_model and not args.llm_url:
@@ -207,9 +203,7 @@ def main() -> None:
         "command": "python -m bench.claims "
         + ("--replies FILE" if reuse else "--local-model" if args.local_model else "--llm-url URL"),
         "dataset": args.dataset.name,
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        ).stdout.strip(),
+        "commit": commit(short=True),
         "machine": machine(),
         "limit_per_part": args.limit,
     }

@@ -1,20 +1,21 @@
-"""What the benchmarks share: stage times, peak memory, the machine, fresh child processes."""
+"""What the benchmarks share: where the data and results are, stage times, memory, the machine,
+the commit, and how results are written."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import resource
-import subprocess
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.processes import run
 from qa.eval import percentile
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATA = SHARED / "data"
 RESULTS = Path("bench/results")
 
 
@@ -73,19 +74,31 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_child(module: str, *args: str, timeout: float | None = None) -> dict[str, Any]:
-    """Run ``python -m module args...`` in a fresh process; its last stdout line is JSON."""
-    out = subprocess.run(
-        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"{module} {' '.join(args)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def commit(*, short: bool = False) -> str:
+    """The commit of the code being measured (``git rev-parse HEAD``); empty outside a checkout."""
+    command = ["git", "rev-parse", *(["--short"] if short else []), "HEAD"]
+    return run(command, check=False).stdout.strip()
 
 
-def write_json(path: Path, data: Any) -> None:
+def sha256(path: Path) -> str:
+    """The digest a result records of a data file, so that a reader knows which file it was."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_json(path: Path, data: Any, *, indent: int = 2) -> None:
+    """Write a result as JSON (UTF-8, ending with a newline), making its folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def pyplot() -> Any:
+    """matplotlib's ``pyplot``, drawing into files only (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def save_figure(fig: Any, path: Path) -> None:
@@ -93,9 +106,3 @@ def save_figure(fig: Any, path: Path) -> None:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-
-
-def child_args(argv: Sequence[str] | None) -> list[str] | None:
-    """The arguments of a ``child`` run (a benchmark's own subprocess), else None."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    return args[1:] if args[:1] == ["child"] else None

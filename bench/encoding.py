@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+
+from bench.common import DATA, RESULTS, write_json
+from bench.processes import run_python, start, stop
 
 CHILD = """
 import json, re, sys, time
@@ -108,11 +110,11 @@ def main() -> None:
     parser.add_argument(
         "--dataset",
         type=Path,
-        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf-v1.1.json",
+        default=DATA / "piaf-v1.1.json",
         help="the SQuAD-format file whose texts are encoded (default PIAF)",
     )
     parser.add_argument("--texts", type=int, default=600)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/encoding.json"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "encoding.json")
     parser.add_argument("--questions", type=int, default=50, help="questions timed one at a time")
     parser.add_argument("--neighbour", action="store_true", help="with a second process encoding beside")
     args = parser.parse_args()
@@ -126,29 +128,25 @@ def main() -> None:
             env |= {"OMP_NUM_THREADS": str(threads)} | WAIT_ENV[wait]
             neighbour = None
             if args.neighbour:  # the same model and policy, encoding until it is stopped
-                neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR, spec, str(path)], env=env)
+                neighbour = start([sys.executable, "-c", NEIGHBOUR, spec, str(path)], env=env)
             try:
-                done = subprocess.run(
-                    [sys.executable, "-c", CHILD, spec, str(batch), str(path)],
-                    capture_output=True, text=True, check=True, env=env,
-                )  # fmt: skip
+                figures = run_python("-c", CHILD, spec, str(batch), str(path), env=env)
             finally:
                 if neighbour is not None:
-                    neighbour.kill()
-                    neighbour.wait()
+                    stop(neighbour)
             row = {
                 "model": spec,
                 "batch": batch,
                 "threads": threads,
                 "wait_policy": wait or "default",
                 "neighbour": args.neighbour,
-                **json.loads(done.stdout.splitlines()[-1]),
+                **figures,
             }
             results.append(row)
             print(json.dumps(row), flush=True)
     finally:
         path.unlink(missing_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    write_json(args.out, results, indent=1)
 
 
 if __name__ == "__main__":

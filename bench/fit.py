@@ -20,10 +20,8 @@ against it. The eval indexes are those `article-qa eval` keeps (built here if mi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pickle
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,8 @@ from typing import Any
 import numpy as np
 
 import index
-from index.embedded import IndexStore
+from bench.common import DATA, RESULTS, commit, sha256, write_json
+from bench.listwise import article_folds, fit_weights, probabilities, quality
 from index.embedders import spec_of
 from qa import Assistant
 from qa.eval import (
@@ -52,7 +51,6 @@ from qa.question import analyze_question
 from qa.retriever import min_max
 from qa.scoring import score_sentences
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {  # name: (file, language, part of it fitted on)
     "piaf": ("piaf-v1.1.json", "fr", "fit"),
     "squad": ("squad-v1.1-dev.reconstructed.json", "en", "fit"),
@@ -98,7 +96,7 @@ class FitSet:
 
 def open_set(name: str, embedder: index.Embedder, limit: int | None, share: float, seed: int) -> FitSet:
     file, language, part = SETS[name]
-    path = SHARED / file
+    path = DATA / file
     articles, questions = load_dataset(path)
     eval_dir = default_eval_dir(path, spec_of(embedder))
     full = prepare_index(path, articles, eval_dir, embedder)
@@ -114,7 +112,7 @@ def open_set(name: str, embedder: index.Embedder, limit: int | None, share: floa
     )
 
 
-def relevant_chunks(store: IndexStore, gold: GoldQuestion, ids: Sequence[int]) -> set[int]:
+def relevant_chunks(store: index.Storage, gold: GoldQuestion, ids: Sequence[int]) -> set[int]:
     hits = store.chunks(list(ids))
     return {
         cid
@@ -187,77 +185,6 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
     return rows
 
 
-def fit_weights(rows: list[dict], l2: float = 1e-3, *, features: int = len(FEATURES)) -> np.ndarray:
-    """Listwise fit: maximise, per answerable question, the softmax mass of its gold sentences.
-
-    The signals are standardised for the fit (e5's cosines spread over a few hundredths; the
-    penalty would otherwise keep the dense signal's weight small: 2-fold citation@1 on the fit
-    questions 0.538 → 0.601 on PIAF, 0.765 → 0.793 on SQuAD) and the weights are given back on
-    the raw scale. The intercept (which the softmax ignores) is then fitted so that the best
-    candidate's score is the probability that it holds the answer.
-    """
-    from scipy.optimize import minimize
-
-    every = np.concatenate([np.asarray(r["x"], dtype=np.float64) for r in rows if r["x"]])
-    mean, sd = every.mean(axis=0), every.std(axis=0) + 1e-9
-    groups = [
-        ((np.asarray(r["x"], dtype=np.float64) - mean) / sd, np.asarray(r["y"], dtype=bool))
-        for r in rows
-        if r["answerable"] and any(r["y"])
-    ]
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = 0.0, np.zeros_like(w)
-        for x, y in groups:
-            z = x @ w
-            z -= z.max()
-            p = np.exp(z)
-            p /= p.sum()
-            gold = p[y].sum()
-            total -= np.log(gold + 1e-12)
-            grad -= (p[y] @ x[y]) / (gold + 1e-12) - p @ x
-        return total / len(groups) + l2 * w @ w, grad / len(groups) + 2 * l2 * w
-
-    w = minimize(loss, np.zeros(features), jac=True, method="L-BFGS-B").x
-    # Calibration on the standardised score of each question's best candidate.
-    tops = [(((np.asarray(r["x"]) - mean) / sd) @ w, np.asarray(r["y"])) for r in rows if r["x"]]
-    z = np.asarray([s.max() for s, _ in tops])
-    right = np.asarray([bool(y[int(np.argmax(s))]) for s, y in tops])
-
-    def nll(b: np.ndarray) -> float:
-        q = 1 / (1 + np.exp(-np.clip(b[0] * z + b[1], -30, 30)))
-        return float(-np.mean(right * np.log(q + 1e-12) + (~right) * np.log(1 - q + 1e-12)))
-
-    scale, intercept = minimize(nll, np.asarray([1.0, 0.0]), method="Nelder-Mead").x
-    # Back to the raw signals: scale * ((x - mean) / sd) @ w + intercept.
-    raw = scale * w / sd
-    return np.concatenate([raw, [intercept - float(raw @ mean)]])
-
-
-def probabilities(row: dict, w: np.ndarray) -> np.ndarray:
-    x = np.asarray(row["x"], dtype=np.float64).reshape(-1, len(w) - 1)
-    return 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
-
-
-def quality(rows: list[dict], w: np.ndarray, passage_weight: float) -> dict[str, float]:
-    """citation@1 (best sentence, abstention off) and recall@5 of passages re-ranked by best sentence."""
-    cite = r5 = 0
-    answerable = [r for r in rows if r["answerable"]]
-    for r in answerable:
-        if not r["x"]:
-            continue
-        p = probabilities(r, w)
-        cite += bool(r["y"][int(np.argmax(p))])
-        best: dict[int, float] = {}
-        for chunk, score in zip(r["chunk"], p, strict=True):
-            best[chunk] = max(best.get(chunk, 0.0), float(score))
-        ranked = sorted(r["fused"], key=lambda c: -(best.get(c, 0.0) + passage_weight * r["fused"][c]))
-        first = next((i for i, c in enumerate(ranked, 1) if c in r["relevant"]), None)
-        r5 += first is not None and first <= 5
-    n = max(len(answerable), 1)
-    return {"citation@1": round(cite / n, 4), "recall@5": round(r5 / n, 4)}
-
-
 def threshold_for(kept: np.ndarray, gone: np.ndarray) -> dict[str, float]:
     """The highest threshold answering ``ANSWER_RATE`` of ``kept`` (best scores), and what it does."""
     threshold = float(np.quantile(kept, 1 - ANSWER_RATE)) if kept.size else 0.5
@@ -278,7 +205,7 @@ def ablation(folds: int = 2) -> dict[str, dict[str, float]]:
     article's questions is not credited for it on that article's other questions.
     """
     sets = pickle.loads(ROWS.read_bytes())
-    fold_of = {name: _article_folds(rows, folds) for name, rows in sets.items()}
+    fold_of = {name: article_folds(rows, folds) for name, rows in sets.items()}
     out: dict[str, dict[str, float]] = {}
     groups = {f: (f,) for f in FEATURES} | GROUPS
     for left_out in (None, *groups):
@@ -304,25 +231,15 @@ def ablation(folds: int = 2) -> dict[str, dict[str, float]]:
     return out
 
 
-def _article_folds(rows: list[dict], folds: int) -> list[int]:
-    """Each row's fold: its article's place among the set's articles (sorted), modulo ``folds``."""
-    place = {a: i % folds for i, a in enumerate(sorted({r["article"] for r in rows}))}
-    return [place[r["article"]] for r in rows]
-
-
 def _only(row: dict, keep: list[int]) -> dict:
     return {**row, "x": [[f[i] for i in keep] for f in row["x"]]}
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_splits(out_dir: Path) -> None:
     """The committed lists of fit and test article titles (the rule is qa.eval.part_of)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in ("piaf", "squad"):
-        path = SHARED / SETS[name][0]
+        path = DATA / SETS[name][0]
         titles = sorted({a.get("title", "") for a in json.loads(path.read_text("utf-8"))["data"]})
         split = {
             "data": path.name,
@@ -332,7 +249,7 @@ def write_splits(out_dir: Path) -> None:
             "fit": [t for t in titles if part_of(t) == "fit"],
             "test": [t for t in titles if part_of(t) == "test"],
         }
-        (out_dir / f"{path.stem}.json").write_text(json.dumps(split, ensure_ascii=False, indent=1) + "\n")
+        write_json(out_dir / f"{path.stem}.json", split, indent=1)
 
 
 def main() -> None:
@@ -341,12 +258,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="fit questions per set, evenly spread")
     parser.add_argument("--remove", type=float, default=0.2, help="share of articles removed for thresholds")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/fit.json"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "fit.json")
     parser.add_argument("--ablation", action="store_true", help="what each signal adds (after a fit)")
     args = parser.parse_args()
     if args.ablation:
         result = ablation()
-        Path("bench/results/ablation.json").write_text(json.dumps(result, indent=1) + "\n")
+        write_json(RESULTS / "ablation.json", result, indent=1)
         return
     index.settings.stay_offline()
     embedder = index.load_embedder(args.model)
@@ -390,9 +307,8 @@ def main() -> None:
     thresholds["default"] = threshold_for(*every)
     print("thresholds", thresholds, flush=True)
 
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    result = {
-        "commit": commit,
+    result: dict[str, Any] = {
+        "commit": commit(),
         "model": str(spec_of(embedder)),
         "data": {fs.path.name: sha256(fs.path) for fs in sets},
         "split": {
@@ -415,8 +331,7 @@ def main() -> None:
             "scorer": {fs.name: quality(fs.rows, w, passage_weight) for fs in sets},
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    write_json(args.out, result, indent=1)
     print(json.dumps(result["fitted"], indent=1))
 
 

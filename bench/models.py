@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import index
+from bench.common import DATA, RESULTS, write_json
 from index.embedders import spec_of
 from qa import Assistant
 from qa.eval import default_eval_dir, evaluate, load_dataset, prepare_index, select_questions
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"piaf": "piaf-v1.1.json", "squad": "squad-v1.1-dev.reconstructed.json"}
 MODELS = {
     "minilm": index.ChunkSettings(chunk_vectors="encoded"),  # as MiniLM indexes were built then
@@ -31,7 +31,7 @@ MODELS = {
 
 def run(spec: str, name: str, limit: int | None) -> dict[str, Any]:
     settings = MODELS[spec]
-    path = SHARED / SETS[name]
+    path = DATA / SETS[name]
     articles, questions = load_dataset(path)
     embedder = index.load_embedder(spec)
     eval_dir = default_eval_dir(path, spec_of(embedder), settings)
@@ -46,7 +46,7 @@ def run(spec: str, name: str, limit: int | None) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/models.json"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "models.json")
     args = parser.parse_args()
     index.settings.stay_offline()
     rows = []
@@ -54,8 +54,7 @@ def main() -> None:
         for spec in MODELS:
             rows.append(run(spec, name, args.limit))
             print(json.dumps(rows[-1]), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=1) + "\n")
+    write_json(args.out, rows, indent=1)
     print("| set | model | R@5 | citation@1 | answered | ask p50 ms |")
     print("|---|---|---:|---:|---:|---:|")
     for r in rows:

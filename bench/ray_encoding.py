@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import RESULTS, child_args, machine, run_child, write_json
+from bench.common import RESULTS, machine, write_json
+from bench.processes import child_args, run_python
 
 SETTINGS = (("in-process", 0), ("ray", 1), ("ray", 2))
 
@@ -94,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         texts_path, vectors_path = Path(tmp) / "texts.json", Path(tmp) / "vectors.npy"
         texts_path.write_text(json.dumps(texts, ensure_ascii=False), "utf-8")
         for mode, actors in SETTINGS:  # in-process first: the Ray runs compare with its vectors
-            row = run_child(
+            row = run_python(
+                "-m",
                 "bench.ray_encoding",
                 "child",
                 mode,

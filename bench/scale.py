@@ -27,133 +27,27 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import shutil
 import sys
 import time
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .common import (
+from bench.common import (
+    DATA,
     RESULTS,
-    SHARED,
     Stages,
-    child_args,
     current_rss_mb,
     machine,
     peak_rss_mb,
-    percentile,
-    run_child,
+    pyplot,
     save_figure,
     write_json,
 )
-
-COPY = re.compile(r"^(.*) \(copie (\d+)\)\n\n", re.S)
-NOISE = 0.33  # |noise| / |vector|: cosine 1 / sqrt(1 + 0.33²) ≈ 0.95 to the original
-
-
-class ReplayEmbedder:
-    """The real model's vectors for the originals, noisy copies of them for the copies.
-
-    ``table`` maps each original embedded text (``title\\n\\ntext``) to its vector; any
-    other text is encoded by ``real``.
-    """
-
-    def __init__(self, real: Any, table: dict[str, np.ndarray]) -> None:
-        self.real = real
-        self.table = table
-        self.encoded = 0
-
-    @property
-    def runtime(self) -> str:
-        return str(self.real.runtime)
-
-    @property
-    def name(self) -> str:
-        return str(self.real.name)
-
-    @property
-    def dimension(self) -> int:
-        return int(self.real.dimension)
-
-    def _replay(self, text: str) -> np.ndarray | None:
-        found = self.table.get(text)
-        if found is not None:
-            return found
-        match = COPY.match(text)
-        if match is None:
-            return None
-        original = self.table.get(f"{match.group(1)}\n\n{text[match.end() :]}")
-        if original is None:
-            return None
-        rng = np.random.default_rng(zlib.crc32(text.encode()))
-        noisy = original + rng.normal(0.0, NOISE / np.sqrt(original.size), original.size).astype(np.float32)
-        return noisy / np.linalg.norm(noisy)
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.real.encode_queries(texts), dtype=np.float32)
-
-    def encode_documents(self, texts: Sequence[str], *, progress: Any = None) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        missing = []
-        for i, text in enumerate(texts):
-            vector = self._replay(text)
-            if vector is None:
-                missing.append(i)
-            else:
-                out[i] = vector
-        if missing:
-            out[missing] = self.real.encode_documents([texts[i] for i in missing])
-            self.encoded += len(missing)
-        if progress is not None:
-            progress(len(texts), len(texts))
-        return out
-
-
-def table_of(index_dir: Path) -> dict[str, np.ndarray]:
-    """Every embedded text of an index, with its stored vector."""
-    import index
-    from index.prepare import embedding_text
-
-    store = index.open_index(index_dir)
-    table: dict[str, np.ndarray] = {}
-    ids = store.chunk_ids()
-    for begin in range(0, len(ids), 5000):
-        part = ids[begin : begin + 5000]
-        hits = store.chunks(part)
-        for cid, vector in zip(part, store.chunk_vectors(part), strict=True):
-            table[embedding_text(hits[cid].article.title, hits[cid].chunk.text)] = vector
-    for article in store.articles():
-        block = store.sentence_block(article)
-        assert block.vectors is not None
-        for sentence, vector in zip(block.sentences, block.vectors, strict=True):
-            table[embedding_text(article.title, sentence.text)] = vector
-    return table
-
-
-def write_corpus(articles: Sequence[dict[str, Any]], size: int, path: Path) -> None:
-    """The originals, then copies of them in turn until ``size`` articles."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for n in range(size):
-            a = dict(articles[n % len(articles)])
-            copy = n // len(articles)
-            if copy:
-                a["id"] = f"{a['id']}~{copy}"
-                a["title"] = f"{a['title']} (copie {copy})"
-            out.write(json.dumps(a, ensure_ascii=False) + "\n")
-
-
-def embedder(base_index: Path) -> ReplayEmbedder:
-    import index
-
-    model = index.open_index(base_index).manifest.model_spec  # the model the originals were encoded by
-    return ReplayEmbedder(index.load_embedder(model), table_of(base_index))
-
+from bench.grown_corpus import embedder, write_corpus
+from bench.processes import child_args, run_python
+from qa.eval import percentile
 
 # -- children ------------------------------------------------------------------------------------
 
@@ -351,7 +245,7 @@ def child(argv: Sequence[str]) -> None:
 
 
 def run(kind: str, *args: Any) -> dict[str, Any]:
-    result = run_child("bench.scale", "child", kind, *map(str, args), str(time.time()))
+    result = run_python("-m", "bench.scale", "child", kind, *map(str, args), str(time.time()))
     print(f"{kind}: {json.dumps(result)}", file=sys.stderr, flush=True)
     return result
 
@@ -375,11 +269,7 @@ def table(builds: Sequence[dict[str, Any]], serves: Sequence[dict[str, Any]]) ->
 
 
 def plot(serves: Sequence[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     sizes = [s["size"] for s in serves]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.plot(sizes, [s["latency_ms_p50"] for s in serves], "o-", label="ask p50")
@@ -396,12 +286,10 @@ def plot(serves: Sequence[dict[str, Any]], path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    child_argv = child_args(argv)
-    if child_argv is not None:
-        child(child_argv)
-        return
+    if (given := child_args(argv)) is not None:
+        return child(given)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=SHARED / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--dataset", default="piaf-v1.1.json", help="the SQuAD-format file of --data to grow")

@@ -7,9 +7,9 @@
    of one Chromium on the same machine as the server: their rendering competes with it).
 3. The same through the HTTP API (gradio_client), which leaves the pages' rendering out.
 
-    .venv/bin/python bench/web_latency.py                  # everything (about 3 minutes)
-    .venv/bin/python bench/web_latency.py --index DIR      # skip the first run, use DIR
-    .venv/bin/python bench/web_latency.py --json
+    .venv/bin/python -m bench.web_latency                  # everything (about 3 minutes)
+    .venv/bin/python -m bench.web_latency --index DIR      # skip the first run, use DIR
+    .venv/bin/python -m bench.web_latency --json
 
 Needs Debian's chromium (``make browser``).
 """
@@ -20,27 +20,17 @@ import argparse
 import asyncio
 import json
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-QUESTIONS = [
-    "Qui a rompu ses relations avec la Corée du Nord ?",
-    "Combien de morts a fait l'ouragan Sandy ?",
-    "Combien d'emplois PSA va-t-il supprimer ?",
-    "Qui a remporté le tournoi de Wimbledon en 2012 ?",
-    "Quand a été découvert le boson de Higgs ?",
-    "Quel pays a accordé l'asile politique à Julian Assange ?",
-    "Qui a été élu président en Égypte ?",
-    "Combien de personnes étaient à bord de l'avion qui s'est écrasé à Lagos ?",
-]
+from bench.web_users import burst
+from bench.webapp import QUESTIONS, Server
+from qa.eval import percentile
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,54 +41,28 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def wait_until_answering(server: Server, timeout: float = 600) -> dict[str, float]:
+    """Seconds from launching the server until its page is served, and until a question is answered."""
+    from gradio_client import Client
 
-
-class Server:
-    """``article-qa serve`` in a subprocess, its output in a log file."""
-
-    def __init__(self, index_dir: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        exe = Path(sys.executable).with_name("article-qa")
-        self.started = time.perf_counter()
-        with log.open("w") as out:
-            self.process = subprocess.Popen(
-                [str(exe), "serve", "--index", str(index_dir), "--port", str(self.port), "--quiet"],
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self.log = log
-
-    def wait_until_answering(self, timeout: float = 600) -> dict[str, float]:
-        """Seconds from launch until the page is served, and until a question is answered."""
-        from gradio_client import Client
-
-        served = None
-        deadline = self.started + timeout
-        while served is None:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server stopped:\n{self.log.read_text()}")
-            if time.perf_counter() > deadline:
-                raise SystemExit(f"the server did not start in {timeout}s:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        served = time.perf_counter() - self.started
-            except OSError:
-                time.sleep(0.05)
-        client = Client(self.url, verbose=False, ssl_verify=False)  # plain HTTP: no CA load per request
-        client.predict(QUESTIONS[0], "fr", api_name="/question")
-        client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
-        answered = time.perf_counter() - self.started
-        client.close()
-        return {"page_served_s": round(served, 2), "first_answer_s": round(answered, 2)}
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    served = None
+    deadline = server.started + timeout
+    while served is None:
+        server.check_running()
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"the server did not start in {timeout}s:\n{server.log.read_text()}")
+        try:
+            with urllib.request.urlopen(server.url, timeout=2) as response:
+                if response.status == 200:
+                    served = time.perf_counter() - server.started
+        except OSError:
+            time.sleep(0.05)
+    client = Client(server.url, verbose=False, ssl_verify=False)  # plain HTTP: no CA load per request
+    client.predict(QUESTIONS[0], "fr", api_name="/question")
+    client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+    answered = time.perf_counter() - server.started
+    client.close()
+    return {"page_served_s": round(served, 2), "first_answer_s": round(answered, 2)}
 
 
 async def _press_send(page, question: str, barrier: asyncio.Barrier | None) -> float:
@@ -147,39 +111,19 @@ async def send_to_answer(url: str, users: int, rounds: int) -> list[float]:
 
 def api_send_to_answer(url: str, users: int, rounds: int) -> list[float]:
     """The same through the HTTP API (gradio_client): the server's share, without the page's rendering."""
-    from gradio_client import Client
-
-    barrier = threading.Barrier(users)
-
-    def person(i: int) -> list[float]:
-        times: list[float] = []
-        client = None
-        for r in range(rounds):
-            if r % 3 == 0:  # a new session, as a new conversation
-                if client is not None:
-                    client.close()
-                client = Client(url, verbose=False, ssl_verify=False)
-            barrier.wait()
-            started = time.perf_counter()
-            client.predict(QUESTIONS[(r + i) % len(QUESTIONS)], "fr", api_name="/question")
-            client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
-            times.append(time.perf_counter() - started)
-        if client is not None:
-            client.close()
-        return times
-
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        return [t for times in pool.map(person, range(users)) for t in times]
+    asked = burst(url, users, rounds)
+    if failed := [a.error for a in asked if a.error is not None]:
+        raise SystemExit(f"{len(failed)} of {len(asked)} questions failed through the HTTP API: {failed[0]}")
+    return [a.seconds for a in asked]
 
 
 def summary(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    """Median (``statistics.median``), p95 (nearest rank) and largest of the times, in seconds."""
     return {
         "n": len(times),
-        "median_s": round(statistics.median(ordered), 3),
-        "p95_s": round(p95, 3),
-        "max_s": round(ordered[-1], 3),
+        "median_s": round(statistics.median(times), 3),
+        "p95_s": round(percentile(times, 0.95), 3),
+        "max_s": round(max(times), 3),
     }
 
 
@@ -197,13 +141,13 @@ def main() -> None:
             index_dir = work / "index"
             server = Server(index_dir, work / "first-run.log")
             try:
-                results["startup_first_run"] = server.wait_until_answering()
+                results["startup_first_run"] = wait_until_answering(server)
                 print(f"first run: {results['startup_first_run']}", file=sys.stderr, flush=True)
             finally:
                 server.stop()
         server = Server(index_dir, work / "serve.log")
         try:
-            results["startup_existing_index"] = server.wait_until_answering()
+            results["startup_existing_index"] = wait_until_answering(server)
             measures = {
                 "send_to_answer_1_user": lambda: asyncio.run(send_to_answer(server.url, 1, args.rounds)),
                 "send_to_answer_8_users": lambda: asyncio.run(send_to_answer(server.url, 8, args.rounds)),

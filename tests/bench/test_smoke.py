@@ -163,7 +163,7 @@ def test_segments_compares_two_segments_with_the_merged_index(peers, tmp_path):
 def test_trained_rankers_are_measured_against_the_scorer_on_held_out_articles(tmp_path):
     out = tmp_path / "trained.json"
     subprocess.run(
-        [sys.executable, "-m", "bench.trained_rankers", "--sets", str(DATA / SET), "--limit", "24",
+        [sys.executable, "-m", "bench.experiments.trained_rankers", "--sets", str(DATA / SET), "--limit", "24",
          "--layers", "1", "--out", str(out)],
         cwd=ROOT, check=True, timeout=900, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
     )  # fmt: skip

@@ -1,6 +1,6 @@
 """Can a ranker trained here choose the answering sentence better than the fitted scorer?
 
-    python -m bench.trained_rankers [--limit 2500] [--layers 4] [--epochs 1]
+    python -m bench.experiments.trained_rankers [--limit 2500] [--layers 4] [--epochs 1]
         → bench/results/trained_rankers.json   (about 35 minutes on 2 cores)
 
 The scorer (qa.scoring) puts the sentence holding the answer first for about 62% of PIAF's
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -37,7 +36,9 @@ from typing import Any
 import numpy as np
 
 import index
-from bench.fit import SETS, SHARED, _article_folds, fit_weights, quality
+from bench.common import DATA, RESULTS, write_json
+from bench.fit import SETS
+from bench.listwise import article_folds, fit_weights, quality
 from index.embedders import spec_of
 from qa import Assistant
 from qa.eval import (
@@ -72,7 +73,7 @@ def open_questions(source: str, embedder: Any, limit: int | None) -> tuple[Assis
     SQuAD-format file (all its questions)."""
     if source in SETS:
         file, _, part = SETS[source]
-        path = SHARED / file
+        path = DATA / file
     else:
         path, part = Path(source), "all"
     articles, questions = load_dataset(path)
@@ -134,7 +135,7 @@ class _Trainer:
     def __init__(self, embedder: Any, layers: int | None = None) -> None:
         import torch
 
-        model = embedder._load()
+        model = embedder.load()
         self.encoder, self.packed, self.tokenizer = model.encoder, model.packed, model.tokenizer
         if layers is not None:
             self.encoder.layers = torch.nn.ModuleList(list(self.encoder.layers)[:layers])
@@ -219,7 +220,7 @@ def _with_query(row: dict, q: np.ndarray) -> dict:
 def query_tower(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, lr: float) -> dict[str, Any]:
     import torch
 
-    folds = {name: _article_folds(rows, 2) for name, rows in sets.items()}
+    folds = {name: article_folds(rows, 2) for name, rows in sets.items()}
     tuned = {name: np.stack([r["base"] for r in rows]) for name, rows in sets.items()}
 
     def loss_of(batch: list[dict]) -> Any:
@@ -277,7 +278,7 @@ def cross_encoder(sets: dict[str, list[dict]], trainer: _Trainer, epochs: int, l
     import torch
 
     sets = {name: [r for r in rows if r["y"][:TOP].any()] for name, rows in sets.items()}
-    folds = {name: _article_folds(rows, 2) for name, rows in sets.items()}
+    folds = {name: article_folds(rows, 2) for name, rows in sets.items()}
     logits: dict[str, list[np.ndarray]] = {name: [np.zeros(0)] * len(rows) for name, rows in sets.items()}
 
     def loss_of(batch: list[dict]) -> Any:
@@ -342,7 +343,7 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4, help="cross-encoder: e5 layers kept (of 12)")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--lr", type=float, default=3e-5, help="cross-encoder: learning rate of e5's weights")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/trained_rankers.json"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "trained_rankers.json")
     args = parser.parse_args()
     unknown = [s for s in args.sets.split(",") if s not in SETS and not Path(s).is_file()]
     if unknown:
@@ -364,8 +365,7 @@ def main() -> None:
     report["cross_encoder"] = cross_encoder(sets, trainer, args.epochs, args.lr)
     print("cross-encoder", report["cross_encoder"], flush=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write_json(args.out, report, indent=1)
 
 
 if __name__ == "__main__":

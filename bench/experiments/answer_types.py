@@ -1,6 +1,6 @@
 """Does spaCy's French pipeline add to sentence choice? (issue 9, point 4)
 
-    PYTHONPATH=. python -m bench.answer_types [--limit N] [--out bench/results/answer_types.json]
+    PYTHONPATH=. python -m bench.experiments.answer_types [--limit N] [--out bench/results/answer_types.json]
 
 Needs the ``answer-types`` extra: ``pip install -e ".[answer-types]"`` (spaCy and its French model).
 
@@ -28,14 +28,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
-import re
 import statistics
-import subprocess
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,9 +40,10 @@ import numpy as np
 
 import index
 from bench import fit
-from bench.common import machine, write_json
-from bench.fit import SETS, fit_weights, open_set, quality
-from index.embedded import IndexStore
+from bench.common import RESULTS, commit, machine, sha256, write_json
+from bench.experiments.spacy_signals import French, ent_kind, index_idf, lemma_share
+from bench.fit import SETS, open_set
+from bench.listwise import fit_weights, probabilities, quality
 from index.embedders import spec_of
 from qa import Assistant
 from qa.eval import GoldQuestion, load_dataset, percentile, select_questions
@@ -55,7 +52,6 @@ from qa.question import QuestionAnalysis
 from qa.records import Passage
 from qa.scoring import ScoredSentence
 
-MODEL = "fr_core_news_md"
 NEW = ("ent_kind", "lemma")
 ALL = (*FEATURES, *NEW)
 # Signal sets compared: name -> the columns of ALL it keeps.
@@ -66,29 +62,7 @@ CONFIGS = {
     "current + both": ALL,
     "current - kind + ent_kind": (*(f for f in FEATURES if f != "kind"), "ent_kind"),
 }
-ENTITY = {"person": "PER", "place": "LOC"}
-_QUESTION_WORDS = frozenset((
-    "qui", "que", "quoi", "quel", "quelle", "quels", "quelles", "quand", "combien", "comment", "pourquoi",
-    "où", "ou", "lequel", "laquelle", "lesquels", "lesquelles", "est-ce",
-))  # fmt: skip
-_YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})$")
-_DATE_LEMMAS = frozenset((
-    "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout",
-    "septembre", "octobre", "novembre", "décembre", "decembre", "siècle", "siecle",
-))  # fmt: skip
 COST_QUESTIONS = 100  # PIAF test questions timed for the uncached cost per question
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """What the signals need of a spaCy parse."""
-
-    words: frozenset[str]  # case-folded words (\\w+), the "question's own words"
-    lemmas: frozenset[str]  # case-folded lemmas of every non-punctuation token
-    content: tuple[str, ...]  # content lemmas (no stop words, punctuation, question words)
-    entities: tuple[tuple[str, str], ...]  # (label, text)
-    numbers: tuple[str, ...]  # tokens like_num or POS NUM
-    dates: tuple[str, ...]  # year-like numbers, months, "siècle"
 
 
 @dataclass
@@ -100,92 +74,13 @@ class Question:
     texts: list[str]  # the candidate sentences, in the row's order
 
 
-def words(text: str) -> frozenset[str]:
-    return frozenset(w.casefold() for w in re.findall(r"\w+", text))
-
-
-def parse(doc: Any) -> Parsed:
-    lemmas = [t.lemma_.casefold() for t in doc if not (t.is_punct or t.is_space)]
-    content = [
-        t.lemma_.casefold()
-        for t in doc
-        if (t.is_alpha or t.like_num)
-        and not t.is_stop
-        and t.lower_ not in _QUESTION_WORDS
-        and t.lemma_.casefold() not in _QUESTION_WORDS
-    ]
-    return Parsed(
-        words=words(doc.text),
-        lemmas=frozenset(lemmas),
-        content=tuple(dict.fromkeys(content)),
-        entities=tuple((e.label_, e.text) for e in doc.ents),
-        numbers=tuple(t.text for t in doc if t.like_num or t.pos_ == "NUM"),
-        dates=tuple(
-            t.text for t in doc if (t.like_num and _YEAR.match(t.text)) or t.lemma_.casefold() in _DATE_LEMMAS
-        ),
-    )
-
-
-class French:
-    """fr_core_news_md with a parse cache per unique text."""
-
-    def __init__(self, batch_size: int = 256) -> None:
-        started = time.perf_counter()
-        import spacy
-
-        self.import_s = time.perf_counter() - started
-        started = time.perf_counter()
-        # The dependency parser serves none of the signals: left out (lemmas need only the morphologizer).
-        self.nlp = spacy.load(MODEL, exclude=["parser"])
-        self.load_s = time.perf_counter() - started
-        self.version = f"spacy {spacy.__version__}, {MODEL} {self.nlp.meta.get('version')}"
-        self.pipes = list(self.nlp.pipe_names)
-        self.batch_size = batch_size
-        self.cache: dict[str, Parsed] = {}
-
-    def parse_all(self, texts: Iterable[str]) -> tuple[int, float]:
-        """Parse the texts not yet cached; how many, and the seconds it took."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        started = time.perf_counter()
-        for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=self.batch_size), strict=True):
-            self.cache[text] = parse(doc)
-        return len(todo), time.perf_counter() - started
-
-    def uncached(self, texts: Sequence[str]) -> list[Parsed]:
-        return [parse(doc) for doc in self.nlp.pipe(texts, batch_size=self.batch_size)]
-
-
-def ent_kind(kind: str | None, question: Parsed, sentence: Parsed) -> float:
-    """1.0 when the sentence holds, outside the question's words, the kind of answer asked."""
-    asked = question.words
-
-    def novel(text: str) -> bool:
-        return not words(text) <= asked
-
-    if kind in ENTITY:
-        found = any(label == ENTITY[kind] and novel(text) for label, text in sentence.entities)
-    elif kind == "number":
-        found = any(novel(t) for t in sentence.numbers)
-    elif kind == "date":
-        found = any(novel(t) for t in sentence.dates)
-    else:
-        found = False
-    return 1.0 if found else 0.0
-
-
-def lemma_share(question: Parsed, sentence: Parsed, idf: dict[str, float], default: float) -> float:
-    weights = {lemma: idf.get(lemma, default) for lemma in question.content}
-    total = sum(weights.values())
-    return sum(w for lemma, w in weights.items() if lemma in sentence.lemmas) / total if total else 0.0
-
-
 @contextlib.contextmanager
 def recording(into: list[tuple[QuestionAnalysis, list[str]]]) -> Iterator[None]:
     """While open, ``bench.fit.collect`` also leaves each question's analysis and candidate texts."""
     original = fit.score_sentences
 
     def record(
-        store: IndexStore,
+        store: index.Storage,
         question: QuestionAnalysis,
         passages: Sequence[Passage],
         question_vector: np.ndarray,
@@ -218,17 +113,6 @@ def collect_texts(assistant: Assistant, questions: Sequence[GoldQuestion]) -> tu
             raise RuntimeError("a row's candidates and texts differ in number")
         out.append(Question(row, analysis, texts))
     return out, per_question
-
-
-def index_idf(store: IndexStore, french: French) -> tuple[dict[str, float], float, int, float]:
-    """Lemma IDF over every sentence of the index (parsing them all: the bulk speed figure)."""
-    texts = [s.text for article in store.articles() for s in store.sentences(article)]
-    parsed, seconds = french.parse_all(texts)
-    unique = list(dict.fromkeys(texts))
-    df = Counter(lemma for t in unique for lemma in french.cache[t].lemmas)
-    n = len(unique)
-    idf = {lemma: math.log(1 + n / (1 + c)) for lemma, c in df.items()}
-    return idf, math.log(1 + n), parsed, seconds
 
 
 def add_signals(
@@ -273,7 +157,7 @@ def two_fold(sets: dict[str, list[dict[str, Any]]], names: Sequence[str], folds:
 
 def right_at_1(rows: list[dict[str, Any]], w: np.ndarray) -> list[bool]:
     """Per answerable question with candidates: whether the best sentence holds the answer."""
-    return [bool(r["y"][int(np.argmax(fit.probabilities(r, w)))]) for r in rows if r["answerable"] and r["x"]]
+    return [bool(r["y"][int(np.argmax(probabilities(r, w)))]) for r in rows if r["answerable"] and r["x"]]
 
 
 def held_out(
@@ -337,7 +221,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="embedding model spec (default: the default model)")
     parser.add_argument("--limit", type=int, default=None, help="questions per set and part, evenly spread")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/answer_types.json"))
+    parser.add_argument("--out", type=Path, default=RESULTS / "answer_types.json")
     args = parser.parse_args()
     index.settings.stay_offline()
     embedder = index.load_embedder(args.model)
@@ -406,14 +290,13 @@ def main() -> None:
     }
     print("cost", json.dumps(spend), flush=True)
 
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     write_json(
         args.out,
         {
-            "commit": commit,
+            "commit": commit(),
             "model": str(spec_of(embedder)),
             "spacy_model": french.version,
-            "data": {fs.path.name: fit.sha256(fs.path) for fs in fit_sets.values()},
+            "data": {fs.path.name: sha256(fs.path) for fs in fit_sets.values()},
             "limit": args.limit,
             "questions": {
                 **{f"{name} ({SETS[name][2]})": len(qs) for name, qs in collected.items()},

@@ -1,0 +1,206 @@
+"""Users of the web app through its HTTP API (gradio_client), as the load benchmark drives them:
+each asks as the page does and checks its answer; many ask without pause, or at the same moment.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.webapp import QUESTIONS
+
+ERROR_WORDS = re.compile(r"\bErreur\b|\bError\b|aq-error")
+
+
+def strip_tags(fragment: Any) -> str:
+    """The text of an HTML fragment, its white space folded."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape(str(fragment)))).strip()
+
+
+def texts(value: Any) -> Iterator[str]:
+    """Every string inside a chat message's content (a string, a dict, a list of them)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from texts(item)
+
+
+def check_chat(chat: Any, question: str) -> str | None:
+    """Why this chat is not a good answer to ``question`` (``None``: it is)."""
+    if not isinstance(chat, list) or not chat:
+        return f"no chat returned ({type(chat).__name__})"
+    asked = [m for m in chat if isinstance(m, dict) and m.get("role") == "user"]
+    answers = [m for m in chat if isinstance(m, dict) and m.get("role") == "assistant"]
+    if not asked or html.escape(question) not in " ".join(texts(asked[-1].get("content"))):
+        return "the latest question in the chat is not the one asked"
+    if not answers or chat[-1].get("role") != "assistant":
+        return "no answer after the question"
+    body = " ".join(texts(answers[-1].get("content")))
+    if found := ERROR_WORDS.search(body):
+        return f"the answer holds {found.group(0)!r}: {strip_tags(body)[:200]}"
+    return None
+
+
+@dataclass
+class Asked:
+    """One question sent and its answer: when, how long each round trip took, what went wrong."""
+
+    at: float
+    seconds: float
+    question_s: float
+    answer_s: float
+    error: str | None = None
+    answer_html: str = field(default="", repr=False)
+    user: int = -1
+    question: str = ""
+    step: str = ""  # where it went wrong: "/question", "/answer", "check" or "session"
+
+
+ENDPOINT = {"name": "page"}
+"""How questions are sent (``--endpoint``): ``page`` as the page does, ``ask`` the API's one call."""
+
+
+def ask(client: Any, question: str, user: int = -1) -> Asked:
+    """Send ``question`` to ``/question`` then ``/answer``, as the page does, and time both
+    (or to ``/ask`` alone, with ``--endpoint ask``)."""
+    if ENDPOINT["name"] == "ask":
+        return ask_once(client, question, user)
+    at = time.monotonic()
+    question_s = answer_s = 0.0
+    step, body = "/question", ""
+    try:
+        client.predict(question, "fr", api_name="/question")
+        question_s = time.monotonic() - at
+        step = "/answer"
+        chat, _choices, _reader = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+        answer_s = time.monotonic() - at - question_s
+        step = "check"
+        error = check_chat(chat, question)
+        last = chat[-1].get("content") if isinstance(chat, list) and chat else ""
+        body = " ".join(texts(last))
+    except Exception as exc:  # a failed call is what is being counted
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return Asked(at, time.monotonic() - at, question_s, answer_s, error, body, user, question, step)
+
+
+def ask_once(client: Any, question: str, user: int = -1) -> Asked:
+    """Send ``question`` to the HTTP API's ``/ask`` (one call, JSON back) and time it."""
+    at = time.monotonic()
+    body, error = "", None
+    try:
+        answer = client.predict(question, api_name="/ask")
+        if not isinstance(answer, dict) or "error" in answer:
+            error = f"no answer: {str(answer)[:300]}"
+        elif answer.get("question") != question:
+            error = "the answer is not to the question asked"
+        else:
+            body = str(answer.get("text", ""))
+    except Exception as exc:  # a failed call is what is being counted
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    seconds = time.monotonic() - at
+    return Asked(at, seconds, 0.0, seconds, error, body, user, question, "/ask" if error else "")
+
+
+CLIENT_TLS = {"default": False}
+"""Whether clients build gradio_client's default TLS context (``--client-default-tls``)."""
+
+
+def new_client(url: str) -> Any:
+    """A gradio_client ``Client`` of its own (a session), for plain HTTP on 127.0.0.1.
+
+    gradio_client opens a new httpx client for every request it sends (a POST and an event
+    stream per call), and httpx loads the system's CA certificates into each unless
+    ``verify`` is off: about 40 ms of CPU per request, for plain HTTP that uses no TLS. That
+    measured 137 ms of the load generator's CPU per question (and 123 ms per ``Client``),
+    more than the server spends (about 75 ms), all of it under the one GIL of this process
+    and on the server's cores. So the TLS context is skipped, unless ``--client-default-tls``
+    asks for gradio_client's default.
+    """
+    from gradio_client import Client
+
+    return Client(url, verbose=False, ssl_verify=CLIENT_TLS["default"])
+
+
+def session(url: str, done: list[Asked]) -> Any | None:
+    """A new session (``Client``), or ``None`` with the failure counted as an error in ``done``."""
+    at = time.monotonic()
+    try:
+        return new_client(url)
+    except Exception as exc:  # a session that cannot start is an error the user meets
+        error = f"new session: {type(exc).__name__}: {exc}"
+        done.append(Asked(at, time.monotonic() - at, 0.0, 0.0, error, step="session"))
+        time.sleep(0.5)
+        return None
+
+
+def load(url: str, users: int, duration: float, turns: int, side: Callable[[float], None]) -> list[Asked]:
+    """``users`` users asking without pause for ``duration`` seconds; ``side`` runs meanwhile."""
+    ready = threading.Barrier(users + 1)  # every first session open before the clock starts
+    go = threading.Event()
+    clock: dict[str, float] = {}
+
+    def user(i: int) -> list[Asked]:
+        done: list[Asked] = []
+        client = session(url, done)
+        try:
+            ready.wait()
+            go.wait()
+            n = turn = 0
+            while time.monotonic() < clock["stop"]:
+                if client is not None and turn == turns:  # a new conversation
+                    client.close()
+                    client = None
+                if client is None:
+                    client, turn = session(url, done), 0
+                    continue
+                done.append(ask(client, QUESTIONS[(i + n) % len(QUESTIONS)], i))
+                n, turn = n + 1, turn + 1
+        finally:
+            if client is not None:
+                client.close()
+        return done
+
+    with ThreadPoolExecutor(max_workers=users + 1) as pool:
+        futures = [pool.submit(user, i) for i in range(users)]
+        ready.wait(timeout=600)
+        start = time.monotonic()
+        clock["stop"] = start + duration
+        go.set()
+        side_job = pool.submit(side, start)
+        samples = [s for f in futures for s in f.result()]
+        side_job.result()
+    return samples
+
+
+def burst(url: str, users: int, rounds: int) -> list[Asked]:
+    """``users`` users sending a question at the same moment, ``rounds`` times."""
+    barrier = threading.Barrier(users)
+
+    def user(i: int) -> list[Asked]:
+        done: list[Asked] = []
+        client = None
+        for r in range(rounds):
+            if client is not None and r % 3 == 0:  # short conversations, as in web_latency.py
+                client.close()
+                client = None
+            if client is None:
+                client = session(url, done)
+            barrier.wait()  # opening a session is not timed
+            if client is not None:
+                done.append(ask(client, QUESTIONS[(r + i) % len(QUESTIONS)], i))
+        if client is not None:
+            client.close()
+        return done
+
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        return [s for done in pool.map(user, range(users)) for s in done]
