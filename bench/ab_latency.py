@@ -18,15 +18,13 @@ from pathlib import Path
 
 from bench.common import RESULTS, write_json
 from bench.processes import run_python
+from qa.eval import load_dataset, percentile, select_questions
 
 CHILD = r"""
 import json, sys, time
-from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from qa import Assistant
-from qa.eval import load_dataset, percentile, select_questions
-_, questions = load_dataset(Path(sys.argv[3]))
-asked = [q.question for q in select_questions(questions, part="test", limit=int(sys.argv[4]))]
+asked = json.loads(open(sys.argv[3], encoding="utf-8").read())
 assistant = Assistant.open(sys.argv[2])
 assistant.ask(asked[0])
 spent = []
@@ -34,8 +32,10 @@ for question in asked:
     t = time.perf_counter()
     assistant.ask(question)
     spent.append((time.perf_counter() - t) * 1000)
-print(json.dumps({"p50": round(percentile(spent, 0.5), 1), "p95": round(percentile(spent, 0.95), 1)}))
+print(json.dumps({"ms": spent}))
 """
+# The child uses only ``qa.Assistant``, which both versions have: the questions are chosen, and
+# the percentiles taken, by this (new) code, so that two versions of any layout compare.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,25 +49,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "ab_latency.json")
     args = parser.parse_args(argv)
     new_code = Path(__file__).resolve().parents[1]
+    _, questions = load_dataset(args.dataset)
+    asked = [q.question for q in select_questions(questions, part="test", limit=args.questions)]
     runs: list[dict[str, object]] = []
+    chosen = args.out.with_suffix(".questions.json")
+    chosen.parent.mkdir(parents=True, exist_ok=True)
+    chosen.write_text(json.dumps(asked, ensure_ascii=False), encoding="utf-8")
     for _ in range(args.rounds):
         for version, code, where in (
             ("old", args.old_code, args.old_index),
             ("new", new_code, args.new_index),
         ):
             load = Path("/proc/loadavg").read_text().split()[0]
-            figures = run_python(
+            spent = run_python(
                 "-c",
                 CHILD,
                 str(code.resolve()),
                 str(where.resolve()),
-                str(args.dataset.resolve()),
-                str(args.questions),
+                str(chosen.resolve()),
                 cwd="/tmp",  # so that neither checkout is imported by accident
-            )
+            )["ms"]
+            figures = {"p50": round(percentile(spent, 0.5), 1), "p95": round(percentile(spent, 0.95), 1)}
             runs.append({"version": version, "load_before": float(load), **figures})
             print(json.dumps(runs[-1]), flush=True)
-    write_json(args.out, {"questions": args.questions, "runs": runs})
+    chosen.unlink(missing_ok=True)
+    write_json(args.out, {"questions": len(asked), "runs": runs})
     return 0
 
 

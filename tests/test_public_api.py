@@ -82,5 +82,5 @@ def test_evaluation_uses_only_public_methods_of_the_assistant():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    for path in [*root.joinpath("qa", "eval").glob("*.py"), *root.joinpath("bench").glob("*.py")]:
+    for path in [*root.joinpath("qa", "eval").glob("*.py"), *root.joinpath("bench").rglob("*.py")]:
         assert "._ask(" not in path.read_text(encoding="utf-8"), path
