@@ -25,6 +25,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
+from index.errors import OptionError
+
 from .answerers import DECLINED, AnswerRequest, ExtractiveAnswerer
 from .claims import check_claims, without_markers
 from .endpoint import Endpoint
@@ -76,7 +78,11 @@ class GenerativeAnswerer:
         wait: float = 0.5,
     ) -> None:
         if at_once < 1 or wait < 0:
-            raise ValueError(f"at_once must be at least 1 and wait not negative, got {at_once}, {wait}")
+            raise OptionError(
+                f"at_once must be at least 1 and wait not negative, got {at_once} and {wait}",
+                option="llm_parallel",
+                value=at_once,
+            )
         self.endpoint = endpoint
         self.threshold = threshold
         self.max_new_words = max_new_words

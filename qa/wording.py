@@ -197,11 +197,16 @@ def one_apart(word: str, other: str, *, shortest: int = 6) -> bool:
 
 
 def capitalised_inside(texts: Iterable[str]) -> frozenset[str]:
-    """The words (folded) that ``texts`` write with a capital inside a sentence: names, as the
-    texts the model was shown write them."""
-    found = set()
+    """The words (folded) that ``texts`` write with a capital inside a sentence and never in
+    lower case: names, as the texts the model was shown write them (``Pentagone``; not
+    ``Nouvelle`` when another text writes ``nouvelle``)."""
+    capitalised, lower = set(), set()
     for text in texts:
         for i, m in enumerate(_WORD.finditer(text)):
-            if i and m.group(0)[:1].isupper():
-                found.add(fold(m.group(0)))
-    return frozenset(found)
+            word = m.group(0)
+            if word[:1].isupper():
+                if i:
+                    capitalised.add(fold(word))
+            else:
+                lower.add(fold(word))
+    return frozenset(capitalised - lower)

@@ -10,7 +10,7 @@ import pytest
 
 from qa.claims import check_claims, split_claims, support
 from qa.records import Citation, Passage
-from qa.wording import is_negated, numbers, split_clauses
+from qa.wording import capitalised_inside, is_negated, numbers, split_clauses
 
 PASSAGE = Passage(1, "…", "a", "T", 0, 500, 0, 3, 1.0)
 SHOWN = (
@@ -179,3 +179,27 @@ def test_negations_and_clauses_are_read_per_language():
         "puis la tempête détruisit des centrales",
     ]
     assert split_clauses("Selon l'AFP, Sandy fit 39 morts", "fr") == ["Selon l'AFP Sandy fit 39 morts"]
+
+
+def test_a_word_the_shown_texts_also_write_in_lower_case_is_not_a_name():
+    shown = (
+        Citation(
+            1, "Le gouvernement présente une nouvelle loi sur la pêche.", "a", "T", 0, 1, 0.9, 0, PASSAGE
+        ),
+        Citation(
+            2, "La Nouvelle Démocratie arrive en tête avec 29,7 % des voix.", "b", "T", 0, 1, 0.8, 1, PASSAGE
+        ),
+    )
+    [claim] = check_claims(
+        "Le gouvernement présente une nouvelle loi sur la pêche [1].",
+        shown,
+        question="Que présente le gouvernement ?",
+        language="fr",
+    )
+    assert claim.kept
+    assert capitalised_inside([shown[1].text, "Le Pentagone a parlé."]) == {
+        "nouvelle",
+        "democratie",
+        "pentagone",
+    }
+    assert capitalised_inside([shown[0].text, shown[1].text]) == {"democratie"}
