@@ -31,6 +31,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from index import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 MODEL_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m"
@@ -48,8 +50,7 @@ class ModelError(RuntimeError):
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "article-qa" / "llm"
+    return settings.cache_dir() / "llm"
 
 
 def _part_paths() -> list[Path]:
