@@ -95,3 +95,8 @@ def detect_language(text: str, *, among: Iterable[str] | None = None) -> str:
     candidates = tuple(sorted(set(among))) if among is not None else None
     lang, _ = _identifier(candidates).classify(text[:1000])
     return str(lang)
+
+
+def rank_languages(text: str) -> list[tuple[str, float]]:
+    """Every language py3langid knows, with its probability for ``text``, likeliest first."""
+    return [(str(lang), float(p)) for lang, p in _identifier(None).rank(text[:1000])]

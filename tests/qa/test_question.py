@@ -24,10 +24,26 @@ def test_question_words_are_not_search_terms():
     assert content_terms("How many people died?", "en") == ["peopl", "die"]
 
 
-def test_language_is_one_of_the_index_languages():
+def test_the_question_language_is_detected_even_when_the_index_lacks_it():
     assert analyze_question("Who broke the relations?", languages=["fr", "en"]).language == "en"
     assert analyze_question("Qui a rompu les relations ?", languages=["fr", "en"]).language == "fr"
-    assert analyze_question("Who broke the relations?", languages=["fr"]).language == "fr"
+    assert analyze_question("Who broke the relations?", languages=["fr"]).language == "en"
+    assert analyze_question("Wer gewann?", languages=["en"]).language == "de"
+
+
+def test_a_question_too_short_to_tell_is_read_in_the_index_language():
+    # The detector's likeliest for "Qui ?" is Latin, at 0.17: under FOREIGN_CONFIDENCE.
+    assert analyze_question("Qui ?", languages=["fr"]).language == "fr"
+    assert analyze_question("Obama", languages=["en", "fr"]).language in {"en", "fr"}
+
+
+def test_across_languages_the_question_words_go_and_names_and_numbers_stay():
+    analysis = analyze_question("How many people did Sandy kill in 2012?", languages=["fr"])
+    assert analysis.language == "en"
+    across = analysis.terms_in("fr")
+    assert {"sandy", "2012"} <= set(across)
+    assert not {"how", "many", "did"} & set(across)
+    assert analysis.terms_in("en") == analysis.terms
 
 
 def test_follow_up_takes_its_subject_from_the_conversation():
