@@ -61,8 +61,13 @@ bench: setup
 		--base-index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index
 	$(BIN)/python -m bench.segments --index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index \
 		--corpus $(BENCH_WORK)/peers/piaf-v1.1-article-qa/corpus.jsonl --dataset ../shared/data/piaf-v1.1.json
+	$(BIN)/python -m bench.cross_lingual
 
 # Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
-# and the split lists in bench/splits/; the constants in qa/ must then equal the file (a test checks).
+# and the split lists in bench/splits/; then the cross-lingual scorer and threshold on XQuAD's
+# parallel files (bench/fit_cross.py) and the claim check's bound across languages
+# (bench/claims_cross.py); the constants in qa/ must then equal the files (a test checks).
 fit: setup
 	$(BIN)/python -m bench.fit
+	$(BIN)/python -m bench.fit_cross
+	$(BIN)/python -m bench.claims_cross

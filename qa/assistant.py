@@ -24,7 +24,16 @@ from index.manifest import check_model
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
 from .errors import QuestionError
-from .fitted import DENSE_WEIGHT, MODEL_CONSTANTS, PASSAGE_WEIGHT, THRESHOLDS, WEIGHTS, ScorerWeights
+from .fitted import (
+    CROSS_THRESHOLD,
+    CROSS_WEIGHTS,
+    DENSE_WEIGHT,
+    MODEL_CONSTANTS,
+    PASSAGE_WEIGHT,
+    THRESHOLDS,
+    WEIGHTS,
+    ScorerWeights,
+)
 from .question import QuestionAnalysis, analyze_question, clean_question
 from .records import Answer, Passage, Turn
 from .retriever import Retriever
@@ -51,6 +60,9 @@ class Assistant:
             (or the one fitted for the index's model, :data:`qa.fitted.MODEL_CONSTANTS`).
         weights, passage_weight: the sentence scorer's weights (``None``: those fitted for
             the index's model, :mod:`qa.fitted`).
+        cross_weights: the weights for sentences of articles in another language than the
+            question's (``None``: those fitted on cross-lingual pairs for the default model;
+            a model with its own fit uses ``weights`` for both).
         fusion: how dense and lexical lists are fused (see :class:`qa.retriever.Retriever`).
         candidates: passages whose sentences are scored before the ``top_k`` are kept.
         max_citations: at most this many cited sentences.
@@ -70,6 +82,7 @@ class Assistant:
         max_citations: int = 3,
         weights: ScorerWeights | None = None,
         passage_weight: float | None = None,
+        cross_weights: ScorerWeights | None = None,
         answerer: Answerer | None = None,
     ) -> None:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
@@ -101,6 +114,9 @@ class Assistant:
         self.model_threshold: float | None = own.threshold if own else None
         self.max_citations = max_citations
         self.weights: ScorerWeights = weights if weights is not None else own.weights if own else WEIGHTS
+        self.cross_weights: ScorerWeights = (
+            cross_weights if cross_weights is not None else self.weights if own else CROSS_WEIGHTS
+        )
         self.passage_weight: float = (
             passage_weight if passage_weight is not None else own.passage_weight if own else PASSAGE_WEIGHT
         )
@@ -136,12 +152,15 @@ class Assistant:
         index.build(sources, index_dir, embedder=embedder, rebuild=rebuild)
         return cls.open(index_dir, embedder=embedder, **options)
 
-    def threshold_for(self, language: str) -> float:
-        """The abstention threshold used for a question in ``language``."""
+    def threshold_for(self, language: str, *, cross: bool = False) -> float:
+        """The abstention threshold used for a question in ``language`` (``cross``: for a
+        sentence of an article in another language)."""
         if self.threshold is not None:
             return self.threshold
         if self.model_threshold is not None:
             return self.model_threshold
+        if cross:
+            return CROSS_THRESHOLD
         return THRESHOLDS.get(language, THRESHOLDS["default"])
 
     @property
@@ -187,7 +206,9 @@ class Assistant:
             timings=timings,
         )
         t = time.perf_counter()
-        scored = score_sentences(self.store, analysis, candidates, vector, weights=self.weights)
+        scored = score_sentences(
+            self.store, analysis, candidates, vector, weights=self.weights, cross_weights=self.cross_weights
+        )
         ranked = rank_passages(candidates, scored, len(candidates), passage_weight=self.passage_weight)
         timings["select"] = time.perf_counter() - t
         return _distinct(ranked), scored
@@ -294,12 +315,20 @@ class Assistant:
                 scored,
                 passages,
                 threshold=self.threshold_for(analysis.language),
+                cross_threshold=self.threshold_for(analysis.language, cross=True),
                 max_citations=self.max_citations,
                 already_said=said,
             )
             if result is None or (chosen and chosen[0].score > best):
                 request = make_request(
-                    analysis.text, analysis.language, turns, chosen, scored, passages, timings
+                    analysis.text,
+                    analysis.language,
+                    turns,
+                    chosen,
+                    scored,
+                    passages,
+                    timings,
+                    encode=self.embedder.encode_queries,
                 )
                 result = (request, ranked)
                 best = chosen[0].score if chosen else best

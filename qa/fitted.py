@@ -16,6 +16,9 @@ from dataclasses import astuple, dataclass, fields
 from types import MappingProxyType
 
 __all__ = [
+    "CROSS_SUPPORT_THRESHOLD",
+    "CROSS_THRESHOLD",
+    "CROSS_WEIGHTS",
     "DENSE_WEIGHT",
     "FEATURES",
     "MAX_NEW_WORDS",
@@ -121,6 +124,35 @@ THRESHOLDS: Mapping[str, float] = MappingProxyType({"en": 0.524, "fr": 0.412, "d
 """The least score a sentence needs to be cited, per question language (else ``default``):
 calibrated with the removal measure."""
 
+# -- across languages, fitted by `make fit` (bench/fit_cross.py, bench/results/fit_cross.json) --
+# A sentence of an article in another language than the question's: its word signals hold only
+# what the two languages write alike (names, numbers, borrowed words), so it has its own weights
+# and threshold, fitted on XQuAD's cross-lingual pairs (fit articles only).
+
+CROSS_WEIGHTS = ScorerWeights(
+    lexical=-0.215,
+    context=0.463,
+    phrase=0.123,
+    dense=3.64,
+    passage=0.062,
+    kind=0.057,
+    short=-0.124,
+    novel=0.467,
+    fuzzy=0.279,
+    length=0.047,
+    lexical_gap=0.005,
+    dense_gap=-2.477,
+    titled=-0.299,
+    chunk_lexical=0.647,
+    chunk_dense=3.803,
+    chunk_titled=-0.359,
+    chunk_phrase=-0.017,
+    intercept=-5.903,
+)
+
+CROSS_THRESHOLD = 0.637
+"""The least score a sentence of an article in another language needs to be cited."""
+
 # -- the claim check's, measured by bench/claims.py (bench/results/claims.json) ----------------
 # The local 0.5B model writes few true claims, all near-verbatim: on PIAF's fit part 122 of the
 # 126 pairs of bounds separate them from the false cases equally well, so the fit cannot choose
@@ -128,6 +160,10 @@ calibrated with the removal measure."""
 
 SUPPORT_THRESHOLD = 0.45
 """The least share of each clause's content words that the cited sentences must hold."""
+
+CROSS_SUPPORT_THRESHOLD = 0.85
+"""Across languages, the least cosine (embedding model's vectors) between each clause of a claim
+and a sentence it cites (bench/claims_cross.py)."""
 
 MAX_NEW_WORDS = 1
 """The most content words of a claim that may be in none of its cited sentences (a reworded

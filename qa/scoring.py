@@ -46,7 +46,7 @@ import numpy as np
 from index import Article, Sentence, Storage
 from index.analysis import analyze
 
-from .fitted import FEATURES, PASSAGE_WEIGHT, WEIGHTS, ScorerWeights
+from .fitted import CROSS_WEIGHTS, FEATURES, PASSAGE_WEIGHT, WEIGHTS, ScorerWeights
 from .question import QuestionAnalysis
 from .records import Passage
 from .retriever import min_max
@@ -81,6 +81,22 @@ class ScoredSentence:
     passage: Passage
     features: tuple[float, ...]
     score: float
+    cross: bool = False
+    """The article is in another language than the question."""
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The question's terms as read in one language: their IDF weights and adjacent pairs."""
+
+    idf: dict[str, float]
+    total: float
+    pairs: list[tuple[str, str]]
+
+
+def _reading(store: Storage, question: QuestionAnalysis, terms: Sequence[str]) -> _Reading:
+    idf = _idf(store, terms, question.subject_terms)
+    return _Reading(idf, sum(idf.values()) or 1.0, list(itertools.pairwise(terms)))
 
 
 def score_sentences(
@@ -90,15 +106,18 @@ def score_sentences(
     question_vector: np.ndarray,
     *,
     weights: ScorerWeights = WEIGHTS,
+    cross_weights: ScorerWeights = CROSS_WEIGHTS,
 ) -> list[ScoredSentence]:
-    """Score every sentence of ``passages`` for how well it answers ``question``, best first."""
-    idf = _idf(store, question)
-    total = sum(idf.values()) or 1.0
-    pairs = list(zip(question.terms, question.terms[1:], strict=False))
+    """Score every sentence of ``passages`` for how well it answers ``question``, best first.
+
+    A sentence of an article in another language than the question's is scored with
+    ``cross_weights``, its word signals measured on the question's words as read in the
+    article's language (:meth:`~qa.question.QuestionAnalysis.terms_in`)."""
     fused = min_max([p.score for p in passages])
     seen: set[tuple[str, int]] = set()
-    raw: list[tuple[Sentence, Article, Passage, dict[str, float]]] = []
+    raw: list[tuple[Sentence, Article, Passage, dict[str, float], bool]] = []
     qvec = question_vector.astype(np.float32)
+    readings: dict[str | None, _Reading] = {}
     # Each passage's sentences, with one neighbour either side for the window signal.
     articles, blocks = store.sentence_blocks(
         [(p.article_id, max(0, p.first_sentence - 1), p.last_sentence + 1) for p in passages]
@@ -112,11 +131,17 @@ def score_sentences(
         if block.vectors is None or not inside:
             continue
         article = articles[passage.article_id]
+        cross = bool(article.lang) and article.lang != question.language
+        reading = readings.get(article.lang if cross else None)
+        if reading is None:
+            asked = question.terms_in(article.lang) if cross else question.terms
+            reading = readings[article.lang if cross else None] = _reading(store, question, asked)
+        idf, total = reading.idf, reading.total
         title = _title_terms(article.title, article.lang)
         dense = block.vectors @ qvec
         sets = [frozenset(t) for t in block.terms]
         lexical = {i: sum(w for t, w in idf.items() if t in sets[i]) / total for i in inside}
-        phrase = {i: _phrase_share(pairs, block.terms[i]) for i in inside}
+        phrase = {i: _phrase_share(reading.pairs, block.terms[i]) for i in inside}
         titled = {i: sum(w for t, w in idf.items() if t in sets[i] or t in title) / total for i in inside}
         # The passage's best on four signals, shared by its sentences (the chunk_* signals).
         chunk = {
@@ -146,17 +171,18 @@ def score_sentences(
                 "titled": titled[i],
                 **chunk,
             }
-            raw.append((sentence, article, passage, signals))
+            raw.append((sentence, article, passage, signals, cross))
     # The gaps to the best candidate are known only once every candidate has its signals.
-    best_lexical = max((f["lexical"] for *_, f in raw), default=0.0)
-    best_dense = max((f["dense"] for *_, f in raw), default=0.0)
-    vector = weights.vector()
+    best_lexical = max((f["lexical"] for *_, f, _ in raw), default=0.0)
+    best_dense = max((f["dense"] for *_, f, _ in raw), default=0.0)
+    vectors = {False: weights.vector(), True: cross_weights.vector()}
     scored = []
-    for sentence, article, passage, signals in raw:
+    for sentence, article, passage, signals, cross in raw:
         signals["lexical_gap"] = best_lexical - signals["lexical"]
         signals["dense_gap"] = best_dense - signals["dense"]
         features = tuple(signals[name] for name in FEATURES)
-        scored.append(ScoredSentence(sentence, article, passage, features, _logistic(features, vector)))
+        score = _logistic(features, vectors[cross])
+        scored.append(ScoredSentence(sentence, article, passage, features, score, cross))
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -188,11 +214,15 @@ def select(
     passages: Sequence[Passage],
     *,
     threshold: float,
+    cross_threshold: float | None = None,
     max_citations: int = 3,
     keep_ratio: float = KEEP_RATIO,
     already_said: str = "",
 ) -> list[ScoredSentence]:
     """The best sentence of ``passages`` if it clears ``threshold``, then up to two close to it.
+
+    A sentence of an article in another language than the question's must clear
+    ``cross_threshold`` instead (``None``: ``threshold``): its score comes from other weights.
 
     Sentences found in ``already_said`` (the earlier answers of a conversation, for a
     follow-up) are passed over: a follow-up asks for something new.
@@ -203,26 +233,30 @@ def select(
         for s in scored
         if s.passage.chunk_id in kept and not (already_said and s.sentence.text in already_said)
     ]
-    if not candidates or candidates[0].score < threshold:
+
+    def bar(s: ScoredSentence) -> float:
+        return cross_threshold if s.cross and cross_threshold is not None else threshold
+
+    if not candidates or candidates[0].score < bar(candidates[0]):
         return []
     best = candidates[0]
     chosen = [best]
     for candidate in candidates[1:]:
         if len(chosen) >= max_citations:
             break
-        if candidate.score >= max(threshold, keep_ratio * best.score) and all(
+        if candidate.score >= max(bar(candidate), keep_ratio * best.score) and all(
             candidate.sentence.text != c.sentence.text for c in chosen
         ):  # a sentence repeated in another article (a copy) is cited once
             chosen.append(candidate)
     return chosen
 
 
-def _idf(store: Storage, question: QuestionAnalysis) -> dict[str, float]:
+def _idf(store: Storage, terms: Sequence[str], subject_terms: Sequence[str]) -> dict[str, float]:
     """IDF weight of each question term; subject terms of a follow-up count half."""
     n = max(store.manifest.counts.get("chunks", 1), 1)
-    df = store.document_frequencies(question.all_terms)
-    weights = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in question.terms}
-    for t in question.subject_terms:
+    df = store.document_frequencies(tuple(dict.fromkeys((*terms, *subject_terms))))
+    weights = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in terms}
+    for t in subject_terms:
         weights.setdefault(t, 0.5 * math.log(1 + n / (1 + df.get(t, 0))))
     return weights
 

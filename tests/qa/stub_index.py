@@ -15,7 +15,7 @@ import numpy as np
 
 from index import Article, Sentence, Storage
 from index.storage import SentenceBlock
-from qa.fitted import FEATURES, WEIGHTS, ScorerWeights
+from qa.fitted import CROSS_WEIGHTS, FEATURES, WEIGHTS, ScorerWeights
 from qa.question import QuestionAnalysis
 from qa.records import Passage
 from qa.scoring import (
@@ -115,8 +115,11 @@ class StubStore:
         *,
         vector: np.ndarray = QUESTION_VECTOR,
         weights: ScorerWeights = WEIGHTS,
+        cross_weights: ScorerWeights = CROSS_WEIGHTS,
     ) -> list[ScoredSentence]:
-        return score_sentences(cast(Storage, self), question, passages, vector, weights=weights)
+        return score_sentences(
+            cast(Storage, self), question, passages, vector, weights=weights, cross_weights=cross_weights
+        )
 
 
 def question(

@@ -64,3 +64,15 @@ def test_a_new_topic_after_a_conversation_is_answered_on_its_own(assistant):
     assert not alone.abstained
     after = assistant.ask("Quand le minitel va-t-il s'arrêter ?", history=[Turn(first.question, first.text)])
     assert after.citations[0].text == alone.citations[0].text
+
+
+def test_english_questions_over_the_french_sample_cite_its_french_sentences(assistant):
+    answer = answer_of(assistant, "How many kilos of equipment does the Dragon capsule carry?")
+    assert answer.language == "en"
+    assert answer.citations[0].text.startswith("Elle transporte 521 kg")
+    assert answer.citations[0].language == "fr"
+    answer = answer_of(assistant, "At what time did the Falcon 9 rocket lift off?")
+    assert "7h44" in answer.citations[0].text
+    # Read in English, and still refused when the articles are silent.
+    assert assistant.ask("What is the capital of Australia?").abstained
+    assert assistant.ask("Wer hat die Beziehungen zu Nordkorea abgebrochen?").language == "de"

@@ -311,3 +311,32 @@ def test_scoring_a_real_index_reads_its_sentences_and_vectors(fake_assistant: As
     best_lexical = max(scored, key=lambda s: s.features[LEXICAL])
     assert best_lexical.sentence.text == "Elle transporte 521 kg de matériel."  # transport, matériel
     assert best_lexical.features[LEXICAL_GAP] == 0.0 and best_lexical.features[KIND] == 1.0
+
+
+# -- across languages ---------------------------------------------------------------------------
+
+
+def test_a_sentence_in_another_language_is_scored_with_the_cross_weights_on_shared_words() -> None:
+    store, passages = one_article(
+        S(
+            "Sandy a fait 39 morts en 2012.",
+            tuple(analyze("Sandy a fait 39 morts en 2012.", "fr")),
+            (1.0, 0.0),
+        ),
+        S("La tempête a frappé la côte.", tuple(analyze("La tempête a frappé la côte.", "fr")), (0.6, 0.8)),
+    )  # the stub's articles are French
+    english = analyze_question("How many people did Sandy kill in 2012?", languages=["fr"])
+    assert english.language == "en"
+    scored = store.score(english, passages, weights=only("lexical", 0.0), cross_weights=only("dense", 5.0))
+    assert all(s.cross for s in scored)
+    best = scored[0]
+    assert best.sentence.text.startswith("Sandy")
+    assert best.score == pytest.approx(1 / (1 + math.exp(-5.0 * best.features[FEATURES.index("dense")])))
+    # Its word signals are measured on the question's words read in French: "sandy" and "2012".
+    lexical = dict(zip(FEATURES, best.features, strict=True))["lexical"]
+    assert 0.0 < lexical < 1.0
+    # The same sentence asked in French is scored with the other weights.
+    french = analyze_question("Combien de morts Sandy a-t-il fait en 2012 ?", languages=["fr"])
+    same = store.score(french, passages, weights=only("dense", 1.0), cross_weights=only("dense", 5.0))
+    assert not any(s.cross for s in same)
+    assert same[0].score == pytest.approx(1 / (1 + math.exp(-same[0].features[FEATURES.index("dense")])))

@@ -1,0 +1,152 @@
+"""Fit the scorer's weights and threshold for questions over articles in another language.
+
+    python -m bench.fit_cross [--limit N] [--out bench/results/fit_cross.json]   (make fit)
+
+XQuAD's parallel files hold the same 1,190 question ids in every language, so each gives
+cross-lingual pairs: the English questions over the German, Spanish, Russian and Chinese
+articles, and those languages' questions over the English articles (eight directions). On the
+questions of the *fit* articles only (qa/eval/splits.py, the rule ``eval --split`` uses):
+
+1. the weights of :data:`qa.fitted.CROSS_WEIGHTS`: the same listwise fit as the monolingual
+   scorer's (bench/listwise.py), on the candidates of articles in another language than the
+   question's (their word signals measured on the question's words read in the article's
+   language);
+2. :data:`qa.fitted.CROSS_THRESHOLD`, on the indexes without a seeded 20% of the articles, by the
+   rule of bench/fit.py: the highest threshold that still answers 90% of the kept articles'
+   answerable questions.
+
+fr-news-dev's English questions (bench/data/fr-news-dev.en.json) are not fitted on: they measure
+the French case apart. Writes bench/results/fit_cross.json (in-sample figures, labelled as such);
+tests/qa/test_fitted.py holds the code's constants to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import index
+from bench.common import DATA, RESULTS, commit, sha256, write_json
+from bench.fit import ANSWER_RATE, threshold_for
+from bench.listwise import fit_weights, probabilities, quality
+from index.embedders import spec_of
+from qa import Assistant
+from qa.eval import (
+    SPLIT_SEED,
+    TEST_SHARE,
+    GoldQuestion,
+    asked_in,
+    default_eval_dir,
+    holds_answer,
+    load_dataset,
+    prepare_index,
+    removal_for,
+    select_questions,
+)
+from qa.fitted import FEATURES
+from qa.question import analyze_question
+from qa.retriever import min_max
+from qa.scoring import score_sentences
+
+OTHERS = ("de", "es", "ru", "zh")
+DIRECTIONS = [("en", other) for other in OTHERS] + [(other, "en") for other in OTHERS]  # (asked, articles)
+
+
+def xquad(language: str) -> Path:
+    return DATA / f"xquad.{language}.json"
+
+
+def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[dict[str, Any]]:
+    """As bench.fit.collect, keeping only the candidates of articles in another language."""
+    languages = assistant.store.manifest.languages.keys()
+    rows = []
+    for gold in questions:
+        analysis = analyze_question(gold.question, languages=languages)
+        vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
+        candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
+        scored = [s for s in score_sentences(assistant.store, analysis, candidates, vector) if s.cross]
+        fused = {
+            p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
+        }
+        rows.append(
+            {
+                "article": gold.article_id,
+                "answerable": gold.answerable,
+                "x": [s.features for s in scored],
+                "y": [holds_answer(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored],
+                "chunk": [s.passage.chunk_id for s in scored],
+                "fused": fused,
+                "relevant": {
+                    p.chunk_id
+                    for p in candidates
+                    if p.article_id == gold.article_id and any(p.start <= x < p.end for x in gold.positions)
+                },
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="embedding model spec (default: the default model)")
+    parser.add_argument("--limit", type=int, default=None, help="fit questions per direction, evenly spread")
+    parser.add_argument(
+        "--remove", type=float, default=0.2, help="share of articles removed for the threshold"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS / "fit_cross.json")
+    args = parser.parse_args()
+    index.settings.stay_offline()
+    embedder = index.load_embedder(args.model)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    smaller: dict[str, tuple[Assistant, set[str], list[GoldQuestion]]] = {}
+    for asked, language in DIRECTIONS:
+        articles, questions = load_dataset(xquad(language))
+        full = prepare_index(
+            xquad(language), articles, default_eval_dir(xquad(language), spec_of(embedder)), embedder
+        )
+        chosen = select_questions(asked_in(questions, xquad(asked)), part="fit", limit=args.limit)
+        name = f"{asked}->{language}"
+        rows[name] = collect(Assistant.open(full, embedder=embedder, threshold=0.0), chosen)
+        without, gone = removal_for(full, articles, share=args.remove, seed=args.seed)
+        smaller[name] = (Assistant.open(without, embedder=embedder, threshold=0.0), gone, chosen)
+        print(name, len(chosen), "questions", flush=True)
+    w = fit_weights([r for direction in rows.values() for r in direction])
+    print("weights", [round(float(v), 3) for v in w], flush=True)
+    kept: list[float] = []
+    removed: list[float] = []
+    for assistant, gone, chosen in smaller.values():
+        for row in collect(assistant, [q for q in chosen if q.answerable]):
+            best = float(probabilities(row, w).max()) if row["x"] else 0.0
+            (removed if row["article"] in gone else kept).append(best)
+    threshold = threshold_for(np.asarray(kept), np.asarray(removed))
+    print("threshold", threshold, flush=True)
+    result: dict[str, Any] = {
+        "commit": commit(),
+        "model": str(spec_of(embedder)),
+        "data": {xquad(lang).name: sha256(xquad(lang)) for lang in ("en", *OTHERS)},
+        "split": {"seed": SPLIT_SEED, "test_share": TEST_SHARE, "fitted_on": "fit"},
+        "directions": [f"{a}->{b}" for a, b in DIRECTIONS],
+        "removal": {"share": args.remove, "seed": args.seed, "answer_rate": ANSWER_RATE},
+        "questions": {name: len(r) for name, r in rows.items()},
+        "fitted": {
+            "features": list(FEATURES),
+            "weights": [round(float(v), 3) for v in w],
+            "threshold": threshold["threshold"],
+        },
+        "fit_figures": {
+            "in_sample": "every figure below is on the fit questions it was fitted on",
+            "threshold": threshold,
+            "scorer": {name: quality(r, w, 0.0) for name, r in rows.items()},
+        },
+    }
+    write_json(args.out, result, indent=1)
+    print(json.dumps(result["fitted"], indent=1))
+
+
+if __name__ == "__main__":
+    main()
