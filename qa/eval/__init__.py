@@ -8,7 +8,7 @@ the indexes the questions are asked of, the metrics, and the whole run ``article
 
 from __future__ import annotations
 
-from .datasets import GoldQuestion, load_dataset, select_questions
+from .datasets import GoldQuestion, asked_in, load_dataset, select_questions
 from .fixtures import default_eval_dir, prepare_index, removal_for, removal_index
 from .metrics import contains_answer, evaluate, evaluate_composed, evaluate_removal, holds_answer, percentile
 from .splits import PARTS, SPLIT_SEED, TEST_SHARE, part_of
@@ -20,6 +20,7 @@ __all__ = [
     "TEST_SHARE",
     "EvalReport",
     "GoldQuestion",
+    "asked_in",
     "contains_answer",
     "default_eval_dir",
     "evaluate",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,38 @@ def load_dataset(path: Path) -> tuple[list[dict[str, Any]], list[GoldQuestion]]:
             f"{path} is not a SQuAD-format JSON file ({reason}); give a file like "
             '{"data": [{"title": ..., "paragraphs": [{"context": ..., "qas": [...]}]}]}'
         ) from None
+
+
+def asked_in(questions: Sequence[GoldQuestion], path: Path) -> list[GoldQuestion]:
+    """``questions`` as the SQuAD-format file at ``path`` words them (matched by id: a
+    translation of the data set, XQuAD's parallel files): each keeps its gold answers in the
+    data set's articles, so a question in one language is measured over articles in another.
+    Questions the file lacks are left out.
+
+    Raises:
+        ArticleFormatError: the file is not in SQuAD format, or shares no question id.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        wording = {
+            str(qa["id"]): str(qa["question"])
+            for item in data
+            for paragraph in item["paragraphs"]
+            for qa in paragraph.get("qas", [])
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        raise index.ArticleFormatError(
+            f"{path} is not a SQuAD-format JSON file of questions ({reason}); give the data set's "
+            "questions in another language, with the same ids"
+        ) from None
+    asked = [replace(q, question=wording[q.id]) for q in questions if q.id in wording]
+    if questions and not asked:
+        raise index.ArticleFormatError(
+            f"no question of {path} has the id of a question of the data set: give the same "
+            "questions in another language, with the same ids"
+        )
+    return asked
 
 
 def select_questions(

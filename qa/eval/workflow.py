@@ -15,7 +15,7 @@ from index.location import is_remote
 from ..assistant import Assistant
 from ..endpoint import Endpoint
 from ..generative import GenerativeAnswerer
-from .datasets import load_dataset, select_questions
+from .datasets import asked_in, load_dataset, select_questions
 from .fixtures import default_eval_dir, prepare_index, removal_for
 from .metrics import evaluate, evaluate_composed, evaluate_removal
 
@@ -36,6 +36,7 @@ def evaluate_dataset(
     embedder: index.Embedder | None = None,
     split: str = "all",
     limit: int | None = None,
+    questions_file: Path | None = None,
     eval_dir: Path | None = None,
     target: str | Path | None = None,
     chunk_vectors: str | None = None,
@@ -54,6 +55,8 @@ def evaluate_dataset(
         model, embedder: the embedding model (a name, or one already loaded; default: the
             default model).
         split, limit: which questions are asked (:func:`~qa.eval.select_questions`).
+        questions_file: ask the questions as this SQuAD-format file words them, by id (the
+            data set's questions in another language, :func:`~qa.eval.asked_in`).
         eval_dir: where the data set's index is kept (default: :func:`~qa.eval.default_eval_dir`).
         target: index the data set there instead (a directory, or an engine's URI).
         chunk_vectors: the index's chunk vectors (see ``index.ChunkSettings``; default its own).
@@ -70,7 +73,13 @@ def evaluate_dataset(
     """
     if not dataset.is_file():
         raise index.IndexNotFoundError(f"no data set at {dataset}: give a SQuAD-format JSON file")
+    if questions_file is not None and not questions_file.is_file():
+        raise index.IndexNotFoundError(
+            f"no questions file at {questions_file}: give a SQuAD-format JSON file"
+        )
     articles, questions = load_dataset(dataset)
+    if questions_file is not None:
+        questions = asked_in(questions, questions_file)
     embedder = embedder or index.load_embedder(model)
     settings = index.ChunkSettings(chunk_vectors=chunk_vectors) if chunk_vectors else index.ChunkSettings()
     eval_dir = eval_dir or default_eval_dir(dataset, spec_of(embedder), settings)
@@ -87,7 +96,10 @@ def evaluate_dataset(
     if threshold is not None:
         options["threshold"] = threshold
     assistant = Assistant.open(index_dir, embedder=embedder, **options)
-    metrics: dict[str, Any] = {"split": split, **evaluate(assistant, questions)}
+    metrics: dict[str, Any] = {"split": split}
+    if questions_file is not None:
+        metrics["questions_from"] = questions_file.name
+    metrics.update(evaluate(assistant, questions))
     if remove > 0:
         without, gone = removal_for(Path(index_dir), articles, share=remove, seed=seed)  # a directory here
         smaller = Assistant.open(without, embedder=embedder, **options)

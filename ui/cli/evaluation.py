@@ -23,6 +23,14 @@ def register(commands: Any) -> None:
     e.set_defaults(run=run, writes=True)  # it builds the data set's index
     e.add_argument("dataset", type=Path, help="SQuAD v1.1 or v2.0 JSON file")
     e.add_argument("--limit", type=within(int, 1, 10**9), default=None, help="ask N questions, evenly spread")
+    e.add_argument(
+        "--questions",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="ask the questions as this SQuAD-format file words them, matched by id (the data "
+        "set's questions in another language, as XQuAD's parallel files)",
+    )
     e.add_argument("--index-dir", type=Path, default=None, help="where to keep the data set's index")
     e.add_argument(
         "--index",
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             model=args.model,
             split=args.split,
             limit=args.limit,
+            questions_file=args.questions,
             eval_dir=args.index_dir,
             target=args.index,
             chunk_vectors=args.chunk_vectors,
