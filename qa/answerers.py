@@ -12,9 +12,11 @@ itself, so that no model can invent an answer where the articles are silent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from .records import Answer, Citation, Passage, Turn
 from .scoring import ScoredSentence
@@ -60,6 +62,9 @@ class AnswerRequest:
     candidates: tuple[Citation, ...]
     passages: tuple[Passage, ...]
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    encode: Callable[[Sequence[str]], np.ndarray] | None = field(default=None, compare=False, repr=False)
+    """The index's embedding model (texts to unit vectors): what compares a composed claim
+    with cited sentences in another language (:func:`qa.claims.check_claims`)."""
 
 
 @runtime_checkable
@@ -107,6 +112,7 @@ def make_request(
     *,
     candidates: int = CANDIDATE_SENTENCES,
     floor: float = CANDIDATE_FLOOR,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> AnswerRequest:
     """The request for the sentences ``chosen`` by the scorer among ``scored``."""
     if not chosen:
@@ -130,7 +136,14 @@ def make_request(
         _citation(n, s, kept.get(s.passage.chunk_id, s.passage)) for n, s in enumerate(ordered, 1)
     )
     return AnswerRequest(
-        question, language, tuple(history), numbered[: len(chosen)], numbered, tuple(passages), timings
+        question,
+        language,
+        tuple(history),
+        numbered[: len(chosen)],
+        numbered,
+        tuple(passages),
+        timings,
+        encode,
     )
 
 
@@ -145,4 +158,5 @@ def _citation(number: int, s: ScoredSentence, passage: Passage) -> Citation:
         score=round(s.score, 4),
         sentence=s.sentence.ordinal,
         passage=passage,
+        language=s.article.lang,
     )

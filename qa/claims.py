@@ -17,6 +17,15 @@ A claim is kept only if all of these hold (the first that fails is its ``reason`
 - ``off_question``: it bears on the question: it, or a sentence it cites, shares a content
   word with the question (a word one letter away counts, for the question's typos).
 
+Across languages (a claim in the question's language citing sentences of an article in
+another, :attr:`~qa.records.Citation.language`), numbers, names and polarity are checked the
+same way (each text read in its own language), but words cannot be compared: the two word
+rules give way to one, ``distant``: each clause must be at least
+:data:`~qa.fitted.CROSS_SUPPORT_THRESHOLD` similar to a cited sentence in the embedding model's
+vectors (``encode``, the model that indexed the articles), and a clause's polarity is compared
+with the cited clause the model finds closest. Without ``encode`` such a claim is removed
+(``other_language``): it cannot be checked.
+
 Support comes from the cited sentences only, never from the question: a reply that repeats
 the question's words ("Sandy a détruit quatre centrales") is not supported by them. Words are
 compared without case or accents, and a word matches another that begins like it (at most two
@@ -27,12 +36,14 @@ paraphrase, and a false sentence made only of the cited sentence's own words can
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from index.analysis import fold
 from index.sentences import split_sentences
 
-from .fitted import MAX_NEW_WORDS, SUPPORT_THRESHOLD
+from .fitted import CROSS_SUPPORT_THRESHOLD, MAX_NEW_WORDS, SUPPORT_THRESHOLD
 from .records import Citation, Claim
 from .wording import (
     Reading,
@@ -46,6 +57,7 @@ from .wording import (
 )
 
 __all__ = [
+    "Encode",
     "check_claims",
     "new_words",
     "split_claims",
@@ -53,6 +65,9 @@ __all__ = [
     "without_markers",
 ]
 
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+"""Texts to unit vectors, one row each (an embedder's ``encode_queries``)."""
 
 _MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 
@@ -80,10 +95,13 @@ def check_claims(
     language: str | None = None,
     threshold: float = SUPPORT_THRESHOLD,
     max_new_words: int = MAX_NEW_WORDS,
+    encode: Encode | None = None,
+    cross_threshold: float = CROSS_SUPPORT_THRESHOLD,
 ) -> list[Claim]:
     """Each claim of ``text`` checked against the ``candidates`` it cites (``cites`` are the
-    candidates' numbers; ``candidates`` are every sentence the model was shown)."""
-    context = _Context(candidates, question, language, threshold, max_new_words)
+    candidates' numbers; ``candidates`` are every sentence the model was shown); ``encode``
+    compares a claim with cited sentences in another language."""
+    context = _Context(candidates, question, language, threshold, max_new_words, encode, cross_threshold)
     return [context.check(claim, cites) for claim, cites in split_claims(text, language)]
 
 
@@ -118,9 +136,13 @@ class _Context:
         language: str | None,
         threshold: float,
         max_new_words: int,
+        encode: Encode | None = None,
+        cross_threshold: float = CROSS_SUPPORT_THRESHOLD,
     ) -> None:
         self.shown = {c.number: c for c in candidates}
         self.language = language
+        self.encode = encode
+        self.cross_threshold = cross_threshold
         self.threshold = threshold
         self.max_new_words = max_new_words
         self.question = read(question, language)
@@ -135,15 +157,21 @@ class _Context:
             return Claim(claim, cites, False, "unknown_citation", f"[{unknown[0]}]")
         language = self.language
         cited_texts = [self.shown[n].text for n in cites]
-        cited = [read(t, language) for t in cited_texts]
+        languages = [self.shown[n].language or language for n in cites]
+        across = any(_code(other) != _code(language) for other in languages)
+        if across and self.encode is None:
+            return Claim(claim, cites, False, "other_language", languages[0] or "")
+        cited = [read(t, other) for t, other in zip(cited_texts, languages, strict=True)]
         said = read(claim, language)
-        vocabulary = _vocabulary(cited_texts, language)
+        vocabulary = frozenset(w for r in cited for w in r.words)
         cited_numbers = frozenset(n for r in cited for n in r.numbers)
         for number in sorted(said.numbers - cited_numbers):
             return Claim(claim, cites, False, "number", _as_written(number, claim))
         for name in self._names(claim, said):
             if not known(name[1], vocabulary):
                 return Claim(claim, cites, False, "name", name[0])
+        if across:
+            return self._check_across(claim, cites, said, cited, cited_texts, languages)
         clauses = split_clauses(claim, language)
         cited_clauses = [c for t in cited_texts for c in split_clauses(t, language)]
         for clause in clauses:
@@ -160,6 +188,40 @@ class _Context:
         if not self._bears_on_question(said, cited):
             return Claim(claim, cites, False, "off_question", support=round(share, 3))
         return Claim(claim, cites, True, support=round(share, 3))
+
+    def _check_across(
+        self,
+        claim: str,
+        cites: tuple[int, ...],
+        said: Reading,
+        cited: Sequence[Reading],
+        cited_texts: Sequence[str],
+        languages: Sequence[str | None],
+    ) -> Claim:
+        """The word rules of a claim whose cited sentences are in another language: the
+        model's similarity stands in for shared words."""
+        assert self.encode is not None
+        clauses = split_clauses(claim, self.language)
+        cited_clauses = [
+            (c, other)
+            for t, other in zip(cited_texts, languages, strict=True)
+            for c in split_clauses(t, other)
+        ]
+        vectors = self.encode([*clauses, *cited_texts, *(c for c, _ in cited_clauses)])
+        mine = vectors[: len(clauses)]
+        sentences = vectors[len(clauses) : len(clauses) + len(cited_texts)]
+        parts = vectors[len(clauses) + len(cited_texts) :]
+        closest = (mine @ parts.T).argmax(axis=1)
+        for clause, index in zip(clauses, closest, strict=True):
+            part, other = cited_clauses[int(index)]
+            if is_negated(clause, self.language) != is_negated(part, other):
+                return Claim(claim, cites, False, "negation", clause)
+        similarity = float((mine @ sentences.T).max(axis=1).min())
+        if similarity < self.cross_threshold:
+            return Claim(claim, cites, False, "distant", f"{similarity:.2f}", round(similarity, 3))
+        if not self._bears_on_question(said, cited):
+            return Claim(claim, cites, False, "off_question", support=round(similarity, 3))
+        return Claim(claim, cites, True, support=round(similarity, 3))
 
     def _names(self, claim: str, said: Reading) -> list[tuple[str, str]]:
         """The names of ``claim``, each as written and folded: capitalised words anywhere but
@@ -181,6 +243,10 @@ class _Context:
             return True  # nothing to compare with ("Et alors ?")
         words = {*said.content, *(w for r in cited for w in r.content)}
         return any(known(w, asked) or any(one_apart(w, a) for a in asked) for w in words)
+
+
+def _code(language: str | None) -> str:
+    return (language or "").split("-")[0].lower()
 
 
 def _share(clause: Reading, vocabulary: frozenset[str]) -> float:

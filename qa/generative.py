@@ -130,6 +130,7 @@ class GenerativeAnswerer:
             language=request.language,
             threshold=self.threshold,
             max_new_words=self.max_new_words,
+            encode=request.encode,
         )
         # "NOT FOUND", however the model dresses it ("[1] NOT FOUND"), is not a claim.
         declined = [v for v in verdicts if DECLINE.match(v.text)]

@@ -49,6 +49,8 @@ class Citation:
     score: float
     sentence: int
     passage: Passage
+    language: str | None = None
+    """The article's language (a composed answer may be in another: the question's)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -74,7 +76,9 @@ class Claim:
     ``unknown_citation``, ``number`` or ``name`` (``detail`` says which one the cited sentences
     lack), ``negation`` (``detail``: the clause), ``unsupported`` (``detail``: the words found in
     no cited sentence), ``distant`` (``support``, the least share of a clause's words found in
-    the cited sentences, is under the threshold) or ``off_question``.
+    the cited sentences, is under the threshold; across languages, the least similarity of a
+    clause to a cited sentence), ``off_question`` or ``other_language`` (it cites sentences in
+    another language and no model was given to compare them).
     """
 
     text: str

@@ -203,3 +203,75 @@ def test_a_word_the_shown_texts_also_write_in_lower_case_is_not_a_name():
         "pentagone",
     }
     assert capitalised_inside([shown[0].text, shown[1].text]) == {"democratie"}
+
+
+# -- across languages (issue 26): an English claim citing a French sentence --------------------
+
+# A deterministic stand-in for the embedding model: words mapped to shared concepts, hashed into
+# a small vector. A claim that says what its French sentence says lands close to it.
+CONCEPTS = {
+    "passage": "pass", "sandy": "sandy", "côte": "coast", "coast": "coast", "est": "east",
+    "east": "east", "états-unis": "usa", "united": "usa", "states": "usa", "fit": "make",
+    "killed": "make", "morts": "dead", "people": "dead", "dead": "dead", "39": "39", "bilan": "toll",
+    "toll": "toll", "récent": "recent", "latest": "recent", "réacteurs": "reactor",
+    "reactors": "reactor", "nucléaires": "nuclear", "nuclear": "nuclear", "arrêtés": "stop",
+    "stopped": "stop", "three": "3", "trois": "3", "storm": "storm", "destroyed": "destroy",
+    "plants": "plant", "power": "power", "100": "100",
+}  # fmt: skip
+
+
+def concept_encode(texts):
+    import numpy as np
+
+    rows = []
+    for text in texts:
+        row = np.zeros(64, dtype=np.float32)
+        for word in text.lower().replace(",", " ").replace(".", " ").split():
+            concept = CONCEPTS.get(word.strip("'’"))
+            if concept is not None:
+                row[sum(map(ord, concept)) % 64] += 1.0
+        row[63] += 0.1  # never a zero vector
+        rows.append(row / np.linalg.norm(row))
+    return np.stack(rows)
+
+
+SANDY_FR = (
+    Citation(1, SANDY, "s", "Ouragan Sandy", 0, 1, 0.9, 0, PASSAGE, "fr"),
+    Citation(2, REACTORS, "s", "Ouragan Sandy", 0, 1, 0.8, 1, PASSAGE, "fr"),
+)
+DEATHS_EN = "How many people did hurricane Sandy kill?"
+
+
+def across(text: str, *, encode=concept_encode) -> list[tuple[bool, str | None, str]]:
+    return [
+        (v.kept, v.reason, v.detail)
+        for v in check_claims(
+            text, SANDY_FR, question=DEATHS_EN, language="en", encode=encode, cross_threshold=0.6
+        )
+    ]
+
+
+def test_an_english_claim_that_says_what_its_french_sentence_says_is_kept():
+    assert across("Sandy killed 39 people on the east coast [1].") == [(True, None, "")]
+    # A name the two languages write differently is not found: the claim goes (the check is strict).
+    assert across("Sandy killed 39 people in the United States [1].")[0][:2] == (False, "name")
+
+
+def test_across_languages_numbers_names_and_polarity_are_still_checked():
+    assert across("Sandy killed 100 people on the east coast [1].")[0][:2] == (False, "number")
+    assert across("Obama says Sandy killed 39 people on the east coast [1].")[0][:2] == (False, "name")
+    assert across("Sandy killed no people on the east coast [1].")[0][:2] == (False, "negation")
+
+
+def test_across_languages_an_appended_clause_the_sentence_does_not_say_is_distant():
+    verdict = across(
+        "Sandy killed 39 people on the east coast, and the storm destroyed nuclear power plants [1]."
+    )
+    assert verdict[0][:2] == (False, "distant")
+
+
+def test_without_the_model_a_claim_in_another_language_cannot_be_checked_and_is_removed():
+    assert across("Sandy killed 39 people on the east coast [1].", encode=None)[0][:2] == (
+        False,
+        "other_language",
+    )

@@ -373,3 +373,19 @@ def test_an_obeyed_instruction_planted_in_an_article_is_removed(fake_assistant, 
     answer = fake_assistant.ask(QUESTION, answerer=llm)
     assert "Soleil-77" not in answer.text
     assert [(c.reason, c.kept) for c in answer.check.claims] == [("off_question", False)]
+
+
+def test_a_claim_in_the_questions_language_is_checked_against_sentences_in_another(fake_assistant, server):
+    # The test corpus is French; the question is English: the check cannot compare words and
+    # asks the index's model (the fake one here) how close each claim is to what it cites.
+    url, script = server
+    question = "How many kilos of equipment does the capsule carry?"
+    quoted = fake_assistant.ask(question)
+    assert quoted.language == "en" and not quoted.abstained
+    assert quoted.citations[0].language == "fr"
+    script.reply = "The capsule carries 12 kg of equipment [1]. It carries penguins to the moon [1]."
+    answer = composed(fake_assistant, url, question)
+    reasons = [c.reason for c in answer.check.removed]
+    assert reasons[0] == "number"  # 12 is in no cited sentence, in any language
+    assert reasons[1] == "distant"  # the model's similarity, not shared words, decides across languages
+    assert answer.mode == "quoted" and answer.check.fallback == "nothing_left"
