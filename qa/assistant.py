@@ -209,10 +209,10 @@ class Assistant:
         t = time.perf_counter()
         scored = score_sentences(self.store, analysis, candidates, vector, weights=self.weights)
         if self.reranking is not None:
-            before = usage.seconds
+            before = usage.seconds + usage.load_seconds
             scored = self.reranking.apply(analysis.retrieval_text, scored, usage)
-            timings["rerank"] = usage.seconds
-            t += usage.seconds - before  # the re-ranker's time is its own stage, not selection's
+            timings["rerank"] = usage.seconds + usage.load_seconds
+            t += timings["rerank"] - before  # the re-ranker's time is its own stage, not selection's
         ranked = rank_passages(candidates, scored, len(candidates), passage_weight=self.passage_weight)
         timings["select"] = time.perf_counter() - t
         return _distinct(ranked), scored

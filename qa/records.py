@@ -119,14 +119,16 @@ class Check:
 @dataclass(frozen=True)
 class RerankCost:
     """What re-ranking cost one answer: the re-ranker (``model``, its name or folder as given),
-    the (question, sentence) pairs it read, the time it took (``ms``), and whether its
+    the (question, sentence) pairs it read and the time that took (``ms``), whether its
     combination with the scorer was fitted (``fitted=False``: it weighed nothing, the answer is
-    the scorer's; :mod:`qa.fitted_rerank`)."""
+    the scorer's; :mod:`qa.fitted_rerank`), and the time its model took to load (``load_ms``:
+    on the first question only, 0 after)."""
 
     model: str
     pairs: int
     ms: float
     fitted: bool
+    load_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

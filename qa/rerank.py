@@ -156,6 +156,7 @@ class RerankUsage:
 
     pairs: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0
 
 
 class Reranking:
@@ -185,6 +186,11 @@ class Reranking:
         self, question: str, scored: Sequence[ScoredSentence], usage: RerankUsage
     ) -> list[ScoredSentence]:
         """``scored`` (best first) ranked again by the combined score; ``usage`` counts the cost."""
+        load = getattr(self.reranker, "load", None)
+        if callable(load):  # loading (once) is counted apart from reading the pairs
+            started = time.perf_counter()
+            load()
+            usage.load_seconds += time.perf_counter() - started
         started = time.perf_counter()
         ranked, pairs = rerank(self.reranker, self.fit, question, scored, depth=self.depth)
         usage.pairs += pairs
@@ -192,7 +198,9 @@ class Reranking:
         return ranked
 
     def cost(self, usage: RerankUsage) -> RerankCost:
-        return RerankCost(self.reranker.name, usage.pairs, round(usage.seconds * 1000, 2), self.fitted)
+        ms = round(usage.seconds * 1000, 2)
+        load_ms = round(usage.load_seconds * 1000, 2)
+        return RerankCost(self.reranker.name, usage.pairs, ms, self.fitted, load_ms)
 
 
 def rerank(
