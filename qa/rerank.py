@@ -163,7 +163,7 @@ class Reranking:
     """The assistant's re-ranking step: a re-ranker and its combination with the scorer.
 
     ``fit`` (default: the re-ranker's in :data:`~qa.fitted_rerank.RERANK_FITS`, else
-    :data:`~qa.fitted_rerank.UNFITTED`, the scorer alone, which a warning says once).
+    :data:`~qa.fitted_rerank.UNFITTED`, the scorer alone, which a warning says on first use).
     """
 
     def __init__(self, reranker: Reranker, fit: RerankFit | None = None, *, depth: int = RERANK_DEPTH):
@@ -173,14 +173,6 @@ class Reranking:
         self.depth = depth
         self.fitted = fit is not None or reranker.name in RERANK_FITS
         self.fit: RerankFit = fit or RERANK_FITS.get(reranker.name, UNFITTED)
-        if not self.fitted and reranker.name not in _WARNED:  # once: an app reopens its index
-            _WARNED.add(reranker.name)
-            logger.warning(
-                "re-ranker %s has no fitted combination: answers stay the scorer's until `make fit "
-                "RERANKER=%s` fits one (its scores are computed, its cost reported)",
-                reranker.name,
-                reranker.name,
-            )
 
     def apply(
         self, question: str, scored: Sequence[ScoredSentence], usage: RerankUsage
@@ -191,6 +183,14 @@ class Reranking:
             started = time.perf_counter()
             load()
             usage.load_seconds += time.perf_counter() - started
+        if not self.fitted and self.reranker.name not in _WARNED:  # once it loads (not before
+            _WARNED.add(self.reranker.name)  # an error), and once: an app reopens its index
+            logger.warning(
+                "re-ranker %s has no fitted combination: answers stay the scorer's until `make fit "
+                "RERANKER=%s` fits one (its scores are computed, its cost reported)",
+                self.reranker.name,
+                self.reranker.name,
+            )
         started = time.perf_counter()
         ranked, pairs = rerank(self.reranker, self.fit, question, scored, depth=self.depth)
         usage.pairs += pairs

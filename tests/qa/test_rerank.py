@@ -109,7 +109,9 @@ def test_without_a_fit_the_answers_are_the_scorers_and_only_the_cost_is_added(
     plain = Assistant.open(built, embedder=fake_embedder, threshold=FAKE_THRESHOLD)
     with caplog.at_level("WARNING", logger="qa.rerank"):
         reranked = Assistant.open(built, embedder=fake_embedder, threshold=FAKE_THRESHOLD, reranker=unfitted)
-        Assistant.open(built, embedder=fake_embedder, reranker=unfitted)  # said once, not per opening
+        assert not caplog.records  # said on first use: a model that fails to load says only that
+        reranked.ask(QUESTION)
+        Assistant.open(built, embedder=fake_embedder, reranker=unfitted).ask(QUESTION)  # said once
     [warning] = [r.getMessage() for r in caplog.records]
     assert "has no fitted combination" in warning and f"make fit RERANKER={unfitted}" in warning
     for question in (QUESTION, "Who declared an emergency?", "Quelle est la capitale du Pérou ?"):
