@@ -64,5 +64,10 @@ bench: setup
 
 # Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
 # and the split lists in bench/splits/; the constants in qa/ must then equal the file (a test checks).
+# With a re-ranker configured (`make fit RERANKER=NAME_OR_PATH`, or $ARTICLE_QA_RERANKER), also fit
+# its combination with the scorer and its thresholds (bench/fit_rerank.py → bench/results/rerank/NAME.json,
+# to copy into qa/fitted_rerank.py); without one, that step says there is nothing to fit.
+RERANKER ?=
 fit: setup
 	$(BIN)/python -m bench.fit
+	$(BIN)/python -m bench.fit_rerank $(if $(RERANKER),--reranker '$(RERANKER)')
