@@ -251,3 +251,26 @@ def test_without_sentence_transformers_the_missing_package_is_named(tiny_reranke
     with pytest.raises(MissingDependencyError, match=r"pip install 'article-qa\[rerank\]'") as missing:
         CrossEncoderReranker(tiny_reranker).load()
     assert missing.value.data == {"extra": "rerank", "package": "sentence-transformers"}
+
+
+def test_eval_reports_the_rerankers_cost_and_refuses_a_bad_one_before_indexing(
+    tmp_path, fake_embedder, tiny_reranker
+):
+    from qa.eval import evaluate_dataset
+    from tests.qa.eval.squad import two_articles
+
+    path = two_articles(tmp_path)
+    options = {"embedder": fake_embedder, "threshold": FAKE_THRESHOLD, "remove": 0.5}
+    plain = evaluate_dataset(path, eval_dir=tmp_path / "eval", **options).metrics
+    reranked = evaluate_dataset(
+        path, eval_dir=tmp_path / "eval", reranker=str(tiny_reranker), **options
+    ).metrics
+    assert reranked.pop("reranker") == str(tiny_reranker) and reranked.pop("rerank_fitted") is False
+    assert reranked.pop("rerank_pairs_per_question") > 0 and reranked.pop("rerank_ms_p50") > 0
+    latency = [k for k in plain if "latency" in k]
+    assert {k: v for k, v in reranked.items() if k not in latency} == {
+        k: v for k, v in plain.items() if k not in latency
+    }
+    with pytest.raises(ModelLoadError, match="no re-ranker at"):
+        evaluate_dataset(path, eval_dir=tmp_path / "other", reranker=str(tmp_path / "none"), **options)
+    assert not (tmp_path / "other").exists()
