@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,19 @@ def test_eval_reports_the_rerankers_cost_and_refuses_a_bad_one_before_indexing(
     with pytest.raises(ModelLoadError, match="no re-ranker at"):
         evaluate_dataset(path, eval_dir=tmp_path / "other", reranker=str(tmp_path / "none"), **options)
     assert not (tmp_path / "other").exists()
+
+
+def test_questions_asked_at_once_share_the_loaded_model(built, fake_embedder, tiny_reranker):
+    # The web app answers up to eight questions at a time with one assistant.
+    assistant = Assistant.open(
+        built, embedder=fake_embedder, threshold=0.0, reranker=tiny_reranker, rerank_fit=DECIDES
+    )
+    questions = [
+        QUESTION,
+        "Who declared an emergency?",
+        "Combien de kilos de matériel la capsule transporte-t-elle ?",
+    ]
+    alone = {q: assistant.ask(q).to_dict()["citations"] for q in questions}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: (q, assistant.ask(q).to_dict()["citations"]), questions * 8))
+    assert all(citations == alone[q] for q, citations in together)
