@@ -39,9 +39,10 @@ from .scoring import ScoredSentence
 logger = logging.getLogger(__name__)
 
 RERANK_DEPTH = 10
-"""How many of the scorer's best sentences the re-ranker reads per question reading. The
-scorer holds the answering sentence among its ten best for most questions whose passages hold
-it, and each pair costs a forward pass of the cross-encoder."""
+"""How many of the scorer's best sentences the re-ranker reads per question reading. Each pair
+is a forward pass of the cross-encoder, so the depth is its cost: 10 pairs took 5 ms with a tiny
+model and 140 ms with one of ms-marco-MiniLM-L6's shape here (docs/quality.md). Not tuned: no
+cross-encoder could be measured here (the one trained here read the eight best)."""
 
 _WARNED: set[str] = set()
 _SAVE_HINT = "give the folder a CrossEncoder was saved to (CrossEncoder.save(FOLDER))"
