@@ -67,7 +67,12 @@ bench: setup
 # and the split lists in bench/splits/; then the cross-lingual scorer and threshold on XQuAD's
 # parallel files (bench/fit_cross.py) and the claim check's bound across languages
 # (bench/claims_cross.py); the constants in qa/ must then equal the files (a test checks).
+# With a re-ranker configured (`make fit RERANKER=NAME_OR_PATH`, or $ARTICLE_QA_RERANKER), also fit
+# its combination with the scorer and its thresholds (bench/fit_rerank.py → bench/results/rerank/NAME.json,
+# to copy into qa/fitted_rerank.py); without one, that step says there is nothing to fit.
+RERANKER ?=
 fit: setup
 	$(BIN)/python -m bench.fit
 	$(BIN)/python -m bench.fit_cross
 	$(BIN)/python -m bench.claims_cross
+	$(BIN)/python -m bench.fit_rerank $(if $(RERANKER),--reranker '$(RERANKER)')

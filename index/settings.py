@@ -22,6 +22,9 @@ LLM_MODEL_VARIABLE = "ARTICLE_QA_LLM_MODEL"
 """The model's name at that endpoint."""
 LLM_KEY_VARIABLE = "ARTICLE_QA_LLM_KEY"
 """The endpoint's API key (read with :func:`secret`, never taken from a command line)."""
+RERANKER_VARIABLE = "ARTICLE_QA_RERANKER"
+"""A cross-encoder (a sentence-transformers name or a local folder) that re-ranks the scorer's
+best sentences; unset, none does."""
 AUTH_VARIABLE = "ARTICLE_QA_AUTH"
 """The web app's login, USER:PASSWORD."""
 HUB_OFFLINE_VARIABLE = "HF_HUB_OFFLINE"
@@ -70,6 +73,11 @@ def llm_url() -> str | None:
 def llm_model() -> str | None:
     """``$ARTICLE_QA_LLM_MODEL``, stripped; None when it is unset or blank."""
     return os.environ.get(LLM_MODEL_VARIABLE, "").strip() or None
+
+
+def reranker() -> str | None:
+    """``$ARTICLE_QA_RERANKER``, stripped; None when it is unset or blank (no re-ranking)."""
+    return os.environ.get(RERANKER_VARIABLE, "").strip() or None
 
 
 def secret(variable: str) -> str:

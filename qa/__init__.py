@@ -4,7 +4,8 @@
 >>> assistant = Assistant.open("my-index")
 >>> answer = assistant.ask("Qui a rompu ses relations avec la Corée du Nord ?")
 
-The surface: the :class:`Assistant` and its options (:class:`Filters`, :class:`ScorerWeights`),
+The surface: the :class:`Assistant` and its options (:class:`Filters`, :class:`ScorerWeights`, a
+:class:`Reranker` such as :class:`CrossEncoderReranker` and its :class:`RerankFit`),
 the records it returns, the answerers that write an answer (with the :class:`Endpoint` of a
 language model), the errors, and what an interface checks before it asks (:func:`clean_question`,
 the bounds :data:`MAX_TOP_K` and :data:`COMPOSING_AT_ONCE`). Evaluation is :mod:`qa.eval`; the fitted constants are
@@ -36,9 +37,11 @@ from .assistant import MAX_TOP_K, Assistant
 from .endpoint import Endpoint
 from .errors import EndpointError, QuestionError, UnknownFilterError
 from .fitted import ScorerWeights
+from .fitted_rerank import RerankFit
 from .generative import COMPOSING_AT_ONCE, GenerativeAnswerer
 from .question import clean_question
-from .records import Answer, Check, Citation, Claim, Passage, Turn
+from .records import Answer, Check, Citation, Claim, Passage, RerankCost, Turn
+from .rerank import CrossEncoderReranker, Reranker
 
 __all__ = [
     "COMPOSING_AT_ONCE",
@@ -51,6 +54,7 @@ __all__ = [
     "Check",
     "Citation",
     "Claim",
+    "CrossEncoderReranker",
     "Endpoint",
     "EndpointError",
     "ExtractiveAnswerer",
@@ -71,6 +75,9 @@ __all__ = [
     "QAError",
     "QuestionError",
     "RemovalRefusedError",
+    "RerankCost",
+    "RerankFit",
+    "Reranker",
     "ScorerWeights",
     "StreamingAnswerer",
     "Turn",

@@ -23,7 +23,6 @@ from index.filters import Filters
 from index.manifest import check_model
 
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
-from .errors import QuestionError
 from .fitted import (
     CROSS_THRESHOLD,
     CROSS_WEIGHTS,
@@ -34,10 +33,12 @@ from .fitted import (
     WEIGHTS,
     ScorerWeights,
 )
-from .question import QuestionAnalysis, analyze_question, clean_question
-from .records import Answer, Passage, Turn
+from .fitted_rerank import RerankFit
+from .question import QuestionAnalysis, analyze_question, checked_question, history_turn
+from .records import Answer, Passage, RerankCost, Turn
+from .rerank import Reranker, Reranking, RerankUsage, as_reranker
 from .retriever import Retriever
-from .scoring import ScoredSentence, rank_passages, score_sentences, select
+from .scoring import ScoredSentence, distinct_passages, rank_passages, score_sentences, select
 
 MAX_TOP_K = 100
 """The most passages a question may read."""
@@ -68,6 +69,9 @@ class Assistant:
         max_citations: at most this many cited sentences.
         answerer: writes the answer from the selected sentences (default: it quotes them,
             :class:`ExtractiveAnswerer`; :class:`qa.GenerativeAnswerer` has a model compose it).
+        reranker: a cross-encoder that reads the scorer's best sentences again (:mod:`qa.rerank`;
+            a name, a folder, a loaded ``CrossEncoder``, a ``Reranker``; default: none), and
+        rerank_fit: its combination with the scorer (default: :mod:`qa.fitted_rerank`'s).
     """
 
     def __init__(
@@ -84,7 +88,11 @@ class Assistant:
         passage_weight: float | None = None,
         cross_weights: ScorerWeights | None = None,
         answerer: Answerer | None = None,
+        reranker: str | os.PathLike[str] | Reranker | Any | None = None,
+        rerank_fit: RerankFit | None = None,
     ) -> None:
+        if rerank_fit is not None and reranker is None:
+            raise OptionError("rerank_fit is given without a reranker", option="rerank_fit")
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise OptionError(
                 f"threshold must be within 0..1, got {threshold}",
@@ -121,6 +129,7 @@ class Assistant:
             passage_weight if passage_weight is not None else own.passage_weight if own else PASSAGE_WEIGHT
         )
         self.answerer: Answerer = answerer or ExtractiveAnswerer()
+        self.reranking = Reranking(as_reranker(reranker), rerank_fit) if reranker is not None else None
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -157,11 +166,19 @@ class Assistant:
         sentence of an article in another language)."""
         if self.threshold is not None:
             return self.threshold
+        fitted = self.reranking.fit.threshold(language) if self.reranking is not None else None
+        if fitted is not None:  # the combined score's scale is the re-ranker fit's
+            return fitted
         if self.model_threshold is not None:
             return self.model_threshold
         if cross:
             return CROSS_THRESHOLD
         return THRESHOLDS.get(language, THRESHOLDS["default"])
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The re-ranker, if one is set (loaded on first use, then kept)."""
+        return self.reranking.reranker if self.reranking is not None else None
 
     @property
     def location(self) -> str:
@@ -182,11 +199,11 @@ class Assistant:
     ) -> list[Passage]:
         """The passages that best match ``query``, ranked as :meth:`ask` ranks them."""
         analysis = analyze_question(
-            _check(query), languages=self.store.manifest.languages.keys(), history=history
+            checked_question(query), languages=self.store.manifest.languages.keys(), history=history
         )
         vector = self.embedder.encode_queries([analysis.retrieval_text])[0]
         k = self.top_k if top_k is None else top_k
-        return self._ranked(analysis, vector, filters, k, {})[0][:k]
+        return self._ranked(analysis, vector, filters, k, {}, RerankUsage())[0][:k]
 
     def _ranked(
         self,
@@ -195,8 +212,10 @@ class Assistant:
         filters: Filters | None,
         top_k: int,
         timings: dict[str, float],
+        usage: RerankUsage,
     ) -> tuple[list[Passage], list[ScoredSentence]]:
-        """Retrieve candidates, score their sentences; all candidates, best passage first."""
+        """Retrieve candidates, score their sentences (and re-rank the best, if a re-ranker is
+        set); all candidates, best passage first."""
         _check_top_k(top_k)
         candidates = self.retriever.search(
             analysis,
@@ -209,9 +228,14 @@ class Assistant:
         scored = score_sentences(
             self.store, analysis, candidates, vector, weights=self.weights, cross_weights=self.cross_weights
         )
+        if self.reranking is not None:
+            before = usage.seconds + usage.load_seconds
+            scored = self.reranking.apply(analysis.retrieval_text, scored, usage)
+            timings["rerank"] = usage.seconds + usage.load_seconds
+            t += timings["rerank"] - before  # the re-ranker's time is its own stage, not selection's
         ranked = rank_passages(candidates, scored, len(candidates), passage_weight=self.passage_weight)
         timings["select"] = time.perf_counter() - t
-        return _distinct(ranked), scored
+        return distinct_passages(ranked), scored
 
     def ask(
         self,
@@ -251,9 +275,9 @@ class Assistant:
         """:meth:`ask`, also returning every candidate passage in rank order, beyond ``top_k``
         (what ``article-qa eval`` measures recall@k on: one retrieval serves both)."""
         started = time.perf_counter()
-        request, ranked, writer = self._prepare(question, history, filters, top_k, answerer)
+        request, ranked, writer, cost = self._prepare(question, history, filters, top_k, answerer)
         composing = time.perf_counter()
-        return _finish(request, writer.answer(request), started, composing), ranked
+        return _finish(request, writer.answer(request), started, composing, cost), ranked
 
     def ask_stream(
         self,
@@ -267,13 +291,13 @@ class Assistant:
         """:meth:`ask`, showing a composed answer as it is written: the text so far (``str``)
         as it grows, then the :class:`Answer` (a quoted answer comes at once, alone)."""
         started = time.perf_counter()
-        request, _, writer = self._prepare(question, history, filters, top_k, answerer)
+        request, _, writer, cost = self._prepare(question, history, filters, top_k, answerer)
         composing = time.perf_counter()
         if not isinstance(writer, StreamingAnswerer):
-            yield _finish(request, writer.answer(request), started, composing)
+            yield _finish(request, writer.answer(request), started, composing, cost)
             return
         for part in writer.stream(request):
-            yield _finish(request, part, started, composing) if isinstance(part, Answer) else part
+            yield _finish(request, part, started, composing, cost) if isinstance(part, Answer) else part
 
     def _prepare(
         self,
@@ -282,10 +306,10 @@ class Assistant:
         filters: Filters | None,
         top_k: int | None,
         answerer: Answerer | None,
-    ) -> tuple[AnswerRequest, list[Passage], Answerer]:
-        """Retrieve, score and select: the answerer's request, every candidate passage, and
-        who writes the answer (the quoted answer when the scorer abstains: no model is asked
-        where the articles are silent).
+    ) -> tuple[AnswerRequest, list[Passage], Answerer, RerankCost | None]:
+        """Retrieve, score and select: the answerer's request, every candidate passage, who
+        writes the answer (the quoted answer when the scorer abstains: no model is asked
+        where the articles are silent), and what re-ranking cost (None without a re-ranker).
 
         A question with a conversation behind it is read with the subject of the conversation,
         and again on its own: the reading whose best sentence scores higher answers, so that a
@@ -293,11 +317,12 @@ class Assistant:
         old one.
         """
         timings: dict[str, float] = {}
-        turns = tuple(_turn(t) for t in history)
+        usage = RerankUsage()
+        turns = tuple(history_turn(t) for t in history)
         languages = self.store.manifest.languages.keys()
         k = self.top_k if top_k is None else top_k
         t = time.perf_counter()
-        question = _check(question)
+        question = checked_question(question)
         readings = [analyze_question(question, languages=languages, history=turns)]
         if readings[0].subject_terms:
             readings.append(analyze_question(question, languages=languages))
@@ -308,7 +333,7 @@ class Assistant:
             t = time.perf_counter()
             vector = self.embedder.encode_queries([analysis.retrieval_text])[0]
             timings["encode"] = timings.get("encode", 0.0) + time.perf_counter() - t
-            ranked, scored = self._ranked(analysis, vector, filters, k, timings)
+            ranked, scored = self._ranked(analysis, vector, filters, k, timings, usage)
             passages = ranked[:k]
             said = " ".join(t.answer for t in turns) if analysis.subject_terms else ""
             chosen = select(
@@ -335,33 +360,24 @@ class Assistant:
         assert result is not None
         request, ranked = result
         writer = (answerer or self.answerer) if request.chosen else _QUOTED
-        return request, ranked, writer
+        return request, ranked, writer, self.reranking.cost(usage) if self.reranking is not None else None
 
 
 _QUOTED = ExtractiveAnswerer()
 
 
-def _finish(request: AnswerRequest, answer: Answer, started: float, composing: float) -> Answer:
-    """``answer`` with its timings: the request's, the answerer's part (``compose``) and the
-    ``total``."""
+def _finish(
+    request: AnswerRequest, answer: Answer, started: float, composing: float, cost: RerankCost | None
+) -> Answer:
+    """``answer`` with its timings (the request's, the answerer's part, ``compose``, and the
+    ``total``) and what re-ranking cost."""
     timings = request.timings
     timings.pop("fuse", None)
     now = time.perf_counter()
     timings["compose"] = now - composing
     timings["total"] = now - started
-    return answer if answer.timings is timings else replace(answer, timings=timings)
-
-
-def _distinct(passages: Sequence[Passage]) -> list[Passage]:
-    """``passages`` without repeats of a text already listed (copies of one story, as wire
-    services send them to many papers): the best-ranked copy stays."""
-    seen: set[str] = set()
-    kept = []
-    for passage in passages:
-        if passage.text not in seen:
-            seen.add(passage.text)
-            kept.append(passage)
-    return kept
+    same = answer.timings is timings and cost is None
+    return answer if same else replace(answer, timings=timings, rerank=cost)
 
 
 def _check_top_k(top_k: int) -> None:
@@ -373,27 +389,3 @@ def _check_top_k(top_k: int) -> None:
             high=MAX_TOP_K,
             value=top_k,
         )
-
-
-def _check(question: str) -> str:
-    """The question cleaned (:func:`clean_question`), or :class:`QuestionError`."""
-    if not isinstance(question, str):
-        raise QuestionError(f"the question must be text, got {type(question).__name__}", reason="empty")
-    question = clean_question(question)
-    if not question:
-        raise QuestionError("the question is empty: type a question about the articles", reason="empty")
-    if not any(c.isalnum() for c in question):
-        raise QuestionError(
-            "the question has no words: type a question about the articles", reason="no_words"
-        )
-    return question
-
-
-def _turn(item: Turn | tuple[str, str] | str) -> Turn:
-    """A turn of the history, its question cleaned like a question (its answer is only
-    compared with sentences)."""
-    if isinstance(item, Turn):
-        return Turn(clean_question(item.question), item.answer)
-    if isinstance(item, str):
-        return Turn(clean_question(item))
-    return Turn(clean_question(str(item[0])), str(item[1]) if len(item) > 1 else "")

@@ -161,7 +161,7 @@ CROSS_THRESHOLD = 0.637
 SUPPORT_THRESHOLD = 0.45
 """The least share of each clause's content words that the cited sentences must hold."""
 
-CROSS_SUPPORT_THRESHOLD = 0.85
+CROSS_SUPPORT_THRESHOLD = 0.78
 """Across languages, the least cosine (embedding model's vectors) between each clause of a claim
 and a sentence it cites (bench/claims_cross.py)."""
 

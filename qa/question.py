@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from index.analysis import analyze, fold, rank_languages
 from index.normalize import normalize_text
 
+from .errors import QuestionError
 from .records import Turn
 
 MAX_QUESTION_CHARS = 2_000
@@ -167,3 +168,27 @@ def answer_kind(question: str, language: str) -> str | None:
         if re.search(pattern, folded):
             return kind
     return None
+
+
+def checked_question(question: str) -> str:
+    """The question cleaned (:func:`clean_question`), or :class:`QuestionError`."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, got {type(question).__name__}", reason="empty")
+    question = clean_question(question)
+    if not question:
+        raise QuestionError("the question is empty: type a question about the articles", reason="empty")
+    if not any(c.isalnum() for c in question):
+        raise QuestionError(
+            "the question has no words: type a question about the articles", reason="no_words"
+        )
+    return question
+
+
+def history_turn(item: Turn | tuple[str, str] | str) -> Turn:
+    """A turn of the history, its question cleaned like a question (its answer is only
+    compared with sentences)."""
+    if isinstance(item, Turn):
+        return Turn(clean_question(item.question), item.answer)
+    if isinstance(item, str):
+        return Turn(clean_question(item))
+    return Turn(clean_question(str(item[0])), str(item[1]) if len(item) > 1 else "")

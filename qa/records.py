@@ -121,6 +121,24 @@ class Check:
 
 
 @dataclass(frozen=True)
+class RerankCost:
+    """What re-ranking cost one answer: the re-ranker (``model``, its name or folder as given),
+    the (question, sentence) pairs it read and the time that took (``ms``), whether its
+    combination with the scorer was fitted (``fitted=False``: it weighed nothing, the answer is
+    the scorer's; :mod:`qa.fitted_rerank`), and the time its model took to load (``load_ms``:
+    on the first question only, 0 after)."""
+
+    model: str
+    pairs: int
+    ms: float
+    fitted: bool
+    load_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer: cited sentences, or an abstention with the passages read as related reading.
 
@@ -128,7 +146,7 @@ class Answer:
     answers best, marked ``[1]``; the other cited sentences follow in reading order. A composed
     answer (``mode="composed"``): ``text`` is a language model's, each of its sentences marked
     with the citations it rests on, and ``check`` says how each was checked. ``citations`` are
-    ordered by number.
+    ordered by number. ``rerank`` says what re-ranking cost (``None`` when no re-ranker is set).
     """
 
     question: str
@@ -140,10 +158,12 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     mode: str = "quoted"
     check: Check | None = None
+    rerank: RerankCost | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: citations point at their passage by ``chunk_id``."""
-        return {
+        """A JSON-ready dict: citations point at their passage by ``chunk_id``; ``rerank`` is
+        there only when a re-ranker is set."""
+        data: dict[str, Any] = {
             "question": self.question,
             "text": self.text,
             "abstained": self.abstained,
@@ -154,3 +174,6 @@ class Answer:
             "mode": self.mode,
             "check": self.check.to_dict() if self.check is not None else None,
         }
+        if self.rerank is not None:
+            data["rerank"] = self.rerank.to_dict()
+        return data

@@ -311,3 +311,15 @@ def _kind_match(question: QuestionAnalysis, text: str) -> float:
 def _logistic(features: Sequence[float], weights: Sequence[float]) -> float:
     z = weights[-1] + sum(w * f for w, f in zip(weights, features, strict=False))
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def distinct_passages(passages: Sequence[Passage]) -> list[Passage]:
+    """``passages`` without repeats of a text already listed (copies of one story, as wire
+    services send them to many papers): the best-ranked copy stays."""
+    seen: set[str] = set()
+    kept = []
+    for passage in passages:
+        if passage.text not in seen:
+            seen.add(passage.text)
+            kept.append(passage)
+    return kept

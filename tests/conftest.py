@@ -83,3 +83,12 @@ def sample_index(tmp_path_factory, real_embedder) -> Path:
     path = tmp_path_factory.mktemp("sample") / "index"
     index.build(index.sample_sources(), path, embedder=real_embedder)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_reranker(tmp_path_factory) -> Path:
+    """A tiny real CrossEncoder (tests/cross_encoder.py) that knows the test corpus's words."""
+    from tests.cross_encoder import tiny_cross_encoder
+
+    texts = [*ARTICLES.values(), *(json.dumps(r, ensure_ascii=False) for r in RECORDS)]
+    return tiny_cross_encoder(tmp_path_factory.mktemp("reranker") / "tiny-cross-encoder", texts)

@@ -41,10 +41,10 @@ SURFACE = {
     ],
     "qa": [
         "COMPOSING_AT_ONCE", "MAX_TOP_K", "Answer", "AnswerRequest", "Answerer", "ArticleFormatError", "Assistant", "Check",
-        "Citation", "Claim", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
+        "Citation", "Claim", "CrossEncoderReranker", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
         "IndexDamagedError", "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError",
         "IndexStateError", "IndexUnreachableError", "MissingDependencyError", "ModelLoadError", "NoArticlesError",
-        "OptionError", "Passage", "QAError", "QuestionError", "RemovalRefusedError", "ScorerWeights",
+        "OptionError", "Passage", "QAError", "QuestionError", "RemovalRefusedError", "RerankCost", "RerankFit", "Reranker", "ScorerWeights",
         "StreamingAnswerer", "Turn", "UnknownFilterError", "clean_question",
     ],
     "ui": ["main"],

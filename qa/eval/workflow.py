@@ -15,9 +15,11 @@ from index.location import is_remote
 from ..assistant import Assistant
 from ..endpoint import Endpoint
 from ..generative import GenerativeAnswerer
+from ..records import Answer
+from ..rerank import CrossEncoderReranker, Reranker, as_reranker
 from .datasets import asked_in, load_dataset, select_questions
 from .fixtures import default_eval_dir, prepare_index, removal_for
-from .metrics import evaluate, evaluate_composed, evaluate_removal
+from .metrics import evaluate, evaluate_composed, evaluate_removal, percentile
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ def evaluate_dataset(
     threshold: float | None = None,
     fusion: str = "linear",
     endpoint: Endpoint | None = None,
+    reranker: str | Path | Reranker | Any | None = None,
     progress: index.Progress | None = None,
 ) -> EvalReport:
     """Index the SQuAD-format file ``dataset`` and measure the answers to its questions.
@@ -64,6 +67,8 @@ def evaluate_dataset(
             measure), and the seed of its draw.
         top_k, threshold, fusion: the assistant's options (see :class:`~qa.Assistant`).
         endpoint: also measure the answers this language model composes.
+        reranker: re-read the scorer's best sentences with this cross-encoder (see
+            :class:`~qa.Assistant`); its cost per question is reported.
         progress: told how the indexing goes.
 
     Raises:
@@ -80,6 +85,10 @@ def evaluate_dataset(
     articles, questions = load_dataset(dataset)
     if questions_file is not None:
         questions = asked_in(questions, questions_file)
+    if reranker is not None:
+        reranker = as_reranker(reranker)
+        if isinstance(reranker, CrossEncoderReranker):
+            reranker.load()  # a re-ranker that cannot load fails before the index is built
     embedder = embedder or index.load_embedder(model)
     settings = index.ChunkSettings(chunk_vectors=chunk_vectors) if chunk_vectors else index.ChunkSettings()
     eval_dir = eval_dir or default_eval_dir(dataset, spec_of(embedder), settings)
@@ -95,11 +104,26 @@ def evaluate_dataset(
     options: dict[str, Any] = {"top_k": top_k, "fusion": fusion}
     if threshold is not None:
         options["threshold"] = threshold
+    if reranker is not None:
+        options["reranker"] = reranker  # one loaded model for both indexes
     assistant = Assistant.open(index_dir, embedder=embedder, **options)
+    answers: list[Answer] = []
     metrics: dict[str, Any] = {"split": split}
     if questions_file is not None:
         metrics["questions_from"] = questions_file.name
-    metrics.update(evaluate(assistant, questions))
+    metrics.update(
+        evaluate(assistant, questions, on_question=lambda gold, answer, ranked: answers.append(answer))
+    )
+    costs = [a.rerank for a in answers if a.rerank is not None]
+    if costs:
+        metrics.update(
+            {
+                "reranker": costs[0].model,
+                "rerank_fitted": costs[0].fitted,
+                "rerank_pairs_per_question": round(sum(c.pairs for c in costs) / len(costs), 2),
+                "rerank_ms_p50": round(percentile([c.ms for c in costs], 0.5), 2),
+            }
+        )
     if remove > 0:
         without, gone = removal_for(Path(index_dir), articles, share=remove, seed=seed)  # a directory here
         smaller = Assistant.open(without, embedder=embedder, **options)

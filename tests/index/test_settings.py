@@ -44,6 +44,13 @@ def test_each_variable_is_read_by_its_helper(monkeypatch: pytest.MonkeyPatch, tm
     assert settings.secret(settings.LLM_KEY_VARIABLE) == "s3cret"
     assert settings.secret("ARTICLE_QA_NOT_SET_ANYWHERE") == ""
 
+    monkeypatch.delenv(settings.RERANKER_VARIABLE, raising=False)
+    assert settings.reranker() is None
+    monkeypatch.setenv(settings.RERANKER_VARIABLE, "  ")
+    assert settings.reranker() is None
+    monkeypatch.setenv(settings.RERANKER_VARIABLE, " ~/models/ce \n")
+    assert settings.reranker() == "~/models/ce"
+
     monkeypatch.setenv(settings.DATA_HOME_VARIABLE, str(tmp_path / "data"))
     monkeypatch.setenv(settings.CACHE_HOME_VARIABLE, str(tmp_path / "cache"))
     assert settings.data_dir() == tmp_path / "data" / "article-qa"

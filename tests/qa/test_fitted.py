@@ -9,6 +9,9 @@ from index.model_spec import parse_model
 from index.settings import DEFAULT_MODEL
 from qa.eval import SPLIT_SEED, TEST_SHARE, part_of
 from qa.fitted import (
+    CROSS_SUPPORT_THRESHOLD,
+    CROSS_THRESHOLD,
+    CROSS_WEIGHTS,
     DENSE_WEIGHT,
     FEATURES,
     MAX_NEW_WORDS,
@@ -70,3 +73,15 @@ def test_the_claim_check_holds_the_bounds_fitted_on_the_fit_part():
     claims = json.loads((ROOT / "bench" / "results" / "claims.json").read_text("utf-8"))
     assert (claims["threshold"], claims["max_new_words"]) == (SUPPORT_THRESHOLD, MAX_NEW_WORDS)
     assert claims["fit"]["in_sample"] and claims["test"]["held_out"]  # reported apart, labelled
+
+
+def test_the_cross_lingual_constants_are_the_ones_fitted_on_xquads_fit_articles():
+    cross = json.loads((ROOT / "bench" / "results" / "fit_cross.json").read_text("utf-8"))
+    assert list(FEATURES) == cross["fitted"]["features"]
+    assert list(CROSS_WEIGHTS.vector()) == cross["fitted"]["weights"]
+    assert cross["fitted"]["threshold"] == CROSS_THRESHOLD
+    assert cross["split"]["fitted_on"] == "fit" and cross["split"]["seed"] == SPLIT_SEED
+    assert cross["model"] == str(parse_model(DEFAULT_MODEL))
+    claims = json.loads((ROOT / "bench" / "results" / "claims_cross.json").read_text("utf-8"))
+    assert claims["threshold"] == CROSS_SUPPORT_THRESHOLD
+    assert claims["fit"]["in_sample"] and claims["test"]["held_out"]

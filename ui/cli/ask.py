@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from index.model_spec import MODEL_HELP
 from qa import MAX_TOP_K
 
-from .options import endpoint_of, index_arg, index_of, llm_args, within
+from .options import endpoint_of, index_arg, index_of, llm_args, reranker_arg, reranker_of, within
 
 if TYPE_CHECKING:
     from qa import Check
@@ -37,6 +37,7 @@ def register(commands: Any) -> None:
     a.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
     a.add_argument("--json", action="store_true", help="print the answer as JSON")
     llm_args(a, "have this language model compose the answer, each claim checked against its citations")
+    reranker_arg(a)
 
 
 def _date(value: str) -> str:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     )
     endpoint = endpoint_of(args)
     answerer = GenerativeAnswerer(endpoint) if endpoint else None
-    assistant = Assistant.open(index_of(args), model=args.model, top_k=args.top_k)
+    assistant = Assistant.open(index_of(args), model=args.model, top_k=args.top_k, reranker=reranker_of(args))
     answer = assistant.ask(args.question, filters=filters, answerer=answerer)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

@@ -15,7 +15,7 @@ from qa import MAX_TOP_K
 from qa.eval import PARTS
 
 from ..progress import TqdmProgress
-from .options import endpoint_of, llm_args, within
+from .options import endpoint_of, llm_args, reranker_arg, reranker_of, within
 
 
 def register(commands: Any) -> None:
@@ -66,6 +66,7 @@ def register(commands: Any) -> None:
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     llm_args(e, "also measure the answers this language model composes")
+    reranker_arg(e)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             threshold=args.threshold,
             fusion=args.fusion,
             endpoint=endpoint,
+            reranker=reranker_of(args),
             progress=progress,
         )
     finally:

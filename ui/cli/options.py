@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index import settings
 from index.location import default_index_dir, resolve_location
 
 if TYPE_CHECKING:
@@ -70,6 +71,24 @@ def llm_args(parser: argparse.ArgumentParser, what: str) -> None:
         metavar="SECONDS",
         help="the whole reply's deadline: past it the model is cut off and the answer quoted (default 60)",
     )
+
+
+def reranker_arg(parser: argparse.ArgumentParser) -> None:
+    """``--reranker NAME_OR_PATH``: a cross-encoder that re-reads the scorer's best sentences."""
+    parser.add_argument(
+        "--reranker",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help="re-read the scorer's 10 best sentences with this sentence-transformers CrossEncoder: "
+        "the folder it was saved to, or a name in this machine's Hugging Face cache (default "
+        f"${settings.RERANKER_VARIABLE}; none: no re-ranking). Until `make fit RERANKER=...` fits it, "
+        "it changes no answer; ask --json reports its cost",
+    )
+
+
+def reranker_of(args: argparse.Namespace) -> str | None:
+    """The re-ranker the options or the environment name, if any."""
+    return args.reranker or settings.reranker()
 
 
 def endpoint_of(args: argparse.Namespace) -> Endpoint | None:

@@ -11,7 +11,7 @@ from index.errors import OptionError
 from qa import COMPOSING_AT_ONCE
 
 from ..progress import TqdmProgress
-from .options import endpoint_of, index_arg, index_of, llm_args, within
+from .options import endpoint_of, index_arg, index_of, llm_args, reranker_arg, reranker_of, within
 
 
 def register(commands: Any) -> None:
@@ -46,6 +46,7 @@ def register(commands: Any) -> None:
         help="answers the model composes at once; a composed question beyond them is quoted at once "
         f"(default {COMPOSING_AT_ONCE})",
     )
+    reranker_arg(s)
 
 
 def credentials(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             endpoint=endpoint_of(args),
             llm_parallel=args.llm_parallel,
+            reranker=reranker_of(args),
         )
     finally:
         progress.close()

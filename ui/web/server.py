@@ -33,26 +33,29 @@ def prepare(
     *,
     progress: index.Progress | None = None,
     say: Callable[[str], None] = print,
+    reranker: str | None = None,
 ) -> LiveAssistant:
     """Open the index at ``index_dir`` — building the bundled sample there first if there is
-    none yet — and load the model by answering one question.
+    none yet — and load the model (and the ``reranker``'s, if one is named) by answering one
+    question, so that a model that cannot load stops the app before it listens.
 
     Raises:
         QAError: the index cannot be opened or built (another model, a locked index…).
     """
     embedder: index.Embedder | None = None
     try:
-        live = LiveAssistant.open(index_dir)
+        live = LiveAssistant.open(index_dir, reranker=reranker)
     except index.IndexNotFoundError:
         sources = index.sample_sources()
         say(f"No index at {index_dir} yet: indexing the bundled sample articles first (a minute or so).")
         embedder = index.load_embedder()
         report = index.build(sources, index_dir, embedder=embedder, progress=progress)
         say(report.summary())
-        live = LiveAssistant.open(index_dir, embedder=embedder)
+        live = LiveAssistant.open(index_dir, embedder=embedder, reranker=reranker)
     started = time.perf_counter()
     live.warm(WARM_UP_QUESTION)
-    say(f"Model loaded ({live.current.embedder.name}) in {time.perf_counter() - started:.1f}s.")
+    loaded = live.current.embedder.name + (f"; re-ranker {reranker}" if reranker else "")
+    say(f"Model loaded ({loaded}) in {time.perf_counter() - started:.1f}s.")
     return live
 
 
@@ -66,6 +69,7 @@ def serve(
     block: bool = True,
     endpoint: Endpoint | None = None,
     llm_parallel: int = COMPOSING_AT_ONCE,
+    reranker: str | None = None,
 ) -> None:
     """Serve the web app on ``host:port`` for the index at ``index_dir``.
 
@@ -73,13 +77,14 @@ def serve(
     page loads nothing from elsewhere; only with an ``endpoint`` (a language model's server
     that composes answers) are questions and sentences sent there, ``llm_parallel`` at a time
     (a composed question beyond them gets the quoted answer; quoted questions never wait for
-    the model). Blocks until interrupted unless ``block`` is false.
+    the model). A ``reranker`` (a cross-encoder's name or folder) re-reads the scorer's best
+    sentences. Blocks until interrupted unless ``block`` is false.
 
     >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
     """
     stay_offline()  # before Gradio is imported: it reads GRADIO_ANALYTICS_ENABLED at import
     path = resolve_location(index_dir)
-    live = prepare(path, progress=progress)
+    live = prepare(path, progress=progress, reranker=reranker)
     if endpoint is not None:
         live.composer = GenerativeAnswerer(endpoint, at_once=llm_parallel)
     area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)

@@ -144,7 +144,10 @@ class LiveAssistant:
             return report, missing
 
     def _reopen(self, old: Assistant) -> None:
-        new = Assistant.open(old.location, embedder=old.embedder, **self._options)
+        options = self._options
+        if old.reranker is not None:  # the loaded one, not its name: no second load
+            options = {**options, "reranker": old.reranker}
+        new = Assistant.open(old.location, embedder=old.embedder, **options)
         info = index.index_info(old.location).to_dict()
         with self._swap:
             self._assistant = new
