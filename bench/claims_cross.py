@@ -151,7 +151,14 @@ def main() -> None:
         "cases": {part: sum(1 for c in every if c["part"] == part) for part in ("fit", "test")},
         "threshold": chosen,
         "fit": {"in_sample": True, **grid[str(chosen)]},
-        "test": {"held_out": True, **rates(test), "reasons": reasons},
+        "test": {
+            "held_out": True,
+            **rates(test),
+            "by_language": {
+                lang: rates([(c, ok) for c, ok in test if c["language"] == lang]) for lang in OTHERS
+            },
+            "reasons": reasons,
+        },
         "grid": grid,
     }
     write_json(args.out, result, indent=1)

@@ -7,13 +7,15 @@ cross-lingual pairs: the English questions over the German, Spanish, Russian and
 articles, and those languages' questions over the English articles (eight directions). On the
 questions of the *fit* articles only (qa/eval/splits.py, the rule ``eval --split`` uses):
 
-1. the weights of :data:`qa.fitted.CROSS_WEIGHTS`: the same listwise fit as the monolingual
-   scorer's (bench/listwise.py), on the candidates of articles in another language than the
-   question's (their word signals measured on the question's words read in the article's
-   language);
-2. :data:`qa.fitted.CROSS_THRESHOLD`, on the indexes without a seeded 20% of the articles, by the
-   rule of bench/fit.py: the highest threshold that still answers 90% of the kept articles'
-   answerable questions.
+1. the weights of :data:`qa.fitted.CROSS_WEIGHTS` (articles in another language written in the
+   question's script: German and Spanish with English) and :data:`qa.fitted.SCRIPT_WEIGHTS`
+   (another script: Russian and Chinese with English): the same listwise fit as the
+   monolingual scorer's (bench/listwise.py), on the candidates of articles in another language
+   than the question's (their word signals measured on the question's words read in the
+   article's language);
+2. :data:`qa.fitted.CROSS_THRESHOLD` and :data:`qa.fitted.SCRIPT_THRESHOLD`, on the indexes
+   without a seeded 20% of the articles, by the rule of bench/fit.py: the highest threshold
+   that still answers 90% of the kept articles' answerable questions.
 
 fr-news-dev's English questions (bench/data/fr-news-dev.en.json) are not fitted on: they measure
 the French case apart. Writes bench/results/fit_cross.json (in-sample figures, labelled as such);
@@ -53,6 +55,7 @@ from qa.retriever import min_max
 from qa.scoring import score_sentences
 
 OTHERS = ("de", "es", "ru", "zh")
+PAIRS = ("cross", "script")  # another language in the same script; another script
 DIRECTIONS = [("en", other) for other in OTHERS] + [(other, "en") for other in OTHERS]  # (asked, articles)
 
 
@@ -69,11 +72,14 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[dict[st
         vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
         candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
         scored = [s for s in score_sentences(assistant.store, analysis, candidates, vector) if s.cross]
+        if not scored:  # read as the articles' language (too short, or misread): not this fit's
+            continue
         fused = {
             p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
         }
         rows.append(
             {
+                "pair": scored[0].pair,
                 "article": gold.article_id,
                 "answerable": gold.answerable,
                 "x": [s.features for s in scored],
@@ -115,16 +121,19 @@ def main() -> None:
         without, gone = removal_for(full, articles, share=args.remove, seed=args.seed)
         smaller[name] = (Assistant.open(without, embedder=embedder, threshold=0.0), gone, chosen)
         print(name, len(chosen), "questions", flush=True)
-    w = fit_weights([r for direction in rows.values() for r in direction])
-    print("weights", [round(float(v), 3) for v in w], flush=True)
-    kept: list[float] = []
-    removed: list[float] = []
+    every = [r for direction in rows.values() for r in direction]
+    weights = {pair: fit_weights([r for r in every if r["pair"] == pair]) for pair in PAIRS}
+    for pair, w in weights.items():
+        print(pair, "weights", [round(float(v), 3) for v in w], flush=True)
+    kept: dict[str, list[float]] = {pair: [] for pair in PAIRS}
+    removed: dict[str, list[float]] = {pair: [] for pair in PAIRS}
     for assistant, gone, chosen in smaller.values():
         for row in collect(assistant, [q for q in chosen if q.answerable]):
+            w = weights[row["pair"]]
             best = float(probabilities(row, w).max()) if row["x"] else 0.0
-            (removed if row["article"] in gone else kept).append(best)
-    threshold = threshold_for(np.asarray(kept), np.asarray(removed))
-    print("threshold", threshold, flush=True)
+            (removed if row["article"] in gone else kept)[row["pair"]].append(best)
+    thresholds = {pair: threshold_for(np.asarray(kept[pair]), np.asarray(removed[pair])) for pair in PAIRS}
+    print("thresholds", thresholds, flush=True)
     result: dict[str, Any] = {
         "commit": commit(),
         "model": str(spec_of(embedder)),
@@ -132,16 +141,23 @@ def main() -> None:
         "split": {"seed": SPLIT_SEED, "test_share": TEST_SHARE, "fitted_on": "fit"},
         "directions": [f"{a}->{b}" for a, b in DIRECTIONS],
         "removal": {"share": args.remove, "seed": args.seed, "answer_rate": ANSWER_RATE},
-        "questions": {name: len(r) for name, r in rows.items()},
+        "questions": {name: len(r) for name, r in rows.items()},  # those read as another language
         "fitted": {
             "features": list(FEATURES),
-            "weights": [round(float(v), 3) for v in w],
-            "threshold": threshold["threshold"],
+            **{
+                pair: {
+                    "weights": [round(float(v), 3) for v in weights[pair]],
+                    "threshold": thresholds[pair]["threshold"],
+                }
+                for pair in PAIRS
+            },
         },
         "fit_figures": {
             "in_sample": "every figure below is on the fit questions it was fitted on",
-            "threshold": threshold,
-            "scorer": {name: quality(r, w, 0.0) for name, r in rows.items()},
+            "thresholds": thresholds,
+            "scorer": {
+                name: quality(r, weights[r[0]["pair"] if r else "cross"], 0.0) for name, r in rows.items()
+            },
         },
     }
     write_json(args.out, result, indent=1)

@@ -100,3 +100,16 @@ def detect_language(text: str, *, among: Iterable[str] | None = None) -> str:
 def rank_languages(text: str) -> list[tuple[str, float]]:
     """Every language py3langid knows, with its probability for ``text``, likeliest first."""
     return [(str(lang), float(p)) for lang, p in _identifier(None).rank(text[:1000])]
+
+
+def script_of(text: str) -> str:
+    """The writing system most of ``text``'s letters are in, by its Unicode name (``LATIN``,
+    ``CYRILLIC``, ``CJK``, ``ARABIC``…; ``""`` without letters): two languages in one script
+    share names, numbers and borrowed words as written; two scripts share only digits."""
+    counts: dict[str, int] = {}
+    for char in text[:2000]:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            script = name.split(" ", 1)[0] if name else ""
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=lambda s: counts[s]) if counts else ""

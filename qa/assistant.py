@@ -22,17 +22,9 @@ from index.errors import OptionError
 from index.filters import Filters
 from index.manifest import check_model
 
+from . import fitted
 from .answerers import Answerer, AnswerRequest, ExtractiveAnswerer, StreamingAnswerer, make_request
-from .fitted import (
-    CROSS_THRESHOLD,
-    CROSS_WEIGHTS,
-    DENSE_WEIGHT,
-    MODEL_CONSTANTS,
-    PASSAGE_WEIGHT,
-    THRESHOLDS,
-    WEIGHTS,
-    ScorerWeights,
-)
+from .fitted import ScorerWeights
 from .fitted_rerank import RerankFit
 from .question import QuestionAnalysis, analyze_question, checked_question, history_turn
 from .records import Answer, Passage, RerankCost, Turn
@@ -108,25 +100,34 @@ class Assistant:
         self.embedder = embedder or load_embedder(store.manifest.model_spec)
         check_model(store.location, store.manifest, spec_of(self.embedder))
         candidates = max(candidates, top_k)  # a larger top_k reads more candidates
-        own = MODEL_CONSTANTS.get(store.manifest.model)  # the index's model's own fit, if any
+        own = fitted.MODEL_CONSTANTS.get(store.manifest.model)  # the index's model's own fit, if any
         self.retriever = Retriever(
             store,
             self.embedder,
             top_k=top_k,
             fusion=fusion,
-            dense_weight=own.dense_weight if own else DENSE_WEIGHT,
+            dense_weight=own.dense_weight if own else fitted.DENSE_WEIGHT,
         )
         self.top_k = top_k
         self.candidates = candidates
         self.threshold = threshold
         self.model_threshold: float | None = own.threshold if own else None
         self.max_citations = max_citations
-        self.weights: ScorerWeights = weights if weights is not None else own.weights if own else WEIGHTS
+        self.weights: ScorerWeights = (
+            weights if weights is not None else own.weights if own else fitted.WEIGHTS
+        )
         self.cross_weights: ScorerWeights = (
-            cross_weights if cross_weights is not None else self.weights if own else CROSS_WEIGHTS
+            cross_weights if cross_weights is not None else self.weights if own else fitted.CROSS_WEIGHTS
+        )
+        self.script_weights = (
+            cross_weights if cross_weights is not None else self.weights if own else fitted.SCRIPT_WEIGHTS
         )
         self.passage_weight: float = (
-            passage_weight if passage_weight is not None else own.passage_weight if own else PASSAGE_WEIGHT
+            passage_weight
+            if passage_weight is not None
+            else own.passage_weight
+            if own
+            else fitted.PASSAGE_WEIGHT
         )
         self.answerer: Answerer = answerer or ExtractiveAnswerer()
         self.reranking = Reranking(as_reranker(reranker), rerank_fit) if reranker is not None else None
@@ -161,19 +162,19 @@ class Assistant:
         index.build(sources, index_dir, embedder=embedder, rebuild=rebuild)
         return cls.open(index_dir, embedder=embedder, **options)
 
-    def threshold_for(self, language: str, *, cross: bool = False) -> float:
-        """The abstention threshold used for a question in ``language`` (``cross``: for a
-        sentence of an article in another language)."""
+    def threshold_for(self, language: str, *, pair: str = "same") -> float:
+        """The abstention threshold used for a question in ``language`` (``pair``: for a
+        sentence of an article in another language, ``cross``, or script, ``script``)."""
         if self.threshold is not None:
             return self.threshold
-        fitted = self.reranking.fit.threshold(language) if self.reranking is not None else None
-        if fitted is not None:  # the combined score's scale is the re-ranker fit's
-            return fitted
+        reranked = self.reranking.fit.threshold(language) if self.reranking is not None else None
+        if reranked is not None:  # the combined score's scale is the re-ranker fit's
+            return reranked
         if self.model_threshold is not None:
             return self.model_threshold
-        if cross:
-            return CROSS_THRESHOLD
-        return THRESHOLDS.get(language, THRESHOLDS["default"])
+        if pair != "same":
+            return fitted.SCRIPT_THRESHOLD if pair == "script" else fitted.CROSS_THRESHOLD
+        return fitted.THRESHOLDS.get(language, fitted.THRESHOLDS["default"])
 
     @property
     def reranker(self) -> Reranker | None:
@@ -226,7 +227,13 @@ class Assistant:
         )
         t = time.perf_counter()
         scored = score_sentences(
-            self.store, analysis, candidates, vector, weights=self.weights, cross_weights=self.cross_weights
+            self.store,
+            analysis,
+            candidates,
+            vector,
+            weights=self.weights,
+            cross_weights=self.cross_weights,
+            script_weights=self.script_weights,
         )
         if self.reranking is not None:
             before = usage.seconds + usage.load_seconds
@@ -340,7 +347,8 @@ class Assistant:
                 scored,
                 passages,
                 threshold=self.threshold_for(analysis.language),
-                cross_threshold=self.threshold_for(analysis.language, cross=True),
+                cross_threshold=self.threshold_for(analysis.language, pair="cross"),
+                script_threshold=self.threshold_for(analysis.language, pair="script"),
                 max_citations=self.max_citations,
                 already_said=said,
             )

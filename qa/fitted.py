@@ -24,6 +24,8 @@ __all__ = [
     "MAX_NEW_WORDS",
     "MODEL_CONSTANTS",
     "PASSAGE_WEIGHT",
+    "SCRIPT_THRESHOLD",
+    "SCRIPT_WEIGHTS",
     "SUPPORT_THRESHOLD",
     "THRESHOLDS",
     "WEIGHTS",
@@ -130,28 +132,56 @@ calibrated with the removal measure."""
 # and threshold, fitted on XQuAD's cross-lingual pairs (fit articles only).
 
 CROSS_WEIGHTS = ScorerWeights(
-    lexical=-0.215,
-    context=0.463,
-    phrase=0.123,
-    dense=3.64,
-    passage=0.062,
-    kind=0.057,
-    short=-0.124,
-    novel=0.467,
-    fuzzy=0.279,
-    length=0.047,
-    lexical_gap=0.005,
-    dense_gap=-2.477,
-    titled=-0.299,
-    chunk_lexical=0.647,
-    chunk_dense=3.803,
-    chunk_titled=-0.359,
-    chunk_phrase=-0.017,
-    intercept=-5.903,
+    lexical=-0.494,
+    context=1.058,
+    phrase=0.142,
+    dense=6.394,
+    passage=0.177,
+    kind=0.163,
+    short=-0.272,
+    novel=0.653,
+    fuzzy=0.766,
+    length=0.086,
+    lexical_gap=0.027,
+    dense_gap=-4.259,
+    titled=-0.553,
+    chunk_lexical=0.737,
+    chunk_dense=9.69,
+    chunk_titled=-0.507,
+    chunk_phrase=-0.102,
+    intercept=-13.533,
 )
+"""The weights for a sentence of an article in another language written in the question's script
+(English questions, German or Spanish articles; French and English)."""
 
-CROSS_THRESHOLD = 0.637
-"""The least score a sentence of an article in another language needs to be cited."""
+CROSS_THRESHOLD = 0.602
+"""The least score such a sentence needs to be cited."""
+
+SCRIPT_WEIGHTS = ScorerWeights(
+    lexical=0.063,
+    context=0.922,
+    phrase=1.177,
+    dense=11.049,
+    passage=0.134,
+    kind=0.119,
+    short=-0.365,
+    novel=2.492,
+    fuzzy=-0.061,
+    length=0.14,
+    lexical_gap=-0.018,
+    dense_gap=-8.231,
+    titled=-0.562,
+    chunk_lexical=2.875,
+    chunk_dense=8.412,
+    chunk_titled=-1.345,
+    chunk_phrase=2.247,
+    intercept=-18.103,
+)
+"""The weights for a sentence of an article in another script than the question (Russian or
+Chinese articles, English questions): it shares no written word with the question, only digits."""
+
+SCRIPT_THRESHOLD = 0.481
+"""The least score such a sentence needs to be cited."""
 
 # -- the claim check's, measured by bench/claims.py (bench/results/claims.json) ----------------
 # The local 0.5B model writes few true claims, all near-verbatim: on PIAF's fit part 122 of the

@@ -44,9 +44,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index import Article, Sentence, Storage
-from index.analysis import analyze
+from index.analysis import analyze, script_of
 
-from .fitted import CROSS_WEIGHTS, FEATURES, PASSAGE_WEIGHT, WEIGHTS, ScorerWeights
+from .fitted import CROSS_WEIGHTS, FEATURES, PASSAGE_WEIGHT, SCRIPT_WEIGHTS, WEIGHTS, ScorerWeights
 from .question import QuestionAnalysis
 from .records import Passage
 from .retriever import min_max
@@ -81,8 +81,14 @@ class ScoredSentence:
     passage: Passage
     features: tuple[float, ...]
     score: float
-    cross: bool = False
-    """The article is in another language than the question."""
+    pair: str = "same"
+    """The article's language beside the question's: ``same``, ``cross`` (another language in
+    the same script) or ``script`` (another script: only digits are written alike)."""
+
+    @property
+    def cross(self) -> bool:
+        """The article is in another language than the question."""
+        return self.pair != "same"
 
 
 @dataclass(frozen=True)
@@ -107,17 +113,21 @@ def score_sentences(
     *,
     weights: ScorerWeights = WEIGHTS,
     cross_weights: ScorerWeights = CROSS_WEIGHTS,
+    script_weights: ScorerWeights = SCRIPT_WEIGHTS,
 ) -> list[ScoredSentence]:
     """Score every sentence of ``passages`` for how well it answers ``question``, best first.
 
     A sentence of an article in another language than the question's is scored with
-    ``cross_weights``, its word signals measured on the question's words as read in the
-    article's language (:meth:`~qa.question.QuestionAnalysis.terms_in`)."""
+    ``cross_weights`` (``script_weights`` when the article is in another script), its word
+    signals measured on the question's words as read in the article's language
+    (:meth:`~qa.question.QuestionAnalysis.terms_in`)."""
     fused = min_max([p.score for p in passages])
     seen: set[tuple[str, int]] = set()
-    raw: list[tuple[Sentence, Article, Passage, dict[str, float], bool]] = []
+    raw: list[tuple[Sentence, Article, Passage, dict[str, float], str]] = []
     qvec = question_vector.astype(np.float32)
     readings: dict[str | None, _Reading] = {}
+    scripts: dict[str, str] = {}
+    question_script = script_of(question.text)
     # Each passage's sentences, with one neighbour either side for the window signal.
     articles, blocks = store.sentence_blocks(
         [(p.article_id, max(0, p.first_sentence - 1), p.last_sentence + 1) for p in passages]
@@ -132,6 +142,11 @@ def score_sentences(
             continue
         article = articles[passage.article_id]
         cross = bool(article.lang) and article.lang != question.language
+        pair = "same"
+        if cross:
+            if article.id not in scripts:
+                scripts[article.id] = script_of(" ".join(block.sentences[i].text for i in inside[:3]))
+            pair = "cross" if scripts[article.id] == question_script else "script"
         reading = readings.get(article.lang if cross else None)
         if reading is None:
             asked = question.terms_in(article.lang) if cross else question.terms
@@ -171,18 +186,18 @@ def score_sentences(
                 "titled": titled[i],
                 **chunk,
             }
-            raw.append((sentence, article, passage, signals, cross))
+            raw.append((sentence, article, passage, signals, pair))
     # The gaps to the best candidate are known only once every candidate has its signals.
     best_lexical = max((f["lexical"] for *_, f, _ in raw), default=0.0)
     best_dense = max((f["dense"] for *_, f, _ in raw), default=0.0)
-    vectors = {False: weights.vector(), True: cross_weights.vector()}
+    vectors = {"same": weights.vector(), "cross": cross_weights.vector(), "script": script_weights.vector()}
     scored = []
-    for sentence, article, passage, signals, cross in raw:
+    for sentence, article, passage, signals, pair in raw:
         signals["lexical_gap"] = best_lexical - signals["lexical"]
         signals["dense_gap"] = best_dense - signals["dense"]
         features = tuple(signals[name] for name in FEATURES)
-        score = _logistic(features, vectors[cross])
-        scored.append(ScoredSentence(sentence, article, passage, features, score, cross))
+        score = _logistic(features, vectors[pair])
+        scored.append(ScoredSentence(sentence, article, passage, features, score, pair))
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -215,6 +230,7 @@ def select(
     *,
     threshold: float,
     cross_threshold: float | None = None,
+    script_threshold: float | None = None,
     max_citations: int = 3,
     keep_ratio: float = KEEP_RATIO,
     already_said: str = "",
@@ -222,7 +238,8 @@ def select(
     """The best sentence of ``passages`` if it clears ``threshold``, then up to two close to it.
 
     A sentence of an article in another language than the question's must clear
-    ``cross_threshold`` instead (``None``: ``threshold``): its score comes from other weights.
+    ``cross_threshold`` instead (``script_threshold`` in another script; ``None``:
+    ``threshold``): its score comes from other weights.
 
     Sentences found in ``already_said`` (the earlier answers of a conversation, for a
     follow-up) are passed over: a follow-up asks for something new.
@@ -235,7 +252,8 @@ def select(
     ]
 
     def bar(s: ScoredSentence) -> float:
-        return cross_threshold if s.cross and cross_threshold is not None else threshold
+        chosen = {"cross": cross_threshold, "script": script_threshold}.get(s.pair)
+        return threshold if chosen is None else chosen
 
     if not candidates or candidates[0].score < bar(candidates[0]):
         return []

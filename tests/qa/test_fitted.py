@@ -17,6 +17,8 @@ from qa.fitted import (
     MAX_NEW_WORDS,
     MODEL_CONSTANTS,
     PASSAGE_WEIGHT,
+    SCRIPT_THRESHOLD,
+    SCRIPT_WEIGHTS,
     SUPPORT_THRESHOLD,
     THRESHOLDS,
     WEIGHTS,
@@ -78,8 +80,10 @@ def test_the_claim_check_holds_the_bounds_fitted_on_the_fit_part():
 def test_the_cross_lingual_constants_are_the_ones_fitted_on_xquads_fit_articles():
     cross = json.loads((ROOT / "bench" / "results" / "fit_cross.json").read_text("utf-8"))
     assert list(FEATURES) == cross["fitted"]["features"]
-    assert list(CROSS_WEIGHTS.vector()) == cross["fitted"]["weights"]
-    assert cross["fitted"]["threshold"] == CROSS_THRESHOLD
+    assert list(CROSS_WEIGHTS.vector()) == cross["fitted"]["cross"]["weights"]
+    assert cross["fitted"]["cross"]["threshold"] == CROSS_THRESHOLD
+    assert list(SCRIPT_WEIGHTS.vector()) == cross["fitted"]["script"]["weights"]
+    assert cross["fitted"]["script"]["threshold"] == SCRIPT_THRESHOLD
     assert cross["split"]["fitted_on"] == "fit" and cross["split"]["seed"] == SPLIT_SEED
     assert cross["model"] == str(parse_model(DEFAULT_MODEL))
     claims = json.loads((ROOT / "bench" / "results" / "claims_cross.json").read_text("utf-8"))

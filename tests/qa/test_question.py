@@ -28,12 +28,17 @@ def test_the_question_language_is_detected_even_when_the_index_lacks_it():
     assert analyze_question("Who broke the relations?", languages=["fr", "en"]).language == "en"
     assert analyze_question("Qui a rompu les relations ?", languages=["fr", "en"]).language == "fr"
     assert analyze_question("Who broke the relations?", languages=["fr"]).language == "en"
-    assert analyze_question("Wer gewann?", languages=["en"]).language == "de"
+    assert analyze_question("Wer gewann das Spiel?", languages=["en"]).language == "de"
+    # Chinese writes no spaces: a question is long enough by its letters, not its words.
+    assert analyze_question("超级碗50的冠军是谁？", languages=["en"]).language == "zh"
 
 
 def test_a_question_too_short_to_tell_is_read_in_the_index_language():
-    # The detector's likeliest for "Qui ?" is Latin, at 0.17: under FOREIGN_CONFIDENCE.
+    # The detector's likeliest for "Qui ?" is Latin (0.17), and for "Who won?" Xhosa.
     assert analyze_question("Qui ?", languages=["fr"]).language == "fr"
+    assert analyze_question("Who won?", languages=["fr"]).language == "fr"
+    # A French question the detector finds a little Occitan stays French: French keeps a chance.
+    assert analyze_question("Et combien de morts ?", languages=["fr"]).language == "fr"
     assert analyze_question("Obama", languages=["en", "fr"]).language in {"en", "fr"}
 
 

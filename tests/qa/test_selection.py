@@ -226,8 +226,14 @@ def test_stub_store_slices_articles_like_the_index() -> None:
 
 def test_a_sentence_in_another_language_must_clear_the_cross_threshold() -> None:
     scored, passages = candidates(0.4, 0.39)
-    scored = [replace(scored[0], cross=True), scored[1]]
+    scored = [replace(scored[0], pair="cross"), scored[1]]
     # Phrase 1 (same language, 0.39) is under its own threshold of 0.5.
     assert texts(select(scored, passages, threshold=0.5, cross_threshold=0.35)) == ["Phrase 0."]
     assert select(scored, passages, threshold=0.3, cross_threshold=0.45) == []
     assert texts(select(scored, passages, threshold=0.5)) == []  # without one: the threshold
+    # In another script, the script threshold.
+    other = [replace(scored[0], pair="script"), scored[1]]
+    assert select(other, passages, threshold=0.3, cross_threshold=0.1, script_threshold=0.45) == []
+    assert texts(select(other, passages, threshold=0.5, cross_threshold=0.6, script_threshold=0.35)) == [
+        "Phrase 0."
+    ]
