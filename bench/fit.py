@@ -185,9 +185,9 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
     return rows
 
 
-def threshold_for(kept: np.ndarray, gone: np.ndarray) -> dict[str, float]:
-    """The highest threshold answering ``ANSWER_RATE`` of ``kept`` (best scores), and what it does."""
-    threshold = float(np.quantile(kept, 1 - ANSWER_RATE)) if kept.size else 0.5
+def threshold_for(kept: np.ndarray, gone: np.ndarray, rate: float = ANSWER_RATE) -> dict[str, float]:
+    """The highest threshold answering ``rate`` of ``kept`` (best scores), and what it does."""
+    threshold = float(np.quantile(kept, 1 - rate)) if kept.size else 0.5
     return {
         "threshold": round(threshold, 3),
         "answered_kept": round(float((kept >= round(threshold, 3)).mean()), 4) if kept.size else 0.0,

@@ -15,7 +15,7 @@ questions of the *fit* articles only (qa/eval/splits.py, the rule ``eval --split
    article's language);
 2. :data:`qa.fitted.CROSS_THRESHOLD` and :data:`qa.fitted.SCRIPT_THRESHOLD`, on the indexes
    without a seeded 20% of the articles, by the rule of bench/fit.py: the highest threshold
-   that still answers 90% of the kept articles' answerable questions.
+   that still answers :data:`ANSWER_RATE` (95%) of the kept articles' answerable questions.
 
 fr-news-dev's English questions (bench/data/fr-news-dev.en.json) are not fitted on: they measure
 the French case apart. Writes bench/results/fit_cross.json (in-sample figures, labelled as such);
@@ -33,7 +33,7 @@ import numpy as np
 
 import index
 from bench.common import DATA, RESULTS, commit, sha256, write_json
-from bench.fit import ANSWER_RATE, threshold_for
+from bench.fit import threshold_for
 from bench.listwise import fit_weights, probabilities, quality
 from index.embedders import spec_of
 from qa import Assistant
@@ -55,6 +55,10 @@ from qa.retriever import min_max
 from qa.scoring import score_sentences
 
 OTHERS = ("de", "es", "ru", "zh")
+ANSWER_RATE = 0.95
+"""The share of the fit questions the thresholds answer (0.90 for the monolingual ones): at 0.90,
+the held-out articles' answered share spread from 0.81 (German questions, English articles) to
+0.97 (docs/quality.md); a user asking across languages is answered at least 85% of the time."""
 PAIRS = ("cross", "script")  # another language in the same script; another script
 DIRECTIONS = [("en", other) for other in OTHERS] + [(other, "en") for other in OTHERS]  # (asked, articles)
 
@@ -132,7 +136,9 @@ def main() -> None:
             w = weights[row["pair"]]
             best = float(probabilities(row, w).max()) if row["x"] else 0.0
             (removed if row["article"] in gone else kept)[row["pair"]].append(best)
-    thresholds = {pair: threshold_for(np.asarray(kept[pair]), np.asarray(removed[pair])) for pair in PAIRS}
+    thresholds = {
+        pair: threshold_for(np.asarray(kept[pair]), np.asarray(removed[pair]), ANSWER_RATE) for pair in PAIRS
+    }
     print("thresholds", thresholds, flush=True)
     result: dict[str, Any] = {
         "commit": commit(),

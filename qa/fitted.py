@@ -154,7 +154,7 @@ CROSS_WEIGHTS = ScorerWeights(
 """The weights for a sentence of an article in another language written in the question's script
 (English questions, German or Spanish articles; French and English)."""
 
-CROSS_THRESHOLD = 0.602
+CROSS_THRESHOLD = 0.563
 """The least score such a sentence needs to be cited."""
 
 SCRIPT_WEIGHTS = ScorerWeights(
@@ -180,7 +180,7 @@ SCRIPT_WEIGHTS = ScorerWeights(
 """The weights for a sentence of an article in another script than the question (Russian or
 Chinese articles, English questions): it shares no written word with the question, only digits."""
 
-SCRIPT_THRESHOLD = 0.481
+SCRIPT_THRESHOLD = 0.434
 """The least score such a sentence needs to be cited."""
 
 # -- the claim check's, measured by bench/claims.py (bench/results/claims.json) ----------------
