@@ -155,8 +155,14 @@ def fusion_recall(runs: list, alpha: float) -> dict[str, float]:
     return {"recall@5": round(r5 / n, 4), "recall@30": round(r30 / n, 4)}
 
 
-def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, Any]]:
-    """Per question: candidate sentences' features, labels, passage ids, fused passage scores."""
+def collect(
+    assistant: Assistant, questions: Sequence[GoldQuestion], *, across: bool = False
+) -> list[dict[str, Any]]:
+    """Per question: candidate sentences' features, labels, passage ids, fused passage scores.
+
+    ``across``: only the candidates of articles in another language than the question's, each
+    row with their ``pair`` (bench/fit_cross.py); a question read in its articles' language
+    (too short, or misread) has none and no row."""
     languages = assistant.store.manifest.languages.keys()
     rows = []
     for gold in questions:
@@ -164,11 +170,16 @@ def collect(assistant: Assistant, questions: Sequence[GoldQuestion]) -> list[dic
         vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
         candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
         scored = score_sentences(assistant.store, analysis, candidates, vector)
+        if across:
+            scored = [s for s in scored if s.cross]
+            if not scored:
+                continue
         fused = {
             p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
         }
         rows.append(
             {
+                **({"pair": scored[0].pair} if across else {}),
                 "article": gold.article_id,
                 "answerable": gold.answerable,
                 "x": [s.features for s in scored],

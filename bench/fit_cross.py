@@ -33,7 +33,7 @@ import numpy as np
 
 import index
 from bench.common import DATA, RESULTS, commit, sha256, write_json
-from bench.fit import threshold_for
+from bench.fit import collect, threshold_for
 from bench.listwise import fit_weights, probabilities, quality
 from index.embedders import spec_of
 from qa import Assistant
@@ -43,16 +43,12 @@ from qa.eval import (
     GoldQuestion,
     asked_in,
     default_eval_dir,
-    holds_answer,
     load_dataset,
     prepare_index,
     removal_for,
     select_questions,
 )
 from qa.fitted import FEATURES
-from qa.question import analyze_question
-from qa.retriever import min_max
-from qa.scoring import score_sentences
 
 OTHERS = ("de", "es", "ru", "zh")
 ANSWER_RATE = 0.95
@@ -65,39 +61,6 @@ DIRECTIONS = [("en", other) for other in OTHERS] + [(other, "en") for other in O
 
 def xquad(language: str) -> Path:
     return DATA / f"xquad.{language}.json"
-
-
-def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[dict[str, Any]]:
-    """As bench.fit.collect, keeping only the candidates of articles in another language."""
-    languages = assistant.store.manifest.languages.keys()
-    rows = []
-    for gold in questions:
-        analysis = analyze_question(gold.question, languages=languages)
-        vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
-        candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
-        scored = [s for s in score_sentences(assistant.store, analysis, candidates, vector) if s.cross]
-        if not scored:  # read as the articles' language (too short, or misread): not this fit's
-            continue
-        fused = {
-            p.chunk_id: f for p, f in zip(candidates, min_max([p.score for p in candidates]), strict=True)
-        }
-        rows.append(
-            {
-                "pair": scored[0].pair,
-                "article": gold.article_id,
-                "answerable": gold.answerable,
-                "x": [s.features for s in scored],
-                "y": [holds_answer(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored],
-                "chunk": [s.passage.chunk_id for s in scored],
-                "fused": fused,
-                "relevant": {
-                    p.chunk_id
-                    for p in candidates
-                    if p.article_id == gold.article_id and any(p.start <= x < p.end for x in gold.positions)
-                },
-            }
-        )
-    return rows
 
 
 def main() -> None:
@@ -121,7 +84,7 @@ def main() -> None:
         )
         chosen = select_questions(asked_in(questions, xquad(asked)), part="fit", limit=args.limit)
         name = f"{asked}->{language}"
-        rows[name] = collect(Assistant.open(full, embedder=embedder, threshold=0.0), chosen)
+        rows[name] = collect(Assistant.open(full, embedder=embedder, threshold=0.0), chosen, across=True)
         without, gone = removal_for(full, articles, share=args.remove, seed=args.seed)
         smaller[name] = (Assistant.open(without, embedder=embedder, threshold=0.0), gone, chosen)
         print(name, len(chosen), "questions", flush=True)
@@ -132,7 +95,7 @@ def main() -> None:
     kept: dict[str, list[float]] = {pair: [] for pair in PAIRS}
     removed: dict[str, list[float]] = {pair: [] for pair in PAIRS}
     for assistant, gone, chosen in smaller.values():
-        for row in collect(assistant, [q for q in chosen if q.answerable]):
+        for row in collect(assistant, [q for q in chosen if q.answerable], across=True):
             w = weights[row["pair"]]
             best = float(probabilities(row, w).max()) if row["x"] else 0.0
             (removed if row["article"] in gone else kept)[row["pair"]].append(best)
