@@ -120,7 +120,8 @@ def analyze_question(
     languages: Collection[str] = (),
     history: Sequence[Turn] = (),
 ) -> QuestionAnalysis:
-    """Analyse ``question``; ``languages`` are those of the index (detection is limited to them)."""
+    """Analyse ``question``; ``languages`` are those of the index (the question is read in one of
+    them unless it is clearly in another: :func:`question_language`)."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
     language = question_language(text, languages)
     terms = content_terms(text, language)
