@@ -112,14 +112,20 @@ def without_markers(text: str) -> str:
 
 def support(claim: str, cited: Sequence[str], language: str | None = None) -> float:
     """The least share, over ``claim``'s clauses, of content words found in ``cited``."""
-    vocabulary = _vocabulary(cited, language)
-    return min(_share(read(c, language), vocabulary) for c in split_clauses(claim, language))
+    return _support(claim, language, _vocabulary(cited, language))
 
 
 def new_words(claim: str, cited: Sequence[str], language: str | None = None) -> list[str]:
     """The content words of ``claim`` (folded, once each) found in none of ``cited``."""
-    vocabulary = _vocabulary(cited, language)
-    return [w for w in dict.fromkeys(read(claim, language).content) if not known(w, vocabulary)]
+    return _new_words(read(claim, language), _vocabulary(cited, language))
+
+
+def _support(claim: str, language: str | None, vocabulary: frozenset[str]) -> float:
+    return min(_share(read(c, language), vocabulary) for c in split_clauses(claim, language))
+
+
+def _new_words(said: Reading, vocabulary: frozenset[str]) -> list[str]:
+    return [w for w in dict.fromkeys(said.content) if not known(w, vocabulary)]
 
 
 def _vocabulary(texts: Sequence[str], language: str | None) -> frozenset[str]:
@@ -179,10 +185,10 @@ class _Context:
                 _closest(clause, cited_clauses, language), language
             ):
                 return Claim(claim, cites, False, "negation", clause)
-        new = new_words(claim, cited_texts, language)
+        new = _new_words(said, vocabulary)  # the cited sentences' words, read once above
         if len(new) > self.max_new_words:
             return Claim(claim, cites, False, "unsupported", ", ".join(_as_written_words(new, claim)))
-        share = support(claim, cited_texts, language)
+        share = _support(claim, language, vocabulary)
         if share < self.threshold:
             return Claim(claim, cites, False, "distant", f"{share:.2f}", round(share, 3))
         if not self._bears_on_question(said, cited):
