@@ -126,8 +126,8 @@ def score_sentences(
     raw: list[tuple[Sentence, Article, Passage, dict[str, float], str]] = []
     qvec = question_vector.astype(np.float32)
     readings: dict[str | None, _Reading] = {}
-    scripts: dict[str, str] = {}
-    question_script = script_of(question.text)
+    scripts: dict[str, str] = {}  # by article id
+    question_script: str | None = None  # read only across languages
     # Each passage's sentences, with one neighbour either side for the window signal.
     articles, blocks = store.sentence_blocks(
         [(p.article_id, max(0, p.first_sentence - 1), p.last_sentence + 1) for p in passages]
@@ -146,6 +146,8 @@ def score_sentences(
         if cross:
             if article.id not in scripts:
                 scripts[article.id] = script_of(" ".join(block.sentences[i].text for i in inside[:3]))
+            if question_script is None:
+                question_script = script_of(question.text)
             pair = "cross" if scripts[article.id] == question_script else "script"
         reading = readings.get(article.lang if cross else None)
         if reading is None:
