@@ -58,20 +58,7 @@ def asked_in(questions: Sequence[GoldQuestion], path: Path) -> list[GoldQuestion
     Raises:
         ArticleFormatError: the file is not in SQuAD format, or shares no question id.
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
-        wording = {
-            str(qa["id"]): str(qa["question"])
-            for item in data
-            for paragraph in item["paragraphs"]
-            for qa in paragraph.get("qas", [])
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
-        raise index.ArticleFormatError(
-            f"{path} is not a SQuAD-format JSON file of questions ({reason}); give the data set's "
-            "questions in another language, with the same ids"
-        ) from None
+    wording = {q.id: q.question for q in load_dataset(path)[1]}
     asked = [replace(q, question=wording[q.id]) for q in questions if q.id in wording]
     if questions and not asked:
         raise index.ArticleFormatError(
