@@ -47,7 +47,8 @@ from qa.eval import (
     select_questions,
 )
 from qa.fitted import FEATURES
-from qa.question import analyze_question
+from qa.question import QuestionAnalysis, analyze_question
+from qa.records import Passage
 from qa.retriever import min_max
 from qa.scoring import score_sentences
 
@@ -94,9 +95,30 @@ class FitSet:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
+def source_of(source: str) -> tuple[Path, str]:
+    """A set of :data:`SETS` by name (its file and the part fitted on), or a SQuAD-format file
+    (all of it)."""
+    if source in SETS:
+        file, _, part = SETS[source]
+        return DATA / file, part
+    return Path(source), "all"
+
+
+def candidates_for(assistant: Assistant, question: str) -> tuple[QuestionAnalysis, np.ndarray, list[Passage]]:
+    """What the assistant reads before it scores sentences: the question's analysis, its vector
+    and the candidate passages (as :meth:`qa.Assistant.ask` does, without the re-ranking)."""
+    analysis = analyze_question(question, languages=assistant.store.manifest.languages.keys())
+    vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
+    return (
+        analysis,
+        vector,
+        assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates),
+    )
+
+
 def open_set(name: str, embedder: index.Embedder, limit: int | None, share: float, seed: int) -> FitSet:
-    file, language, part = SETS[name]
-    path = DATA / file
+    path, part = source_of(name)
+    language = SETS[name][1]
     articles, questions = load_dataset(path)
     eval_dir = default_eval_dir(path, spec_of(embedder))
     full = prepare_index(path, articles, eval_dir, embedder)
@@ -163,12 +185,9 @@ def collect(
     ``across``: only the candidates of articles in another language than the question's, each
     row with their ``pair`` (bench/fit_cross.py); a question read in its articles' language
     (too short, or misread) has none and no row."""
-    languages = assistant.store.manifest.languages.keys()
     rows = []
     for gold in questions:
-        analysis = analyze_question(gold.question, languages=languages)
-        vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
-        candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
+        analysis, vector, candidates = candidates_for(assistant, gold.question)
         scored = score_sentences(assistant.store, analysis, candidates, vector)
         if across:
             scored = [s for s in scored if s.cross]

@@ -42,8 +42,8 @@ from typing import Any
 import numpy as np
 
 import index
-from bench.common import DATA, RESULTS, commit, sha256, write_json
-from bench.fit import ANSWER_RATE, SETS, threshold_for
+from bench.common import RESULTS, commit, sha256, write_json
+from bench.fit import ANSWER_RATE, SETS, candidates_for, source_of, threshold_for
 from bench.listwise import article_folds, fit_weights, probabilities
 from index.embedders import spec_of
 from qa import Assistant
@@ -59,7 +59,6 @@ from qa.eval import (
     removal_for,
     select_questions,
 )
-from qa.question import analyze_question
 from qa.rerank import RERANK_DEPTH, CrossEncoderReranker, Reranker
 from qa.scoring import score_sentences
 
@@ -76,11 +75,7 @@ def open_set(
 ) -> dict[str, Any]:
     """A set of bench.fit by name (its fit part) or a SQuAD-format file (all of it): its questions,
     an assistant on its index and one on the index without the removed share of the articles."""
-    if source in SETS:
-        file, _, part = SETS[source]
-        path = DATA / file
-    else:
-        path, part = Path(source), "all"
+    path, part = source_of(source)
     articles, questions = load_dataset(path)
     full = prepare_index(path, articles, default_eval_dir(path, spec_of(embedder)), embedder)
     smaller, gone = removal_for(Path(full), articles, share=share, seed=seed)
@@ -101,12 +96,9 @@ def collect(
     """Per question: the scorer's ``depth`` best sentences' two signals (``x``: the scorer's logit,
     the re-ranker's raw score), whether each holds a gold answer (``y``), the question's language
     and the re-ranker's time (``ms``)."""
-    languages = assistant.store.manifest.languages.keys()
     rows = []
     for gold in questions:
-        analysis = analyze_question(gold.question, languages=languages)
-        vector = assistant.embedder.encode_queries([analysis.retrieval_text])[0]
-        candidates = assistant.retriever.search(analysis, query_vector=vector, top_k=assistant.candidates)
+        analysis, vector, candidates = candidates_for(assistant, gold.question)
         top = score_sentences(assistant.store, analysis, candidates, vector, weights=assistant.weights)[
             :depth
         ]

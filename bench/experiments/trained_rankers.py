@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 
 import index
-from bench.common import DATA, RESULTS, write_json
-from bench.fit import SETS
+from bench.common import RESULTS, write_json
+from bench.fit import SETS, candidates_for, source_of
 from bench.listwise import article_folds, fit_weights, quality
 from index.embedders import spec_of
 from qa import Assistant
@@ -50,7 +50,6 @@ from qa.eval import (
     select_questions,
 )
 from qa.fitted import FEATURES
-from qa.question import analyze_question
 from qa.scoring import score_sentences
 
 TOP = 8
@@ -71,11 +70,7 @@ _DENSE, _DENSE_GAP, _CHUNK_DENSE = (FEATURES.index(f) for f in ("dense", "dense_
 def open_questions(source: str, embedder: Any, limit: int | None) -> tuple[Assistant, list[GoldQuestion]]:
     """The eval index of a data set and its fit questions: a set of ``bench.fit`` by name, or a
     SQuAD-format file (all its questions)."""
-    if source in SETS:
-        file, _, part = SETS[source]
-        path = DATA / file
-    else:
-        path, part = Path(source), "all"
+    path, part = source_of(source)
     articles, questions = load_dataset(path)
     full = prepare_index(path, articles, default_eval_dir(path, spec_of(embedder)), embedder)
     chosen = select_questions(questions, part=part, limit=limit)
@@ -84,14 +79,11 @@ def open_questions(source: str, embedder: Any, limit: int | None) -> tuple[Assis
 
 def collect(a: Assistant, questions: Sequence[GoldQuestion]) -> list[dict[str, Any]]:
     """Per answerable fit question whose gold sentence is a candidate: what both probes read."""
-    languages = a.store.manifest.languages.keys()
     rows = []
     for gold in questions:
         if not gold.answerable:
             continue
-        analysis = analyze_question(gold.question, languages=languages)
-        vector = a.embedder.encode_queries([analysis.retrieval_text])[0]
-        passages = a.retriever.search(analysis, query_vector=vector, top_k=a.candidates)
+        analysis, vector, passages = candidates_for(a, gold.question)
         scored = score_sentences(a.store, analysis, passages, vector)
         y = [holds_answer(gold, s.article.id, s.sentence.start, s.sentence.end) for s in scored]
         if not any(y):
