@@ -35,11 +35,13 @@ from .errors import (
     QAError,
     RemovalRefusedError,
 )
+from .fetch import FetchError, FetchPolicy
 from .filters import Filters
 from .info import IndexInfo, index_info, sample_sources
 from .model_spec import ModelSpec
 from .readers import ReadProblem, read_sources
 from .report import BuildReport, Progress
+from .sources import SourceState
 from .storage import Storage
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "Chunk",
     "ChunkSettings",
     "Embedder",
+    "FetchError",
+    "FetchPolicy",
     "Filters",
     "IndexDamagedError",
     "IndexExistsError",
@@ -68,6 +72,7 @@ __all__ = [
     "ReadProblem",
     "RemovalRefusedError",
     "Sentence",
+    "SourceState",
     "Storage",
     "build",
     "compact",

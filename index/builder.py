@@ -28,13 +28,16 @@ from .errors import (
     IndexExistsError,
     IndexMismatchError,
     NoArticlesError,
+    OptionError,
     RemovalRefusedError,
 )
+from .fetch import FetchPolicy
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .model_spec import ModelSpec
 from .prepare import add_articles
-from .readers import DEFAULT_MAX_FILE_MB, ReadResult, read_sources
+from .readers import DEFAULT_MAX_FILE_MB
 from .report import BuildReport, Progress
+from .sources import SourcesRead, SourceState, counted, is_url, merged, read_all
 from .storage import Backend, Storage, Writer
 
 logger = logging.getLogger(__name__)
@@ -54,8 +57,12 @@ def build(
     rebuild: bool = False,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: Progress | None = None,
+    fetch: FetchPolicy | None = None,
 ) -> BuildReport:
     """Build a new index of the articles under ``sources`` at ``index_dir`` (a directory or a URI).
+
+    ``sources`` are files, folders, and URLs of pages and feeds (fetched under ``fetch``); the
+    index remembers them (``update`` with no source reads them again).
 
     Raises:
         IndexExistsError: an index is there already and ``rebuild`` is false.
@@ -69,7 +76,7 @@ def build(
     created = backend.prepare()
     try:
         embedder = embedder or load_embedder(model)
-        return _build(sources, backend, embedder, settings, rebuild, max_file_mb, progress)
+        return _build(sources, backend, embedder, settings, rebuild, max_file_mb, progress, fetch)
     except BaseException:
         if created and not backend.exists():  # a first build that failed leaves nothing
             backend.discard()
@@ -99,17 +106,20 @@ def _build(
     rebuild: bool,
     max_file_mb: float,
     progress: Progress | None,
+    fetch: FetchPolicy | None,
 ) -> BuildReport:
     with backend.writing():
         if backend.exists() and not rebuild:
             raise _exists(backend)
         report = BuildReport(backend.location, "build")
-        read = _read(sources, max_file_mb, report, progress)
+        read = _read(sources, {}, fetch, max_file_mb, report, progress, build=True)
+        articles = read.result.articles
         dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
         with _aborting(backend.new_writer(dimension, base=None)) as writer:
-            add_articles(writer, read.articles, SentenceChunker(settings), embedder, report, progress)
-            report.added = [a.id for a in read.articles]
-            _publish(writer, spec_of(embedder), dimension, settings, None, report)
+            add_articles(writer, articles, SentenceChunker(settings), embedder, report, progress)
+            report.added = [a.id for a in articles]
+            registry = merged([], counted(read.states, read.origin, report.added, [], {}))
+            _publish(writer, spec_of(embedder), dimension, settings, None, report, registry)
     return report
 
 
@@ -122,13 +132,16 @@ def update(
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     allow_removals: bool = False,
     progress: Progress | None = None,
+    fetch: FetchPolicy | None = None,
 ) -> BuildReport:
-    """Bring the index at ``index_dir`` (a directory or a URI) up to date with ``sources``.
+    """Bring the index at ``index_dir`` (a directory or a URI) up to date with ``sources``
+    (files, folders, URLs of pages and feeds; none: every source the index remembers).
 
     New articles are added, changed ones re-indexed, and articles whose file under one of
     ``sources`` is gone are removed. Unchanged articles are never re-embedded. Articles of
     other sources, and those under a file or directory that could not be read this time (an
-    empty directory, an unmounted share), are kept.
+    empty directory, an unmounted share), are kept; so are a page's or a feed's articles,
+    whatever the page or feed says now (a feed drops its old items; a page may be down).
 
     Raises:
         RemovalRefusedError: the update would remove more than ``MAX_REMOVAL_SHARE`` of the
@@ -142,20 +155,31 @@ def update(
         embedder = embedder or load_embedder(manifest.model_spec)
         check_model(backend.location, manifest, spec_of(embedder))
         report = BuildReport(backend.location, "update")
-        read = _read(sources, max_file_mb, report, progress)
+        registry = [s for s in map(SourceState.from_dict, manifest.sources) if s is not None]
+        if not sources:
+            sources = [s.location for s in registry]
+            if not sources:
+                store.close()
+                raise OptionError(
+                    f"the index at {backend.location} records no sources (it was built before they "
+                    f"were recorded): name them once, `article-qa index update SOURCE... --index {backend.location}`"
+                )
+        read = _read(sources, {s.location: s for s in registry}, fetch, max_file_mb, report, progress)
+        articles = read.result.articles
         known = store.article_hashes()
-        new = [a for a in read.articles if a.id not in known]
-        changed = [a for a in read.articles if a.id in known and known[a.id][0] != a.content_hash]
+        new = [a for a in articles if a.id not in known]
+        changed = [a for a in articles if a.id in known and known[a.id][0] != a.content_hash]
         # An edited article keeps the language it was detected in (detection needs a model
         # that takes half a second to load, for one article).
         stored = store.languages([a.id for a in changed if not a.lang])
         changed = [a if a.lang or not stored.get(a.id) else replace(a, lang=stored[a.id]) for a in changed]
-        report.unchanged = len(read.articles) - len(new) - len(changed)
-        removed = _gone(known, read)
+        report.unchanged = len(articles) - len(new) - len(changed)
+        gone = _gone(known, read)
+        removed = list(gone)
         if not allow_removals and len(removed) > max(1, MAX_REMOVAL_SHARE * len(known)):
             raise RemovalRefusedError(
                 f"this update would remove {len(removed)} of the {len(known)} articles of {backend.location} "
-                f"(their files are gone from {', '.join(read.roots)}); if that is what you want, "
+                f"(their files are gone from {', '.join(read.result.roots)}); if that is what you want, "
                 "run it again with --allow-removals; nothing was changed",
                 removed=len(removed),
                 total=len(known),
@@ -165,7 +189,8 @@ def update(
             [a.id for a in changed],
             removed,
         )
-        _revise(backend, store, report, [*new, *changed], embedder, progress)
+        states = counted(read.states, read.origin, report.added, report.changed, gone)
+        _revise(backend, store, report, [*new, *changed], embedder, progress, merged(registry, states))
     return report
 
 
@@ -215,14 +240,20 @@ def _revise(
     articles: Sequence[Article],
     embedder: Embedder | None,
     progress: Progress | None,
+    sources: Sequence[SourceState] | None = None,
     *,
     compact: bool = False,
 ) -> None:
     """Publish a new generation: the current one less ``report``'s removed and changed
     articles, plus ``articles`` (new and changed) encoded by ``embedder`` (``compact``: merged
-    into one segment, even when nothing changes)."""
+    into one segment, even when nothing changes), and ``sources`` as the sources' states
+    (None: kept as they are; a read that changed only them publishes a generation that holds
+    the same articles)."""
     manifest = store.manifest
-    if not (articles or report.removed or compact):
+    registry: list[dict[str, Any]] = (
+        list(manifest.sources) if sources is None else [s.to_dict() for s in sources]
+    )
+    if not (articles or report.removed or compact or _unread(registry) != _unread(manifest.sources)):
         report.counts = dict(manifest.counts)
         store.close()
         return
@@ -234,7 +265,15 @@ def _revise(
         if articles:
             assert embedder is not None
             add_articles(writer, articles, SentenceChunker(settings), embedder, report, progress)
-        _publish(writer, manifest.model_spec, manifest.dimension, settings, manifest.created_at, report)
+        _publish(
+            writer, manifest.model_spec, manifest.dimension, settings, manifest.created_at, report, registry
+        )
+
+
+def _unread(registry: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sources' states without the time of their read: a read that changed nothing else
+    publishes nothing (an update's writes follow what changed)."""
+    return [{k: v for k, v in s.items() if k != "read_at"} for s in registry]
 
 
 class _aborting:
@@ -256,53 +295,65 @@ class _aborting:
 
 def _read(
     sources: Sequence[str | os.PathLike[str]],
+    registry: dict[str, SourceState],
+    fetch: FetchPolicy | None,
     max_file_mb: float,
     report: BuildReport,
     progress: Progress | None,
-) -> ReadResult:
+    *,
+    build: bool = False,
+) -> SourcesRead:
+    """Read ``sources``. Raises :class:`NoArticlesError` when a build reads no article, or
+    an update of files and folders only does (a page's or a feed's read, unchanged or
+    failed, is recorded in the index's sources)."""
     t = time.perf_counter()
-    read = read_sources(sources, max_file_mb=max_file_mb)
+    read = read_all(sources, registry, fetch, max_file_mb=max_file_mb)
+    result = read.result
     report.timings["read"] = time.perf_counter() - t
-    report.problems = read.problems
-    for problem in read.problems:
+    report.problems = result.problems
+    for problem in result.problems:
         logger.warning("%s", problem)
     if progress is not None:
-        progress("read", len(read.files), len(read.files))
-    if not read.articles:
-        listed = "; ".join(str(p) for p in read.problems[:5]) or "no article files found"
+        progress("read", len(result.files), len(result.files))
+    if not result.articles and (build or read.failed()):
+        listed = "; ".join(str(p) for p in result.problems[:5]) or "no article files found"
         raise NoArticlesError(
             f"no readable article in {', '.join(map(str, sources)) or 'the sources'} ({listed}); "
             "nothing was changed",
-            problems=len(read.problems),
+            problems=len(result.problems),
         )
     return read
 
 
-def _gone(known: dict[str, tuple[str, str | None]], read: ReadResult) -> list[str]:
-    """Indexed articles whose file lies under a source root but was not read back.
+def _gone(known: dict[str, tuple[str, str | None]], read: SourcesRead) -> dict[str, str]:
+    """Indexed articles whose file lies under a source root but was not read back, each with
+    that root.
 
     An article is kept when its file, or a directory above it, is among the problems: the
     file is there but did not read this time, or the directory could not be listed (or held
-    no article file at all).
+    no article file at all). An article of a page or a feed is never gone.
     """
-    seen = {a.id for a in read.articles}
-    failed = {Path(p.path) for p in read.problems}
-    roots = [Path(r) for r in read.roots]
-    verdicts: dict[str, bool] = {}  # by stored path: a large index has far fewer files than articles
+    seen = {a.id for a in read.result.articles}
+    failed = {Path(p.path) for p in read.result.problems if not is_url(p.path)}
+    roots = [Path(r) for r in read.result.roots]
+    verdicts: dict[str, Path | None] = {}  # by stored path: a large index has far fewer files than articles
 
-    def under_a_root(stored_path: str) -> bool:
+    def root_of(stored_path: str) -> Path | None:
         if stored_path not in verdicts:
             file = Path(stored_path)
-            verdicts[stored_path] = not (
-                file in failed or any(parent in failed for parent in file.parents)
-            ) and any(file == root or root in file.parents for root in roots)
+            unread = file in failed or any(parent in failed for parent in file.parents)
+            verdicts[stored_path] = (
+                None
+                if unread or is_url(stored_path)
+                else next((root for root in roots if file == root or root in file.parents), None)
+            )
         return verdicts[stored_path]
 
-    return [
-        article_id
+    return {
+        article_id: str(root)
         for article_id, (_, stored_path) in known.items()
-        if article_id not in seen and stored_path and under_a_root(stored_path)
-    ]
+        if article_id not in seen and stored_path and (root := root_of(stored_path)) is not None
+    }
 
 
 def _publish(
@@ -312,6 +363,7 @@ def _publish(
     settings: ChunkSettings,
     created: str | None,
     report: BuildReport,
+    sources: Sequence[dict[str, Any] | SourceState],
 ) -> None:
     t = time.perf_counter()
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -340,6 +392,7 @@ def _publish(
             "chunks_embedded": report.chunks_embedded,
             "problems": len(report.problems),
         },
+        sources=[s.to_dict() if isinstance(s, SourceState) else dict(s) for s in sources],
     )
     writer.publish(manifest)
     report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t

