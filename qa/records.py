@@ -53,8 +53,11 @@ class Citation:
     """The article's language (a composed answer may be in another: the question's)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The citation, its passage by id, and where its article was published (``url``,
+        ``source``, ``date``: the original a reader can open)."""
         data = asdict(self)
         data["passage"] = self.passage.chunk_id
+        data.update(url=self.passage.url, source=self.passage.source, date=self.passage.date)
         return data
 
 

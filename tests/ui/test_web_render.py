@@ -189,3 +189,25 @@ def test_report_lists_problems_escaped():
         "en", summary="Index updated.", problems=["<b>x.txt</b>: empty file"], missing=["/gone"]
     )
     assert "&lt;b&gt;x.txt&lt;/b&gt;: empty file" in out and "/gone" in out and "<b>" not in out
+
+
+def test_a_cited_sentence_shows_its_site_and_a_safe_link_to_the_original():
+    text = "Avant. La capsule transporte 521 kg de matériel. Après."
+    c = cited(text, "La capsule transporte 521 kg de matériel.")
+    site = 'Le <b>Fil</b> "Test"'
+    url = 'https://news.example/a?x=1&y="2"'
+    c = replace(c, passage=replace(c.passage, source=site, url=url))
+    out = render.answer_html(answer_of(c), turn=0, lang="fr")
+    [origin] = re.findall(r'<p class="aq-origin">(.*?)</p>', out)
+    assert "Le &lt;b&gt;Fil&lt;/b&gt; &quot;Test&quot;" in origin
+    assert 'href="https://news.example/a?x=1&amp;y=&quot;2&quot;"' in origin
+    assert 'rel="noopener noreferrer nofollow"' in origin and "article original" in origin
+    for bad in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,x"):
+        out = render.answer_html(
+            answer_of(replace(c, passage=replace(c.passage, url=bad))), turn=0, lang="en"
+        )
+        assert "href=" not in re.findall(r'<p class="aq-origin">(.*?)</p>', out)[0] and bad not in out
+    plain = render.answer_html(
+        answer_of(cited(text, "La capsule transporte 521 kg de matériel.")), turn=0, lang="fr"
+    )
+    assert "aq-origin" not in plain  # a file's article: no line

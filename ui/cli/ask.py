@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         date = f", {shown}" if shown else ""
         print(f"[{c.number}] {c.title}{date} — characters {c.start}-{c.end} of {c.article_id}")
         print(f"    « {c.text} »" if answer.language == "fr" else f'    "{c.text}"')
+        if c.passage.url:
+            print(f"    {c.passage.source + ' — ' if c.passage.source else ''}{c.passage.url}")
     return 0
 
 

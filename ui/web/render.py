@@ -111,15 +111,19 @@ def passage_key(turn: int, number: int) -> str:
 
 
 def citation_html(citation: Citation, key: str, lang: str) -> str:
-    """One cited sentence, inside its passage, under the title, date and category of its article."""
+    """One cited sentence, inside its passage, under the title, date and category of its
+    article; under it, the site that published it and a link to the original (http/https only)."""
     passage = citation.passage
     offset = citation.start - passage.start
     body = _highlighted(passage.text, offset, offset + len(citation.text), citation.text)
+    parts = [f'<span class="aq-site">{esc(passage.source)}</span>'] if passage.source else []
+    parts += [link] if (link := _original(passage.url, lang)) else []
+    origin = f'<p class="aq-origin">{SEP.join(parts)}</p>' if parts else ""
     return (
         f'<li class="aq-cite" id="aq-cite-{esc(key)}">'
         f'<div class="aq-cite-head"><span class="aq-num">{citation.number}</span>'
         f"{meta_html(citation.title, passage.date_text or passage.date, passage.category, lang)}</div>"
-        f'<blockquote class="aq-passage">{body}</blockquote>'
+        f'<blockquote class="aq-passage">{body}</blockquote>{origin}'
         f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
         "</li>"
     )
@@ -231,14 +235,23 @@ def error_html(message: str, lang: str, *, detail: str | None = None) -> str:
     )
 
 
-def _source_link(url: str | None, lang: str) -> str:
-    """A link to the article's web page, for http(s) addresses only."""
+SEP = '<span class="aq-sep"> · </span>'
+
+
+def _original(url: str | None, lang: str) -> str:
+    """A link to the article's web page, for http(s) addresses only (nothing otherwise)."""
     if not url or urlsplit(url).scheme not in ("http", "https"):
         return ""
     return (
-        f'<span class="aq-sep"> · </span><a class="aq-source" href="{esc(url)}" target="_blank" '
+        f'<a class="aq-source" href="{esc(url)}" target="_blank" '
         f'rel="noopener noreferrer nofollow">{esc(text(lang, "open_source"))}</a>'
     )
+
+
+def _source_link(url: str | None, lang: str) -> str:
+    """:func:`_original` after a separator, in a line of metadata."""
+    link = _original(url, lang)
+    return SEP + link if link else ""
 
 
 def article_html(

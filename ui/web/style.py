@@ -161,6 +161,7 @@ mark.aq-soft { background: #fef3c7; color: inherit; padding: 0; }
   content: ""; position: absolute; left: 0; right: 0; top: -2rem; height: 2rem; background: inherit;
 }
 .aq-article-title { font-size: 1.25rem !important; font-weight: 600 !important; margin: 0 0 .25rem 0 !important; line-height: 1.3; }
+.aq-origin { margin: .2rem 0 .3rem !important; color: var(--body-text-color-subdued); font-size: .85rem; }
 .aq-article-meta { margin: 0 !important; color: var(--body-text-color-subdued); font-size: .88rem; }
 .aq-article-body { line-height: 1.65; font-size: .97rem; }
 .aq-article-body mark.aq-target { outline: 2px solid #f59e0b; outline-offset: 1px; }
