@@ -316,8 +316,8 @@ class Fetcher:
         try:
             answer = self._with_retries(origin + "/robots.txt", {"Accept": "text/plain"})
         except FetchError as exc:
-            if exc.reason in ("private_address", "scheme", "unresolved"):
-                raise
+            if exc.reason in ("private_address", "scheme", "unresolved", "unreachable", "timeout"):
+                raise  # the host itself cannot (or may not) be reached: say that, not robots.txt
             return None
         if answer.status >= 500:
             return None

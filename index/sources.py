@@ -175,8 +175,9 @@ def _read_url(
             items=before.items if before.kind == "feed" else None,
         )
     except FetchError as exc:
-        result.problems.append(ReadProblem(url, str(exc), code=exc.reason))
-        return replace(before, read_at=now, error=str(exc))
+        message = str(exc).removeprefix(f"{url}: ")
+        result.problems.append(ReadProblem(url, message, code=exc.reason))
+        return replace(before, read_at=now, error=message)
     result.problems.extend(read.problems)
     for article in read.articles:
         if article.id in seen:

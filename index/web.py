@@ -188,7 +188,7 @@ def _read_feed(fetcher: Fetcher, url: str, answer: Fetched, known: dict[str, str
             read.articles.append(_item_article(fetcher, url, link, entry, item))
         except (FetchError, ArticleFormatError) as exc:
             code = exc.reason if isinstance(exc, FetchError) else exc.data.get("reason", "unreadable")
-            read.problems.append(ReadProblem(link, str(exc), code=code))
+            read.problems.append(ReadProblem(link, str(exc).removeprefix(f"{link}: "), code=code))
             continue  # not remembered: the next refresh tries it again
         read.items[link] = digest
     return read
