@@ -91,7 +91,8 @@ def test_a_link_only_feed_fetches_each_item_and_a_refresh_of_an_unchanged_feed_i
         ]
         store = index.open_index(tmp_path / "ix")
         lagos = store.article(server.url("/actualite/article-2"))
-        assert lagos.date.startswith("2012-06-05") and lagos.source == "Le Fil Test"  # the feed's date and name
+        # the feed's date and name, not the page's
+        assert lagos.date.startswith("2012-06-05") and lagos.source == "Le Fil Test"
         generation = store.manifest.generation
         [state] = store.manifest.sources
         assert state["kind"] == "feed" and state["etag"] == '"v1"' and state["added"] == 2
