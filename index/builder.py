@@ -31,7 +31,7 @@ from .errors import (
     OptionError,
     RemovalRefusedError,
 )
-from .fetch import FetchPolicy
+from .fetch import Fetcher, FetchPolicy
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .model_spec import ModelSpec
 from .prepare import add_articles
@@ -57,7 +57,7 @@ def build(
     rebuild: bool = False,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: Progress | None = None,
-    fetch: FetchPolicy | None = None,
+    fetch: FetchPolicy | Fetcher | None = None,
 ) -> BuildReport:
     """Build a new index of the articles under ``sources`` at ``index_dir`` (a directory or a URI).
 
@@ -106,7 +106,7 @@ def _build(
     rebuild: bool,
     max_file_mb: float,
     progress: Progress | None,
-    fetch: FetchPolicy | None,
+    fetch: FetchPolicy | Fetcher | None,
 ) -> BuildReport:
     with backend.writing():
         if backend.exists() and not rebuild:
@@ -132,7 +132,7 @@ def update(
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     allow_removals: bool = False,
     progress: Progress | None = None,
-    fetch: FetchPolicy | None = None,
+    fetch: FetchPolicy | Fetcher | None = None,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` (a directory or a URI) up to date with ``sources``
     (files, folders, URLs of pages and feeds; none: every source the index remembers).
@@ -296,7 +296,7 @@ class _aborting:
 def _read(
     sources: Sequence[str | os.PathLike[str]],
     registry: dict[str, SourceState],
-    fetch: FetchPolicy | None,
+    fetch: FetchPolicy | Fetcher | None,
     max_file_mb: float,
     report: BuildReport,
     progress: Progress | None,

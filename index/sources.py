@@ -115,11 +115,13 @@ class SourcesRead:
 def read_all(
     sources: Sequence[str | os.PathLike[str]],
     previous: Mapping[str, SourceState],
-    policy: FetchPolicy | None = None,
+    fetch: FetchPolicy | Fetcher | None = None,
     *,
     max_file_mb: float,
 ) -> SourcesRead:
-    """Read ``sources`` (paths and URLs); ``previous``: the registry's states, by location.
+    """Read ``sources`` (paths and URLs); ``previous``: the registry's states, by location;
+    ``fetch``: how to fetch URLs (a policy; or a :class:`Fetcher` that outlives this read, as a
+    server's refresher keeps one, so that each host's robots.txt is not asked again each time).
 
     One source that fails is reported (its state's ``error``, and a problem) and the others are
     read; nothing here decides what is removed (the builder does, from paths only).
@@ -148,9 +150,13 @@ def read_all(
             origin[article.id] = str(root)
     if urls:
         seen = {a.id for a in result.articles}
-        with Fetcher(policy) as fetcher:
+        fetcher = fetch if isinstance(fetch, Fetcher) else Fetcher(fetch)
+        try:
             for url in urls:
                 states[url] = _read_url(fetcher, url, previous.get(url), result, origin, seen, now)
+        finally:
+            if fetcher is not fetch:
+                fetcher.close()
     return SourcesRead(result, states, origin)
 
 

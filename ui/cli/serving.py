@@ -47,6 +47,35 @@ def register(commands: Any) -> None:
         f"(default {COMPOSING_AT_ONCE})",
     )
     reranker_arg(s)
+    s.add_argument(
+        "--refresh",
+        type=_duration,
+        default=None,
+        metavar="EVERY",
+        help="read the index's sources (folders, files, pages, feeds) again every EVERY (30m, 2h) "
+        "in the background; questions never wait for it",
+    )
+    s.add_argument(
+        "--watch",
+        nargs="*",
+        default=None,
+        metavar="DIR",
+        help="index a new or changed file in DIR at once (no DIR: every folder the index was built from)",
+    )
+    s.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let pages and feeds added on the page resolve to loopback or private addresses",
+    )
+
+
+def _duration(value: str) -> float:
+    from ui.web.refresh import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def credentials(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -83,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
             endpoint=endpoint_of(args),
             llm_parallel=args.llm_parallel,
             reranker=reranker_of(args),
+            refresh_every=args.refresh,
+            watch=args.watch,
+            allow_private_urls=args.allow_private_urls,
         )
     finally:
         progress.close()

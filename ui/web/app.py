@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import chat, panel, render
 from .i18n import gradio_i18n, language, text
+from .refresh import Refresher
 from .render import esc
 from .state import LiveAssistant
 from .style import CITATION_BRIDGE_JS, PAGE_LANGUAGE_JS, READER_JS, SHOW_LATEST_QUESTION_JS
@@ -43,8 +44,19 @@ def gradio_uploads() -> str:
     return get_upload_folder()
 
 
-def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] = EXAMPLES) -> "gr.Blocks":
-    """The app's ``gr.Blocks``: chat, filters, reading panel and index panel.
+REFRESH_CHOICES = (0, 15 * 60, 30 * 60, 3600, 6 * 3600)
+"""The refresh intervals the index panel offers, in seconds (0: never, on demand only)."""
+
+
+def build_app(
+    live: LiveAssistant,
+    area: UploadArea,
+    *,
+    examples: Sequence[str] = EXAMPLES,
+    refresher: Refresher | None = None,
+) -> "gr.Blocks":
+    """The app's ``gr.Blocks``: chat, filters, reading panel and index panel (with the sources,
+    a field to add a page or a feed, and, with a ``refresher``, how often they are read again).
 
     >>> demo = build_app(LiveAssistant.open("my-index"), UploadArea("my-index-uploads"))
     >>> demo.queue().launch(server_name="127.0.0.1", i18n=gradio_i18n())
@@ -70,10 +82,11 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
     def on_load(lang: str) -> tuple[Any, ...]:
         lang = language(lang)
         return (
-            panel.info_html(live, lang),
+            info_now(lang),
             gr.Dropdown(choices=panel.category_choices(live, lang), value=""),
             panel.dates_info(live, lang),
             empty_reader(lang),
+            gr.Dropdown(choices=every_choices(lang)),
         )
 
     def take(question: str, conversation: chat.Conversation, lang: str) -> tuple[Any, ...]:
@@ -160,9 +173,13 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
     def restart(lang: str) -> tuple[Any, ...]:
         return chat.Conversation(), [], gr.Dropdown(choices=[], value=None), empty_reader(language(lang))
 
+    def info_now(lang: str) -> str:
+        status = refresher.status() if refresher is not None else None
+        return panel.info_html(live, lang) + render.refresh_html(status, lang)
+
     def refreshed(lang: str) -> tuple[Any, ...]:
         return (
-            panel.info_html(live, lang),
+            info_now(lang),
             gr.Dropdown(choices=panel.category_choices(live, lang)),
             panel.dates_info(live, lang),
         )
@@ -172,6 +189,31 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         batch = [(Path(f).name, f) for f in files or []]
         report = panel.add_files(live, area, batch, lang, received_in=gradio_uploads(), progress=progress)
         return (report, *refreshed(lang), None)
+
+    def add_address(url: str | None, lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
+        lang = language(lang)
+        report = panel.add_url(live, url, lang, progress=progress)
+        return (report, *refreshed(lang), "")
+
+    def refresh_sources(lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
+        lang = language(lang)
+        report = panel.refresh_now(live, lang, progress=progress)
+        return (report, *refreshed(lang))
+
+    def set_every(seconds: Any, lang: str) -> str:
+        if refresher is not None and isinstance(seconds, int | float) and seconds in REFRESH_CHOICES:
+            refresher.set_every(float(seconds) or None)
+        return info_now(language(lang))
+
+    def every_choices(lang: str) -> list[tuple[str, int]]:
+        def spoken(n: int) -> str:
+            if not n:
+                return text(lang, "refresh_off")
+            if n % 3600 == 0:
+                return text(lang, "every_hours", n=n // 3600)
+            return text(lang, "every_minutes", n=n // 60)
+
+        return [(spoken(n), n) for n in REFRESH_CHOICES]
 
     def cancel_rebuild(lang: str) -> tuple[Any, ...]:
         return gr.Group(visible=False), render.notice_html(text(language(lang), "rebuild_cancelled"))
@@ -299,6 +341,33 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
                             rebuild_no = gr.Button(
                                 t("rebuild_no"), variant="secondary", size="sm", elem_id="aq-rebuild-no"
                             )
+                    with gr.Row(equal_height=True):
+                        url = gr.Textbox(
+                            label=t("url_label"),
+                            placeholder=t("url_placeholder"),
+                            elem_id="aq-url",
+                            scale=3,
+                            max_lines=1,
+                        )
+                        add_url_button = gr.Button(
+                            t("add_url"), variant="secondary", size="md", elem_id="aq-add-url", scale=1
+                        )
+                    with gr.Row(equal_height=True):
+                        every = gr.Dropdown(
+                            label=t("refresh_every"),
+                            choices=every_choices("fr"),
+                            value=int(refresher.every or 0) if refresher is not None else 0,
+                            visible=refresher is not None,
+                            elem_id="aq-every",
+                            scale=3,
+                        )
+                        refresh_button = gr.Button(
+                            t("refresh_now"),
+                            variant="secondary",
+                            size="md",
+                            elem_id="aq-refresh-now",
+                            scale=1,
+                        )
                     report = gr.HTML("", js_on_load=None, elem_id="aq-report")
         bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS, elem_id="aq-bridge")
 
@@ -321,7 +390,7 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         taking = ([question, conversation, lang], [question, conversation, chatbot])
         cleared = [conversation, chatbot, citations, reader]
 
-        demo.load(on_load, [lang], [info, category, dates, reader], **quick, **hidden)
+        demo.load(on_load, [lang], [info, category, dates, reader, every], **quick, **hidden)
         gr.on([question.submit, send.click], take, *taking, api_name="question", **quick).then(
             answer, ask_inputs, ask_outputs, api_name="answer", **asking
         ).then(None, js=SHOW_LATEST_QUESTION_JS)
@@ -342,6 +411,18 @@ def build_app(live: LiveAssistant, area: UploadArea, *, examples: Sequence[str] 
         gr.api(ask, api_name="ask", concurrency_limit=answering, concurrency_id="ask")
         # What a plain HTTP client leaves out is filled in (ui/web/api_defaults.py, at launch).
         demo.api_defaults = {"ask": [p.default for p in inspect.signature(ask).parameters.values()]}  # type: ignore[attr-defined]
+        gr.on(
+            [add_url_button.click, url.submit],
+            add_address,
+            [url, lang],
+            [report, info, category, dates, url],
+            api_name="add_url",
+            **writing,
+        )
+        refresh_button.click(
+            refresh_sources, [lang], [report, info, category, dates], api_name="refresh", **writing
+        )
+        every.input(set_every, [every, lang], [info], **quick, **hidden)
         rebuild_button.click(lambda: gr.Group(visible=True), None, [confirm], queue=False, **hidden)
         rebuild_no.click(cancel_rebuild, [lang], [confirm, report], **quick, **hidden)
         rebuild_yes.click(lambda: gr.Group(visible=False), None, [confirm], queue=False, **hidden).then(

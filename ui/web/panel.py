@@ -105,6 +105,62 @@ def add_files(
     return render.report_html(lang, summary=summary, problems=refused + problems)
 
 
+def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: ProgressBar | None = None) -> str:
+    """Read the page or feed at ``url`` into the index (it is then refreshed with the other
+    sources); return the report's HTML. The address is checked before anything is fetched:
+    http(s) only, and no internal address unless the operator allowed it
+    (``serve --allow-private-urls``)."""
+    from index.fetch import FetchError, check_url
+
+    if not (url or "").strip():
+        return render.notice_html(text(lang, "no_url"), kind="error")
+    try:
+        checked = check_url(str(url))
+    except FetchError as exc:
+        return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
+    try:
+        report = live.update([checked], progress=stage_progress(progress, lang))
+    except IndexLockedError:
+        return render.report_html(lang, summary=text(lang, "busy"), failed=True)
+    except QAError as exc:
+        return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
+    return _outcome(report, lang)
+
+
+def refresh_now(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
+    """Read every source of the index again now; return the report's HTML."""
+    try:
+        report = live.refresh(progress=stage_progress(progress, lang))
+    except IndexLockedError:
+        return render.report_html(lang, summary=text(lang, "busy"), failed=True)
+    except QAError as exc:
+        return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
+    summary = text(
+        lang,
+        "report_refresh",
+        added=len(report.added),
+        changed=len(report.changed),
+        removed=len(report.removed),
+    )
+    return render.report_html(lang, summary=summary, problems=[_problem(p, lang) for p in report.problems])
+
+
+def _outcome(report: index.BuildReport, lang: str) -> str:
+    problems = [_problem(p, lang) for p in report.problems]
+    if report.added or report.changed:
+        summary = text(
+            lang,
+            "report_update",
+            added=len(report.added),
+            changed=len(report.changed),
+            unchanged=report.unchanged,
+        )
+        return render.report_html(lang, summary=summary, problems=problems)
+    if problems:
+        return render.report_html(lang, summary=text(lang, "report_failed"), problems=problems, failed=True)
+    return render.report_html(lang, summary=text(lang, "report_nothing"))
+
+
 def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
     """Build the index anew from its sources; return the report's HTML."""
     try:
@@ -131,8 +187,12 @@ def _take_out(live: LiveAssistant, paths: Iterable[str]) -> None:
 
 
 def _problem(problem: index.ReadProblem, lang: str) -> str:
-    """A read problem in ``lang``, named by file name only: the page does not show server paths."""
-    where = Path(problem.path).name + (f":{problem.line}" if problem.line is not None else "")
+    """A read problem in ``lang``, named by file name only (the page does not show server
+    paths), or by its address (a page, a feed or an item of one)."""
+    from index.sources import is_url
+
+    name = problem.path if is_url(problem.path) else Path(problem.path).name
+    where = name + (f":{problem.line}" if problem.line is not None else "")
     key = f"prob_{problem.code}"
     return f"{where}: {text(lang, key) if key in TEXTS['en'] else problem.message}"
 

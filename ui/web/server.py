@@ -6,15 +6,17 @@ import asyncio
 import hmac
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import index
+from index.fetch import FetchPolicy
 from index.location import resolve_location
 from index.settings import stay_offline
 from qa import COMPOSING_AT_ONCE, Endpoint, GenerativeAnswerer, QAError
 
+from .refresh import Refresher
 from .state import LiveAssistant, default_uploads_dir
 from .uploads import MAX_UPLOAD_MB, UploadArea
 
@@ -70,6 +72,9 @@ def serve(
     endpoint: Endpoint | None = None,
     llm_parallel: int = COMPOSING_AT_ONCE,
     reranker: str | None = None,
+    refresh_every: float | None = None,
+    watch: Sequence[str | Path] | None = None,
+    allow_private_urls: bool = False,
 ) -> None:
     """Serve the web app on ``host:port`` for the index at ``index_dir``.
 
@@ -80,6 +85,11 @@ def serve(
     the model). A ``reranker`` (a cross-encoder's name or folder) re-reads the scorer's best
     sentences. Blocks until interrupted unless ``block`` is false.
 
+    Every ``refresh_every`` seconds the index's sources (folders, files, pages, feeds) are read
+    again in the background, and the folders in ``watch`` (an empty list: the index's folder
+    sources) as soon as a file in them changes; questions never wait for either. URLs that
+    resolve to internal addresses are refused unless ``allow_private_urls``.
+
     >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
     """
     stay_offline()  # before Gradio is imported: it reads GRADIO_ANALYTICS_ENABLED at import
@@ -88,10 +98,13 @@ def serve(
     if endpoint is not None:
         live.composer = GenerativeAnswerer(endpoint, at_once=llm_parallel)
     area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)
+    live.fetch_policy = FetchPolicy(allow_private=allow_private_urls)
+    folders = watched_folders(live, watch)
+    refresher = Refresher(live, every=refresh_every, watch=folders).start()
 
     from .app import ASK_CONCURRENCY, build_app
 
-    demo = build_app(live, area)
+    demo = build_app(live, area, refresher=refresher)
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY, max_size=256)
     try:
         _launch(demo, host, port, auth)
@@ -112,8 +125,28 @@ def serve(
             file=sys.stderr,
             flush=True,
         )
+    if refresh_every:
+        print(f"Sources are read again every {refresh_every / 60:g} min.", flush=True)
+    if folders:
+        print(
+            f"Watching {', '.join(map(str, folders))}: a new or changed file is indexed at once.", flush=True
+        )
     if block:
-        demo.block_thread()
+        try:
+            demo.block_thread()
+        finally:
+            refresher.stop()
+
+
+def watched_folders(live: LiveAssistant, watch: Sequence[str | Path] | None) -> list[Path]:
+    """The folders to watch: ``watch``, or (an empty list) every folder among the index's
+    sources; None: none."""
+    if watch is None:
+        return []
+    if watch:
+        return [Path(w).expanduser().resolve() for w in watch]
+    recorded = [s.get("location", "") for s in live.info.get("sources") or [] if s.get("kind") == "path"]
+    return [Path(r) for r in recorded if Path(r).is_dir()]
 
 
 def slow_login(user: str, password: str, *, delay: float = FAILED_LOGIN_SECONDS) -> Callable[..., Any]:

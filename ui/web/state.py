@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import index
+from index.fetch import Fetcher, FetchPolicy
 from index.location import local_dir, resolve_location
 from qa import Assistant, GenerativeAnswerer, IndexLockedError, QAError
 
@@ -43,6 +44,9 @@ class LiveAssistant:
         self._info = index.index_info(assistant.location).to_dict()
         self.composer: GenerativeAnswerer | None = None
         """Composes answers when the person asks for them (``None``: no model configured)."""
+        self.fetch_policy = FetchPolicy()
+        """How pages and feeds are fetched (``serve --allow-private-urls`` allows private addresses)."""
+        self._fetcher: Fetcher | None = None
 
     @classmethod
     def open(
@@ -114,10 +118,36 @@ class LiveAssistant:
         """
         with self._writer():
             old = self.current
-            report = index.update(sources, old.location, embedder=old.embedder, progress=progress)
+            report = index.update(
+                sources, old.location, embedder=old.embedder, progress=progress, fetch=self.fetcher
+            )
             if report.added or report.changed or report.removed:
                 self._reopen(old)
+            else:  # the sources' states may have changed (a read, an error): show them
+                self._refresh_info(old)
             return report
+
+    def refresh(self, *, progress: index.Progress | None = None) -> index.BuildReport:
+        """Read every source the index remembers again (folders, files, pages, feeds), add what
+        is new and changed, and answer from the new index; questions are answered meanwhile.
+
+        Raises:
+            IndexLockedError: another update or rebuild is writing the index.
+        """
+        return self.update([], progress=progress)
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The fetcher of this app's updates and refreshes: one for its life, so each host's
+        robots.txt is read once a day, not once a refresh."""
+        if self._fetcher is None or self._fetcher.policy != self.fetch_policy:
+            self._fetcher = Fetcher(self.fetch_policy)
+        return self._fetcher
+
+    def _refresh_info(self, old: Assistant) -> None:
+        info = index.index_info(old.location).to_dict()
+        with self._swap:
+            self._info = info
 
     def rebuild(self, *, progress: index.Progress | None = None) -> tuple[index.BuildReport, list[str]]:
         """Build the index anew from the sources its articles came from, then answer from it.
@@ -126,7 +156,12 @@ class LiveAssistant:
         """
         with self._writer():
             old = self.current
-            roots, missing = rebuild_sources(old.store.article_hashes(), self.uploads_dir)
+            recorded = [s["location"] for s in old.store.manifest.sources]
+            if recorded:  # the sources it remembers: folders, files, pages, feeds
+                roots: list[Any] = list(recorded)
+                missing = [r for r in recorded if "://" not in r and not Path(r).exists()]
+            else:  # an index built before sources were recorded: from its articles' files
+                roots, missing = rebuild_sources(old.store.article_hashes(), self.uploads_dir)
             if not roots:
                 raise index.NoArticlesError(
                     f"none of the files the index at {old.location} was built from exists any more "
@@ -139,6 +174,7 @@ class LiveAssistant:
                 chunk_settings=old.store.manifest.chunk_settings,  # a rebuild keeps them
                 rebuild=True,
                 progress=progress,
+                fetch=self.fetcher,
             )
             self._reopen(old)
             return report, missing

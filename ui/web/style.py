@@ -161,6 +161,13 @@ mark.aq-soft { background: #fef3c7; color: inherit; padding: 0; }
   content: ""; position: absolute; left: 0; right: 0; top: -2rem; height: 2rem; background: inherit;
 }
 .aq-article-title { font-size: 1.25rem !important; font-weight: 600 !important; margin: 0 0 .25rem 0 !important; line-height: 1.3; }
+.aq-sources { margin-top: .6rem; font-size: .88rem; }
+.aq-sources ul { margin: .2rem 0 0 1rem !important; padding: 0 !important; }
+.aq-sources-head { font-weight: 600; margin: 0 !important; }
+.aq-source-kind { color: var(--body-text-color-subdued); }
+.aq-source-name { overflow-wrap: anywhere; }
+.aq-source-when, .aq-refresh { color: var(--body-text-color-subdued); font-size: .85rem; }
+.aq-source-error { color: var(--error-text-color, #b91c1c); font-size: .85rem; }
 .aq-origin { margin: .2rem 0 .3rem !important; color: var(--body-text-color-subdued); font-size: .85rem; }
 .aq-article-meta { margin: 0 !important; color: var(--body-text-color-subdued); font-size: .88rem; }
 .aq-article-body { line-height: 1.65; font-size: .97rem; }
