@@ -15,6 +15,7 @@ conditional request. Items already read are not fetched again unless the feed ch
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,7 @@ def _read_feed(fetcher: Fetcher, url: str, answer: Fetched, known: dict[str, str
             continue
         item = {
             "title": entry.get("title"),
-            "date": dict.get(entry, "published") or dict.get(entry, "updated"),
+            "date": _item_date(entry),
             "author": entry.get("author"),
             "source": site,
         }
@@ -208,6 +209,17 @@ def _item_article(fetcher: Fetcher, feed_url: str, link: str, entry: Any, item: 
             return replace(article_from(fields, _name_of(link)), path=feed_url)
     page = fetcher.get(check_url(link), accept=PAGE_TYPES)
     return page_article(page, source=feed_url, feed=item)
+
+
+def _item_date(entry: Any) -> str | None:
+    """The item's date in ISO 8601 (feedparser reads RFC 822 and the rest, in UTC), else as written."""
+    for key in ("published", "updated"):
+        parsed = dict.get(entry, f"{key}_parsed")
+        if parsed:
+            return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+        if dict.get(entry, key):
+            return str(dict.get(entry, key))
+    return None
 
 
 def _digest(entry: Any) -> str:

@@ -270,3 +270,57 @@ def test_the_interface_language_chosen_is_kept_on_reload(browser, sample_url):
     finally:
         context.close()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_sources_are_listed_refreshed_and_a_feed_is_added_from_the_page(browser, real_embedder, tmp_path):
+    from tests.index.test_web_sources import LOCAL, rss, serve_pages
+    from tests.web_server import Route, web_server
+
+    with web_server() as site:
+        serve_pages(site)
+        dragon = ("/actualite/article-1", "Dragon", "Tue, 22 May 2012 08:00:00 GMT")
+        lagos = ("/actualite/article-2", "Lagos", "Tue, 05 Jun 2012 08:00:00 GMT")
+        site.routes["/feed.rss"] = Route(rss(site, [dragon]), type="application/rss+xml", etag='"v1"')
+        site.routes["/autre.rss"] = Route(rss(site, [lagos]), type="application/rss+xml")
+        index.build([site.url("/feed.rss")], tmp_path / "index", embedder=real_embedder, fetch=LOCAL)
+        args = ("--refresh", "30m", "--allow-private-urls")
+        with served(tmp_path / "index", tmp_path / "serve.log", *args) as url:
+            context, page, profile = new_page(browser)
+            try:
+                page.goto(url)
+                page.click("button[role=tab]:has-text('Index')")
+                sources = page.locator("#aq-info .aq-sources")
+                sources.wait_for()
+                assert "flux" in sources.inner_text() and site.url("/feed.rss") in sources.inner_text()
+                assert "Actualisation toutes les 30 min" in page.locator("#aq-info .aq-refresh").inner_text()
+
+                page.fill("#aq-url input, #aq-url textarea", "file:///etc/passwd")
+                page.click("#aq-add-url")
+                page.wait_for_function(
+                    "() => (document.querySelector('#aq-report') || {}).innerText?.includes('http et https')"
+                )
+                page.fill("#aq-url input, #aq-url textarea", site.url("/autre.rss"))
+                page.click("#aq-add-url")
+                page.wait_for_function(
+                    "() => (document.querySelector('#aq-report') || {}).innerText?.includes('1 article(s) ajouté(s)')",
+                    timeout=60_000,
+                )
+                assert page.locator("#aq-info .aq-source-item").count() == 2
+
+                ask(page, "Combien de personnes étaient à bord de l'avion qui s'est écrasé à Lagos ?")
+                answer = page.locator("#aq-chat .aq-answer").last
+                link = answer.locator(".aq-origin a.aq-source").first
+                assert link.get_attribute("href") == site.url("/actualite/article-2")
+                assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+                assert "Le Fil Test" in answer.locator(".aq-origin").first.inner_text()
+                assert not page.outside  # nothing left 127.0.0.1
+
+                page.click("#aq-refresh-now")
+                page.wait_for_function(
+                    "() => (document.querySelector('#aq-report') || {}).innerText?.includes('Sources relues')",
+                    timeout=60_000,
+                )
+                page.screenshot(path=str(tmp_path / "sources.png"))
+            finally:
+                context.close()
+                shutil.rmtree(profile, ignore_errors=True)

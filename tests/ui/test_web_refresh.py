@@ -143,3 +143,16 @@ def test_the_sources_list_shows_no_server_path_and_escapes_addresses():
     out = render.sources_html(sources, "en")
     assert "/srv/secret" not in out and "articles" in out and "its articles are kept" in out
     assert "<script>" not in out and "&lt;script&gt;" in out and "&lt;b&gt;" in out
+
+
+def test_a_served_refresh_of_an_unchanged_feed_is_one_conditional_request(tmp_path, fake_embedder):
+    with web_server() as server:
+        live = feed_index(server, tmp_path, fake_embedder)
+        refresher = Refresher(live)
+        refresher.run_once()  # the app's fetcher reads the site's robots.txt once
+        server.requests.clear()
+        generation = live.current.store.manifest.generation
+        outcome = refresher.run_once()
+        assert [(r.path, r.headers.get("if-none-match")) for r in server.requests] == [("/feed.rss", '"v1"')]
+        assert outcome.added == outcome.changed == 0 and outcome.error is None
+        assert live.current.store.manifest.generation == generation
