@@ -1,11 +1,12 @@
-"""Fetching pages and feeds safely and politely: the only module that reaches the network.
+"""Fetching pages and feeds safely and politely: with :mod:`index.addresses`, the only code that
+reaches the network.
 
 Nothing is fetched unless a source names a URL. Every request:
 
 - goes only to ``http``/``https`` URLs; ``file:`` and every other scheme are refused;
 - connects only to a public address unless the operator allows private ones
   (``allow_private``): the host is resolved and *each* address checked when the connection is
-  made (:class:`_GuardedBackend`), so a redirect to, or a DNS answer naming, a loopback,
+  made (:mod:`index.addresses`), so a redirect to, or a DNS answer naming, a loopback,
   private, link-local, multicast or reserved address is refused, and the connection goes to
   the address that was checked;
 - has a timeout, a size limit (the body is read in pieces and dropped past it), a list of
@@ -22,16 +23,15 @@ Nothing is fetched unless a source names a URL. Every request:
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import threading
 import time
 import urllib.robotparser
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from .addresses import Refused, guarded_transport
 from .errors import QAError
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -122,26 +122,6 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def allowed_address(address: str, allow_private: bool) -> bool:
-    """Whether a connection to the IP ``address`` is allowed: a public unicast address, or any
-    address when ``allow_private`` (loopback, private, link-local, multicast, reserved and
-    unspecified ones are refused otherwise; an IPv4 address written as IPv6 is read as IPv4)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if allow_private:
-        return True
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
 class Fetcher:
     """Fetches URLs under a :class:`FetchPolicy`; one per build, update or refresh (it keeps each
     host's ``robots.txt`` and the time of its last request). Thread-safe."""
@@ -151,7 +131,7 @@ class Fetcher:
 
         self.policy = policy or FetchPolicy()
         self._client = httpx.Client(
-            transport=_guarded_transport(self.policy.allow_private),
+            transport=guarded_transport(self.policy.allow_private),
             timeout=httpx.Timeout(self.policy.timeout),
             follow_redirects=False,
             trust_env=False,  # no proxy from the environment: the address check is on the target
@@ -272,11 +252,11 @@ class Fetcher:
             raise FetchError(
                 f"{url}: no answer within {self.policy.timeout:g} s; try later", reason="timeout"
             ) from None
-        except _Refused as exc:
+        except Refused as exc:
             raise FetchError(str(exc), reason=exc.code) from None
         except httpx.HTTPError as exc:
             cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, _Refused):
+            if isinstance(cause, Refused):
                 raise FetchError(str(cause), reason=cause.code) from None
             raise FetchError(
                 f"{url}: cannot be reached ({type(exc).__name__}: {exc})", reason="unreachable"
@@ -336,72 +316,3 @@ def _accepted(content_type: str, accept: Iterable[str]) -> bool:
 
 def _too_large(url: str, max_mb: float) -> FetchError:
     return FetchError(f"{url}: larger than {max_mb:g} MB; not read", reason="too_large")
-
-
-class _Refused(OSError):
-    """A connection the address check refused (raised inside httpcore, mapped back by the fetcher)."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _guarded_transport(allow_private: bool) -> Any:
-    """An httpx transport whose connections go only to addresses :func:`allowed_address` allows."""
-    import httpcore
-    import httpx
-
-    transport = httpx.HTTPTransport(trust_env=False)
-    pool = transport._pool  # httpx keeps its httpcore pool here; give it a checked network backend
-    if not isinstance(pool, httpcore.ConnectionPool):  # pragma: no cover - a future httpx
-        raise RuntimeError("httpx's transport has changed: the address check cannot be installed")
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=pool._ssl_context, network_backend=cast(Any, _GuardedBackend(allow_private))
-    )
-    return transport
-
-
-class _GuardedBackend:
-    """httpcore's network backend, resolving the host itself and connecting only to an address
-    it allowed (so a DNS answer cannot change between the check and the connection)."""
-
-    def __init__(self, allow_private: bool) -> None:
-        import httpcore
-
-        self._inner = httpcore.SyncBackend()
-        self.allow_private = allow_private
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> Any:
-        try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise _Refused(f"{host}: the name cannot be resolved ({exc.strerror})", "unresolved") from None
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
-        refused = [a for a in addresses if not allowed_address(a, self.allow_private)]
-        if refused:
-            raise _Refused(
-                f"{host} resolves to {refused[0]}, a loopback, private, link-local or reserved "
-                "address; it is not fetched (an operator can allow it with --allow-private-urls)",
-                "private_address",
-            )
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
-            except Exception as exc:  # the next address, as socket.create_connection does
-                last = exc
-        assert last is not None
-        raise last
-
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise _Refused("Unix sockets are not fetched", "scheme")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)

@@ -15,8 +15,8 @@ conditional request. Items already read are not fetched again unless the feed ch
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -216,7 +216,7 @@ def _item_date(entry: Any) -> str | None:
     for key in ("published", "updated"):
         parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
-            return datetime(*parsed[:6], tzinfo=UTC).isoformat()
+            return datetime(*parsed[:6]).replace(tzinfo=UTC).isoformat()
         if dict.get(entry, key):
             return str(dict.get(entry, key))
     return None

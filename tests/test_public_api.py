@@ -32,11 +32,11 @@ WEB_SURFACE = [
 # The declared surface, exactly: a name added or dropped is a decision, made here on purpose.
 SURFACE = {
     "index": [
-        "Article", "ArticleFormatError", "BuildReport", "Chunk", "ChunkSettings", "Embedder", "Filters",
+        "Article", "ArticleFormatError", "BuildReport", "Chunk", "ChunkSettings", "Embedder", "FetchError", "FetchPolicy", "Filters",
         "IndexDamagedError", "IndexExistsError", "IndexInfo", "IndexLockedError", "IndexMismatchError",
         "IndexNotFoundError", "IndexStateError", "IndexUnreachableError", "MissingDependencyError",
         "ModelLoadError", "ModelSpec", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
-        "RemovalRefusedError", "Sentence", "Storage", "build", "compact", "copy_index", "index_info",
+        "RemovalRefusedError", "Sentence", "SourceState", "Storage", "build", "compact", "copy_index", "index_info",
         "load_embedder", "open_index", "read_sources", "remove", "sample_sources", "update",
     ],
     "qa": [

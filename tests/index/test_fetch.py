@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from index.fetch import Fetcher, FetchError, FetchPolicy, allowed_address, check_url
+from index.addresses import allowed_address
+from index.fetch import Fetcher, FetchError, FetchPolicy, check_url
 from tests.web_server import Route, web_server
 
 LOCAL = FetchPolicy(allow_private=True, host_delay=0.0, backoff=0.05, timeout=2.0)
@@ -82,7 +83,9 @@ def test_the_resolved_address_is_checked_not_the_name(monkeypatch):
 def test_a_redirect_to_an_internal_address_is_refused(monkeypatch):
     # Only the test server's own address counts as public here: a redirect elsewhere on the
     # loopback stands for a redirect into the network the app runs in.
-    monkeypatch.setattr("index.fetch.allowed_address", lambda address, allow_private: address == "127.0.0.1")
+    monkeypatch.setattr(
+        "index.addresses.allowed_address", lambda address, allow_private: address == "127.0.0.1"
+    )
     with web_server() as server:
         port = server.base.rsplit(":", 1)[1]
         server.routes["/go"] = Route(status=302, headers={"Location": f"http://127.0.0.2:{port}/secret"})

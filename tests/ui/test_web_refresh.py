@@ -14,7 +14,7 @@ from tests.conftest import write_corpus
 from tests.fakes import FAKE_THRESHOLD, FakeEmbedder
 from tests.index.test_web_sources import LOCAL, rss, serve_pages
 from tests.web_server import Route, WebServer, web_server
-from ui.web import panel, render
+from ui.web import index_html, panel
 from ui.web.refresh import Refresher, parse_duration
 from ui.web.state import LiveAssistant
 
@@ -129,7 +129,7 @@ def test_an_address_added_on_the_page_is_checked_then_indexed_and_listed(tmp_pat
         live.fetch_policy = LOCAL
         out = panel.add_url(live, server.url("/actualite/article-3"), "fr")
         assert "1 article(s) ajouté(s)" in out
-        shown = render.sources_html(live.info["sources"], "fr")
+        shown = index_html.sources_html(live.info["sources"], "fr")
         assert shown.count('class="aq-source-item"') == 2 and "flux" in shown and "page" in shown
         assert f'href="{server.url("/actualite/article-3")}"' in shown
 
@@ -140,7 +140,7 @@ def test_the_sources_list_shows_no_server_path_and_escapes_addresses():
          "error": "cannot list /srv/secret/archive/articles"},
         {"location": 'https://x.example/<script>"', "kind": "feed", "error": "the server answered 500 <b>"},
     ]  # fmt: skip
-    out = render.sources_html(sources, "en")
+    out = index_html.sources_html(sources, "en")
     assert "/srv/secret" not in out and "articles" in out and "its articles are kept" in out
     assert "<script>" not in out and "&lt;script&gt;" in out and "&lt;b&gt;" in out
 

@@ -9,7 +9,7 @@ import pytest
 
 from index import Article
 from qa import Answer, Citation, Passage
-from ui.web import render
+from ui.web import index_html, render
 
 EVIL_TITLE = '<script>window.__xss=1</script> Titre "piégé" & <b>gras</b>'
 EVIL_TEXT = (
@@ -177,7 +177,7 @@ def test_index_panel_summarises_the_index():
         "dates": ["2012-05-22", "2012-11-12"], "languages": {"fr": 101}, "size_bytes": 2_900_000,
         "last_build": {"kind": "update", "at": "2024-01-02T03:04:05+00:00", "added": 2, "changed": 0, "removed": 1},
     }  # fmt: skip
-    out = render.index_info_html(info, "fr")
+    out = index_html.index_info_html(info, "fr")
     assert "1 234" in out and "m&lt;x&gt; (384)" in out and "22 mai 2012 – 12 novembre 2012" in out
     assert (
         "2.9 MB" in out and "ajout le 2024-01-02 03:04:05 UTC : 2 ajouté(s), 0 modifié(s), 1 retiré(s)" in out

@@ -44,10 +44,6 @@ def gradio_uploads() -> str:
     return get_upload_folder()
 
 
-REFRESH_CHOICES = (0, 15 * 60, 30 * 60, 3600, 6 * 3600)
-"""The refresh intervals the index panel offers, in seconds (0: never, on demand only)."""
-
-
 def build_app(
     live: LiveAssistant,
     area: UploadArea,
@@ -82,11 +78,11 @@ def build_app(
     def on_load(lang: str) -> tuple[Any, ...]:
         lang = language(lang)
         return (
-            info_now(lang),
+            panel.info_html(live, lang, refresher),
             gr.Dropdown(choices=panel.category_choices(live, lang), value=""),
             panel.dates_info(live, lang),
             empty_reader(lang),
-            gr.Dropdown(choices=every_choices(lang)),
+            gr.Dropdown(choices=panel.refresh_choices(lang)),
         )
 
     def take(question: str, conversation: chat.Conversation, lang: str) -> tuple[Any, ...]:
@@ -173,13 +169,9 @@ def build_app(
     def restart(lang: str) -> tuple[Any, ...]:
         return chat.Conversation(), [], gr.Dropdown(choices=[], value=None), empty_reader(language(lang))
 
-    def info_now(lang: str) -> str:
-        status = refresher.status() if refresher is not None else None
-        return panel.info_html(live, lang) + render.refresh_html(status, lang)
-
     def refreshed(lang: str) -> tuple[Any, ...]:
         return (
-            info_now(lang),
+            panel.info_html(live, lang, refresher),
             gr.Dropdown(choices=panel.category_choices(live, lang)),
             panel.dates_info(live, lang),
         )
@@ -192,28 +184,15 @@ def build_app(
 
     def add_address(url: str | None, lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
         lang = language(lang)
-        report = panel.add_url(live, url, lang, progress=progress)
-        return (report, *refreshed(lang), "")
+        return (panel.add_url(live, url, lang, progress=progress), *refreshed(lang), "")
 
     def refresh_sources(lang: str, progress: gr.Progress = tracked) -> tuple[Any, ...]:
         lang = language(lang)
-        report = panel.refresh_now(live, lang, progress=progress)
-        return (report, *refreshed(lang))
+        return (panel.refresh_now(live, lang, progress=progress), *refreshed(lang))
 
     def set_every(seconds: Any, lang: str) -> str:
-        if refresher is not None and isinstance(seconds, int | float) and seconds in REFRESH_CHOICES:
-            refresher.set_every(float(seconds) or None)
-        return info_now(language(lang))
-
-    def every_choices(lang: str) -> list[tuple[str, int]]:
-        def spoken(n: int) -> str:
-            if not n:
-                return text(lang, "refresh_off")
-            if n % 3600 == 0:
-                return text(lang, "every_hours", n=n // 3600)
-            return text(lang, "every_minutes", n=n // 60)
-
-        return [(spoken(n), n) for n in REFRESH_CHOICES]
+        panel.set_refresh(refresher, seconds)
+        return panel.info_html(live, language(lang), refresher)
 
     def cancel_rebuild(lang: str) -> tuple[Any, ...]:
         return gr.Group(visible=False), render.notice_html(text(language(lang), "rebuild_cancelled"))
@@ -343,30 +322,18 @@ def build_app(
                             )
                     with gr.Row(equal_height=True):
                         url = gr.Textbox(
-                            label=t("url_label"),
-                            placeholder=t("url_placeholder"),
-                            elem_id="aq-url",
-                            scale=3,
-                            max_lines=1,
-                        )
-                        add_url_button = gr.Button(
-                            t("add_url"), variant="secondary", size="md", elem_id="aq-add-url", scale=1
-                        )
+                            label=t("url_label"), placeholder=t("url_placeholder"), elem_id="aq-url",
+                            scale=3, max_lines=1,
+                        )  # fmt: skip
+                        add_url_button = gr.Button(t("add_url"), size="md", elem_id="aq-add-url", scale=1)
                     with gr.Row(equal_height=True):
                         every = gr.Dropdown(
-                            label=t("refresh_every"),
-                            choices=every_choices("fr"),
-                            value=int(refresher.every or 0) if refresher is not None else 0,
-                            visible=refresher is not None,
-                            elem_id="aq-every",
+                            label=t("refresh_every"), choices=panel.refresh_choices("fr"), elem_id="aq-every",
+                            value=int(refresher.every or 0) if refresher else 0, visible=refresher is not None,
                             scale=3,
-                        )
+                        )  # fmt: skip
                         refresh_button = gr.Button(
-                            t("refresh_now"),
-                            variant="secondary",
-                            size="md",
-                            elem_id="aq-refresh-now",
-                            scale=1,
+                            t("refresh_now"), size="md", elem_id="aq-refresh-now", scale=1
                         )
                     report = gr.HTML("", js_on_load=None, elem_id="aq-report")
         bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS, elem_id="aq-bridge")

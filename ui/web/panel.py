@@ -10,8 +10,9 @@ from typing import Any
 import index
 from qa import IndexLockedError, QAError
 
-from . import render
+from . import index_html, render
 from .i18n import TEXTS, error_text, text
+from .refresh import Refresher
 from .state import LiveAssistant
 from .uploads import MAX_UPLOAD_MB, Rejected, UploadArea
 
@@ -30,8 +31,10 @@ def stage_progress(bar: ProgressBar | None, lang: str) -> index.Progress | None:
     return report
 
 
-def info_html(live: LiveAssistant, lang: str) -> str:
-    return render.index_info_html(live.info, lang)
+def info_html(live: LiveAssistant, lang: str, refresher: Refresher | None = None) -> str:
+    """What the index holds, its sources, and (with a ``refresher``) how they are kept fresh."""
+    status = refresher.status() if refresher is not None else None
+    return index_html.index_info_html(live.info, lang) + index_html.refresh_html(status, lang)
 
 
 def category_choices(live: LiveAssistant, lang: str) -> list[tuple[str, str]]:
@@ -143,6 +146,30 @@ def refresh_now(live: LiveAssistant, lang: str, *, progress: ProgressBar | None 
         removed=len(report.removed),
     )
     return render.report_html(lang, summary=summary, problems=[_problem(p, lang) for p in report.problems])
+
+
+REFRESH_CHOICES = (0, 15 * 60, 30 * 60, 3600, 6 * 3600)
+"""The refresh intervals the index panel offers, in seconds (0: never, on demand only)."""
+
+
+def refresh_choices(lang: str) -> list[tuple[str, int]]:
+    """The refresh intervals' choices, worded in ``lang``."""
+
+    def spoken(n: int) -> str:
+        if not n:
+            return text(lang, "refresh_off")
+        if n % 3600 == 0:
+            return text(lang, "every_hours", n=n // 3600)
+        return text(lang, "every_minutes", n=n // 60)
+
+    return [(spoken(n), n) for n in REFRESH_CHOICES]
+
+
+def set_refresh(refresher: Refresher | None, seconds: object) -> None:
+    """Refresh every ``seconds`` from now on (0: only on demand); any other value a client
+    sends is ignored."""
+    if refresher is not None and isinstance(seconds, int | float) and seconds in REFRESH_CHOICES:
+        refresher.set_every(float(seconds) or None)
 
 
 def _outcome(report: index.BuildReport, lang: str) -> str:
