@@ -24,8 +24,11 @@ from .model_spec import ModelSpec
 # 5: an article's date is ISO 8601 (index/dates.py), what filters compare, and the date as written
 #    has a column of its own (date_text). Segments and epochs of versions 3 and 4 are read with
 #    their dates as stored, the date as written being the stored date.
-FORMAT_VERSION = 5
-READABLE_VERSIONS = (3, 4, 5)
+# 6: an article may have an author and page offsets (PDF articles; index/documents.py). Segments
+#    and epochs of versions 3 to 5 are read as they are, without them; the number changed so that
+#    an article-qa that reads only 5 refuses this index instead of updating it without them.
+FORMAT_VERSION = 6
+READABLE_VERSIONS = (3, 4, 5, 6)
 GENERATION = re.compile(r"g[0-9]{1,12}")
 
 

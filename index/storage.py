@@ -13,6 +13,7 @@ backend, and nothing outside a backend touches its connections, tables or vector
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -60,6 +61,25 @@ class PreparedArticle:
 
     def chunk_terms(self, chunk: Chunk) -> str:
         return " ".join(self.terms[chunk.first_sentence : chunk.last_sentence + 1])
+
+
+def stored_pages(pages: Sequence[int] | None) -> str | None:
+    """An article's page offsets as a backend stores them: ``"0 1520 3012"`` (None: no pages)."""
+    return None if pages is None else " ".join(map(str, pages))
+
+
+def pages_of(stored: str | None) -> tuple[int, ...] | None:
+    """The page offsets :func:`stored_pages` wrote; None for none, or for a value that is not
+    offsets from 0 up (citations then name no page rather than a wrong one)."""
+    if not stored:
+        return None
+    try:
+        pages = tuple(int(n) for n in stored.split())
+    except ValueError:
+        return None
+    if pages[0] != 0 or any(b < a for a, b in itertools.pairwise(pages)):
+        return None
+    return pages
 
 
 class SentenceReads:

@@ -23,7 +23,17 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .documents import Article
 from .errors import ArticleFormatError
-from .fetch import ANY_SOURCE, FEED_TYPES, PAGE_TYPES, Fetched, Fetcher, FetchError, check_url
+from .fetch import (
+    ANY_SOURCE,
+    DOCX_TYPES,
+    FEED_TYPES,
+    PAGE_TYPES,
+    PDF_TYPES,
+    Fetched,
+    Fetcher,
+    FetchError,
+    check_url,
+)
 from .readers import ReadProblem
 from .readers.decoding import decode
 from .readers.fields import article_from
@@ -79,33 +89,43 @@ def read_url(
             read.articles.append(page_article(answer, source=url))
         except ArticleFormatError as exc:
             read.problems.append(ReadProblem(url, str(exc), code=exc.data.get("reason", "unreadable")))
+        except Exception as exc:  # a document its reader cannot read is that URL's problem only
+            read.problems.append(ReadProblem(url, f"cannot read it ({type(exc).__name__}: {exc})"))
     read.etag, read.last_modified = answer.etag, answer.last_modified
     return read
 
 
 def page_article(answer: Fetched, *, source: str, feed: dict[str, Any] | None = None) -> Article:
-    """The article of a fetched HTML page; ``feed``: the item's title, date, author and site,
-    which win over the page's.
+    """The article of a fetched HTML page, PDF or Word document; ``feed``: the item's title,
+    date, author and site, which win over the page's.
 
     Raises:
         ArticleFormatError: not an HTML page, or no article text in it.
     """
-    if answer.content_type and answer.content_type not in PAGE_TYPES:
+    from .readers import docx, html, pdf
+
+    name = _name_of(answer.url)
+    if answer.content_type in PDF_TYPES or answer.content_type in DOCX_TYPES:
+        read = pdf.parse if answer.content_type in PDF_TYPES else docx.parse
+        fields = read(answer.body, name)  # a document's pages or headings, as from a file
+        fields["id"] = article_id(answer.url, None)
+        meta: dict[str, Any] = {}
+    elif answer.content_type and answer.content_type not in PAGE_TYPES:
         raise ArticleFormatError(
             f"{answer.url}: a {answer.content_type} document, not a web page; not read", reason="unsupported"
         )
-    from .readers import html
-
-    text = decode(answer.body)
-    fields = html.parse(text, _name_of(answer.url))
-    meta = fields.pop("meta", {})
-    fields["id"] = article_id(answer.url, canonical_of(text) or fields.get("url"))
+    else:
+        text = decode(answer.body)
+        fields = html.parse(text, name)
+        meta = fields.pop("meta", {})
+        fields["id"] = article_id(answer.url, canonical_of(text) or fields.get("url"))
+        fields["author"] = meta.get("author")
     fields["url"] = fields["id"]
     fields["source"] = meta.get("site") or urlsplit(answer.url).hostname
-    for key in ("title", "date", "source"):
+    for key in ("title", "date", "source", "author"):
         if feed and feed.get(key):
             fields[key] = feed[key]
-    return replace(article_from(fields, _name_of(answer.url)), path=source)
+    return replace(article_from(fields, name), path=source)
 
 
 def article_id(fetched_url: str, canonical: str | None) -> str:
@@ -191,6 +211,9 @@ def _read_feed(fetcher: Fetcher, url: str, answer: Fetched, known: dict[str, str
             code = exc.reason if isinstance(exc, FetchError) else exc.data.get("reason", "unreadable")
             read.problems.append(ReadProblem(link, str(exc).removeprefix(f"{link}: "), code=code))
             continue  # not remembered: the next refresh tries it again
+        except Exception as exc:  # a document its reader cannot read is that item's problem only
+            read.problems.append(ReadProblem(link, f"cannot read it ({type(exc).__name__}: {exc})"))
+            continue
         read.items[link] = digest
     return read
 
@@ -207,7 +230,7 @@ def _item_article(fetcher: Fetcher, feed_url: str, link: str, entry: Any, item: 
             fields.update({"id": link_id, "url": link_id})
             fields.update({k: v for k, v in item.items() if v})
             return replace(article_from(fields, _name_of(link)), path=feed_url)
-    page = fetcher.get(check_url(link), accept=PAGE_TYPES)
+    page = fetcher.get(check_url(link), accept=PAGE_TYPES + PDF_TYPES + DOCX_TYPES)
     return page_article(page, source=feed_url, feed=item)
 
 

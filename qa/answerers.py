@@ -159,4 +159,6 @@ def _citation(number: int, s: ScoredSentence, passage: Passage) -> Citation:
         sentence=s.sentence.ordinal,
         passage=passage,
         language=s.article.lang,
+        page=s.article.page_at(s.sentence.start),
+        author=s.article.author,
     )

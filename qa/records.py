@@ -38,7 +38,9 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """A cited sentence: ``article.text[start:end] == text``. ``number`` is its marker ``[n]``."""
+    """A cited sentence: ``article.text[start:end] == text``. ``number`` is its marker ``[n]``;
+    ``page`` the page of a paged article (a PDF) the sentence starts on, ``author`` its
+    article's author (each ``None`` when the article gives none)."""
 
     number: int
     text: str
@@ -51,6 +53,8 @@ class Citation:
     passage: Passage
     language: str | None = None
     """The article's language (a composed answer may be in another: the question's)."""
+    page: int | None = None
+    author: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The citation, its passage by id, and where its article was published (``url``,

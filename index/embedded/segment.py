@@ -21,6 +21,7 @@ import numpy as np
 from ..documents import Article, Chunk
 from ..errors import IndexDamagedError
 from ..filters import Filters
+from ..storage import pages_of
 from .layout import DATABASE, SENTENCE_VECTORS, VECTORS
 
 SCHEMA = """
@@ -33,6 +34,8 @@ CREATE TABLE articles (
     lang TEXT,
     path TEXT,
     line INTEGER,
+    author TEXT,
+    pages TEXT,
     content_hash TEXT NOT NULL,
     indexed_at TEXT NOT NULL
 );
@@ -61,10 +64,16 @@ CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = "unicode61 r
 CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
 """
 
-ARTICLE_COLUMNS = "id, title, text, date, date_text, url, source, category, lang, path, line, content_hash"
+ARTICLE_COLUMNS = (
+    "id, title, text, date, date_text, url, source, category, lang, path, line, author, pages, content_hash"
+)
 """What :func:`article_of` reads. A segment written before format 5 has no ``date_text``: its
-:meth:`Segment.article_columns` read it as the date, stored as given (not read as ISO 8601)."""
+:meth:`Segment.article_columns` read it as the date, stored as given (not read as ISO 8601).
+One written before format 6 has no ``author`` nor ``pages``: they read as NULL. ``pages`` holds
+:func:`index.storage.stored_pages`."""
 ARTICLE_FIELDS = tuple(c.strip() for c in ARTICLE_COLUMNS.split(","))
+LATER_COLUMNS = {"date_text": "date", "author": "NULL", "pages": "NULL"}
+"""The article columns older segments lack, and what is read instead."""
 
 
 def new_database(path: Path) -> sqlite3.Connection:
@@ -139,14 +148,21 @@ class Segment:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     @functools.cached_property
-    def has_date_text(self) -> bool:
-        """Whether this segment stores dates as written apart (format 5 on)."""
-        return any(row[1] == "date_text" for row in self.db.execute("PRAGMA table_info(articles)"))
+    def columns(self) -> frozenset[str]:
+        """The columns of this segment's articles table (older formats have fewer)."""
+        return frozenset(row[1] for row in self.db.execute("PRAGMA table_info(articles)"))
 
     def article_columns(self, prefix: str = "") -> str:
-        """:data:`ARTICLE_COLUMNS` as this segment can read them, each after ``prefix`` (``a.``)."""
-        names = ["date" if c == "date_text" and not self.has_date_text else c for c in ARTICLE_FIELDS]
-        return ", ".join(prefix + c for c in names)
+        """:data:`ARTICLE_COLUMNS` as this segment can read them, each after ``prefix`` (``a.``);
+        a column it lacks (:data:`LATER_COLUMNS`) is read as what stands for it."""
+        read = []
+        for name in ARTICLE_FIELDS:
+            if name in self.columns:
+                read.append(prefix + name)
+            else:
+                instead = LATER_COLUMNS[name]
+                read.append(instead if instead == "NULL" else prefix + instead)
+        return ", ".join(read)
 
     # -- what is left out --------------------------------------------------------------
     def live(self) -> str:
@@ -354,7 +370,9 @@ def where(filters: Filters | None) -> tuple[str, list[Any]]:
 
 def article_of(row: Sequence[Any]) -> Article:
     """A row of :data:`ARTICLE_COLUMNS` as its article (the columns are named as its fields)."""
-    return Article(**dict(zip(ARTICLE_FIELDS, row, strict=True)))
+    fields = dict(zip(ARTICLE_FIELDS, row, strict=True))
+    fields["pages"] = pages_of(fields["pages"])
+    return Article(**fields)
 
 
 def chunk_of(row: Sequence[Any]) -> tuple[Chunk, Article]:

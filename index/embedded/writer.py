@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import QAError
 from ..manifest import Manifest
-from ..storage import PreparedArticle
+from ..storage import PreparedArticle, stored_pages
 from . import vectors as vector_index
 from .database import IndexStore
 from .layout import (
@@ -124,9 +124,9 @@ class EmbeddedWriter:
             self.next_article += 1
             db.execute(
                 "INSERT INTO articles (rowid, id, title, text, date, date_text, url, source, category, lang, "
-                "path, line, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "path, line, author, pages, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (rowid, a.id, a.title, a.text, a.date, a.date_text, a.url, a.source, a.category, a.lang,
-                 a.path, a.line, a.content_hash, now),
+                 a.path, a.line, a.author, stored_pages(a.pages), a.content_hash, now),
             )  # fmt: skip
             for s, terms in zip(prepared.sentences, prepared.terms, strict=True):
                 sid = db.execute(

@@ -29,15 +29,17 @@ DUMMY_DIM = 2
 
 ARTICLE_FIELDS = (
     "id", "number", "title", "date", "date_text", "url", "source", "category", "lang", "path", "line",
-    "content_hash", "indexed_at", "sentence_count", "tail",
+    "author", "pages", "content_hash", "indexed_at", "sentence_count", "tail",
 )  # fmt: skip
-"""The fields of an article; an epoch written before format 5 has no ``date_text``."""
+"""The fields of an article; an epoch written before format 5 has no ``date_text``, one written
+before format 6 no ``author`` nor ``pages`` (:func:`index.storage.stored_pages`)."""
 CHUNK_FIELDS = ("id", "article", "ordinal", "first_sentence", "last_sentence", "start", "end", "text")
 
 
 def article_fields(format_version: int) -> tuple[str, ...]:
     """The article fields an epoch written in ``format_version`` holds."""
-    return ARTICLE_FIELDS if format_version >= 5 else tuple(f for f in ARTICLE_FIELDS if f != "date_text")
+    later = {"author": 6, "pages": 6, "date_text": 5}
+    return tuple(f for f in ARTICLE_FIELDS if format_version >= later.get(f, 0))
 
 
 def key(article_number: int, ordinal: int) -> int:
@@ -105,7 +107,7 @@ def schemas(dimension: int) -> dict[str, tuple[Any, Any]]:
     articles = new()
     articles.add_field("id", DataType.VARCHAR, max_length=4096, is_primary=True)
     articles.add_field("number", DataType.INT64)
-    for name in ("title", "date_text", "url", "path", "tail"):
+    for name in ("title", "date_text", "url", "path", "author", "pages", "tail"):
         text(articles, name)
     for name in ("date", "source", "category", "lang", "content_hash", "indexed_at"):
         text(articles, name, 1024)

@@ -18,7 +18,7 @@ from ..documents import Article, Chunk, Sentence
 from ..errors import IndexDamagedError, IndexNotFoundError
 from ..filters import Filters
 from ..manifest import Manifest
-from ..storage import ChunkHit, SentenceBlock, SentenceReads
+from ..storage import ChunkHit, SentenceBlock, SentenceReads, pages_of
 from . import schema
 from .connection import Location, call, collection
 
@@ -305,5 +305,7 @@ def _article(row: dict[str, Any], text: str) -> Article:
         lang=row.get("lang"),
         path=row.get("path"),
         line=row.get("line"),
+        author=row.get("author"),  # None before format 6, with the pages
+        pages=pages_of(row.get("pages")),
         content_hash=row.get("content_hash") or "",
     )

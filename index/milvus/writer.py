@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from ..documents import Article
 from ..manifest import Manifest
-from ..storage import PreparedArticle
+from ..storage import PreparedArticle, stored_pages
 from . import schema
 from .connection import Location, call, collection, ensure_meta, published_head, put
 from .store import MilvusStore
@@ -110,6 +111,8 @@ class MilvusWriter:
         ]
         for r in articles:  # an epoch written before format 5 kept no date as written apart
             r.setdefault("date_text", r.get("date"))
+            r.setdefault("author", None)  # nor, before format 6, authors and pages
+            r.setdefault("pages", None)
         self.next_number = max((r["number"] for r in articles), default=-1) + 1
         self._insert("articles", articles)
         self.counts["articles"] += len(articles)
@@ -160,7 +163,7 @@ class MilvusWriter:
             article_rows.append({
                 "id": a.id, "number": number, "title": a.title, "date": a.date, "date_text": a.date_text,
                 "url": a.url, "source": a.source, "category": a.category, "lang": a.lang, "path": a.path,
-                "line": a.line,
+                "line": a.line, "author": a.author, "pages": _pages(a),
                 "content_hash": a.content_hash, "indexed_at": now, "sentence_count": len(p.sentences),
                 "tail": a.text[previous_end:], "dummy": [0.0, 0.0],
             })  # fmt: skip
@@ -226,6 +229,18 @@ class MilvusWriter:
             self._drop(self.epoch)
         except Exception:  # the engine may be gone: the next writer drops it
             logger.warning("could not drop the unpublished epoch %s of %s", self.epoch, self.where.uri)
+
+
+def _pages(article: Article) -> str | None:
+    """The article's stored page offsets, if they fit a VARCHAR (thousands of pages may not:
+    its citations then name no page)."""
+    stored = stored_pages(article.pages)
+    if stored is not None and len(stored) > schema.TEXT_MAX:
+        logger.warning(
+            "%s: %d pages are too many to keep their offsets", article.id, len(article.pages or ())
+        )
+        return None
+    return stored
 
 
 def _terms(row: dict[str, Any]) -> list[str]:

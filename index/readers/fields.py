@@ -13,16 +13,22 @@ from ..normalize import normalize_text
 
 def article_from(fields: dict[str, Any], path: Path, line: int | None = None) -> Article:
     """The article of ``fields`` (``id``, ``text``, and optionally ``title``, ``date``, ``url``,
-    ``source``, ``category``, ``lang``) read from ``path`` (at record ``line`` of a JSON file).
+    ``source``, ``category``, ``lang``, ``author``, ``pages``) read from ``path`` (at record
+    ``line`` of a JSON file).
 
     The text is normalised; a missing title is the file's name; empty values are ``None``; the
     date is read as ISO 8601 (:func:`index.dates.iso_date`, in the article's language when the
-    record gives it) and kept as written in ``date_text``.
+    record gives it) and kept as written in ``date_text``. ``pages`` (offsets in the text) come
+    with a text normalised already, which normalising leaves as it is.
 
     Raises:
         ArticleFormatError: there is no text (``no_text``).
     """
-    text = normalize_text(str(fields.get("text") or ""))
+    given = str(fields.get("text") or "")
+    text = normalize_text(given)
+    pages = fields.get("pages")
+    if pages is not None and text != given:
+        raise ValueError("a reader that gives pages must give its text normalised")
     if not text:
         if path.suffix.lower() in (".json", ".jsonl"):
             raise ArticleFormatError(
@@ -48,6 +54,8 @@ def article_from(fields: dict[str, Any], path: Path, line: int | None = None) ->
         lang=lang,
         path=str(path),
         line=line,
+        author=_optional(fields.get("author")),
+        pages=pages,
     )
 
 

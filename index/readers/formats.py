@@ -1,7 +1,8 @@
 """Which reader reads a file: one per format, chosen by the file's suffix.
 
-Every file is read the same way first (its bytes within the size limit, decoded, refused when
-empty); a failure of any kind is that file's :class:`ReadProblem`, never the whole read's.
+Every file is read the same way first (its bytes within the size limit, refused when empty);
+text formats are then decoded, binary ones (PDF, Word) go to their reader as bytes. A failure
+of any kind is that file's :class:`ReadProblem`, never the whole read's.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from ..documents import Article
 from ..errors import ArticleFormatError
-from . import html, json_records, markdown, text
+from . import docx, html, json_records, markdown, pdf, text
 from .decoding import decode
 from .fields import article_from
 from .limits import load_bytes
@@ -20,17 +21,25 @@ from .problems import ReadProblem
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
+_BINARY = {".pdf": pdf.parse, ".docx": docx.parse}
+"""Readers of bytes, by suffix: never decoded as text."""
 
 
 def read_file(path: Path, base: Path, max_file_mb: float) -> Iterator[Article | ReadProblem]:
     """The articles of the file ``path``, and its problems; ids are paths relative to ``base``."""
     try:
-        content = decode(load_bytes(path, max_file_mb))
-        if not content.strip():  # nothing, blanks, or only a byte-order mark
-            raise ArticleFormatError("empty file: nothing to index", reason="empty")
+        raw = load_bytes(path, max_file_mb)
         rel = path.relative_to(base).as_posix()
         suffix = path.suffix.lower()
+        if suffix in _BINARY:
+            if not raw.strip():
+                raise ArticleFormatError("empty file: nothing to index", reason="empty")
+            yield article_from({"id": rel, **_BINARY[suffix](raw, path)}, path)
+            return
+        content = decode(raw)
+        if not content.strip():  # nothing, blanks, or only a byte-order mark
+            raise ArticleFormatError("empty file: nothing to index", reason="empty")
         if suffix == ".jsonl":
             yield from json_records.read_jsonl(content, path, rel)
             return

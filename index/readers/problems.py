@@ -11,7 +11,8 @@ from ..documents import Article
 class ReadProblem:
     """A file or record that was not read, and why: ``message`` in words, ``code`` as data
     (``missing``, ``no_files``, ``unsupported``, ``too_large``, ``empty``, ``binary``,
-    ``no_text``, ``bad_json``, ``bad_record``, ``bad_html``, ``duplicate``, ``unlisted``,
+    ``no_text``, ``bad_json``, ``bad_record``, ``bad_html``, ``bad_pdf``, ``bad_docx``,
+    ``encrypted``, ``no_text_layer``, ``duplicate``, ``unlisted``,
     ``unreadable``, ``not_regular``, ``broken_link``, ``loop``, ``same_folder``) for an
     interface that words it in its own language."""
 

@@ -173,3 +173,69 @@ def test_term_statistics_are_cut_into_parts_that_fit_a_varchar_and_read_back_who
         merged.update(json.loads(part))
     assert merged == frequencies
     assert list(_parts({})) == ["{}"]
+
+
+def test_authors_and_pages_read_back_as_the_embedded_backend_reads_them(tmp_path: Path) -> None:
+    from tests.index.test_paged_articles import page_two, write_paged
+
+    corpus = write_paged(tmp_path / "articles")
+    uri = f"milvus-lite:{tmp_path}/lite.db/paged"
+    index.build([corpus], tmp_path / "ix", embedder=FakeEmbedder())
+    index.build([corpus], uri, embedder=FakeEmbedder())
+    embedded, milvus = index.open_index(tmp_path / "ix"), index.open_index(uri)
+    assert list(milvus.articles()) == list(embedded.articles())  # authors and pages included
+    assert milvus.article_hashes() == embedded.article_hashes()
+    pdf = milvus.article("rapport.pdf")
+    assert pdf.pages is not None and len(pdf.pages) == 4 and pdf.author == "Jeanne Dupont"
+    assert milvus.article("note.docx").author == "Paul Martin"
+    span = page_two(embedded)
+    articles, [block] = milvus.sentence_blocks([span])
+    assert (articles["rapport.pdf"].pages, articles["rapport.pdf"].author) == (pdf.pages, pdf.author)
+    assert block.sentences == embedded.sentence_blocks([span])[1][0].sentences
+    hits = milvus.chunks(milvus.chunk_ids(Filters(article_ids=("rapport.pdf",))))
+    assert {h.article.pages for h in hits.values()} == {pdf.pages}
+
+
+def test_an_epoch_of_format_5_is_read_and_updated_as_it_is(tmp_path: Path) -> None:
+    import json
+
+    from pymilvus import CollectionSchema
+
+    from index.milvus import schema
+    from index.milvus.connection import collection, connect, parse, put, read_head
+    from tests.index.readers.samples import pdf_bytes
+    from tests.index.readers.test_pdf import INFO, REPORT
+
+    corpus = write_corpus(tmp_path / "articles")
+    uri = f"milvus-lite:{tmp_path}/lite.db/old"
+    index.build([corpus], uri, embedder=FakeEmbedder())
+    before = list(index.open_index(uri).articles())
+    # What format 5 wrote: an articles collection without author nor pages, and its head says 5.
+    where = parse(uri)
+    client = connect(where)
+    head, manifest = read_head(where, client)
+    name = collection(where.name, int(head["epoch"]), "articles")
+    rows = client.query(name, filter="", output_fields=["*"])
+    client.drop_collection(name)
+    current, params = schema.schemas(manifest.dimension)["articles"]
+    old = CollectionSchema([f for f in current.fields if f.name not in ("author", "pages")])
+    client.create_collection(name, schema=old, index_params=params)
+    client.insert(name, data=[{k: v for k, v in r.items() if k not in ("author", "pages")} for r in rows])
+    client.load_collection(name)
+    head["manifest"]["format_version"] = 5
+    put(where, client, "head", json.dumps(head))
+
+    opened = index.open_index(uri)
+    assert opened.manifest.format_version == 5
+    assert list(opened.articles()) == before
+    assert {(a.author, a.pages) for a in opened.articles()} == {(None, None)}
+
+    (corpus / "rapport.pdf").write_bytes(pdf_bytes(REPORT, INFO))
+    report = index.update([corpus], uri, embedder=FakeEmbedder())
+    assert (report.added, report.changed, report.unchanged) == (["rapport.pdf"], [], len(before))
+    updated = index.open_index(uri)
+    assert updated.manifest.format_version > 5
+    assert updated.article("rapport.pdf").author == "Jeanne Dupont"
+    assert [(a.id, a.author, a.pages) for a in updated.articles()][: len(before)] == [
+        (a.id, None, None) for a in before
+    ]

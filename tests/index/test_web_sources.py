@@ -242,3 +242,28 @@ def test_sources_file_location_is_absolute(tmp_path, corpus, monkeypatch):
     index.build([Path(corpus.name)], tmp_path / "ix", embedder=FakeEmbedder())
     [state] = index.open_index(tmp_path / "ix").manifest.sources
     assert state["location"] == str(corpus.resolve())
+
+
+def test_a_pdf_and_a_word_document_by_url_keep_their_pages_and_metadata(tmp_path):
+    from tests.index.readers.samples import docx_bytes, pdf_bytes
+
+    report_pages = [
+        ["Le rapport annuel", "Le budget est en hausse de 3 %."],
+        ["Page deux : les dépenses ont baissé."],
+    ]
+    with web_server() as server:
+        server.routes["/rapport.pdf"] = Route(
+            pdf_bytes(report_pages, {"Author": "Jeanne Dupont"}), type="application/pdf"
+        )
+        server.routes["/note.docx"] = Route(
+            docx_bytes([("title", "Note de synthèse"), ("p", "La commune a voté le budget du port.")]),
+            type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        server.routes["/scan.pdf"] = Route(pdf_bytes([[]], {}), type="application/pdf")
+        sources = [server.url(p) for p in ("/rapport.pdf", "/note.docx", "/scan.pdf")]
+        report = index.build(sources, tmp_path / "ix", embedder=FakeEmbedder(), fetch=LOCAL)
+    assert sorted(report.added) == sorted(sources[:2])
+    assert [(p.path, p.code) for p in report.problems] == [(sources[2], "no_text_layer")]
+    pdf = index.open_index(tmp_path / "ix").article(sources[0])
+    assert pdf.author == "Jeanne Dupont" and pdf.page_at(pdf.text.index("les dépenses")) == 2
+    assert pdf.url == sources[0] and pdf.source == "127.0.0.1"

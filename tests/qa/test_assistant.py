@@ -134,3 +134,24 @@ def test_copies_of_one_story_are_shown_and_cited_once(tmp_path, fake_embedder):
     assert len(texts) == len(set(texts)) and story in texts
     cited = [c.text for c in answer.citations]
     assert cited[0] == "Elle transporte 521 kg de matériel." and len(cited) == len(set(cited))
+
+
+def test_a_citation_in_a_pdf_names_the_page_it_stands_on_and_its_author(tmp_path, fake_embedder):
+    from tests.fakes import FAKE_THRESHOLD
+    from tests.index.test_paged_articles import write_paged
+
+    corpus = write_paged(tmp_path / "articles")
+    assistant = Assistant.build([corpus], tmp_path / "ix", embedder=fake_embedder, threshold=FAKE_THRESHOLD)
+    answer = assistant.ask("Les dépenses ont-elles baissé ?")
+    best = answer.citations[0]
+    assert (best.article_id, best.text) == ("rapport.pdf", "Page deux : les dépenses ont baissé.")
+    assert (best.page, best.author) == (2, "Jeanne Dupont")  # the sentence starts on page 2
+    data = json.loads(json.dumps(answer.to_dict()))["citations"][0]
+    assert (data["page"], data["author"]) == (2, "Jeanne Dupont")
+    first = assistant.ask("De combien le budget est-il en hausse cette année ?").citations
+    assert next((c.page, c.text) for c in first if c.article_id == "rapport.pdf") == (
+        1,
+        "Il est en hausse de 3 % cette année.",
+    )
+    other = assistant.ask("Combien de kilos de matériel la capsule transporte-t-elle ?").citations[0]
+    assert (other.article_id, other.page, other.author) == ("espace.txt", None, None)

@@ -54,6 +54,17 @@ def test_cited_sentence_is_highlighted_inside_its_passage_with_title_date_and_ca
     assert 'data-aq-open="0.1"' in out  # the marker and the button open citation 1 of turn 0
 
 
+def test_a_citation_with_a_page_shows_it_in_its_meta_line_and_one_without_shows_none():
+    text = "Avant la phrase. Les dépenses ont baissé. Après la phrase."
+    c = cited(text, "Les dépenses ont baissé.")
+    for lang in ("fr", "en"):
+        out = render.answer_html(answer_of(replace(c, page=3)), turn=0, lang=lang)
+        head = re.search(r'<div class="aq-cite-head">(.*?)</div>', out)
+        assert head is not None and '<span class="aq-page">p. 3</span>' in head.group(1)
+        assert "p. 3" in visible_text(head.group(1))
+    assert "aq-page" not in render.answer_html(answer_of(c), turn=0, lang="fr")
+
+
 def test_answer_markers_link_to_their_citations_only():
     text = "Une phrase [3] avec un crochet. Une autre phrase citée."
     c1 = cited(text, "Une phrase [3] avec un crochet.")

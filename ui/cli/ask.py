@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     for c in answer.citations:
         shown = c.passage.date_text or c.passage.date  # as the source wrote it
         date = f", {shown}" if shown else ""
-        print(f"[{c.number}] {c.title}{date} — characters {c.start}-{c.end} of {c.article_id}")
+        page = f", p. {c.page}" if c.page is not None else ""
+        print(f"[{c.number}] {c.title}{date}{page} — characters {c.start}-{c.end} of {c.article_id}")
         print(f"    « {c.text} »" if answer.language == "fr" else f'    "{c.text}"')
         if c.passage.url:
             print(f"    {c.passage.source + ' — ' if c.passage.source else ''}{c.passage.url}")

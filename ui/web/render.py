@@ -59,14 +59,16 @@ def format_date(value: str | None, lang: str) -> str:
     return f"{month} {day.day}, {day.year}"
 
 
-def meta_html(title: str, when: str | None, category: str | None, lang: str) -> str:
-    """The line naming an article: its title, date and category."""
+def meta_html(title: str, when: str | None, category: str | None, lang: str, page: int | None = None) -> str:
+    """The line naming an article: its title, date and category, and the page cited in it."""
     parts = [
         f'<span class="aq-title">{esc(title)}</span>',
         f'<span class="aq-date">{esc(format_date(when, lang))}</span>',
     ]
     if category:
         parts.append(f'<span class="aq-category">{esc(category)}</span>')
+    if page is not None:
+        parts.append(f'<span class="aq-page">{esc(text(lang, "page", page=page))}</span>')
     return '<span class="aq-meta">' + '<span class="aq-sep"> · </span>'.join(parts) + "</span>"
 
 
@@ -120,7 +122,7 @@ def citation_html(citation: Citation, key: str, lang: str) -> str:
     return (
         f'<li class="aq-cite" id="aq-cite-{esc(key)}">'
         f'<div class="aq-cite-head"><span class="aq-num">{citation.number}</span>'
-        f"{meta_html(citation.title, passage.date_text or passage.date, passage.category, lang)}</div>"
+        f"{meta_html(citation.title, passage.date_text or passage.date, passage.category, lang, citation.page)}</div>"
         f'<blockquote class="aq-passage">{body}</blockquote>{origin}'
         f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
         "</li>"
