@@ -62,6 +62,7 @@ bench: setup
 	$(BIN)/python -m bench.segments --index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index \
 		--corpus $(BENCH_WORK)/peers/piaf-v1.1-article-qa/corpus.jsonl --dataset ../shared/data/piaf-v1.1.json
 	$(BIN)/python -m bench.cross_lingual
+	$(BIN)/python -m bench.refresh
 
 # Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
 # and the split lists in bench/splits/; then the cross-lingual scorer and threshold on XQuAD's

@@ -31,6 +31,7 @@ class Route:
 class Request:
     path: str
     headers: dict[str, str]
+    sent: int = 0  # bytes of the body answered
 
 
 class WebServer:
@@ -60,7 +61,8 @@ class WebServer:
                 pass
 
             def do_GET(self) -> None:
-                server.requests.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                self.request_record = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                server.requests.append(self.request_record)
                 route = server.routes.get(self.path)
                 if route is None:
                     self._answer(404, "text/plain", b"not found", {})
@@ -91,6 +93,7 @@ class WebServer:
                     self.end_headers()
                     if status != 304:
                         self.wfile.write(body)
+                        self.request_record.sent = len(body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
                     pass
 

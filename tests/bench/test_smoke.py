@@ -175,3 +175,14 @@ def test_trained_rankers_are_measured_against_the_scorer_on_held_out_articles(tm
     assert 0.5 <= cross["scorer"] <= 1.0 and 0.0 < tower["dense_alone_base"] <= 1.0
     assert all(w in (0.0, 0.1, 0.25, 0.5, 1.0, 2.0) for w in result["cross_encoder"]["weights_chosen"])
     assert (tmp_path / "cache" / "article-qa" / "eval").is_dir()  # the index was built where told
+
+
+def test_refresh_costs_and_a_watched_folders_delay_are_measured(tmp_path):
+    out = tmp_path / "refresh.json"
+    bench("bench.refresh", "--items", "3", "--repeat", "1", "--out", str(out))
+    result = json.loads(out.read_text())
+    feed = result["feed"]
+    assert feed["unchanged_median"]["requests"] == 1 and feed["unchanged_median"]["bytes_served"] == 0
+    assert feed["one_new_item_median"]["requests"] == 2 and feed["one_new_item"][0]["added"] == 1
+    assert feed["one_changed_item"][0]["changed"] == 1
+    assert result["watched_folder"]["seconds"][0] is not None

@@ -212,9 +212,10 @@ def test_index_info_as_a_dict_keeps_the_keys_and_values_of_index_info_json(corpu
     assert list(shown) == [
         "index_dir", "articles", "sentences", "chunks", "model", "runtime", "chunk_vectors", "dimension",
         "vector_index", "segments", "chunk_size", "overlap", "languages", "categories", "dates",
-        "size_bytes", "format_version", "created_at", "updated_at", "last_build",
+        "size_bytes", "format_version", "created_at", "updated_at", "last_build", "sources",
     ]  # fmt: skip
     manifest = read_manifest(tmp_path / "ix")
+    assert shown["sources"] == manifest.sources and shown["sources"][0]["location"] == str(corpus.resolve())
     assert shown["index_dir"] == str(tmp_path / "ix")
     assert (shown["articles"], shown["segments"], shown["format_version"]) == (5, 1, FORMAT_VERSION)
     assert shown["categories"] == ["nn-science", "politique", "weather"]

@@ -162,3 +162,24 @@ def test_the_http_api_answers_one_question_as_json_in_one_call(app_url):
     finally:
         client.close()
     assert again["citations"][0]["text"] == first["text"]
+
+
+def test_an_address_on_this_machine_or_its_network_is_refused_from_the_web_app(app_url):
+    from gradio_client import Client
+
+    from tests.web_server import Route, web_server
+
+    with web_server() as site:
+        site.routes["/secret"] = Route("<p>internal</p>")
+        client = Client(app_url, verbose=False)
+        try:
+            for url in (
+                site.url("/secret"),
+                "http://169.254.169.254/latest/meta-data/",
+                "file:///etc/passwd",
+            ):
+                report, *_ = client.predict(url, "en", api_name="/add_url")
+                assert "refused" in report or "Only http and https" in report, report
+        finally:
+            client.close()
+        assert not site.requests  # nothing reached the internal server

@@ -313,6 +313,10 @@ def test_sources_are_listed_refreshed_and_a_feed_is_added_from_the_page(browser,
                 assert link.get_attribute("href") == site.url("/actualite/article-2")
                 assert link.get_attribute("rel") == "noopener noreferrer nofollow"
                 assert "Le Fil Test" in answer.locator(".aq-origin").first.inner_text()
+                with context.expect_page() as opened:
+                    link.click()
+                assert opened.value.url == site.url("/actualite/article-2")  # the original, in a new tab
+                opened.value.close()
                 assert not page.outside  # nothing left 127.0.0.1
 
                 page.click("#aq-refresh-now")
