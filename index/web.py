@@ -42,6 +42,9 @@ FULL_CONTENT_CHARS = 400
 """An item whose own content holds at least this many characters of text is read from the
 feed; a shorter one (a summary) is read from its link."""
 FEED_MARKS = (b"<rss", b"<feed", b"<rdf:rdf")
+MAX_NEW_ITEMS = 100
+"""New items read from one feed in one read; the others wait for the next (a feed of thousands of
+items, hostile or not, must not make one refresh fetch thousands of pages)."""
 
 
 @dataclass
@@ -187,6 +190,7 @@ def _read_feed(fetcher: Fetcher, url: str, answer: Fetched, known: dict[str, str
         )
         return read
     site = (parsed.feed.get("title") or "").strip() or urlsplit(url).hostname
+    fresh = 0
     for entry in parsed.entries:
         link = entry.get("link") or entry.get("id")
         if not link:
@@ -199,6 +203,14 @@ def _read_feed(fetcher: Fetcher, url: str, answer: Fetched, known: dict[str, str
         if known.get(link) == digest:
             read.items[link] = digest  # read before and unchanged: not fetched again
             continue
+        fresh += 1
+        if fresh > MAX_NEW_ITEMS:
+            read.problems.append(
+                ReadProblem(
+                    url, f"more than {MAX_NEW_ITEMS} new items: the others are read next time", code="later"
+                )
+            )
+            break
         item = {
             "title": entry.get("title"),
             "date": _item_date(entry),

@@ -267,3 +267,33 @@ def test_a_pdf_and_a_word_document_by_url_keep_their_pages_and_metadata(tmp_path
     pdf = index.open_index(tmp_path / "ix").article(sources[0])
     assert pdf.author == "Jeanne Dupont" and pdf.page_at(pdf.text.index("les dépenses")) == 2
     assert pdf.url == sources[0] and pdf.source == "127.0.0.1"
+
+
+def test_a_hostile_feed_expands_no_entity_reads_no_file_and_fetches_a_bounded_number_of_items(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr("index.web.MAX_NEW_ITEMS", 3)
+    laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 9))
+    story = "Le conseil municipal a voté le budget du port de Brest pour l'année {n}. " * 3
+    with web_server() as server:
+        serve_pages(server)
+        server.routes["/bomb.rss"] = Route(
+            f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">{laughs}<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            f'<rss version="2.0"><channel><title>&l8;&x;</title>'
+            f"<item><title>&l8;&x;</title><link>{server.url('/actualite/article-1')}</link></item></channel></rss>",
+            type="application/rss+xml",
+        )
+        for n in range(50):
+            server.routes[f"/item/{n}"] = Route(
+                f"<html><body><article><p>{story.format(n=n)}</p></article></body></html>"
+            )
+        many = [(f"/item/{n}", f"Budget {n}", "Tue, 22 May 2012 08:00:00 GMT") for n in range(50)]
+        server.routes["/many.rss"] = Route(rss(server, many), type="application/rss+xml")
+        index.build([server.url("/bomb.rss")], tmp_path / "bomb", embedder=FakeEmbedder(), fetch=LOCAL)
+        report = index.build([server.url("/many.rss")], tmp_path / "ix", embedder=FakeEmbedder(), fetch=LOCAL)
+        fetched = [r.path for r in server.requests if r.path.startswith("/item/")]
+    [bombed] = index.open_index(tmp_path / "bomb").article_hashes()
+    article = index.open_index(tmp_path / "bomb").article(bombed)
+    assert len(article.title) < 200 and "lollol" not in article.title  # no entity expanded
+    assert "root:" not in article.title + article.text  # no file read
+    assert len(fetched) == 3 and len(report.added) == 3 and any(p.code == "later" for p in report.problems)
