@@ -127,7 +127,7 @@ def read_all(
     read; nothing here decides what is removed (the builder does, from paths only).
     """
     now = _now()
-    paths = [s for s in sources if not is_url(s)]
+    paths = _outermost([s for s in sources if not is_url(s)])
     urls = list(dict.fromkeys(location_of(s) for s in sources if is_url(s)))
     result = read_sources(paths, max_file_mb=max_file_mb) if paths else ReadResult()
     states: dict[str, SourceState] = {}
@@ -208,6 +208,17 @@ def _read_url(
         last_modified=read.last_modified,
         items=read.items if read.kind == "feed" else {},
     )
+
+
+def _outermost(paths: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """``paths`` without those inside another one's folder (a file added alone, then its folder:
+    read once, by the folder, under the same id)."""
+    resolved = [Path(location_of(p)) for p in paths]
+    return [
+        p
+        for p, r in zip(paths, resolved, strict=True)
+        if not any(other in r.parents for other in resolved if other != r)
+    ]
 
 
 def counted(

@@ -297,3 +297,12 @@ def test_a_hostile_feed_expands_no_entity_reads_no_file_and_fetches_a_bounded_nu
     assert len(article.title) < 200 and "lollol" not in article.title  # no entity expanded
     assert "root:" not in article.title + article.text  # no file read
     assert len(fetched) == 3 and len(report.added) == 3 and any(p.code == "later" for p in report.problems)
+
+
+def test_a_file_added_alone_then_its_folder_is_read_once_on_refresh(tmp_path, corpus):
+    index.build([corpus], tmp_path / "ix", embedder=FakeEmbedder())
+    (corpus / "new.txt").write_text("Un nouvel article\n\nIl pleut à Brest.", "utf-8")
+    assert index.update([corpus / "new.txt"], tmp_path / "ix", embedder=FakeEmbedder()).added == ["new.txt"]
+    report = index.update([], tmp_path / "ix", embedder=FakeEmbedder())
+    assert not report.problems and report.unchanged == 6  # not a duplicate of itself
+    assert len(index.open_index(tmp_path / "ix").manifest.sources) == 2  # both remembered
