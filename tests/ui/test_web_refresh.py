@@ -156,3 +156,14 @@ def test_a_served_refresh_of_an_unchanged_feed_is_one_conditional_request(tmp_pa
         assert [(r.path, r.headers.get("if-none-match")) for r in server.requests] == [("/feed.rss", '"v1"')]
         assert outcome.added == outcome.changed == 0 and outcome.error is None
         assert live.current.store.manifest.generation == generation
+
+
+def test_serve_watch_without_folders_watches_the_indexs_own_folders(tmp_path, fake_embedder):
+    from ui.web.server import watched_folders
+
+    corpus = write_corpus(tmp_path / "articles")
+    index.build([corpus, corpus / "sport.md"], tmp_path / "ix", embedder=fake_embedder)
+    live = LiveAssistant.open(tmp_path / "ix", embedder=fake_embedder, threshold=FAKE_THRESHOLD)
+    assert watched_folders(live, []) == [corpus.resolve()]  # folders only, not a file source
+    assert watched_folders(live, None) == []
+    assert watched_folders(live, [str(tmp_path)]) == [tmp_path.resolve()]
