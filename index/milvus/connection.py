@@ -32,6 +32,9 @@ from ..settings import MILVUS_TOKEN_VARIABLE as TOKEN_ENV
 from ..settings import secret
 
 CONNECT_TIMEOUT = 5.0
+WRITE_TIMEOUT = 300  # an int: pymilvus checks its index wait only for an int
+"""Seconds a collection's creation (its indexes built) may take: an engine that stops answering
+then fails the write, which leaves the index as it was, instead of waiting for ever."""
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
 ADDRESS = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^\[\]:/]+)):(?P<port>[0-9]+)")
 STALE_LOCK_SECONDS = 6 * 3600
@@ -232,7 +235,14 @@ def ensure_meta(where: Location, client: Any) -> None:
 
     if not call(where, client.has_collection, where.meta):
         schema, params = meta_schema()
-        call(where, client.create_collection, where.meta, schema=schema, index_params=params)
+        call(
+            where,
+            client.create_collection,
+            where.meta,
+            schema=schema,
+            index_params=params,
+            timeout=WRITE_TIMEOUT,
+        )
     call(where, client.load_collection, where.meta)
 
 

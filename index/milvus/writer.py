@@ -21,7 +21,7 @@ from ..documents import Article
 from ..manifest import Manifest
 from ..storage import PreparedArticle, stored_pages
 from . import schema
-from .connection import Location, call, collection, ensure_meta, published_head, put
+from .connection import WRITE_TIMEOUT, Location, call, collection, ensure_meta, published_head, put
 from .store import MilvusStore
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,14 @@ class MilvusWriter:
         self.generation = f"g{self.epoch:06d}"
         self.published = False
         for suffix, (fields, indexes) in schema.schemas(dimension).items():
-            call(where, client.create_collection, self.name(suffix), schema=fields, index_params=indexes)
+            call(
+                where,
+                client.create_collection,
+                self.name(suffix),
+                schema=fields,
+                index_params=indexes,
+                timeout=WRITE_TIMEOUT,
+            )
             call(where, client.load_collection, self.name(suffix))
         self.excluded: set[str] = set()
         self.copied = base is None
