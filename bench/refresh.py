@@ -102,10 +102,11 @@ def feed_costs(items: int, repeat: int, embedder: index.Embedder, work: Path) ->
             shown = [*shown, spare[k]]
             serve_feed(server, shown, version, {})
             new.append(refresh(server, work / "feed-index", embedder, fetcher))
+        edits: dict[str, str] = {}
         for k in range(repeat):
             version += 1
-            edit = {shown[k]["id"]: f" (mise à jour {k})"}
-            serve_feed(server, shown, version, edit)
+            edits[shown[k]["id"]] = f" (mise à jour {k})"  # one more item edited, the others as they were
+            serve_feed(server, shown, version, edits)
             changed.append(refresh(server, work / "feed-index", embedder, fetcher))
         out["one_new_item"], out["one_changed_item"] = new, changed
     for key in ("unchanged", "one_new_item", "one_changed_item"):
