@@ -89,23 +89,8 @@ def add_files(
         return render.report_html(lang, summary=failed_summary(exc, lang), problems=refused, failed=True)
     saved = {str(p.resolve()) for p in accepted.saved}
     unread = [p for p in report.problems if p.path in saved]
-    problems = [_problem(p, lang) for p in unread]
     _take_out(live, [p.path for p in unread])
-    if report.added or report.changed:
-        summary = text(
-            lang,
-            "report_update",
-            added=len(report.added),
-            changed=len(report.changed),
-            unchanged=report.unchanged,
-        )
-    elif problems:
-        return render.report_html(
-            lang, summary=text(lang, "report_failed"), problems=refused + problems, failed=True
-        )
-    else:
-        summary = text(lang, "report_nothing")
-    return render.report_html(lang, summary=summary, problems=refused + problems)
+    return _outcome(report, lang, refused + [_problem(p, lang) for p in unread])
 
 
 def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: ProgressBar | None = None) -> str:
@@ -127,7 +112,7 @@ def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: Progre
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
     except QAError as exc:
         return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
-    return _outcome(report, lang)
+    return _outcome(report, lang, [_problem(p, lang) for p in report.problems])
 
 
 def refresh_now(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
@@ -172,8 +157,8 @@ def set_refresh(refresher: Refresher | None, seconds: object) -> None:
         refresher.set_every(float(seconds) or None)
 
 
-def _outcome(report: index.BuildReport, lang: str) -> str:
-    problems = [_problem(p, lang) for p in report.problems]
+def _outcome(report: index.BuildReport, lang: str, problems: list[str]) -> str:
+    """The report of an update from the page: what it added and changed, else why not."""
     if report.added or report.changed:
         summary = text(
             lang,
