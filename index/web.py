@@ -94,7 +94,8 @@ def read_url(
             read.problems.append(ReadProblem(url, str(exc), code=exc.data.get("reason", "unreadable")))
         except Exception as exc:  # a document its reader cannot read is that URL's problem only
             read.problems.append(ReadProblem(url, f"cannot read it ({type(exc).__name__}: {exc})"))
-    read.etag, read.last_modified = answer.etag, answer.last_modified
+    if read.articles or read.kind == "feed":  # a page that could not be read is asked in full next time
+        read.etag, read.last_modified = answer.etag, answer.last_modified
     return read
 
 
