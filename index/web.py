@@ -94,7 +94,9 @@ def read_url(
             read.problems.append(ReadProblem(url, str(exc), code=exc.data.get("reason", "unreadable")))
         except Exception as exc:  # a document its reader cannot read is that URL's problem only
             read.problems.append(ReadProblem(url, f"cannot read it ({type(exc).__name__}: {exc})"))
-    if read.articles or read.kind == "feed":  # a page that could not be read is asked in full next time
+    # A page that could not be read, or a feed with an item left unread (it failed, or waits
+    # its turn), is asked in full next time, not told that nothing changed.
+    if read.articles if read.kind == "page" else not read.problems:
         read.etag, read.last_modified = answer.etag, answer.last_modified
     return read
 

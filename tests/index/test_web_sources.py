@@ -160,7 +160,7 @@ def test_an_item_whose_page_fails_is_reported_the_others_are_read_and_it_is_trie
             ("/actualite/article-1", "Dragon", "Tue, 22 May 2012 08:00:00 GMT"),
             ("/gone", "Perdu", "Tue, 22 May 2012 09:00:00 GMT"),
         ]
-        server.routes["/feed.rss"] = Route(rss(server, items), type="application/rss+xml")
+        server.routes["/feed.rss"] = Route(rss(server, items), type="application/rss+xml", etag='"v1"')
         report = index.build([server.url("/feed.rss")], tmp_path / "ix", embedder=FakeEmbedder(), fetch=LOCAL)
         assert report.added == [server.url("/actualite/article-1")]
         assert [(p.path, p.code) for p in report.problems] == [(server.url("/gone"), "status")]
