@@ -31,7 +31,7 @@ from .errors import (
     OptionError,
     RemovalRefusedError,
 )
-from .fetch import Fetcher, FetchPolicy
+from .fetch import Fetcher, FetchPolicy, redacted
 from .manifest import FORMAT_VERSION, Manifest, check_model
 from .model_spec import ModelSpec
 from .prepare import add_articles
@@ -318,7 +318,7 @@ def _read(
     if not result.articles and (build or read.failed()):
         listed = "; ".join(str(p) for p in result.problems[:5]) or "no article files found"
         raise NoArticlesError(
-            f"no readable article in {', '.join(map(str, sources)) or 'the sources'} ({listed}); "
+            f"no readable article in {', '.join(redacted(str(s)) for s in sources) or 'the sources'} ({listed}); "
             "nothing was changed",
             problems=len(result.problems),
         )

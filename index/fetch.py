@@ -64,7 +64,7 @@ USER_AGENT = f"article-qa/{_version()} (question answering over articles; respec
 class FetchError(QAError):
     """A URL that could not be fetched, and why in words; ``reason`` as data: ``scheme``,
     ``private_address``, ``unresolved``, ``robots``, ``timeout``, ``unreachable``, ``status``,
-    ``too_large``, ``content_type``, ``redirects``."""
+    ``too_large``, ``content_type``, ``redirects``, ``credentials``."""
 
     code = "fetch_failed"
 
@@ -107,6 +107,14 @@ class Fetched:
         return self.status == 304
 
 
+def redacted(source: str) -> str:
+    """``source`` as it may be shown or kept: a URL without its user name and password."""
+    parts = urlsplit(str(source))
+    if "@" not in parts.netloc or "://" not in str(source):
+        return str(source)
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def check_url(url: str) -> str:
     """``url`` if it is an ``http``/``https`` URL with a host.
 
@@ -116,8 +124,15 @@ def check_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in SCHEMES or not parts.hostname:
         raise FetchError(
-            f"{url}: only http and https URLs are read (give a file as a path, not a {parts.scheme or 'bare'}: URL)",
+            f"{redacted(url)}: only http and https URLs are read (give a file as a path, not a "
+            f"{parts.scheme or 'bare'}: URL)",
             reason="scheme",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise FetchError(
+            f"{redacted(url)}: a URL with a user name or password is not read (the index keeps and shows "
+            "its sources' addresses, and a secret must not be kept or shown)",
+            reason="credentials",
         )
     return url.strip()
 

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import OptionError
-from .fetch import Fetcher, FetchError, FetchPolicy
+from .fetch import Fetcher, FetchError, FetchPolicy, check_url, redacted
 from .readers import ReadProblem, ReadResult, read_sources
 
 KINDS = ("path", "page", "feed")
@@ -130,6 +130,12 @@ def read_all(
     paths = _outermost([s for s in sources if not is_url(s)])
     urls = list(dict.fromkeys(location_of(s) for s in sources if is_url(s)))
     result = read_sources(paths, max_file_mb=max_file_mb) if paths else ReadResult()
+    for url in [u for u in urls if redacted(u) != u]:  # a secret in a URL is neither kept nor shown
+        urls.remove(url)
+        try:
+            check_url(url)
+        except FetchError as exc:
+            result.problems.append(ReadProblem(redacted(url), str(exc), code=exc.reason))
     states: dict[str, SourceState] = {}
     origin: dict[str, str] = {}
     roots = [Path(r) for r in result.roots]

@@ -306,3 +306,22 @@ def test_a_file_added_alone_then_its_folder_is_read_once_on_refresh(tmp_path, co
     report = index.update([], tmp_path / "ix", embedder=FakeEmbedder())
     assert not report.problems and report.unchanged == 6  # not a duplicate of itself
     assert len(index.open_index(tmp_path / "ix").manifest.sources) == 2  # both remembered
+
+
+def test_a_url_with_a_password_is_refused_and_the_secret_is_neither_kept_nor_shown(tmp_path, caplog):
+    with web_server() as server:
+        serve_pages(server)
+        secret = server.url("/actualite/article-1").replace("http://", "http://desk:hunter2@")
+        with pytest.raises(NoArticlesError) as exc:
+            index.build([secret], tmp_path / "none", embedder=FakeEmbedder(), fetch=LOCAL)
+        assert "hunter2" not in str(exc.value) and "user name or password" in str(exc.value)
+        report = index.build(
+            [secret, "ftp://desk:hunter2@example.org/x", server.url("/actualite/article-2")],
+            tmp_path / "ix", embedder=FakeEmbedder(), fetch=LOCAL,
+        )  # fmt: skip
+        assert not server.hits("/actualite/article-1")
+    assert report.added == [server.url("/actualite/article-2")]
+    assert {p.code for p in report.problems} == {"credentials", "scheme"}
+    shown = " ".join(str(p) for p in report.problems) + caplog.text
+    kept = json.dumps(index.open_index(tmp_path / "ix").manifest.sources)
+    assert "hunter2" not in shown and "hunter2" not in kept and "desk" not in kept

@@ -123,6 +123,8 @@ def test_an_address_added_on_the_page_is_checked_then_indexed_and_listed(tmp_pat
             out = panel.add_url(live, bad, "fr")
             assert "Seules les adresses http et https" in out
         assert "Écrivez l’adresse" in panel.add_url(live, "  ", "fr")
+        out = panel.add_url(live, "https://desk:hunter2@news.example/feed", "fr")
+        assert "identifiant ou un mot de passe" in out and "hunter2" not in out
         live.fetch_policy = index.FetchPolicy(host_delay=0.0)  # as served without --allow-private-urls
         out = panel.add_url(live, server.url("/actualite/article-3"), "en")
         assert "internal address" in out and not server.hits("/actualite/article-3")
