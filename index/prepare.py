@@ -21,6 +21,7 @@ from .embedders import Embedder
 from .report import BuildReport, Progress
 from .sentences import split_sentences
 from .storage import PreparedArticle, Writer
+from .stories import signature
 
 
 def embedding_text(title: str, text: str) -> str:
@@ -44,6 +45,15 @@ def add_articles(
     t = time.perf_counter()
     prepared = [prepare(article, chunker, progress, i, len(articles)) for i, article in enumerate(articles)]
     report.timings["segment"] = report.timings.get("segment", 0.0) + time.perf_counter() - t
+
+    t = time.perf_counter()
+    signatures: dict[str, np.ndarray | None] = {}  # by text: copies of one text are signed once
+    for n, p in enumerate(prepared):
+        text = p.article.text
+        if text not in signatures:
+            signatures[text] = signature(text)
+        prepared[n] = replace(p, signature=signatures[text])
+    report.timings["stories"] = report.timings.get("stories", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
     texts: list[str] = []

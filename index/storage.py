@@ -46,6 +46,18 @@ class ChunkHit:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another article of the same story as one read (:mod:`index.stories`): a near-duplicate
+    published elsewhere, as a wire story is by many papers."""
+
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    date: str | None
+
+
+@dataclass(frozen=True)
 class PreparedArticle:
     """An article ready to be written: its sentences and chunks, their analysed terms.
 
@@ -58,6 +70,8 @@ class PreparedArticle:
     terms: list[str]
     chunks: list[Chunk]
     title_terms: str
+    signature: np.ndarray | None = None
+    """The MinHash signature of its text (:func:`index.stories.signature`; None: none made)."""
 
     def chunk_terms(self, chunk: Chunk) -> str:
         return " ".join(self.terms[chunk.first_sentence : chunk.last_sentence + 1])
@@ -113,6 +127,12 @@ class Storage(Protocol):
     def articles(self) -> Iterator[Article]: ...
     def article_hashes(self) -> dict[str, tuple[str, str | None]]: ...
     def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]: ...
+    def copies(self, article_ids: Sequence[str], limit: int = 20) -> dict[str, tuple[int, list[Copy]]]:
+        """For each of these articles whose story has other live articles (near-duplicates),
+        how many, and the first ``limit``. A search without filters reads one article of each
+        story; one with filters reads every article that meets them."""
+        ...
+
     def distinct(self, column: str) -> list[str]: ...
     def date_range(self) -> tuple[str | None, str | None]: ...
 

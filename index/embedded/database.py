@@ -25,11 +25,12 @@ from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..manifest import Manifest, check_model
 from ..model_spec import ModelSpec, as_spec
-from ..storage import ChunkHit, SentenceBlock, SentenceReads
+from ..storage import ChunkHit, Copy, SentenceBlock, SentenceReads
 from . import vectors as vector_index
 from .layout import DATABASE, Record, current_generation, damaged, hold
 from .manifest_file import read_manifest
 from .segment import SCHEMA, Segment, article_of, chunk_of, where
+from .stories import copies_to_hide, story_copies
 
 __all__ = ["SCHEMA", "IndexStore", "where"]
 
@@ -97,6 +98,8 @@ class IndexStore(SentenceReads):
         except IndexDamagedError:
             store.close()
             raise
+        for segment, copies in zip(segments, copies_to_hide(segments), strict=True):
+            segment.hide(copies)  # an unfiltered search reads one article of each story
         return store
 
     def _check(self, gen: Path) -> None:
@@ -177,6 +180,20 @@ class IndexStore(SentenceReads):
             for segment in self.segments
             for row in segment.article_rows(ids, "id, rowid")
         }
+
+    def copies(self, article_ids: Sequence[str], limit: int = 20) -> dict[str, tuple[int, list[Copy]]]:
+        """For those of these articles whose story has other live articles: how many, and the
+        first ``limit`` of them in the order they were indexed."""
+        ids, labels = list(article_ids), dict[str, int]()
+        for segment in (s for s in self.segments if s.has_stories):
+            labels.update(segment.article_rows(ids, "id, story"))
+        rows = story_copies(self.segments, sorted(set(labels.values()) - {None}))
+        found = {}
+        for aid, story in labels.items():
+            others = [Copy(*r[2:]) for r in rows if r[0] == story and r[2] != aid]
+            if others:
+                found[aid] = (len(others), others[:limit])
+        return found
 
     def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]:
         """The stored language of each of these articles (unknown ids are left out)."""
@@ -295,7 +312,8 @@ class IndexStore(SentenceReads):
                 allowed = np.asarray(segment.chunk_ids(filters), dtype=np.int64)
                 if allowed.size == 0:
                     continue
-            scores, ids = vector_index.search(segment.vectors, query, k, allowed, gone=segment.gone_chunks())
+            left_out = None if filtered else segment.unsearched()  # unfiltered: one article a story
+            scores, ids = vector_index.search(segment.vectors, query, k, allowed, left_out=left_out)
             found.extend((int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0)
         if len(self.segments) == 1:
             return found

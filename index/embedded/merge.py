@@ -16,6 +16,7 @@ import numpy as np
 from . import vectors as vector_index
 from .layout import DATABASE
 from .segment import ARTICLE_COLUMNS, Segment, new_database
+from .stories import copy_story_tables
 
 BATCH = 100_000
 """Vectors copied at a time (a bound on the memory a merge takes)."""
@@ -35,6 +36,13 @@ def merge(sources: Sequence[Segment], target: Path, dimension: int) -> vector_in
                 _copy_vectors(db, segment, pair)
             finally:
                 db.execute("DETACH DATABASE src")
+        for segment in sources:  # once every live article is in: the stories they belong to
+            db.execute("ATTACH DATABASE ? AS src", (str(segment.path / DATABASE),))
+            try:
+                _fill_gone(db, segment)
+                copy_story_tables(db, segment)
+            finally:
+                db.execute("DETACH DATABASE src")
         db.execute("PRAGMA journal_mode = DELETE")
     finally:
         db.close()
@@ -44,12 +52,11 @@ def merge(sources: Sequence[Segment], target: Path, dimension: int) -> vector_in
 def _copy_rows(db: sqlite3.Connection, segment: Segment) -> None:
     """Copy the live rows of the segment attached as ``src``."""
     db.execute("BEGIN")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (rowid INTEGER PRIMARY KEY)")
-    db.execute("DELETE FROM temp.gone")
-    db.executemany("INSERT INTO temp.gone VALUES (?)", [(i,) for i in sorted(segment.gone)])
-    columns = f"rowid, {ARTICLE_COLUMNS}, indexed_at"
+    _fill_gone(db, segment)
+    columns = f"rowid, {ARTICLE_COLUMNS}, story, indexed_at"
+    story = "story" if segment.has_stories else "rowid"  # before stories: each its own
     db.execute(
-        f"INSERT INTO main.articles ({columns}) SELECT rowid, {segment.article_columns()}, indexed_at "
+        f"INSERT INTO main.articles ({columns}) SELECT rowid, {segment.article_columns()}, {story}, indexed_at "
         "FROM src.articles WHERE rowid NOT IN temp.gone ORDER BY rowid"
     )
     for table in ("sentences", "chunks"):
@@ -62,6 +69,13 @@ def _copy_rows(db: sqlite3.Connection, segment: Segment) -> None:
         "WHERE c.article NOT IN temp.gone ORDER BY f.rowid"
     )
     db.execute("COMMIT")
+
+
+def _fill_gone(db: sqlite3.Connection, segment: Segment) -> None:
+    """``temp.gone``: the segment's deleted row ids."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (rowid INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.gone")
+    db.executemany("INSERT INTO temp.gone VALUES (?)", [(i,) for i in sorted(segment.gone)])
 
 
 def _copy_vectors(db: sqlite3.Connection, segment: Segment, pair: vector_index.Pair) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from ..documents import Article, Chunk
-from ..errors import IndexDamagedError
 from ..filters import Filters
 from ..storage import pages_of
 from .layout import DATABASE, SENTENCE_VECTORS, VECTORS
+from .vectors import excluding, shared
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -36,6 +35,7 @@ CREATE TABLE articles (
     line INTEGER,
     author TEXT,
     pages TEXT,
+    story INTEGER,
     content_hash TEXT NOT NULL,
     indexed_at TEXT NOT NULL
 );
@@ -62,7 +62,13 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_article ON chunks(article);
 CREATE VIRTUAL TABLE chunk_terms USING fts5(title, body, tokenize = "unicode61 remove_diacritics 0 tokenchars '.,'");
 CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, row);
+CREATE INDEX articles_story ON articles(story);
+CREATE TABLE stories (story INTEGER PRIMARY KEY, signature BLOB NOT NULL);
+CREATE TABLE story_bands (key INTEGER NOT NULL, story INTEGER NOT NULL);
+CREATE INDEX story_bands_key ON story_bands(key);
 """
+"""Articles of one story (:mod:`index.embedded.stories`) have the same ``story``, the row id of its
+first article; ``stories`` and ``story_bands`` keep that one's signature and band keys."""
 
 ARTICLE_COLUMNS = (
     "id, title, text, date, date_text, url, source, category, lang, path, line, author, pages, content_hash"
@@ -99,6 +105,8 @@ class Segment:
         self._lock = threading.Lock()
         self._files: dict[str, Any] = {}  # FAISS indexes by file name, once read
         self._gone_chunks: np.ndarray | None = None
+        self.copies: frozenset[int] = frozenset()  # live articles unfiltered searches leave out
+        self._unsearched: Any = None
 
     # -- files -------------------------------------------------------------------------
     @property
@@ -115,6 +123,8 @@ class Segment:
                 conn.execute(
                     "INSERT INTO temp.gone_chunks SELECT id FROM main.chunks WHERE article IN temp.gone"
                 )
+            if self.copies:
+                _hide(conn, self.copies)
             self._local.conn = conn
         return conn
 
@@ -141,8 +151,21 @@ class Segment:
             with self._lock:
                 found = self._files.get(name)
                 if found is None:
-                    found = self._files[name] = _shared(self.path / name)
+                    found = self._files[name] = shared(self.path / name)
         return found
+
+    def hide(self, copies: set[int]) -> None:
+        """Leave these live articles out of unfiltered searches (copies of a story told elsewhere)."""
+        self.copies = frozenset(copies)
+        self._unsearched = None
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self.copies:
+            _hide(conn, self.copies)
+
+    @functools.cached_property
+    def has_stories(self) -> bool:
+        """Whether this segment records stories (one written before them does not)."""
+        return "story" in self.columns
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
@@ -179,6 +202,17 @@ class Segment:
             rows = self.db.execute("SELECT id FROM temp.gone_chunks ORDER BY id") if self.gone else []
             self._gone_chunks = np.asarray([r[0] for r in rows], dtype=np.int64)
         return self._gone_chunks
+
+    def unsearched(self) -> Any:
+        """The FAISS selector of what an unfiltered dense search leaves out (gone articles and
+        copies), made once; None when nothing is."""
+        if self._unsearched is None and (self.gone or self.copies):
+            ids = self.gone_chunks()
+            if self.copies:
+                rows = self.db.execute("SELECT id FROM temp.copy_chunks")
+                ids = np.union1d(ids, np.asarray([r[0] for r in rows], dtype=np.int64))
+            self._unsearched = excluding(ids)
+        return self._unsearched
 
     # -- reads -------------------------------------------------------------------------
     def article_rows(self, ids: Sequence[str], columns: str | None = None) -> list[tuple[Any, ...]]:
@@ -249,7 +283,8 @@ class Segment:
         if not allowed_sql:  # no join: each matching row would otherwise cost two lookups
             rows = self.db.execute(
                 "SELECT rowid, bm25(chunk_terms, 0.5, 1.0) AS score FROM chunk_terms "
-                f"WHERE chunk_terms MATCH ?{self.live_chunk('rowid')} ORDER BY score LIMIT ?",
+                f"WHERE chunk_terms MATCH ?{self.live_chunk('rowid')}{self._no_copy('rowid')} "
+                "ORDER BY score LIMIT ?",
                 [match, k],
             )
         else:
@@ -267,9 +302,13 @@ class Segment:
         return self.db.execute(
             "SELECT f.rowid, f.title, f.body FROM chunk_terms f "
             "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.rowid = c.article "
-            f"WHERE chunk_terms MATCH ?{' AND ' + allowed_sql if allowed_sql else ''}{self.live()}",
+            f"WHERE chunk_terms MATCH ?{' AND ' + allowed_sql if allowed_sql else self._no_copy('c.id')}"
+            f"{self.live()}",
             [match, *params],
         ).fetchall()
+
+    def _no_copy(self, column: str) -> str:
+        return f" AND {column} NOT IN temp.copy_chunks" if self.copies else ""
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         marks = ",".join("?" * len(terms))
@@ -292,39 +331,6 @@ class Segment:
             "(SELECT COALESCE(MAX(id), 0) FROM sentences), (SELECT COALESCE(MAX(id), 0) FROM chunks)"
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
-
-
-_LOADED: dict[tuple[str, int, int, int], weakref.ref[Any]] = {}
-_LOADING = threading.Lock()
-
-
-def _shared(path: Path) -> Any:
-    """The FAISS index in file ``path``, read once per process while anything holds it.
-
-    Segments never change, so the stores of two generations share the vectors of the segments
-    they have in common: a server that follows an update reads only the new segment's.
-    """
-    import faiss
-
-    try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        with _LOADING:
-            found = _LOADED.get(key)
-            vectors = found() if found is not None else None
-            if vectors is None:
-                vectors = faiss.read_index(str(path))
-                _LOADED[key] = weakref.ref(vectors, functools.partial(_forget, key))
-        return vectors
-    except (OSError, RuntimeError) as exc:
-        raise IndexDamagedError(
-            f"index at {path.parent.parent} is damaged: cannot read {path.parent.name}/{path.name} ({exc}); "
-            "rebuild it"
-        ) from None
-
-
-def _forget(key: tuple[str, int, int, int], _: Any) -> None:
-    _LOADED.pop(key, None)
 
 
 def _varints(data: bytes) -> list[int]:
@@ -380,3 +386,13 @@ def chunk_of(row: Sequence[Any]) -> tuple[Chunk, Article]:
     article = article_of(row[6:])
     cid, ordinal, first, last, start, end = row[:6]
     return Chunk(article.id, ordinal, first, last, start, end, article.text[start:end], cid), article
+
+
+def _hide(conn: sqlite3.Connection, copies: frozenset[int]) -> None:
+    """``temp.copies`` (these article row ids) and ``temp.copy_chunks`` (their chunks) on ``conn``."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS copies (rowid INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS copy_chunks (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.copies")
+    conn.execute("DELETE FROM temp.copy_chunks")
+    conn.executemany("INSERT INTO temp.copies VALUES (?)", [(i,) for i in sorted(copies)])
+    conn.execute("INSERT INTO temp.copy_chunks SELECT id FROM main.chunks WHERE article IN temp.copies")

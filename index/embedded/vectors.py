@@ -12,11 +12,17 @@ Sentence vectors are only ever read back by id, never searched: they stay flat, 
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import threading
+import weakref
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..errors import IndexDamagedError
 
 EXACT_LIMIT = 200_000
 """Chunk vectors searched exactly up to this many."""
@@ -134,17 +140,34 @@ def _to_ivf(vectors: Any) -> Any:
     return ivf
 
 
+def excluding(ids: np.ndarray) -> Any:
+    """A FAISS selector of every id but these (kept by the caller and used for many searches)."""
+    faiss = _faiss()
+    batch = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
+    selector = faiss.IDSelectorNot(batch)
+    selector.referenced = batch  # the inner selector lives as long as the outer one
+    return selector
+
+
 def search(
-    vectors: Any, query: np.ndarray, k: int, allowed: np.ndarray | None, *, gone: np.ndarray | None = None
+    vectors: Any,
+    query: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None,
+    *,
+    gone: np.ndarray | None = None,
+    left_out: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and ids of the ``k`` best vectors for one query (ids -1 pad a short result):
-    among ``allowed`` ids if given, else among all but the ``gone`` ones."""
+    among ``allowed`` ids if given, else among all but the ``gone`` ones, or all but those
+    the selector ``left_out`` (:func:`excluding`) leaves out."""
     faiss = _faiss()
 
     vec = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     ivf = faiss.try_extract_index_ivf(vectors)
-    if allowed is None and gone is not None and gone.size:
-        left_out = faiss.IDSelectorNot(faiss.IDSelectorBatch(gone))
+    if allowed is None and left_out is None and gone is not None and gone.size:
+        left_out = excluding(gone)
+    if allowed is None and left_out is not None:
         if ivf is not None:
             params: Any = faiss.SearchParametersIVF(sel=left_out, nprobe=ivf.nprobe)
         else:
@@ -187,3 +210,35 @@ class Pair:
         self.chunks = sized(self.chunks)
         faiss.write_index(self.chunks, chunk_path)
         faiss.write_index(self.sentences, sentence_path)
+
+
+_LOADED: dict[tuple[str, int, int, int], weakref.ref[Any]] = {}
+_LOADING = threading.Lock()
+
+
+def shared(path: Path) -> Any:
+    """The FAISS index in file ``path``, read once per process while anything holds it.
+
+    Segments never change, so the stores of two generations share the vectors of the segments
+    they have in common: a server that follows an update reads only the new segment's.
+    """
+    faiss = _faiss()
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with _LOADING:
+            found = _LOADED.get(key)
+            vectors = found() if found is not None else None
+            if vectors is None:
+                vectors = faiss.read_index(str(path))
+                _LOADED[key] = weakref.ref(vectors, functools.partial(_forget, key))
+        return vectors
+    except (OSError, RuntimeError) as exc:
+        raise IndexDamagedError(
+            f"index at {path.parent.parent} is damaged: cannot read {path.parent.name}/{path.name} ({exc}); "
+            "rebuild it"
+        ) from None
+
+
+def _forget(key: tuple[str, int, int, int], _: Any) -> None:
+    _LOADED.pop(key, None)

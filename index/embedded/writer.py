@@ -40,6 +40,7 @@ from .layout import (
 from .manifest_file import fsync_dir, read_manifest, write_manifest
 from .merge import merge
 from .segment import Segment, new_database
+from .stories import StoryAssigner
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class EmbeddedWriter:
             if top:
                 self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, top))
         self.vectors = vector_index.Pair.empty(self.dimension)
+        self.stories = StoryAssigner(self.kept, self.db)
         # The digests of the published generations' records (see layout.Record), carried on.
         self.digests = _published_digests(self.path, base)
 
@@ -122,11 +124,13 @@ class EmbeddedWriter:
             a = prepared.article
             rowid = self.next_article
             self.next_article += 1
+            story = self.stories.assign(rowid, prepared.signature)
             db.execute(
                 "INSERT INTO articles (rowid, id, title, text, date, date_text, url, source, category, lang, "
-                "path, line, author, pages, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "path, line, author, pages, story, content_hash, indexed_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (rowid, a.id, a.title, a.text, a.date, a.date_text, a.url, a.source, a.category, a.lang,
-                 a.path, a.line, a.author, stored_pages(a.pages), a.content_hash, now),
+                 a.path, a.line, a.author, stored_pages(a.pages), story, a.content_hash, now),
             )  # fmt: skip
             for s, terms in zip(prepared.sentences, prepared.terms, strict=True):
                 sid = db.execute(

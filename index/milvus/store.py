@@ -18,7 +18,7 @@ from ..documents import Article, Chunk, Sentence
 from ..errors import IndexDamagedError, IndexNotFoundError
 from ..filters import Filters
 from ..manifest import Manifest
-from ..storage import ChunkHit, SentenceBlock, SentenceReads, pages_of
+from ..storage import ChunkHit, Copy, SentenceBlock, SentenceReads, pages_of
 from . import schema
 from .connection import Location, call, collection
 
@@ -195,6 +195,10 @@ class MilvusStore(SentenceReads):
         )
         by_id = {r["id"]: r["vector"] for r in rows}
         return np.asarray([by_id[i] for i in chunk_ids], dtype=np.float32)
+
+    def copies(self, article_ids: Sequence[str], limit: int = 20) -> dict[str, tuple[int, list[Copy]]]:
+        """None: the Milvus backend does not find stories (near-duplicates); every copy is searched."""
+        return {}
 
     # -- search ------------------------------------------------------------------------
     def dense_search(

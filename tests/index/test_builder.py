@@ -44,7 +44,7 @@ def test_build_indexes_every_article_with_sentences_chunks_and_vectors(corpus, t
     assert sentences[1].text.startswith("M. Musk s'est dit")
     assert all(article.text[s.start : s.end] == s.text for s in sentences)
     assert store.manifest.model == "fake-hash-64" and store.manifest.dimension == 64
-    assert set(report.timings) == {"read", "segment", "embed", "write"}
+    assert set(report.timings) == {"read", "segment", "stories", "embed", "write"}
 
 
 def test_dense_and_lexical_search_find_the_matching_chunk(corpus, tmp_path, fake_embedder):
