@@ -40,7 +40,7 @@ from .fitted import ScorerWeights
 from .fitted_rerank import RerankFit
 from .generative import COMPOSING_AT_ONCE, GenerativeAnswerer
 from .question import clean_question
-from .records import Answer, Check, Citation, Claim, Passage, RerankCost, Turn
+from .records import Answer, Check, Citation, Claim, Passage, Publication, RerankCost, Turn
 from .rerank import CrossEncoderReranker, Reranker
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "NoArticlesError",
     "OptionError",
     "Passage",
+    "Publication",
     "QAError",
     "QuestionError",
     "RemovalRefusedError",

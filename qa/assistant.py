@@ -31,6 +31,7 @@ from .records import Answer, Passage, RerankCost, Turn
 from .rerank import Reranker, Reranking, RerankUsage, as_reranker
 from .retriever import Retriever
 from .scoring import ScoredSentence, distinct_passages, rank_passages, score_sentences, select
+from .stories import with_other_sources
 
 MAX_TOP_K = 100
 """The most passages a question may read."""
@@ -122,13 +123,8 @@ class Assistant:
         self.script_weights = (
             cross_weights if cross_weights is not None else self.weights if own else fitted.SCRIPT_WEIGHTS
         )
-        self.passage_weight: float = (
-            passage_weight
-            if passage_weight is not None
-            else own.passage_weight
-            if own
-            else fitted.PASSAGE_WEIGHT
-        )
+        fitted_passage = own.passage_weight if own else fitted.PASSAGE_WEIGHT
+        self.passage_weight: float = passage_weight if passage_weight is not None else fitted_passage
         self.answerer: Answerer = answerer or ExtractiveAnswerer()
         self.reranking = Reranking(as_reranker(reranker), rerank_fit) if reranker is not None else None
 
@@ -284,7 +280,7 @@ class Assistant:
         started = time.perf_counter()
         request, ranked, writer, cost = self._prepare(question, history, filters, top_k, answerer)
         composing = time.perf_counter()
-        return _finish(request, writer.answer(request), started, composing, cost), ranked
+        return self._finish(request, writer.answer(request), started, composing, cost), ranked
 
     def ask_stream(
         self,
@@ -301,10 +297,10 @@ class Assistant:
         request, _, writer, cost = self._prepare(question, history, filters, top_k, answerer)
         composing = time.perf_counter()
         if not isinstance(writer, StreamingAnswerer):
-            yield _finish(request, writer.answer(request), started, composing, cost)
+            yield self._finish(request, writer.answer(request), started, composing, cost)
             return
         for part in writer.stream(request):
-            yield _finish(request, part, started, composing, cost) if isinstance(part, Answer) else part
+            yield self._finish(request, part, started, composing, cost) if isinstance(part, Answer) else part
 
     def _prepare(
         self,
@@ -370,22 +366,27 @@ class Assistant:
         writer = (answerer or self.answerer) if request.chosen else _QUOTED
         return request, ranked, writer, self.reranking.cost(usage) if self.reranking is not None else None
 
+    def _finish(
+        self,
+        request: AnswerRequest,
+        answer: Answer,
+        started: float,
+        composing: float,
+        cost: RerankCost | None,
+    ) -> Answer:
+        """``answer`` with the other sources of its cited stories (:mod:`qa.stories`), its timings
+        (the request's, the answerer's part, ``compose``, ``stories``, the ``total``) and what
+        re-ranking cost."""
+        timings = request.timings
+        timings.pop("fuse", None)
+        timings["compose"] = time.perf_counter() - composing
+        answer = with_other_sources(self.store, answer, timings)
+        timings["total"] = time.perf_counter() - started
+        same = answer.timings is timings and cost is None
+        return answer if same else replace(answer, timings=timings, rerank=cost)
+
 
 _QUOTED = ExtractiveAnswerer()
-
-
-def _finish(
-    request: AnswerRequest, answer: Answer, started: float, composing: float, cost: RerankCost | None
-) -> Answer:
-    """``answer`` with its timings (the request's, the answerer's part, ``compose``, and the
-    ``total``) and what re-ranking cost."""
-    timings = request.timings
-    timings.pop("fuse", None)
-    now = time.perf_counter()
-    timings["compose"] = now - composing
-    timings["total"] = now - started
-    same = answer.timings is timings and cost is None
-    return answer if same else replace(answer, timings=timings, rerank=cost)
 
 
 def _check_top_k(top_k: int) -> None:

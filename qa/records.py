@@ -37,10 +37,24 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """Another article of a cited article's story: the same text (a few words aside) published
+    by another source, as an agency's story is by many papers."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
 class Citation:
     """A cited sentence: ``article.text[start:end] == text``. ``number`` is its marker ``[n]``;
     ``page`` the page of a paged article (a PDF) the sentence starts on, ``author`` its
-    article's author (each ``None`` when the article gives none)."""
+    article's author (each ``None`` when the article gives none). ``also_published`` lists
+    other articles of its story (at most :data:`qa.stories.LISTED`, in the order they were
+    indexed) and ``also_published_count`` counts them all (0: the story was told once)."""
 
     number: int
     text: str
@@ -55,6 +69,8 @@ class Citation:
     """The article's language (a composed answer may be in another: the question's)."""
     page: int | None = None
     author: str | None = None
+    also_published: tuple[Publication, ...] = ()
+    also_published_count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The citation, its passage by id, and where its article was published (``url``,

@@ -44,7 +44,7 @@ SURFACE = {
         "Citation", "Claim", "CrossEncoderReranker", "Endpoint", "EndpointError", "ExtractiveAnswerer", "Filters", "GenerativeAnswerer",
         "IndexDamagedError", "IndexExistsError", "IndexLockedError", "IndexMismatchError", "IndexNotFoundError",
         "IndexStateError", "IndexUnreachableError", "MissingDependencyError", "ModelLoadError", "NoArticlesError",
-        "OptionError", "Passage", "QAError", "QuestionError", "RemovalRefusedError", "RerankCost", "RerankFit", "Reranker", "ScorerWeights",
+        "OptionError", "Passage", "Publication", "QAError", "QuestionError", "RemovalRefusedError", "RerankCost", "RerankFit", "Reranker", "ScorerWeights",
         "StreamingAnswerer", "Turn", "UnknownFilterError", "clean_question",
     ],
     "ui": ["main"],

@@ -12,7 +12,7 @@ from qa import MAX_TOP_K
 from .options import endpoint_of, index_arg, index_of, llm_args, reranker_arg, reranker_of, within
 
 if TYPE_CHECKING:
-    from qa import Check
+    from qa import Check, Citation
 
 
 def register(commands: Any) -> None:
@@ -81,7 +81,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"    « {c.text} »" if answer.language == "fr" else f'    "{c.text}"')
         if c.passage.url:
             print(f"    {c.passage.source + ' — ' if c.passage.source else ''}{c.passage.url}")
+        if c.also_published_count:
+            print(f"    {also_published(c, answer.language)}")
     return 0
+
+
+SHOWN_COPIES = 5
+"""The other sources of a story named in the terminal (the JSON has all the answer lists)."""
+
+
+def also_published(citation: Citation, language: str) -> str:
+    """ "also published by N other sources: …", each named by its source (or title) and link."""
+    n = citation.also_published_count
+    if language == "fr":
+        lead = f"aussi publié par {n} autre{'s' if n > 1 else ''} source{'s' if n > 1 else ''}"
+    else:
+        lead = f"also published by {n} other source{'s' if n > 1 else ''}"
+    named = [
+        " ".join(filter(None, (p.source or p.title, p.url))) for p in citation.also_published[:SHOWN_COPIES]
+    ]
+    return f"{lead}: {', '.join(named)}{', …' if n > len(named) else ''}"
 
 
 def check_lines(check: Check) -> str:

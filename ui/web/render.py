@@ -119,6 +119,7 @@ def citation_html(citation: Citation, key: str, lang: str) -> str:
     parts = [f'<span class="aq-site">{esc(passage.source)}</span>'] if passage.source else []
     parts += [link] if (link := original_link(passage.url, lang)) else []
     origin = f'<p class="aq-origin">{SEP.join(parts)}</p>' if parts else ""
+    origin += also_published_html(citation, lang)
     return (
         f'<li class="aq-cite" id="aq-cite-{esc(key)}">'
         f'<div class="aq-cite-head"><span class="aq-num">{citation.number}</span>'
@@ -127,6 +128,21 @@ def citation_html(citation: Citation, key: str, lang: str) -> str:
         f'<button type="button" class="aq-open" data-aq-open="{esc(key)}">{esc(text(lang, "read_article"))} →</button>'
         "</li>"
     )
+
+
+def also_published_html(citation: Citation, lang: str) -> str:
+    """The other sources of the cited article's story, each linked to its page (http/https
+    only), with how many there are; nothing for a story told once."""
+    n = citation.also_published_count
+    if not n:
+        return ""
+    lead = text(lang, "also_published_one") if n == 1 else text(lang, "also_published", n=n)
+    named = [
+        original_link(p.url, lang, label=p.source or p.title) or f"<span>{esc(p.source or p.title)}</span>"
+        for p in citation.also_published
+    ]
+    more = SEP + "…" if n > len(named) else ""
+    return f'<p class="aq-also">{esc(lead)} {SEP.join(named)}{more}</p>'
 
 
 def _linked_markers(answer_text: str, keys: Mapping[int, str], lang: str) -> str:
