@@ -18,7 +18,6 @@ estimate). On news-length texts (300 words and more) a copy with a few words cha
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -65,15 +64,18 @@ def signature(text: str) -> np.ndarray | None:
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
 
 
+_MULTIPLIERS = np.random.default_rng(27).integers(1, 2**63, size=(BANDS, ROWS), dtype=np.uint64) | np.uint64(
+    1
+)
+"""Each band's rows are hashed as their sum weighted by these odd constants (modulo 2⁶⁴)."""
+
+
 def band_keys(sig: np.ndarray) -> list[int]:
-    """The ``BANDS`` keys of a signature: each band's rows hashed, with its number, to a signed
-    64-bit integer (what SQLite stores)."""
-    rows = np.ascontiguousarray(sig, dtype="<u4").reshape(BANDS, ROWS)
-    keys = []
-    for band in range(BANDS):
-        digest = hashlib.blake2b(rows[band].tobytes(), digest_size=8, person=band.to_bytes(2, "little"))
-        keys.append(int.from_bytes(digest.digest(), "little", signed=True))
-    return keys
+    """The ``BANDS`` keys of a signature: each band's rows hashed, with constants of its own, to a
+    signed 64-bit integer (what SQLite stores)."""
+    rows = np.asarray(sig, dtype=np.uint64).reshape(BANDS, ROWS)
+    mixed = (rows * _MULTIPLIERS).sum(axis=1, dtype=np.uint64)  # wraps modulo 2⁶⁴
+    return [int(k) for k in mixed.view(np.int64)]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
