@@ -169,6 +169,7 @@ mark.aq-soft { background: #fef3c7; color: inherit; padding: 0; }
 .aq-source-when, .aq-refresh { color: var(--body-text-color-subdued); font-size: .85rem; }
 .aq-source-error { color: var(--error-text-color, #b91c1c); font-size: .85rem; }
 .aq-origin { margin: .2rem 0 .3rem !important; color: var(--body-text-color-subdued); font-size: .85rem; }
+.aq-also { margin: 0 0 .3rem !important; color: var(--body-text-color-subdued); font-size: .85rem; }
 .aq-article-meta { margin: 0 !important; color: var(--body-text-color-subdued); font-size: .88rem; }
 .aq-article-body { line-height: 1.65; font-size: .97rem; }
 .aq-article-body mark.aq-target { outline: 2px solid #f59e0b; outline-offset: 1px; }
