@@ -37,7 +37,7 @@ from .model_spec import ModelSpec
 from .prepare import add_articles
 from .readers import DEFAULT_MAX_FILE_MB
 from .report import BuildReport, Progress
-from .sources import SourcesRead, SourceState, counted, is_url, merged, read_all
+from .sources import SourcesRead, SourceState, counted, is_url, merged, read_all, root_of
 from .storage import Backend, Storage, Writer
 
 logger = logging.getLogger(__name__)
@@ -338,21 +338,17 @@ def _gone(known: dict[str, tuple[str, str | None]], read: SourcesRead) -> dict[s
     roots = [Path(r) for r in read.result.roots]
     verdicts: dict[str, Path | None] = {}  # by stored path: a large index has far fewer files than articles
 
-    def root_of(stored_path: str) -> Path | None:
+    def stored_under(stored_path: str) -> Path | None:
         if stored_path not in verdicts:
             file = Path(stored_path)
             unread = file in failed or any(parent in failed for parent in file.parents)
-            verdicts[stored_path] = (
-                None
-                if unread or is_url(stored_path)
-                else next((root for root in roots if file == root or root in file.parents), None)
-            )
+            verdicts[stored_path] = None if unread or is_url(stored_path) else root_of(file, roots)
         return verdicts[stored_path]
 
     return {
         article_id: str(root)
         for article_id, (_, stored_path) in known.items()
-        if article_id not in seen and stored_path and (root := root_of(stored_path)) is not None
+        if article_id not in seen and stored_path and (root := stored_under(stored_path)) is not None
     }
 
 

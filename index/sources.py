@@ -151,7 +151,7 @@ def read_all(
         )
     for article in result.articles:
         file = Path(article.path or "")
-        root = next((r for r in roots if r == file or r in file.parents), None)
+        root = root_of(file, roots)
         if root is not None:
             origin[article.id] = str(root)
     if urls:
@@ -214,6 +214,11 @@ def _read_url(
         last_modified=read.last_modified,
         items=read.items if read.kind == "feed" else {},
     )
+
+
+def root_of(file: Path, roots: Sequence[Path]) -> Path | None:
+    """The source root among ``roots`` that ``file`` is, or lies under (None: none)."""
+    return next((root for root in roots if file == root or root in file.parents), None)
 
 
 def _outermost(paths: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
