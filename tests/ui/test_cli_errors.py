@@ -186,3 +186,9 @@ def test_an_update_that_would_remove_most_articles_asks_for_allow_removals(tmp_p
     assert json.loads(capsys.readouterr().out)["articles"] == 3
     assert main(["index", "update", str(share), "--index", target, "--quiet", "--allow-removals"]) == 0
     assert "2 removed" in capsys.readouterr().out
+
+
+def test_a_request_log_that_cannot_be_written_stops_serve_before_the_model_loads(capsys, tmp_path):
+    err = refused(capsys, "serve", "--index", str(tmp_path / "ix"), "--request-log", str(tmp_path))
+    assert "cannot write the request log" in err and "--request-log" in err
+    assert not (tmp_path / "ix").exists()  # nothing was built

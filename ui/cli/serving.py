@@ -67,6 +67,17 @@ def register(commands: Any) -> None:
         action="store_true",
         help="let pages and feeds added on the page resolve to loopback or private addresses",
     )
+    s.add_argument(
+        "--request-log",
+        default="-",
+        metavar="FILE",
+        help="write one JSON line per question to FILE (default -: standard error; off: none)",
+    )
+    s.add_argument(
+        "--log-questions",
+        action="store_true",
+        help="put each question's text in the request log (off by default: questions can be personal)",
+    )
 
 
 def _duration(value: str) -> float:
@@ -115,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
             refresh_every=args.refresh,
             watch=args.watch,
             allow_private_urls=args.allow_private_urls,
+            request_log=None if args.request_log == "off" else args.request_log,
+            log_questions=args.log_questions,
         )
     finally:
         progress.close()

@@ -176,6 +176,7 @@ def respond_stream(
     *earlier, pending = conversation.exchanges
     done = Exchange(pending.question)
     composer = live.composer if compose else None
+    started, kind = time.perf_counter(), "internal"
     try:
         k, filters = _options(category, date_from, date_to, top_k, lang)
         shown = 0.0
@@ -192,9 +193,14 @@ def respond_stream(
                 shown = time.monotonic()
                 yield Conversation([*earlier, Exchange(pending.question, draft=part)])
     except InputError as exc:
-        done.error = str(exc)
+        done.error, kind = str(exc), "option"
     except QAError as exc:
-        done.error = error_text(exc, lang)
+        done.error, kind = error_text(exc, lang), exc.code
+    except GeneratorExit:  # the page went away while the answer was written
+        kind = "cancelled"
+        raise
+    finally:  # a bug is counted too, then goes on to Gradio
+        observed(live, pending.question, "web", started, done.answer, kind)
     yield Conversation([*earlier, done])
 
 
@@ -212,6 +218,7 @@ def answer_json(
     """One question answered for the HTTP API, without a conversation: ``Answer.to_dict()``,
     or ``{"error": message, "code": ...}`` with the message in ``lang``. ``compose`` has the
     app's language model compose it, if one is configured."""
+    started, kind, answer = time.perf_counter(), "internal", None
     try:
         _typed(lang, question=(question, str), category=(category, str), compose=(compose, bool))
         k, filters = _options(category, date_from, date_to, top_k, lang)
@@ -219,9 +226,24 @@ def answer_json(
         answer = live.current.ask(clean_question(question or ""), filters=filters, top_k=k, answerer=composer)
         return answer.to_dict()
     except InputError as exc:
+        kind = "option"
         return {"error": str(exc), "code": "option"}
     except QAError as exc:
+        kind = exc.code
         return {"error": error_text(exc, lang), "code": exc.code}
+    finally:
+        observed(live, question if isinstance(question, str) else "", "api", started, answer, kind)
+
+
+def observed(
+    live: LiveAssistant, question: str, channel: str, started: float, answer: Answer | None, kind: str
+) -> None:
+    """Count a question in the app's monitor (if it has one): its ``answer``, or the error's ``kind``."""
+    if live.monitor is not None:
+        error = None if answer is not None else kind
+        live.monitor.question(
+            question, answer=answer, error=error, seconds=time.perf_counter() - started, channel=channel
+        )
 
 
 _TYPE_WORDS = {str: "type_text", bool: "type_bool", int: "type_number"}

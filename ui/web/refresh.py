@@ -28,6 +28,7 @@ from .state import LiveAssistant
 logger = logging.getLogger(__name__)
 
 MIN_SECONDS = 10.0
+SKIPPED = "another update was running; skipped"
 WATCH_DEBOUNCE_MS = 500  # changes within this time are read as one (a copy of many files)
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*", re.IGNORECASE)
 _UNIT = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -116,7 +117,7 @@ class Refresher:
         try:
             report = self.live.update(list(sources)) if sources else self.live.refresh()
         except IndexLockedError:
-            outcome = Outcome(at, trigger, error="another update was running; skipped")
+            outcome = Outcome(at, trigger, error=SKIPPED)
         except QAError as exc:
             outcome = Outcome(at, trigger, error=str(exc))
         except Exception as exc:  # a refresh must never stop the refresher (nor the app)
@@ -133,6 +134,8 @@ class Refresher:
                 seconds=round(time.perf_counter() - started, 2),
             )
         self.last = outcome
+        if self.live.monitor is not None:
+            self.live.monitor.refreshed(outcome.error, skipped=outcome.error == SKIPPED)
         logger.info("refresh (%s): %s", trigger, outcome)
         return outcome
 

@@ -75,6 +75,8 @@ def serve(
     refresh_every: float | None = None,
     watch: Sequence[str | Path] | None = None,
     allow_private_urls: bool = False,
+    request_log: str | None = "-",
+    log_questions: bool = False,
 ) -> None:
     """Serve the web app on ``host:port`` for the index at ``index_dir``.
 
@@ -90,15 +92,30 @@ def serve(
     sources) as soon as a file in them changes; questions never wait for either. URLs that
     resolve to internal addresses are refused unless ``allow_private_urls``.
 
+    ``/healthz``, ``/readyz`` and ``/metrics`` (behind the login, when one is set) answer on
+    the same port (:mod:`ui.web.health`); one JSON line per question goes to ``request_log``
+    (``"-"``: standard error; a file; None: no log), with the question's text only if
+    ``log_questions``.
+
     >>> serve("my-index", port=7860)   # then open http://127.0.0.1:7860
     """
     stay_offline()  # before Gradio is imported: it reads GRADIO_ANALYTICS_ENABLED at import
     path = resolve_location(index_dir)
+    from .monitor import Monitor, request_logger
+
+    try:
+        log = request_logger(request_log)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot write the request log {request_log} ({exc.strerror}); choose another file with "
+            "--request-log, or - for standard error"
+        ) from None
     live = prepare(path, progress=progress, reranker=reranker)
     if endpoint is not None:
         live.composer = GenerativeAnswerer(endpoint, at_once=llm_parallel)
     area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)
     live.fetch_policy = FetchPolicy(allow_private=allow_private_urls)
+    live.monitor = Monitor(live, log=log, log_questions=log_questions)
     folders = watched_folders(live, watch)
     refresher = Refresher(live, every=refresh_every, watch=folders).start()
 
@@ -107,7 +124,7 @@ def serve(
     demo = build_app(live, area, refresher=refresher)
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY, max_size=256)
     try:
-        _launch(demo, host, port, auth)
+        _launch(demo, live, host, port, auth)
     except OSError as exc:
         raise ServeError(f"cannot serve on {host}:{port} ({exc}); choose another port with --port") from exc
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -172,17 +189,21 @@ def slow_login(user: str, password: str, *, delay: float = FAILED_LOGIN_SECONDS)
     return check
 
 
-def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> None:
+def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[str, str] | None) -> None:
     from starlette.middleware import Middleware
 
     from .api_defaults import ApiDefaults
+    from .health import Operations
     from .i18n import gradio_i18n
     from .style import CSS, LANGUAGE_MEMORY_HEAD
 
+    login = (
+        slow_login(*auth) if auth else None
+    )  # one check: the page's and /metrics' failures wait in one line
     demo.launch(
         server_name=host,
         server_port=port,
-        auth=slow_login(*auth) if auth else None,
+        auth=login,
         share=False,
         inbrowser=False,
         quiet=True,
@@ -197,5 +218,10 @@ def _launch(demo: Any, host: str, port: int, auth: tuple[str, str] | None) -> No
         ssr_mode=False,
         mcp_server=False,
         enable_monitoring=False,
-        app_kwargs={"middleware": [Middleware(ApiDefaults, defaults=getattr(demo, "api_defaults", {}))]},
+        app_kwargs={
+            "middleware": [
+                Middleware(Operations, live=live, login=login),
+                Middleware(ApiDefaults, defaults=getattr(demo, "api_defaults", {})),
+            ]
+        },
     )

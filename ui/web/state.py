@@ -7,12 +7,17 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 import index
 from index.fetch import Fetcher, FetchPolicy
 from index.location import local_dir, resolve_location
 from qa import Assistant, GenerativeAnswerer, IndexLockedError, QAError
+
+if TYPE_CHECKING:
+    from .monitor import Monitor
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,9 @@ class LiveAssistant:
         self.fetch_policy = FetchPolicy()
         """How pages and feeds are fetched (``serve --allow-private-urls`` allows private addresses)."""
         self._fetcher: Fetcher | None = None
+        self._warmed = False
+        self.monitor: Monitor | None = None
+        """Counts questions and refreshes for ``/metrics`` and the request log (``serve`` sets it)."""
 
     @classmethod
     def open(
@@ -106,6 +114,23 @@ class LiveAssistant:
     def warm(self, question: str) -> None:
         """Load the model and touch the index by answering one question."""
         self.current.ask(question)
+        self._warmed = True
+
+    def unready(self) -> str | None:
+        """Why the app cannot answer now (None: it can): the model is not loaded yet, the
+        index's manifest cannot be read, or a search in the served generation fails."""
+        if not self._warmed:
+            return "the model is not loaded yet"
+        try:
+            store = self.current.store
+            if store.published_generation() is None:
+                return "the index's manifest cannot be read"
+            probe = np.full(store.manifest.dimension, store.manifest.dimension**-0.5, dtype=np.float32)
+            store.dense_search(probe, 1)
+        except Exception as exc:  # any failure is "not ready", said in the server's log
+            logger.warning("not ready: %s", type(exc).__name__, exc_info=True)
+            return "the index cannot be searched"
+        return None
 
     def update(
         self, sources: Sequence[str | Path], *, progress: index.Progress | None = None
