@@ -208,3 +208,13 @@ def test_health_paths_are_answered_and_everything_else_passes_on(live):
 def test_without_a_login_the_metrics_are_open(live):
     live.monitor = Monitor(live)
     assert call(Operations(_passed_on, live), "GET", "/metrics").status_code == 200
+
+
+def test_a_question_asked_in_the_page_is_counted_as_web(live):
+    monitor, lines = logged_monitor(live)
+    live.monitor = monitor
+    _, conversation = chat.submit(QUESTION, chat.Conversation())
+    answered = chat.respond(live, conversation)
+    assert answered.exchanges[-1].answer is not None
+    assert [(line["channel"], line["abstained"]) for line in lines.lines] == [("web", False)]
+    assert sample(monitor, "article_qa_questions_total", outcome="answered", mode="quoted") == 1

@@ -39,6 +39,7 @@ class LiveAssistant(Protocol):
     @property
     def info(self) -> dict[str, Any]: ...
 
+
 __all__ = ["CONTENT_TYPE", "Monitor", "request_logger"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
