@@ -36,6 +36,7 @@ from .manifest import FORMAT_VERSION, Manifest, check_model
 from .model_spec import ModelSpec
 from .prepare import add_articles
 from .readers import DEFAULT_MAX_FILE_MB
+from .readers.file_states import FileStates, states_path
 from .report import BuildReport, Progress
 from .sources import SourcesRead, SourceState, counted, is_url, merged, read_all, root_of
 from .storage import Backend, Storage, Writer
@@ -112,7 +113,8 @@ def _build(
         if backend.exists() and not rebuild:
             raise _exists(backend)
         report = BuildReport(backend.location, "build")
-        read = _read(sources, {}, fetch, max_file_mb, report, progress, build=True)
+        files = FileStates(states_path(backend.location), {}, {}, max_file_mb=max_file_mb)
+        read = _read(sources, {}, fetch, max_file_mb, report, progress, build=True, known=files)
         articles = read.result.articles
         dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
         with _aborting(backend.new_writer(dimension, base=None)) as writer:
@@ -120,6 +122,7 @@ def _build(
             report.added = [a.id for a in articles]
             registry = merged([], counted(read.states, read.origin, report.added, [], {}))
             _publish(writer, spec_of(embedder), dimension, settings, None, report, registry)
+        files.save(read.result.files, read.result.roots, replace_all=True)
     return report
 
 
@@ -164,16 +167,18 @@ def update(
                     f"the index at {backend.location} records no sources (it was built before they "
                     f"were recorded): name them once, `article-qa index update SOURCE... --index {backend.location}`"
                 )
-        read = _read(sources, {s.location: s for s in registry}, fetch, max_file_mb, report, progress)
-        articles = read.result.articles
         known = store.article_hashes()
+        files = FileStates.load(states_path(backend.location), indexed=known, max_file_mb=max_file_mb)
+        previous = {s.location: s for s in registry}
+        read = _read(sources, previous, fetch, max_file_mb, report, progress, known=files)
+        articles = read.result.articles
         new = [a for a in articles if a.id not in known]
         changed = [a for a in articles if a.id in known and known[a.id][0] != a.content_hash]
         # An edited article keeps the language it was detected in (detection needs a model
         # that takes half a second to load, for one article).
         stored = store.languages([a.id for a in changed if not a.lang])
         changed = [a if a.lang or not stored.get(a.id) else replace(a, lang=stored[a.id]) for a in changed]
-        report.unchanged = len(articles) - len(new) - len(changed)
+        report.unchanged = len(articles) - len(new) - len(changed) + len(read.result.kept)
         gone = _gone(known, read)
         removed = list(gone)
         if not allow_removals and len(removed) > max(1, MAX_REMOVAL_SHARE * len(known)):
@@ -191,6 +196,7 @@ def update(
         )
         states = counted(read.states, read.origin, report.added, report.changed, gone)
         _revise(backend, store, report, [*new, *changed], embedder, progress, merged(registry, states))
+        files.save(read.result.files, read.result.roots)
     return report
 
 
@@ -302,12 +308,12 @@ def _read(
     progress: Progress | None,
     *,
     build: bool = False,
+    known: FileStates | None = None,
 ) -> SourcesRead:
-    """Read ``sources``. Raises :class:`NoArticlesError` when a build reads no article, or
-    an update of files and folders only does (a page's or a feed's read, unchanged or
-    failed, is recorded in the index's sources)."""
+    """Read ``sources``. Raises :class:`NoArticlesError` when a build reads no article, or an
+    update of paths only does (a page's or feed's read, even failed, is recorded)."""
     t = time.perf_counter()
-    read = read_all(sources, registry, fetch, max_file_mb=max_file_mb)
+    read = read_all(sources, registry, fetch, max_file_mb=max_file_mb, known=known)
     result = read.result
     report.timings["read"] = time.perf_counter() - t
     report.problems = result.problems
@@ -333,7 +339,7 @@ def _gone(known: dict[str, tuple[str, str | None]], read: SourcesRead) -> dict[s
     file is there but did not read this time, or the directory could not be listed (or held
     no article file at all). An article of a page or a feed is never gone.
     """
-    seen = {a.id for a in read.result.articles}
+    seen = {a.id for a in read.result.articles} | set(read.result.kept)
     failed = {Path(p.path) for p in read.result.problems if not is_url(p.path)}
     roots = [Path(r) for r in read.result.roots]
     verdicts: dict[str, Path | None] = {}  # by stored path: a large index has far fewer files than articles

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from .errors import OptionError
 from .fetch import Fetcher, FetchError, FetchPolicy, check_url, redacted
 from .readers import ReadProblem, ReadResult, read_sources
+from .readers.file_states import FileStates
 
 KINDS = ("path", "page", "feed")
 
@@ -109,7 +110,11 @@ class SourcesRead:
     def failed(self) -> bool:
         """Whether an update has nothing to do: no article read, and no page or feed among
         the sources (whose reads, even failed or unchanged, are recorded)."""
-        return not self.result.articles and all(s.kind == "path" for s in self.states.values())
+        return (
+            not self.result.articles
+            and not self.result.kept
+            and all(s.kind == "path" for s in self.states.values())
+        )
 
 
 def read_all(
@@ -118,18 +123,20 @@ def read_all(
     fetch: FetchPolicy | Fetcher | None = None,
     *,
     max_file_mb: float,
+    known: FileStates | None = None,
 ) -> SourcesRead:
     """Read ``sources`` (paths and URLs); ``previous``: the registry's states, by location;
     ``fetch``: how to fetch URLs (a policy; or a :class:`Fetcher` that outlives this read, as a
     server's refresher keeps one, so that each host's robots.txt is not asked again each time).
 
     One source that fails is reported (its state's ``error``, and a problem) and the others are
-    read; nothing here decides what is removed (the builder does, from paths only).
+    read; nothing here decides what is removed (the builder does, from paths only). Files
+    that ``known`` says are unchanged are not read (their articles' ids: ``result.kept``).
     """
     now = _now()
     paths = _outermost([s for s in sources if not is_url(s)])
     urls = list(dict.fromkeys(location_of(s) for s in sources if is_url(s)))
-    result = read_sources(paths, max_file_mb=max_file_mb) if paths else ReadResult()
+    result = read_sources(paths, max_file_mb=max_file_mb, known=known) if paths else ReadResult()
     for url in [u for u in urls if redacted(u) != u]:  # a secret in a URL is neither kept nor shown
         urls.remove(url)
         try:
@@ -149,13 +156,13 @@ def read_all(
             read_at=now,
             error=mine[0].message if mine else None,
         )
-    for article in result.articles:
-        file = Path(article.path or "")
-        root = root_of(file, roots)
+    files = [(a.id, a.path or "") for a in result.articles] + list(result.kept.items())
+    for article_id, file in files:
+        root = root_of(Path(file), roots)
         if root is not None:
-            origin[article.id] = str(root)
+            origin[article_id] = str(root)
     if urls:
-        seen = {a.id for a in result.articles}
+        seen = {a.id for a in result.articles} | set(result.kept)
         fetcher = fetch if isinstance(fetch, Fetcher) else Fetcher(fetch)
         try:
             for url in urls:

@@ -28,9 +28,11 @@ class ReadProblem:
 
 @dataclass
 class ReadResult:
-    """What reading a set of sources gave: the articles, the problems, the files seen."""
+    """What reading a set of sources gave: the articles, the problems, the files seen, and
+    the ids of the articles of files known to be unchanged, which were not read (``kept``)."""
 
     articles: list[Article] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)  # article id → its file
     problems: list[ReadProblem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .file_states import FileStates
 from .formats import SUFFIXES, read_file
 from .limits import DEFAULT_MAX_FILE_MB
 from .problems import ReadProblem, ReadResult
@@ -17,11 +18,16 @@ from .walk import Skipped, files_under, not_regular
 
 
 def read_sources(
-    sources: Sequence[str | os.PathLike[str]], *, max_file_mb: float = DEFAULT_MAX_FILE_MB
+    sources: Sequence[str | os.PathLike[str]],
+    *,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    known: FileStates | None = None,
 ) -> ReadResult:
     """Read every article under ``sources`` (files, or directories searched recursively).
 
-    An article whose id was already read is refused (the first one is kept).
+    An article whose id was already read is refused (the first one is kept). With ``known``
+    (the index's :class:`FileStates`), a file it says is unchanged is not read: its articles'
+    ids go to ``result.kept`` (with their file); the others' new states are recorded in it.
 
     >>> result = read_sources(["articles/"])
     >>> [a.id for a in result.articles], [str(p) for p in result.problems]
@@ -52,22 +58,45 @@ def read_sources(
         base = root if root.is_dir() else root.parent
         for path in files:
             result.files.append(str(path))
-            for item in read_file(path, base, max_file_mb):
-                if isinstance(item, ReadProblem):
-                    result.problems.append(item)
-                elif item.id in seen:
-                    result.problems.append(
-                        ReadProblem(
-                            item.path or str(path),
-                            f"duplicate article id {item.id!r} (first read from {seen[item.id]}); "
-                            "skipped: give each article its own id",
-                            code="duplicate",
-                        )
-                    )
-                else:
-                    seen[item.id] = item.path or str(path)
-                    result.articles.append(item)
+            kept = known.unchanged(path) if known is not None else None
+            if kept is not None and not any(k in seen for k in kept):
+                seen.update(dict.fromkeys(kept, str(path)))
+                result.kept.update(dict.fromkeys(kept, str(path)))
+                continue
+            _read_one(path, base, max_file_mb, seen, result, known)
     return result
+
+
+def _read_one(
+    path: Path,
+    base: Path,
+    max_file_mb: float,
+    seen: dict[str, str],
+    result: ReadResult,
+    known: FileStates | None,
+) -> None:
+    try:
+        before = path.stat()
+    except OSError:
+        before = None
+    problems, articles = len(result.problems), len(result.articles)
+    for item in read_file(path, base, max_file_mb):
+        if isinstance(item, ReadProblem):
+            result.problems.append(item)
+        elif item.id in seen:
+            result.problems.append(
+                ReadProblem(
+                    item.path or str(path),
+                    f"duplicate article id {item.id!r} (first read from {seen[item.id]}); "
+                    "skipped: give each article its own id",
+                    code="duplicate",
+                )
+            )
+        else:
+            seen[item.id] = item.path or str(path)
+            result.articles.append(item)
+    if known is not None and before is not None and len(result.problems) == problems:
+        known.record(path, before, result.articles[articles:])  # a file with a problem is read each time
 
 
 def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:

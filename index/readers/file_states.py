@@ -1,0 +1,222 @@
+"""What an index knows of its source files, so that an update skips the unchanged ones unread.
+
+For each file read whole (no problem in it), the index keeps its size, modification time and
+content hash, and the articles it gave with their content hashes, in ``files.sqlite`` beside
+the index's generations. An update then takes a file as unchanged without parsing it when:
+
+- its size and modification time are those recorded (its stat alone); or, where they differ
+  but the size is the same, its content hash is (a ``touch``, a copy that kept the bytes); and
+- every article it gave is in the index now with the same content hash.
+
+The second check makes the table a hint that cannot lose data: a table written by an update
+that was then killed before it published, or left from another index, names articles that
+the index does not hold as recorded, and the file is read again. A file whose modification
+time is within :data:`RACY_SECONDS` of when it was recorded is confirmed by its hash (it may
+have changed again within the file system's clock tick, as Git's "racily clean" entries).
+
+>>> states = FileStates.load(index_dir / "files.sqlite", indexed=store.article_hashes(), max_file_mb=50)
+>>> states.unchanged(Path("articles/a.txt"))        # the article ids, or None: read it
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..documents import Article
+from ..location import local_dir, resolve_location
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FILE_STATES", "FileState", "FileStates", "states_path"]
+
+FILE_STATES = "files.sqlite"
+READER_VERSION = 1
+"""Raised when a reader changes what a file gives: every file is then read again once."""
+RACY_SECONDS = 2.0
+UNIT, RECORD = "\x1f", "\x1e"  # between an id and its hash, and between articles
+
+
+@dataclass(frozen=True)
+class FileState:
+    """One file as it was read: its stat, its content's hash, and the articles it gave."""
+
+    size: int
+    mtime_ns: int
+    sha: str
+    articles: tuple[tuple[str, str], ...]  # (article id, content hash)
+    recorded_ns: int
+
+
+def states_path(location: str) -> Path:
+    """Where the index at ``location`` keeps its files' states: ``files.sqlite`` in an index's
+    directory, or in a directory on this machine named after an engine's URI."""
+    where = resolve_location(location)
+    folder = where if isinstance(where, Path) else local_dir(location, suffix="-files")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / FILE_STATES
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class FileStates:
+    """The table of one index, loaded once per update; :meth:`save` writes what changed."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        rows: dict[str, FileState],
+        indexed: Mapping[str, tuple[str, str | None]],
+        *,
+        max_file_mb: float,
+    ) -> None:
+        self.path = path
+        self.rows = rows
+        self.indexed = indexed
+        self.key = f"{READER_VERSION}:{max_file_mb:g}"
+        self.changed: dict[str, FileState] = {}
+        self.skipped_files = 0
+        self.hashed_files = 0
+
+    @classmethod
+    def load(
+        cls, path: Path | None, *, indexed: Mapping[str, tuple[str, str | None]], max_file_mb: float
+    ) -> FileStates:
+        """The table at ``path`` (none yet, unreadable, or of other reading settings: empty),
+        checked against ``indexed`` (the index's ``{article id: (content hash, path)}``)."""
+        states = cls(path, {}, indexed, max_file_mb=max_file_mb)
+        if path is not None and path.exists():
+            try:
+                states.rows = _read_rows(path, states.key)
+            except sqlite3.Error as exc:  # a damaged hint: read every file again
+                logger.warning("not using %s (%s): every file is read again", path, exc)
+        return states
+
+    def unchanged(self, file: Path) -> list[str] | None:
+        """The ids of ``file``'s articles if it is unchanged and they are indexed as they
+        were read; None when it must be read."""
+        entry = self.rows.get(str(file))
+        if entry is None:
+            return None
+        try:
+            stat = file.stat()
+        except OSError:
+            return None
+        same = (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
+        racy = entry.mtime_ns >= entry.recorded_ns - int(RACY_SECONDS * 1e9)
+        if not same or racy:
+            if stat.st_size != entry.size:
+                return None
+            self.hashed_files += 1
+            try:
+                if file_digest(file) != entry.sha:
+                    return None
+            except OSError:
+                return None
+            self.changed[str(file)] = replace(entry, mtime_ns=stat.st_mtime_ns, recorded_ns=time.time_ns())
+        if not all(self.indexed.get(article_id, ("",))[0] == digest for article_id, digest in entry.articles):
+            return None
+        self.skipped_files += 1
+        return [article_id for article_id, _ in entry.articles]
+
+    def record(self, file: Path, before: os.stat_result, articles: Sequence[Article]) -> None:
+        """Keep ``file``'s state as read (``before``: its stat before it was read); a file that
+        changed while it was read is not kept."""
+        try:
+            after = file.stat()
+            sha = file_digest(file)
+        except OSError:
+            return
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            return
+        if any(UNIT in a.id or RECORD in a.id for a in articles):  # cannot be kept: read it each time
+            return
+        self.changed[str(file)] = FileState(
+            before.st_size,
+            before.st_mtime_ns,
+            sha,
+            tuple((a.id, a.content_hash) for a in articles),
+            time.time_ns(),
+        )
+
+    def save(self, seen: Iterable[str], roots: Sequence[str], *, replace_all: bool = False) -> None:
+        """Write the files' new states; forget files under ``roots`` that were not ``seen``
+        (gone), or every file not seen (``replace_all``: a build). A failure is logged, never
+        raised: the table is a hint, and the index is already published."""
+        if self.path is None:
+            return
+        seen_files = set(seen)
+        under = tuple(r.rstrip("/") + "/" for r in roots)
+        gone = [
+            p for p in self.rows if p not in seen_files and (replace_all or p in roots or p.startswith(under))
+        ]
+        try:
+            _write_rows(self.path, self.key, self.changed, gone, fresh=replace_all or not self.rows)
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning(
+                "could not record the files' states in %s (%s); the next update reads them", self.path, exc
+            )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+        "sha TEXT, articles TEXT, recorded_ns INTEGER)"
+    )
+    connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    return connection
+
+
+def _read_rows(path: Path, key: str) -> dict[str, FileState]:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        found = connection.execute("SELECT value FROM meta WHERE key = 'reading'").fetchone()
+        if found is None or found[0] != key:
+            return {}
+        rows = {}
+        for file, size, mtime_ns, sha, articles, recorded_ns in connection.execute("SELECT * FROM files"):
+            pairs = tuple(tuple(pair.split(UNIT, 1)) for pair in articles.split(RECORD) if pair)
+            rows[file] = FileState(size, mtime_ns, sha, pairs, recorded_ns)  # type: ignore[arg-type]
+        return rows
+    finally:
+        connection.close()
+
+
+def _write_rows(
+    path: Path, key: str, changed: Mapping[str, FileState], gone: Sequence[str], *, fresh: bool
+) -> None:
+    connection = _connect(path)
+    try:
+        with connection:
+            stale = connection.execute("SELECT value FROM meta WHERE key = 'reading'").fetchone()
+            if fresh or stale is None or stale[0] != key:
+                connection.execute("DELETE FROM files")
+            connection.execute("INSERT OR REPLACE INTO meta VALUES ('reading', ?)", (key,))
+            connection.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+            connection.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        p,
+                        s.size,
+                        s.mtime_ns,
+                        s.sha,
+                        RECORD.join(f"{i}{UNIT}{h}" for i, h in s.articles),
+                        s.recorded_ns,
+                    )
+                    for p, s in changed.items()
+                ],
+            )
+    finally:
+        connection.close()
