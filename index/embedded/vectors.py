@@ -7,7 +7,8 @@ keeps ids, removals and reconstruction, so updates work the same way. The bound 
 come from ``python -m bench.ann`` (docs/benchmarks.md): the exact search's latency by size,
 and the smallest ``nprobe`` whose recall@10 against exact search stays at or above 0.95.
 
-Sentence vectors are only ever read back by id, never searched: they stay flat, in float16.
+Sentence vectors are only ever read back by id, never searched: they stay flat, in float16,
+and are memory-mapped from their segment's file when read (:func:`shared`).
 """
 
 from __future__ import annotations
@@ -212,25 +213,28 @@ class Pair:
         faiss.write_index(self.sentences, sentence_path)
 
 
-_LOADED: dict[tuple[str, int, int, int], weakref.ref[Any]] = {}
+_LOADED: dict[tuple[str, int, int, int, bool], weakref.ref[Any]] = {}
 _LOADING = threading.Lock()
 
 
-def shared(path: Path) -> Any:
+def shared(path: Path, *, mapped: bool = False) -> Any:
     """The FAISS index in file ``path``, read once per process while anything holds it.
 
     Segments never change, so the stores of two generations share the vectors of the segments
-    they have in common: a server that follows an update reads only the new segment's.
+    they have in common: a server that follows an update reads only the new segment's. With
+    ``mapped`` (a flat index only: the sentences'), its vectors are memory-mapped from the file
+    rather than read into memory: a question reads back a few hundred of them, and the pages it
+    touches stay in the system's cache, not in this process's heap.
     """
     faiss = _faiss()
     try:
         stat = path.stat()
-        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns, mapped)
         with _LOADING:
             found = _LOADED.get(key)
             vectors = found() if found is not None else None
             if vectors is None:
-                vectors = faiss.read_index(str(path))
+                vectors = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mapped else 0)
                 _LOADED[key] = weakref.ref(vectors, functools.partial(_forget, key))
         return vectors
     except (OSError, RuntimeError) as exc:
@@ -240,5 +244,5 @@ def shared(path: Path) -> Any:
         ) from None
 
 
-def _forget(key: tuple[str, int, int, int], _: Any) -> None:
+def _forget(key: tuple[str, int, int, int, bool], _: Any) -> None:
     _LOADED.pop(key, None)

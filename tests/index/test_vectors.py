@@ -1,5 +1,6 @@
 """The chunk vectors' index type follows the corpus size: exact, then an inverted file."""
 
+import faiss
 import numpy as np
 import pytest
 
@@ -107,3 +108,24 @@ def test_list_counts_grow_with_the_square_root_and_keep_enough_vectors_per_list(
     nlist = vector_index.nlist_for(count)
     assert nlist >= 1 and (nlist == 1 or count // nlist >= 39)
     assert nlist & (nlist - 1) == 0  # a power of two
+
+
+def mapped_files() -> set[str]:
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        return {line.split(maxsplit=5)[-1].strip() for line in maps if "/" in line}
+
+
+def test_sentence_vectors_are_memory_mapped_and_read_back_as_written(tmp_path, fake_embedder):
+    target = tmp_path / "ix"
+    index.build([SAMPLE_DIR], target, embedder=fake_embedder)
+    store = index.open_index(target)
+    segment = store.segments[0]
+    sentences, chunks = segment.sentence_vectors, segment.vectors
+    files = mapped_files()
+    assert str((segment.path / "sentences.faiss").resolve()) in files  # mapped, not read into memory
+    assert str((segment.path / "vectors.faiss").resolve()) not in files  # searched: read whole
+    ids = np.asarray([r[0] for r in segment.db.execute("SELECT id FROM sentences LIMIT 5")], dtype=np.int64)
+    copy = faiss.read_index(str(segment.path / "sentences.faiss"))  # read whole
+    assert np.array_equal(sentences.reconstruct_batch(ids), copy.reconstruct_batch(ids))
+    assert chunks.ntotal > 0
+    store.close()
