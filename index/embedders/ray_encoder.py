@@ -94,11 +94,10 @@ class RayEmbedder:
             except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
                 raise ModelLoadError(_unreachable(address), address=address) from exc
         self.startup_s = time.perf_counter() - t  # what ray.init took
-        cpus = float(ray.cluster_resources().get("CPU", 1))
-        self.actors = actors or max(1, int(cpus))
-        # On one machine the actors share its CPUs (an actor's OpenMP threads follow its share);
-        # on a cluster each takes one CPU, so that it fits on any node.
-        self.cpus_per_actor = cpus / self.actors if address is None else 1.0
+        resources = ray.cluster_resources()
+        self.actors, self.cpus_per_actor, self.gpus_per_actor = actor_shares(
+            float(resources.get("CPU", 1)), float(resources.get("GPU", 0)), actors, local=address is None
+        )
 
     @property
     def runtime(self) -> str:
@@ -145,6 +144,7 @@ class RayEmbedder:
                 batch_size=size,
                 compute=ray.data.ActorPoolStrategy(size=self.actors),
                 num_cpus=self.cpus_per_actor,
+                **({"num_gpus": self.gpus_per_actor} if self.gpus_per_actor else {}),
                 udf_modifying_row_count=False,
                 max_restarts=self.retries,
                 max_task_retries=self.retries,
@@ -235,3 +235,19 @@ def _unreachable(address: str) -> str:
         f"no Ray cluster answers at {address}: start one with `ray start --head`, "
         "or leave out the address to use a local Ray"
     )
+
+
+def actor_shares(cpus: float, gpus: float, actors: int | None, *, local: bool) -> tuple[int, float, float]:
+    """How many actors, and the CPUs and GPUs each asks for, on a cluster of ``cpus`` and ``gpus``.
+
+    Without GPUs: one actor per CPU; on one machine they share its CPUs (an actor's OpenMP
+    threads follow its share), on a cluster each takes one CPU, so that it fits on any node.
+    With GPUs: one actor per GPU, each asking for one (Ray then shows it that device, and the
+    model's :func:`~.device.choose_device` puts it there, in half precision); more actors than
+    GPUs share them. Not run here: no machine has a GPU.
+    """
+    if gpus >= 1:
+        count = actors or int(gpus)
+        return count, (cpus / count if local else 1.0), (1.0 if count <= gpus else gpus / count)
+    count = actors or max(1, int(cpus))
+    return count, (cpus / count if local else 1.0), 0.0

