@@ -112,7 +112,7 @@ def _walk(
                     mode = entry.stat(follow_symlinks=False).st_mode
                 except OSError:
                     mode = 0
-            if path.suffix.lower() in suffixes:
+            if os.path.splitext(entry.name)[1].lower() in suffixes:
                 yield path if stat.S_ISREG(mode) else not_regular(path, mode)
         stack.extend(reversed(subfolders))
 
