@@ -136,10 +136,16 @@ class Assistant:
         *,
         model: str | None = None,
         embedder: Embedder | None = None,
+        quick_start: bool = False,
         **options: Any,
     ) -> Assistant:
-        """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``)."""
+        """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``). With
+        ``quick_start``, questions are encoded by the lightest engine of the index's model until
+        its full one is loaded (:func:`index.load_embedder`'s ``quick_queries``): for a process
+        that asks a question or two, as the command line's ``ask`` does."""
         store = open_index(index_dir, model=model or (spec_of(embedder) if embedder else None))
+        if embedder is None and quick_start:
+            embedder = load_embedder(store.manifest.model_spec, quick_queries=True)
         return cls(store, embedder, **options)
 
     @classmethod

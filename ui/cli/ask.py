@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     )
     endpoint = endpoint_of(args)
     answerer = GenerativeAnswerer(endpoint) if endpoint else None
-    assistant = Assistant.open(index_of(args), model=args.model, top_k=args.top_k, reranker=reranker_of(args))
+    assistant = Assistant.open(
+        index_of(args), model=args.model, top_k=args.top_k, reranker=reranker_of(args), quick_start=True
+    )
     answer = assistant.ask(args.question, filters=filters, answerer=answerer)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

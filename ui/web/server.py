@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +21,8 @@ from qa import COMPOSING_AT_ONCE, Endpoint, GenerativeAnswerer, QAError
 from .refresh import Refresher
 from .state import LiveAssistant, default_uploads_dir
 from .uploads import MAX_UPLOAD_MB, UploadArea
+
+logger = logging.getLogger(__name__)
 
 WARM_UP_QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
 DEFAULT_HOST = "127.0.0.1"
@@ -46,7 +50,7 @@ def prepare(
     """
     embedder: index.Embedder | None = None
     try:
-        live = LiveAssistant.open(index_dir, reranker=reranker)
+        live = LiveAssistant.open(index_dir, reranker=reranker, quick_start=True)
     except index.IndexNotFoundError:
         sources = index.sample_sources()
         say(f"No index at {index_dir} yet: indexing the bundled sample articles first (a minute or so).")
@@ -58,7 +62,30 @@ def prepare(
     live.warm(WARM_UP_QUESTION)
     loaded = live.current.embedder.name + (f"; re-ranker {reranker}" if reranker else "")
     say(f"Model loaded ({loaded}) in {time.perf_counter() - started:.1f}s.")
+    load_in_background(live.current.embedder)
     return live
+
+
+def load_in_background(embedder: index.Embedder) -> threading.Thread | None:
+    """Load the full model of an embedder that answers questions with a lighter engine until
+    then (``Assistant.open(quick_start=True)``), while the app already answers; None when
+    there is nothing to load. A model that fails to load leaves the lighter engine answering."""
+    load = getattr(embedder, "load", None)
+    if load is None or getattr(embedder, "loaded", True):
+        return None
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            load()
+        except Exception as exc:  # any failure: questions still have the lighter engine
+            logger.warning("the full model did not load (%s); questions keep the lighter engine", exc)
+            return
+        logger.info("full model loaded in the background in %.1f s", time.perf_counter() - started)
+
+    thread = threading.Thread(target=run, name="model-load", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve(

