@@ -151,7 +151,7 @@ class Segment:
             with self._lock:
                 found = self._files.get(name)
                 if found is None:
-                    found = self._files[name] = shared(self.path / name, mapped=name == SENTENCE_VECTORS)
+                    found = self._files[name] = shared(self.path / name, mapped=True)
         return found
 
     def hide(self, copies: set[int]) -> None:

@@ -7,8 +7,8 @@ keeps ids, removals and reconstruction, so updates work the same way. The bound 
 come from ``python -m bench.ann`` (docs/benchmarks.md): the exact search's latency by size,
 and the smallest ``nprobe`` whose recall@10 against exact search stays at or above 0.95.
 
-Sentence vectors are only ever read back by id, never searched: they stay flat, in float16,
-and are memory-mapped from their segment's file when read (:func:`shared`).
+Sentence vectors are only ever read back by id, never searched: they stay flat, in float16.
+Both are memory-mapped from their segment's files when read (:func:`shared`).
 """
 
 from __future__ import annotations
@@ -222,9 +222,10 @@ def shared(path: Path, *, mapped: bool = False) -> Any:
 
     Segments never change, so the stores of two generations share the vectors of the segments
     they have in common: a server that follows an update reads only the new segment's. With
-    ``mapped`` (a flat index only: the sentences'), its vectors are memory-mapped from the file
-    rather than read into memory: a question reads back a few hundred of them, and the pages it
-    touches stay in the system's cache, not in this process's heap.
+    ``mapped``, the vectors are memory-mapped from the file rather than read into memory
+    (FAISS's ``IO_FLAG_MMAP_IFC``, for flat indexes and inverted files alike): a question reads
+    back a few hundred sentence vectors and visits a few of an inverted file's lists, and the
+    pages it touches stay in the system's cache, which the processes reading a segment share.
     """
     faiss = _faiss()
     try:
