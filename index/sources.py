@@ -230,7 +230,7 @@ def _origins(files: Sequence[tuple[str, str]], roots: Sequence[Path]) -> dict[st
         if file in named:
             origin[article_id] = file
             continue
-        folder = os.path.dirname(file)
+        folder = file.rpartition("/")[0] or "/"
         if folder not in by_folder:
             by_folder[folder] = root_of(Path(folder), roots)
         root = by_folder[folder]

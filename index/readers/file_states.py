@@ -105,14 +105,14 @@ class FileStates:
                 logger.warning("not using %s (%s): every file is read again", path, exc)
         return states
 
-    def unchanged(self, file: Path) -> list[str] | None:
+    def unchanged(self, file: str) -> list[str] | None:
         """The ids of ``file``'s articles if it is unchanged and they are indexed as they
         were read; None when it must be read."""
-        entry = self.rows.get(str(file))
+        entry = self.rows.get(file)
         if entry is None:
             return None
         try:
-            stat = file.stat()
+            stat = os.stat(file)
         except OSError:
             return None
         same = (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
@@ -122,11 +122,11 @@ class FileStates:
                 return None
             self.hashed_files += 1
             try:
-                if file_digest(file) != entry.sha:
+                if file_digest(Path(file)) != entry.sha:
                     return None
             except OSError:
                 return None
-            self.changed[str(file)] = entry._replace(mtime_ns=stat.st_mtime_ns, recorded_ns=time.time_ns())
+            self.changed[file] = entry._replace(mtime_ns=stat.st_mtime_ns, recorded_ns=time.time_ns())
         pairs = entry.pairs()
         if not all(self.indexed.get(article_id, ("",))[0] == digest for article_id, digest in pairs):
             return None

@@ -56,14 +56,14 @@ def read_sources(
                 )
             )
         base = root if root.is_dir() else root.parent
-        for path in files:
-            result.files.append(str(path))
-            kept = known.unchanged(path) if known is not None else None
+        for file in files:
+            result.files.append(file)
+            kept = known.unchanged(file) if known is not None else None
             if kept is not None and not any(k in seen for k in kept):
-                seen.update(dict.fromkeys(kept, str(path)))
-                result.kept.update(dict.fromkeys(kept, str(path)))
+                seen.update(dict.fromkeys(kept, file))
+                result.kept.update(dict.fromkeys(kept, file))
                 continue
-            _read_one(path, base, max_file_mb, seen, result, known)
+            _read_one(Path(file), base, max_file_mb, seen, result, known)
     return result
 
 
@@ -99,7 +99,7 @@ def _read_one(
         known.record(path, before, result.articles[articles:])  # a file with a problem is read each time
 
 
-def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:
+def _files_under(root: Path, result: ReadResult) -> Iterator[str]:
     """The article files of ``root`` (a file, or a folder walked by :func:`.walk.files_under`);
     what is not read goes to ``result.problems``."""
     if root.is_dir():
@@ -119,4 +119,4 @@ def _files_under(root: Path, result: ReadResult) -> Iterator[Path]:
         skipped = not_regular(root, root.stat().st_mode)
         result.problems.append(ReadProblem(skipped.path, skipped.message, code=skipped.code))
     else:
-        yield root
+        yield str(root)

@@ -36,9 +36,10 @@ class Skipped:
 KEPT = "its articles are kept"
 
 
-def files_under(root: Path, suffixes: Sequence[str]) -> Iterator[Path | Skipped]:
-    """The files under the folder ``root`` whose suffix is one of ``suffixes`` (sorted, a
-    folder's files before its subfolders'), and what could not be read, as :class:`Skipped`.
+def files_under(root: Path, suffixes: Sequence[str]) -> Iterator[str | Skipped]:
+    """The files under the folder ``root`` whose suffix is one of ``suffixes`` (their paths, as
+    strings: sorted, a folder's files before its subfolders'), and what could not be read, as
+    :class:`Skipped`.
 
     Names starting with a dot are left out, as before.
     """
@@ -69,7 +70,7 @@ def files_under(root: Path, suffixes: Sequence[str]) -> Iterator[Path | Skipped]
 
 def _walk(
     top: Path, suffixes: Sequence[str], seen: dict[tuple[int, int], Path], linked: list[Path]
-) -> Iterator[Path | Skipped]:
+) -> Iterator[str | Skipped]:
     """Walk the real folders under ``top`` (a stack, depth first), putting links to folders aside."""
     stack = [top]
     while stack:
@@ -82,8 +83,8 @@ def _walk(
             continue
         subfolders: list[Path] = []
         for entry in entries:
-            path = folder / entry.name
             if entry.is_symlink():
+                path = folder / entry.name
                 try:
                     mode = path.stat().st_mode  # what it leads to
                 except OSError as exc:
@@ -93,6 +94,7 @@ def _walk(
                     linked.append(path)
                     continue
             elif entry.is_dir(follow_symlinks=False):
+                path = folder / entry.name
                 try:
                     info = entry.stat()
                 except OSError as exc:
@@ -112,8 +114,8 @@ def _walk(
                     mode = entry.stat(follow_symlinks=False).st_mode
                 except OSError:
                     mode = 0
-            if os.path.splitext(entry.name)[1].lower() in suffixes:
-                yield path if stat.S_ISREG(mode) else not_regular(path, mode)
+            if os.path.splitext(entry.name)[1].lower() in suffixes:  # a file as a string: cheap
+                yield entry.path if stat.S_ISREG(mode) else not_regular(Path(entry.path), mode)
         stack.extend(reversed(subfolders))
 
 
