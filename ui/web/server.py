@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+import importlib
 import logging
 import sys
 import threading
@@ -62,7 +64,6 @@ def prepare(
     live.warm(WARM_UP_QUESTION)
     loaded = live.current.embedder.name + (f"; re-ranker {reranker}" if reranker else "")
     say(f"Model loaded ({loaded}) in {time.perf_counter() - started:.1f}s.")
-    load_in_background(live.current.embedder)
     return live
 
 
@@ -137,7 +138,13 @@ def serve(
             f"cannot write the request log {request_log} ({exc.strerror}); choose another file with "
             "--request-log, or - for standard error"
         ) from None
-    live = prepare(path, progress=progress, reranker=reranker)
+    # Gradio takes about 3 s to import: it is imported beside the index's opening and warm-up.
+    importing = threading.Thread(target=_import_app, name="import-app")
+    importing.start()
+    try:
+        live = prepare(path, progress=progress, reranker=reranker)
+    finally:
+        importing.join()
     if endpoint is not None:
         live.composer = GenerativeAnswerer(endpoint, at_once=llm_parallel)
     area = UploadArea(default_uploads_dir(path), max_mb=MAX_UPLOAD_MB)
@@ -154,6 +161,7 @@ def serve(
         _launch(demo, live, host, port, auth)
     except OSError as exc:
         raise ServeError(f"cannot serve on {host}:{port} ({exc}); choose another port with --port") from exc
+    load_in_background(live.current.embedder)  # once the app listens: torch's import would slow Gradio's
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(
         f"Serving {live.info['articles']} articles from {path} at http://{shown}:{demo.server_port} "
@@ -180,6 +188,12 @@ def serve(
             demo.block_thread()
         finally:
             refresher.stop()
+
+
+def _import_app() -> None:
+    """Import the app's modules (Gradio); a failure is left to the import that needs them."""
+    with contextlib.suppress(Exception):  # raised again, with its message, where the app is built
+        importlib.import_module("ui.web.app")
 
 
 def watched_folders(live: LiveAssistant, watch: Sequence[str | Path] | None) -> list[Path]:
