@@ -63,6 +63,9 @@ bench: setup
 		--corpus $(BENCH_WORK)/peers/piaf-v1.1-article-qa/corpus.jsonl --dataset ../shared/data/piaf-v1.1.json
 	$(BIN)/python -m bench.cross_lingual
 	$(BIN)/python -m bench.refresh
+	$(BIN)/python -m bench.update_files --work $(BENCH_WORK)/update-files
+	$(BIN)/article-qa index build --sample --index $(BENCH_WORK)/sample-index --rebuild
+	$(BIN)/python -m bench.quick_start --index $(BENCH_WORK)/sample-index --dataset ../shared/data/fr-news-dev.json
 
 # Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
 # and the split lists in bench/splits/; then the cross-lingual scorer and threshold on XQuAD's

@@ -186,3 +186,24 @@ def test_refresh_costs_and_a_watched_folders_delay_are_measured(tmp_path):
     assert feed["one_new_item_median"]["requests"] == 2 and feed["one_new_item"][0]["added"] == 1
     assert feed["one_changed_item"][0]["changed"] == 1
     assert result["watched_folder"]["seconds"][0] is not None
+
+
+def test_update_files_counts_the_files_an_update_parses(tmp_path):
+    out = tmp_path / "update-files.json"
+    bench("bench.update_files", "--size", "40", "--dataset", str(DATA / SET), "--work", str(tmp_path / "work"),
+          "--out", str(out))  # fmt: skip
+    result = json.loads(out.read_text())["new"]
+    assert result["unchanged"]["files_parsed"] == 0 and result["unchanged"]["unchanged"] == 40
+    assert (result["one_edited"]["files_parsed"], result["one_edited"]["changed"]) == (1, 1)
+    assert (result["one_added"]["files_parsed"], result["one_added"]["added"]) == (1, 1)
+    assert result["one_edited"]["embed_s"] > 0 and result["one_edited"]["written_mb"] < 10
+
+
+def test_quick_start_compares_the_c_engine_with_torch(sample_index, tmp_path):
+    out = tmp_path / "quick-start.json"
+    bench("bench.quick_start", "--index", str(sample_index), "--dataset", str(DATA / SET), "--rounds", "1",
+          "--out", str(out))  # fmt: skip
+    result = json.loads(out.read_text())
+    assert result["ask"]["torch"]["torch_imported"] and not result["ask"]["c_engine"]["torch_imported"]
+    assert result["questions"] > 0 and result["cosine_min"] > 0.999
+    assert 0 <= result["first_citation_equal"] <= result["questions"]
