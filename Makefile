@@ -64,6 +64,7 @@ bench: setup
 	$(BIN)/python -m bench.cross_lingual
 	$(BIN)/python -m bench.refresh
 	$(BIN)/python -m bench.update_files --work $(BENCH_WORK)/update-files
+	$(BIN)/python -m bench.lexical --index $(BENCH_WORK)/update-files/index
 	$(BIN)/article-qa index build --sample --index $(BENCH_WORK)/sample-index --rebuild
 	$(BIN)/python -m bench.quick_start --index $(BENCH_WORK)/sample-index --dataset ../shared/data/fr-news-dev.json
 
