@@ -87,13 +87,8 @@ class Assistant:
         if rerank_fit is not None and reranker is None:
             raise OptionError("rerank_fit is given without a reranker", option="rerank_fit")
         if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise OptionError(
-                f"threshold must be within 0..1, got {threshold}",
-                option="threshold",
-                low=0,
-                high=1,
-                value=threshold,
-            )
+            said = f"threshold must be within 0..1, got {threshold}"
+            raise OptionError(said, option="threshold", low=0, high=1, value=threshold)
         if not 1 <= max_citations <= 10:
             raise OptionError(f"max_citations must be within 1..10, got {max_citations}")
         _check_top_k(top_k)
@@ -139,12 +134,10 @@ class Assistant:
         quick_start: bool = False,
         **options: Any,
     ) -> Assistant:
-        """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``). With
-        ``quick_start``, questions are encoded by the lightest engine of the index's model until
-        its full one is loaded (:func:`index.load_embedder`'s ``quick_queries``): for a process
-        that asks a question or two, as the command line's ``ask`` does."""
+        """Open the index at ``index_dir`` (see :class:`Assistant` for ``options``); with ``quick_start``
+        its model's lightest engine encodes questions until the full one is loaded (as ``ask`` does)."""
         store = open_index(index_dir, model=model or (spec_of(embedder) if embedder else None))
-        if embedder is None and quick_start:
+        if quick_start and not embedder:
             embedder = load_embedder(store.manifest.model_spec, quick_queries=True)
         return cls(store, embedder, **options)
 
