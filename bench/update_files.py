@@ -75,15 +75,11 @@ def child_build(dataset: Path, work: Path, size: int) -> dict[str, Any]:
     }
 
 
-def written() -> int:
-    fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
-    return int(fields["wchar"])
-
-
 def child_update(work: Path, target: Path) -> dict[str, Any]:
     import index
     import index.readers.sources as sources
     from bench.grown_corpus import embedder
+    from bench.scale import io_counters
     from index.analysis import detect_language
 
     parsed = [0]
@@ -109,7 +105,7 @@ def child_update(work: Path, target: Path) -> dict[str, Any]:
             edited.write_text(json.dumps({**record, "text": record["text"] + EDIT}, ensure_ascii=False))
         elif kind == "one_added":
             added.write_text(json.dumps({**record, "id": f"{record['id']}~ajout"}, ensure_ascii=False))
-        parsed[0], before, t = 0, written(), time.perf_counter()
+        parsed[0], before, t = 0, io_counters()["wchar"], time.perf_counter()
         report = index.update([folder], target, embedder=replay)
         wall = time.perf_counter() - t
         embed = report.timings.get("embed", 0.0)
@@ -121,7 +117,7 @@ def child_update(work: Path, target: Path) -> dict[str, Any]:
             "update_s": round(wall, 3),
             "embed_s": round(embed, 3),
             "update_minus_embed_s": round(wall - embed, 3),
-            "written_mb": round((written() - before) / 2**20, 2),
+            "written_mb": round((io_counters()["wchar"] - before) / 2**20, 2),
             "timings": {k: round(v, 3) for k, v in report.timings.items()},
         }
     edited.write_bytes(original)  # as built, for a second run

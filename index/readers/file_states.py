@@ -15,7 +15,7 @@ time is within :data:`RACY_SECONDS` of when it was recorded is confirmed by its 
 have changed again within the file system's clock tick, as Git's "racily clean" entries).
 
 >>> states = FileStates.load(index_dir / "files.sqlite", indexed=store.article_hashes(), max_file_mb=50)
->>> states.unchanged(Path("articles/a.txt"))        # the article ids, or None: read it
+>>> states.unchanged("/home/me/articles/a.txt")      # the article ids, or None: read it
 """
 
 from __future__ import annotations
@@ -88,8 +88,6 @@ class FileStates:
         self.indexed = indexed
         self.key = f"{READER_VERSION}:{max_file_mb:g}"
         self.changed: dict[str, FileState] = {}
-        self.skipped_files = 0
-        self.hashed_files = 0
 
     @classmethod
     def load(
@@ -120,7 +118,6 @@ class FileStates:
         if not same or racy:
             if stat.st_size != entry.size:
                 return None
-            self.hashed_files += 1
             try:
                 if file_digest(Path(file)) != entry.sha:
                     return None
@@ -130,7 +127,6 @@ class FileStates:
         pairs = entry.pairs()
         if not all(self.indexed.get(article_id, ("",))[0] == digest for article_id, digest in pairs):
             return None
-        self.skipped_files += 1
         return [article_id for article_id, _ in pairs]
 
     def record(self, file: Path, before: os.stat_result, articles: Sequence[Article]) -> None:

@@ -99,6 +99,7 @@ class Monitor:
         channel: str,
     ) -> None:
         """Count one question: its ``answer``, or the ``error``'s kind; ``seconds`` in all."""
+        error = None if answer is not None else error or "internal"
         if answer is not None:
             mode = "fallback" if answer.check is not None and answer.check.fallback else answer.mode
             self.questions.labels("abstained" if answer.abstained else "answered", mode).inc()
@@ -108,7 +109,7 @@ class Monitor:
         else:
             mode = ""
             self.questions.labels("error", "none").inc()
-            self.errors.labels(error or "internal").inc()
+            self.errors.labels(error).inc()
         self.stage_seconds.labels("total").observe(seconds)
         if self.log is not None:
             self.log.info(json.dumps(self._line(question, answer, error, seconds, channel, mode)))
@@ -135,7 +136,7 @@ class Monitor:
             "citations": len(answer.citations) if answer else 0,
             "language": answer.language if answer else None,
             "generation": _generation(self.live),
-            "error": None if answer else error or "internal",
+            "error": error,
         }
         if self.log_questions:
             line["question"] = question
