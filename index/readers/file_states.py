@@ -4,8 +4,9 @@ For each file read whole (no problem in it), the index keeps its size, modificat
 content hash, and the articles it gave with their content hashes, in ``files.sqlite`` beside
 the index's generations. An update then takes a file as unchanged without parsing it when:
 
-- its size and modification time are those recorded (its stat alone); or, where they differ
-  but the size is the same, its content hash is (a ``touch``, a copy that kept the bytes); and
+- its size, modification time and status-change time are those recorded (its stat alone); or,
+  where they differ but the size is the same, its content hash is (a ``touch``, a copy that
+  kept the bytes); and
 - every article it gave is in the index now with the same content hash.
 
 The second check makes the table a hint that cannot lose data: a table written by an update
@@ -13,6 +14,8 @@ that was then killed before it published, or left from another index, names arti
 the index does not hold as recorded, and the file is read again. A file whose modification
 time is within :data:`RACY_SECONDS` of when it was recorded is confirmed by its hash (it may
 have changed again within the file system's clock tick, as Git's "racily clean" entries).
+The status-change time (``ctime``) is compared as Git compares it: a program that writes a file
+and then sets its modification time back (``touch -d``, ``cp -p`` over it) cannot set ctime.
 
 >>> states = FileStates.load(index_dir / "files.sqlite", indexed=store.article_hashes(), max_file_mb=50)
 >>> states.unchanged("/home/me/articles/a.txt")      # the article ids, or None: read it
@@ -37,8 +40,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["FILE_STATES", "FileState", "FileStates", "states_path"]
 
 FILE_STATES = "files.sqlite"
-READER_VERSION = 1
-"""Raised when a reader changes what a file gives: every file is then read again once."""
+READER_VERSION = 2
+"""Raised when a reader changes what a file gives, or the table's columns change: every file
+is then read again once."""
 RACY_SECONDS = 2.0
 UNIT, RECORD = "\x1f", "\x1e"  # between an id and its hash, and between articles
 
@@ -49,6 +53,7 @@ class FileState(NamedTuple):
 
     size: int
     mtime_ns: int
+    ctime_ns: int
     sha: str
     articles: str
     recorded_ns: int
@@ -113,7 +118,11 @@ class FileStates:
             stat = os.stat(file)
         except OSError:
             return None
-        same = (stat.st_size, stat.st_mtime_ns) == (entry.size, entry.mtime_ns)
+        same = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns) == (
+            entry.size,
+            entry.mtime_ns,
+            entry.ctime_ns,
+        )
         racy = entry.mtime_ns >= entry.recorded_ns - int(RACY_SECONDS * 1e9)
         if not same or racy:
             if stat.st_size != entry.size:
@@ -123,7 +132,9 @@ class FileStates:
                     return None
             except OSError:
                 return None
-            self.changed[file] = entry._replace(mtime_ns=stat.st_mtime_ns, recorded_ns=time.time_ns())
+            self.changed[file] = entry._replace(
+                mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns, recorded_ns=time.time_ns()
+            )
         pairs = entry.pairs()
         if not all(self.indexed.get(article_id, ("",))[0] == digest for article_id, digest in pairs):
             return None
@@ -137,13 +148,18 @@ class FileStates:
             sha = file_digest(file)
         except OSError:
             return
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) != (
+            before.st_size,
+            before.st_mtime_ns,
+            before.st_ctime_ns,
+        ):
             return
         if any(UNIT in a.id or RECORD in a.id for a in articles):  # cannot be kept: read it each time
             return
         self.changed[str(file)] = FileState(
             before.st_size,
             before.st_mtime_ns,
+            before.st_ctime_ns,
             sha,
             RECORD.join(f"{a.id}{UNIT}{a.content_hash}" for a in articles),
             time.time_ns(),
@@ -161,22 +177,25 @@ class FileStates:
             p for p in self.rows if p not in seen_files and (replace_all or p in roots or p.startswith(under))
         ]
         try:
-            _write_rows(self.path, self.key, self.changed, gone, fresh=replace_all or not self.rows)
+            try:
+                _write_rows(self.path, self.key, self.changed, gone, fresh=replace_all or not self.rows)
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError:  # locked, read-only…: not damaged
+                    raise
+                logger.warning("%s is damaged (%s): written again", self.path, exc)  # a hint: start it again
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                _write_rows(self.path, self.key, self.changed, gone, fresh=True)
         except (sqlite3.Error, OSError) as exc:
             logger.warning(
                 "could not record the files' states in %s (%s); the next update reads them", self.path, exc
             )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
-        "sha TEXT, articles TEXT, recorded_ns INTEGER)"
-    )
-    connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-    return connection
+FILES_TABLE = (
+    "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+    "ctime_ns INTEGER, sha TEXT, articles TEXT, recorded_ns INTEGER)"
+)
 
 
 def _read_rows(path: Path, key: str) -> dict[str, FileState]:
@@ -193,16 +212,19 @@ def _read_rows(path: Path, key: str) -> dict[str, FileState]:
 def _write_rows(
     path: Path, key: str, changed: Mapping[str, FileState], gone: Sequence[str], *, fresh: bool
 ) -> None:
-    connection = _connect(path)
+    connection = sqlite3.connect(path, timeout=30)
     try:
+        connection.execute("PRAGMA journal_mode=WAL")
         with connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             stale = connection.execute("SELECT value FROM meta WHERE key = 'reading'").fetchone()
-            if fresh or stale is None or stale[0] != key:
-                connection.execute("DELETE FROM files")
+            if fresh or stale is None or stale[0] != key:  # another table's layout may be there
+                connection.execute("DROP TABLE IF EXISTS files")
+            connection.execute(FILES_TABLE)
             connection.execute("INSERT OR REPLACE INTO meta VALUES ('reading', ?)", (key,))
             connection.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
             connection.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(p, *s) for p, s in changed.items()],
             )
     finally:

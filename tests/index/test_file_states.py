@@ -146,9 +146,42 @@ def test_a_damaged_table_is_ignored_and_every_file_read(tmp_path, fake_embedder,
         Path(str(ix / FILE_STATES) + extra).unlink(missing_ok=True)
     report = index.update([articles], ix, embedder=fake_embedder)
     assert sorted(opened) == [f"a{i}.txt" for i in range(6)] and report.unchanged == 6
+    opened.clear()
+    index.update([articles], ix, embedder=fake_embedder)  # the table was written again
+    assert opened == []
 
 
 def test_a_change_of_reading_settings_reads_every_file_again(tmp_path, fake_embedder, opened):
     articles, ix = built(tmp_path, fake_embedder, opened)
     index.update([articles], ix, embedder=fake_embedder, max_file_mb=10)
     assert len(opened) == 6
+
+
+def test_an_edit_whose_modification_time_is_set_back_is_caught(tmp_path, fake_embedder, opened):
+    """A same-size edit whose writer puts the old modification time back (``touch -d``,
+    ``cp -p``): the status-change time cannot be put back, so the file is read."""
+    articles, ix = built(tmp_path, fake_embedder, opened)
+    edited = articles / "a3.txt"
+    stat = edited.stat()
+    edited.write_text(TEXT.format(n=9), encoding="utf-8")  # same size
+    os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the recorded time, not racy
+    assert edited.stat().st_size == stat.st_size
+    report = index.update([articles], ix, embedder=fake_embedder)
+    assert report.changed == ["a3.txt"] and opened == ["a3.txt"]
+
+
+def test_a_table_of_an_older_layout_is_replaced(tmp_path, fake_embedder, opened):
+    articles, ix = built(tmp_path, fake_embedder, opened)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{ix / FILE_STATES}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(ix / FILE_STATES) as old:  # the first layout: no ctime column
+        old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        old.execute("INSERT INTO meta VALUES ('reading', ?)", (f"1:{DEFAULT_MAX_FILE_MB:g}",))
+        old.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha TEXT, "
+                    "articles TEXT, recorded_ns INTEGER)")  # fmt: skip
+    old.close()
+    index.update([articles], ix, embedder=fake_embedder)
+    assert len(opened) == 6
+    opened.clear()
+    index.update([articles], ix, embedder=fake_embedder)
+    assert opened == []
