@@ -63,6 +63,7 @@ bench: setup
 		--corpus $(BENCH_WORK)/peers/piaf-v1.1-article-qa/corpus.jsonl --dataset ../shared/data/piaf-v1.1.json
 	$(BIN)/python -m bench.cross_lingual
 	$(BIN)/python -m bench.refresh
+	$(BIN)/python -m bench.extraction --work $(BENCH_WORK)/extraction
 	$(BIN)/python -m bench.update_files --work $(BENCH_WORK)/update-files
 	$(BIN)/python -m bench.lexical --index $(BENCH_WORK)/update-files/index
 	$(BIN)/article-qa index build --sample --index $(BENCH_WORK)/sample-index --rebuild

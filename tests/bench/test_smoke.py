@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from index.normalize import normalize_text
+from index.readers.formats import read_file
+from index.readers.limits import DEFAULT_MAX_FILE_MB
 from tests.paths import ROOT
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -218,3 +221,24 @@ def test_lexical_measures_fts5_beside_a_sparse_matrix(peers, tmp_path):
     assert result["questions"] == 20 and result["chunks"] > 0 and result["terms"] > 0
     assert all(result["latency_ms"][name]["p50"] > 0 for name in ("fts5", "matrix"))
     assert result["matrix_finds_fts5_top5"] >= 0.9  # the same formula and statistics
+
+
+def test_extraction_scores_the_reader_and_trafilatura_on_the_same_pages(tmp_path):
+    real = DATA / "web" / "real"
+    passages = json.loads((real / "passages.json").read_text("utf-8"))["pages"]
+    out = tmp_path / "extraction.json"
+    bench("bench.extraction", "--pages", str(real), "--eval", str(real / "passages.json"), "--out", str(out))
+    result = json.loads(out.read_text())
+    assert result["pages"] == len(passages) == 3 and result["pages_missing"] == []
+    ours = result["article-qa"]
+    assert ours["with"] == sum(len(p["with"]) for p in passages)
+    assert ours["without"] == sum(len(p["without"]) for p in passages)
+    kept = missed = leaked = 0  # counted here from the reader itself, as the bench should
+    for page in passages:
+        [article] = read_file(real / page["file"], real, DEFAULT_MAX_FILE_MB)
+        kept += sum(normalize_text(p) in article.text for p in page["with"])
+        leaked += sum(normalize_text(p) in article.text for p in page["without"])
+        missed += sum(normalize_text(p) not in article.text for p in page["with"])
+    assert ours["recall"] == round(kept / (kept + missed), 3)
+    assert ours["precision"] == round(kept / (kept + leaked), 3)
+    assert [k for k in result if k.startswith("trafilatura ")] and 0.0 < ours["f1"] <= 1.0
