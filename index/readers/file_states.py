@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["FILE_STATES", "FileState", "FileStates", "states_path"]
 
 FILE_STATES = "files.sqlite"
-READER_VERSION = 2
+READER_VERSION = 3
 """Raised when a reader changes what a file gives, or the table's columns change: every file
 is then read again once."""
 RACY_SECONDS = 2.0

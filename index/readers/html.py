@@ -23,9 +23,10 @@ def parse(text: str, path: Path) -> dict[str, Any]:
 
     # Its "discarding data: None" warnings are about its own fallbacks, not the user's file.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
-    doc = trafilatura.bare_extraction(
-        text, include_comments=False, include_tables=True, favor_recall=True, with_metadata=True
-    )
+    # Its balanced default, not favor_recall: on its extraction benchmark (bench/extraction.py,
+    # 103 pages) favor_recall kept more of the frame (precision 0.911 against 0.931) and no more
+    # of the article (recall 0.921 against 0.925). Readers' comments are not the article.
+    doc = trafilatura.bare_extraction(text, include_comments=False, include_tables=True, with_metadata=True)
     title = getattr(doc, "title", None) if doc is not None else None
     body = getattr(doc, "text", None) if doc is not None else None
     if not body:  # very short pages: fall back to every text node of <body>
