@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -157,9 +157,13 @@ class Assistant:
         index.build(sources, index_dir, embedder=embedder, rebuild=rebuild)
         return cls.open(index_dir, embedder=embedder, **options)
 
-    def threshold_for(self, language: str, *, pair: str = "same") -> float:
-        """The abstention threshold used for a question in ``language`` (``pair``: for a
-        sentence of an article in another language, ``cross``, or script, ``script``)."""
+    @overload
+    def threshold_for(self, language: str) -> float: ...
+    @overload
+    def threshold_for(self, language: str, *, pair: str) -> float | Mapping[str, float]: ...
+    def threshold_for(self, language: str, *, pair: str = "same") -> float | Mapping[str, float]:
+        """The abstention threshold for a question in ``language``; ``pair`` ``cross`` or ``script``: for a
+        sentence of an article in another language or script (fitted: by its language, or ``default``)."""
         if self.threshold is not None:
             return self.threshold
         reranked = self.reranking.fit.threshold(language) if self.reranking is not None else None
@@ -168,7 +172,7 @@ class Assistant:
         if self.model_threshold is not None:
             return self.model_threshold
         if pair != "same":
-            return fitted.SCRIPT_THRESHOLD if pair == "script" else fitted.CROSS_THRESHOLD
+            return fitted.SCRIPT_THRESHOLDS if pair == "script" else fitted.CROSS_THRESHOLDS
         return fitted.THRESHOLDS.get(language, fitted.THRESHOLDS["default"])
 
     @property
@@ -390,10 +394,5 @@ _QUOTED = ExtractiveAnswerer()
 
 def _check_top_k(top_k: int) -> None:
     if not 1 <= top_k <= MAX_TOP_K:
-        raise OptionError(
-            f"top_k must be within 1..{MAX_TOP_K}, got {top_k}",
-            option="top_k",
-            low=1,
-            high=MAX_TOP_K,
-            value=top_k,
-        )
+        said = f"top_k must be within 1..{MAX_TOP_K}, got {top_k}"
+        raise OptionError(said, option="top_k", low=1, high=MAX_TOP_K, value=top_k)

@@ -38,7 +38,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -231,8 +231,8 @@ def select(
     passages: Sequence[Passage],
     *,
     threshold: float,
-    cross_threshold: float | None = None,
-    script_threshold: float | None = None,
+    cross_threshold: float | Mapping[str, float] | None = None,
+    script_threshold: float | Mapping[str, float] | None = None,
     max_citations: int = 3,
     keep_ratio: float = KEEP_RATIO,
     already_said: str = "",
@@ -241,7 +241,8 @@ def select(
 
     A sentence of an article in another language than the question's must clear
     ``cross_threshold`` instead (``script_threshold`` in another script; ``None``:
-    ``threshold``): its score comes from other weights.
+    ``threshold``): its score comes from other weights. Either may be a mapping from the
+    article's language to its threshold, with a ``default``.
 
     Sentences found in ``already_said`` (the earlier answers of a conversation, for a
     follow-up) are passed over: a follow-up asks for something new.
@@ -255,6 +256,8 @@ def select(
 
     def bar(s: ScoredSentence) -> float:
         chosen = {"cross": cross_threshold, "script": script_threshold}.get(s.pair)
+        if isinstance(chosen, Mapping):
+            return chosen.get(s.article.lang or "", chosen["default"])
         return threshold if chosen is None else chosen
 
     if not candidates or candidates[0].score < bar(candidates[0]):

@@ -10,14 +10,14 @@ from index.settings import DEFAULT_MODEL
 from qa.eval import SPLIT_SEED, TEST_SHARE, part_of
 from qa.fitted import (
     CROSS_SUPPORT_THRESHOLD,
-    CROSS_THRESHOLD,
+    CROSS_THRESHOLDS,
     CROSS_WEIGHTS,
     DENSE_WEIGHT,
     FEATURES,
     MAX_NEW_WORDS,
     MODEL_CONSTANTS,
     PASSAGE_WEIGHT,
-    SCRIPT_THRESHOLD,
+    SCRIPT_THRESHOLDS,
     SCRIPT_WEIGHTS,
     SUPPORT_THRESHOLD,
     THRESHOLDS,
@@ -81,9 +81,9 @@ def test_the_cross_lingual_constants_are_the_ones_fitted_on_xquads_fit_articles(
     cross = json.loads((ROOT / "bench" / "results" / "fit_cross.json").read_text("utf-8"))
     assert list(FEATURES) == cross["fitted"]["features"]
     assert list(CROSS_WEIGHTS.vector()) == cross["fitted"]["cross"]["weights"]
-    assert cross["fitted"]["cross"]["threshold"] == CROSS_THRESHOLD
+    assert cross["fitted"]["cross"]["thresholds"] == dict(CROSS_THRESHOLDS)
     assert list(SCRIPT_WEIGHTS.vector()) == cross["fitted"]["script"]["weights"]
-    assert cross["fitted"]["script"]["threshold"] == SCRIPT_THRESHOLD
+    assert cross["fitted"]["script"]["thresholds"] == dict(SCRIPT_THRESHOLDS)
     assert cross["split"]["fitted_on"] == "fit" and cross["split"]["seed"] == SPLIT_SEED
     assert cross["model"] == str(parse_model(DEFAULT_MODEL))
     claims = json.loads((ROOT / "bench" / "results" / "claims_cross.json").read_text("utf-8"))

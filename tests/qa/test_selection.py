@@ -237,3 +237,15 @@ def test_a_sentence_in_another_language_must_clear_the_cross_threshold() -> None
     assert texts(select(other, passages, threshold=0.5, cross_threshold=0.6, script_threshold=0.35)) == [
         "Phrase 0."
     ]
+
+
+def test_a_threshold_across_languages_may_depend_on_the_articles_language() -> None:
+    scored, passages = candidates(0.4, 0.39)
+    chinese = replace(scored[0].article, lang="zh")
+    scored = [replace(scored[0], pair="script", article=chinese), scored[1]]
+    by_language = {"zh": 0.35, "ru": 0.45, "default": 0.45}
+    assert texts(select(scored, passages, threshold=0.5, script_threshold=by_language)) == ["Phrase 0."]
+    assert select(scored, passages, threshold=0.5, script_threshold={**by_language, "zh": 0.41}) == []
+    german = [replace(scored[0], article=replace(chinese, lang="de"))]  # no threshold of its own
+    assert select(german, passages, threshold=0.1, script_threshold=by_language) == []  # the default
+    assert texts(select(german, passages, threshold=0.1, script_threshold={"default": 0.3})) == ["Phrase 0."]
