@@ -52,10 +52,14 @@ NEWS_DEV_EN = ROOT / "bench" / "data" / "fr-news-dev.en.json"
 SAME_SCRIPT = [("en", "de"), ("en", "es"), ("de", "en"), ("es", "en")]  # (asked, articles)
 
 
-def rows_for(embedder: index.Embedder, articles_file: Path, asked_file: Path, part: str) -> list[dict[str, Any]]:
+def rows_for(
+    embedder: index.Embedder, articles_file: Path, asked_file: Path, part: str
+) -> list[dict[str, Any]]:
     """The cross-lingual candidate rows of ``asked_file``'s questions over ``articles_file``."""
     articles, questions = load_dataset(articles_file)
-    full = prepare_index(articles_file, articles, default_eval_dir(articles_file, spec_of(embedder)), embedder)
+    full = prepare_index(
+        articles_file, articles, default_eval_dir(articles_file, spec_of(embedder)), embedder
+    )
     chosen = select_questions(asked_in(questions, asked_file), part=part)
     rows = collect(Assistant.open(full, embedder=embedder, threshold=0.0), chosen, across=True)
     return [r for r in rows if r["pair"] == "cross"]
@@ -80,10 +84,18 @@ def cross_validated(xquad_rows: list[dict[str, Any]], news_rows: list[dict[str, 
                 [r for r, f in zip(news_rows, fn, strict=True) if f != fold],
                 k,
             )
-            xq.append(quality([r for r, f in zip(xquad_rows, fx, strict=True) if f == fold], w, 0.0)["citation@1"])
-            nw.append(quality([r for r, f in zip(news_rows, fn, strict=True) if f == fold], w, 0.0)["citation@1"])
+            xq.append(
+                quality([r for r, f in zip(xquad_rows, fx, strict=True) if f == fold], w, 0.0)["citation@1"]
+            )
+            nw.append(
+                quality([r for r, f in zip(news_rows, fn, strict=True) if f == fold], w, 0.0)["citation@1"]
+            )
         x, n = float(np.mean(xq)), float(np.mean(nw))
-        out["news only" if k is None else f"news×{k}"] = {"xquad": round(x, 4), "news": round(n, 4), "mean": round((x + n) / 2, 4)}
+        out["news only" if k is None else f"news×{k}"] = {
+            "xquad": round(x, 4),
+            "news": round(n, 4),
+            "mean": round((x + n) / 2, 4),
+        }
     out["chosen"] = max((name for name in out), key=lambda name: out[name]["mean"])
     return out
 
@@ -129,14 +141,21 @@ def main() -> None:
         for name, w in variants.items()
     }
     for name, f in figures.items():
-        print(f"{name:16} xquad test {f['xquad_test']:.3f}  news dev {f['news_dev']:.3f}  news fit {f['news_fit_in_sample']:.3f}")
+        print(
+            f"{name:16} xquad test {f['xquad_test']:.3f}  news dev {f['news_dev']:.3f}  news fit {f['news_fit_in_sample']:.3f}"
+        )
     write_json(
         args.out,
         {
             "command": "python -m bench.experiments.news_cross",
             "commit": commit(),
             "model": str(spec_of(embedder)),
-            "rows": {"xquad_fit": len(fit_x), "xquad_test": len(test_x), "news_fit": len(news_fit), "news_dev": len(news_dev)},
+            "rows": {
+                "xquad_fit": len(fit_x),
+                "xquad_test": len(test_x),
+                "news_fit": len(news_fit),
+                "news_dev": len(news_dev),
+            },
             "note": "citation@1 of the best cross-lingual candidate, abstention off; news_fit_in_sample is in-sample for the variants fitted on it",
             "cv_on_fit_rows": cv,
             "variants": figures,
