@@ -59,7 +59,7 @@ def test_questions_are_counted_by_outcome_and_mode_with_their_stages(live):
     monitor, lines = logged_monitor(live)
     live.monitor = monitor
     answered = chat.answer_json(live, QUESTION)
-    refused = chat.answer_json(live, "Quel est le nom du chien du président ?")
+    refused = chat.answer_json(live, QUESTION, date_from="2031-01-01")  # no article that recent
     failed = chat.answer_json(live, "Qui ?", top_k=500)
     assert not answered["abstained"] and refused["abstained"] and failed["code"] == "option"
     assert sample(monitor, "article_qa_questions_total", outcome="answered", mode="quoted") == 1
