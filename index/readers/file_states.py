@@ -118,11 +118,7 @@ class FileStates:
             stat = os.stat(file)
         except OSError:
             return None
-        same = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns) == (
-            entry.size,
-            entry.mtime_ns,
-            entry.ctime_ns,
-        )
+        same = _stamp(stat) == (entry.size, entry.mtime_ns, entry.ctime_ns)
         racy = entry.mtime_ns >= entry.recorded_ns - int(RACY_SECONDS * 1e9)
         if not same or racy:
             if stat.st_size != entry.size:
@@ -148,11 +144,7 @@ class FileStates:
             sha = file_digest(file)
         except OSError:
             return
-        if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) != (
-            before.st_size,
-            before.st_mtime_ns,
-            before.st_ctime_ns,
-        ):
+        if _stamp(after) != _stamp(before):
             return
         if any(UNIT in a.id or RECORD in a.id for a in articles):  # cannot be kept: read it each time
             return
@@ -190,6 +182,11 @@ class FileStates:
             logger.warning(
                 "could not record the files' states in %s (%s); the next update reads them", self.path, exc
             )
+
+
+def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    """What a file's stat says of its content: size, modification and status-change times."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 FILES_TABLE = (
