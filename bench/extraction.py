@@ -125,7 +125,8 @@ def read_as_indexed(path: Path) -> Article | None:
 
 
 def evaluate(pages_dir: Path, pages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The scores of article-qa's reader and of trafilatura's defaults on ``pages``."""
+    """The scores of article-qa's reader and of trafilatura (its defaults, and without comments)
+    on ``pages``."""
     import trafilatura
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -144,11 +145,12 @@ def evaluate(pages_dir: Path, pages: list[dict[str, Any]]) -> dict[str, Any]:
             empty.append(page["file"])
         ours.add(article.text if article else None, page, fold=True)
         ours_titled.add(f"{article.title}\n\n{article.text}" if article else None, page, fold=True)
+        raw = path.read_bytes()
         start = time.perf_counter()
-        extracted = trafilatura.extract(path.read_bytes())
+        extracted = trafilatura.extract(raw)
         seconds["trafilatura"] += time.perf_counter() - start
         theirs.add(extracted, page, fold=False)
-        uncommented.add(trafilatura.extract(path.read_bytes(), include_comments=False), page, fold=False)
+        uncommented.add(trafilatura.extract(raw, include_comments=False), page, fold=False)
     scored = len(pages) - len(missing)
     return {
         "pages": scored,
