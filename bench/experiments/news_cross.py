@@ -53,16 +53,24 @@ SAME_SCRIPT = [("en", "de"), ("en", "es"), ("de", "en"), ("es", "en")]  # (asked
 
 
 def rows_for(
-    embedder: index.Embedder, articles_file: Path, asked_file: Path, part: str
-) -> list[dict[str, Any]]:
-    """The cross-lingual candidate rows of ``asked_file``'s questions over ``articles_file``."""
+    embedder: index.Embedder, articles_file: Path, asked_file: Path, *parts: str
+) -> list[list[dict[str, Any]]]:
+    """The cross-lingual candidate rows of ``asked_file``'s questions over ``articles_file``,
+    one list for each of the split's ``parts`` (the index opened once for all of them)."""
     articles, questions = load_dataset(articles_file)
     full = prepare_index(
         articles_file, articles, default_eval_dir(articles_file, spec_of(embedder)), embedder
     )
-    chosen = select_questions(asked_in(questions, asked_file), part=part)
-    rows = collect(Assistant.open(full, embedder=embedder, threshold=0.0), chosen, across=True)
-    return [r for r in rows if r["pair"] == "cross"]
+    assistant = Assistant.open(full, embedder=embedder, threshold=0.0)
+    asked = asked_in(questions, asked_file)
+    return [
+        [
+            r
+            for r in collect(assistant, select_questions(asked, part=part), across=True)
+            if r["pair"] == "cross"
+        ]
+        for part in parts
+    ]
 
 
 WEIGHTINGS = (0, 1, 3, 10, 30, None)  # None: the news rows alone
@@ -115,11 +123,12 @@ def main() -> None:
     xquad = {lang: DATA / f"xquad.{lang}.json" for lang in ("en", "de", "es")}
     fit_x, test_x = [], []
     for asked, language in SAME_SCRIPT:
-        fit_x += rows_for(embedder, xquad[language], xquad[asked], "fit")
-        test_x += rows_for(embedder, xquad[language], xquad[asked], "test")
+        fit, test = rows_for(embedder, xquad[language], xquad[asked], "fit", "test")
+        fit_x += fit
+        test_x += test
         print(asked, "->", language, len(fit_x), len(test_x), flush=True)
-    news_fit = rows_for(embedder, NEWS_FIT, NEWS_FIT_EN, "all")
-    news_dev = rows_for(embedder, NEWS_DEV, NEWS_DEV_EN, "all")
+    [news_fit] = rows_for(embedder, NEWS_FIT, NEWS_FIT_EN, "all")
+    [news_dev] = rows_for(embedder, NEWS_DEV, NEWS_DEV_EN, "all")
     print("news rows", len(news_fit), len(news_dev), flush=True)
     cv = cross_validated(fit_x, news_fit)
     print("cv", cv, flush=True)
