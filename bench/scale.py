@@ -112,13 +112,17 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
     rss_open = current_rss_mb()
     latencies: list[float] = []
     stages = Stages()
-    recall5 = 0
+    recall5 = cite1 = 0
     for gold in sample:
         t = time.perf_counter()
         answer, ranked = assistant.ask_with_candidates(gold.question)
         latencies.append((time.perf_counter() - t) * 1000)
         stages.add(answer.timings)
         recall5 += any(holds_answer(gold, p.article_id.split("~")[0], p.start, p.end) for p in ranked[:5])
+        cited = answer.citations[0] if answer.citations and not answer.abstained else None
+        cite1 += cited is not None and holds_answer(
+            gold, cited.article_id.split("~")[0], cited.start, cited.end
+        )
     return {
         "size": size,
         "startup_s": round(startup, 2),
@@ -127,6 +131,7 @@ def child_serve(dataset: Path, work: Path, size: int, questions: int, started: f
         "rss_after_mb": round(current_rss_mb()),
         "questions": len(sample),
         "recall@5": round(recall5 / len(sample), 4),
+        "citation@1": round(cite1 / len(sample), 4),
         "latency_ms_p50": round(percentile(latencies, 0.5), 2),
         "latency_ms_p95": round(percentile(latencies, 0.95), 2),
         "stages_ms_p50": stages.at(0.5),

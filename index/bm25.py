@@ -38,13 +38,19 @@ def idf(df: int, n: int) -> float:
     return value if value > 0 else 1e-6
 
 
-def term_weights(title_terms: Sequence[str], body_terms: Sequence[str], avgdl: float) -> dict[str, float]:
-    """A chunk's BM25 weight of each of its terms: the score it adds per unit of IDF."""
+def term_counts(title_terms: Sequence[str], body_terms: Sequence[str]) -> dict[str, float]:
+    """A chunk's column-weighted count ``F_t`` of each of its terms."""
     tf: dict[str, float] = {}
     for term in title_terms:
         tf[term] = tf.get(term, 0.0) + TITLE_WEIGHT
     for term in body_terms:
         tf[term] = tf.get(term, 0.0) + 1.0
+    return tf
+
+
+def term_weights(title_terms: Sequence[str], body_terms: Sequence[str], avgdl: float) -> dict[str, float]:
+    """A chunk's BM25 weight of each of its terms: the score it adds per unit of IDF."""
+    tf = term_counts(title_terms, body_terms)
     length = len(title_terms) + len(body_terms)
     norm = K1 * (1 - B + B * length / avgdl) if avgdl else K1
     return {term: count * (K1 + 1) / (count + norm) for term, count in tf.items()}

@@ -23,7 +23,9 @@ from ..model_spec import ModelSpec
 from ..storage import Storage
 from .database import IndexStore
 from .layout import Record, copy_generation, writer_lock
+from .lexical import has_postings
 from .manifest_file import MANIFEST, read_manifest
+from .segment import Segment
 from .writer import EmbeddedWriter
 
 __all__ = ["EmbeddedBackend", "EmbeddedWriter", "IndexStore"]
@@ -68,11 +70,19 @@ class EmbeddedBackend:
         shutil.rmtree(self.path, ignore_errors=True)
 
     def fragmented(self) -> bool:
-        """Whether the published generation is several segments, or holds deleted articles."""
+        """Whether the published generation is several segments, holds deleted articles, or
+        was written before segments kept their postings (:mod:`index.embedded.lexical`)."""
         manifest = read_manifest(self.path)
         gen = self.path / manifest.generation
         record = Record.read(gen, digest=manifest.segment_records.get(manifest.generation))
-        return len(record.segments) > 1 or bool(record.deleted)
+        if len(record.segments) > 1 or record.deleted:
+            return True
+        segment = Segment(self.path / record.segments[0]) if record.segments else None
+        try:
+            return segment is not None and not has_postings(segment)
+        finally:
+            if segment is not None:
+                segment.close()
 
     def copy_to(self, target: str | os.PathLike[str]) -> None:
         """Copy the published generation — its segments, its ``segments.json``, the manifest —

@@ -26,6 +26,7 @@ from ..filters import Filters
 from ..manifest import Manifest, check_model
 from ..model_spec import ModelSpec, as_spec
 from ..storage import ChunkHit, Copy, SentenceBlock, SentenceReads
+from . import lexical
 from . import vectors as vector_index
 from .layout import DATABASE, Record, current_generation, damaged, hold
 from .manifest_file import read_manifest
@@ -54,6 +55,7 @@ class IndexStore(SentenceReads):
         # The open ``.readers`` file, shared-locked: the generation is not deleted while held.
         self._held: Any = None
         self._stats: tuple[int, float] | None = None
+        self._postings: list[lexical.Postings] | None = None  # every segment's, when all have them
         self._lock = threading.Lock()
 
     @classmethod
@@ -333,40 +335,34 @@ class IndexStore(SentenceReads):
         term, so on a large index the commonest terms are left out once the rarer ones hold
         ``max_postings`` chunks between them (0: never): they weigh least in BM25 and cost most.
 
-        The first segment is ranked by FTS5 over its own statistics. The small segments an
-        update wrote are ranked by the same BM25 (:mod:`index.bm25`) over the statistics of
-        all segments, which FTS5 cannot see: a new article's rare words weigh what they should.
+        Segments written with their postings are ranked from them (:mod:`index.embedded.lexical`)
+        by BM25 over the statistics of all segments. Otherwise the first segment is ranked by
+        FTS5 over its own statistics, and the small segments an update wrote by the same BM25
+        (:mod:`index.bm25`) over the statistics of all segments, which FTS5 cannot see.
         """
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique:
             return []
-        frequencies = None
-        # The terms hold at most chunks × terms postings: below the budget, no lookup is needed.
-        if max_postings and len(unique) * self.manifest.counts.get("chunks", 0) > max_postings:
-            frequencies = self.document_frequencies(unique)
-            unique = bm25.within_budget(unique, frequencies, max_postings)
-        # Terms are quoted as FTS5 strings, so no user text is ever read as query syntax.
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
-        first, *rest = self.segments
-        found = first.fts_search(match, k, filters)
-        if not rest:
-            return found
-        frequencies = frequencies or self.document_frequencies(unique)
-        n, avgdl = self._fts_totals()
-        idfs = {t: bm25.idf(frequencies.get(t, 0), n) for t in unique}
-        for segment in rest:
-            for cid, title, body in segment.fts_matches(match, filters):
-                weights = bm25.term_weights(title.split(), body.split(), avgdl)
-                found.append((int(cid), bm25.score(weights, idfs)))
-        return heapq.nsmallest(k, found, key=lambda hit: (-hit[1], hit[0]))
+        postings = self._segment_postings()
+        if postings:
+            return lexical.search(self, postings, unique, k, filters, max_postings)
+        return lexical.fts_search(self, unique, k, filters, max_postings)
 
-    def _fts_totals(self) -> tuple[int, float]:
+    def _segment_postings(self) -> list[lexical.Postings]:
+        """Every segment's postings; none when a segment was written without them."""
+        with self._lock:
+            if self._postings is None:
+                found = all(lexical.has_postings(s) for s in self.segments)
+                self._postings = [lexical.Postings(s) for s in self.segments] if found else []
+            return self._postings
+
+    def lexical_totals(self) -> tuple[int, float]:
         """Chunks and mean chunk length (tokens) over every segment's full-text table."""
         with self._lock:
             if self._stats is None:
                 rows = tokens = 0
                 for segment in self.segments:
-                    r, t = segment.fts_totals()
+                    r, t = lexical.fts_totals(segment)
                     rows, tokens = rows + r, tokens + t
                 self._stats = (rows, tokens / rows if rows else 0.0)
             return self._stats

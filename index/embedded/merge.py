@@ -15,6 +15,7 @@ import numpy as np
 
 from . import vectors as vector_index
 from .layout import DATABASE
+from .lexical import write_postings
 from .segment import ARTICLE_COLUMNS, Segment, new_database
 from .stories import copy_story_tables
 
@@ -43,6 +44,7 @@ def merge(sources: Sequence[Segment], target: Path, dimension: int) -> vector_in
                 copy_story_tables(db, segment)
             finally:
                 db.execute("DETACH DATABASE src")
+        write_postings(db)
         db.execute("PRAGMA journal_mode = DELETE")
     finally:
         db.close()

@@ -107,6 +107,7 @@ class Segment:
         self._gone_chunks: np.ndarray | None = None
         self.copies: frozenset[int] = frozenset()  # live articles unfiltered searches leave out
         self._unsearched: Any = None
+        self._left_out: np.ndarray | None = None
 
     # -- files -------------------------------------------------------------------------
     @property
@@ -157,7 +158,7 @@ class Segment:
     def hide(self, copies: set[int]) -> None:
         """Leave these live articles out of unfiltered searches (copies of a story told elsewhere)."""
         self.copies = frozenset(copies)
-        self._unsearched = None
+        self._unsearched = self._left_out = None
         conn = getattr(self._local, "conn", None)
         if conn is not None and self.copies:
             _hide(conn, self.copies)
@@ -203,15 +204,20 @@ class Segment:
             self._gone_chunks = np.asarray([r[0] for r in rows], dtype=np.int64)
         return self._gone_chunks
 
-    def unsearched(self) -> Any:
-        """The FAISS selector of what an unfiltered dense search leaves out (gone articles and
-        copies), made once; None when nothing is."""
-        if self._unsearched is None and (self.gone or self.copies):
+    def left_out_chunks(self) -> np.ndarray:
+        """Ids of the chunks an unfiltered search leaves out (of gone articles and of copies)."""
+        if self._left_out is None:
             ids = self.gone_chunks()
             if self.copies:
                 rows = self.db.execute("SELECT id FROM temp.copy_chunks")
                 ids = np.union1d(ids, np.asarray([r[0] for r in rows], dtype=np.int64))
-            self._unsearched = excluding(ids)
+            self._left_out = ids
+        return self._left_out
+
+    def unsearched(self) -> Any:
+        """The FAISS selector of :meth:`left_out_chunks`, made once; None when nothing is."""
+        if self._unsearched is None and (self.gone or self.copies):
+            self._unsearched = excluding(self.left_out_chunks())
         return self._unsearched
 
     # -- reads -------------------------------------------------------------------------
@@ -316,14 +322,6 @@ class Segment:
             self.db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", list(terms))
         )
 
-    def fts_totals(self) -> tuple[int, int]:
-        """The full-text table's row count and token count (all columns), as FTS5 keeps them."""
-        row = self.db.execute("SELECT block FROM chunk_terms_data WHERE id = 1").fetchone()
-        if row is None or not row[0]:
-            return 0, 0
-        numbers = _varints(bytes(row[0]))
-        return numbers[0], sum(numbers[1:])
-
     def max_ids(self) -> tuple[int, int, int]:
         """The largest article row id, sentence id and chunk id here (0 when empty)."""
         row = self.db.execute(
@@ -331,25 +329,6 @@ class Segment:
             "(SELECT COALESCE(MAX(id), 0) FROM sentences), (SELECT COALESCE(MAX(id), 0) FROM chunks)"
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
-
-
-def _varints(data: bytes) -> list[int]:
-    """SQLite's variable-length integers, one after another (FTS5's averages record)."""
-    numbers: list[int] = []
-    i = 0
-    while i < len(data):
-        value = 0
-        for n in range(9):
-            byte = data[i]
-            i += 1
-            if n == 8:
-                value = (value << 8) | byte
-                break
-            value = (value << 7) | (byte & 0x7F)
-            if byte < 0x80:
-                break
-        numbers.append(value)
-    return numbers
 
 
 def where(filters: Filters | None) -> tuple[str, list[Any]]:

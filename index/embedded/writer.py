@@ -37,6 +37,7 @@ from .layout import (
     new_generation,
     remove_old_generations,
 )
+from .lexical import write_postings
 from .manifest_file import fsync_dir, read_manifest, write_manifest
 from .merge import merge
 from .segment import Segment, new_database
@@ -176,6 +177,7 @@ class EmbeddedWriter:
     def publish(self, manifest: Manifest) -> Manifest:
         """Write the vectors, make everything durable, then replace the manifest (the commit point)."""
         added = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        write_postings(self.db)
         self.db.execute("PRAGMA journal_mode = DELETE")
         self.db.close()
         self.vectors.write(str(self.dir / VECTORS), str(self.dir / SENTENCE_VECTORS))
@@ -222,10 +224,10 @@ class EmbeddedWriter:
 
     def _merge_all(self, record: Record, rows: dict[str, int]) -> bool:
         """Whether to merge every segment (``rows``: the articles each one's files hold)."""
+        if self.compact:  # asked for: what holds several segments, or one without postings
+            return True
         if len(record.segments) < 2 and not record.deleted:
             return False
-        if self.compact:
-            return True
         first, *small = record.segments
         deleted = sum(len(v) for v in record.deleted.values())
         return sum(rows[name] for name in small) + deleted > MERGE_SHARE * rows[first]

@@ -212,15 +212,16 @@ def test_quick_start_compares_the_c_engine_with_torch(sample_index, tmp_path):
     assert 0 <= result["first_citation_equal"] <= result["questions"]
 
 
-def test_lexical_measures_fts5_beside_a_sparse_matrix(peers, tmp_path):
+def test_lexical_measures_fts5_beside_the_postings(peers, tmp_path):
     work, _ = peers
     out = tmp_path / "lexical.json"
     bench("bench.lexical", "--index", str(work / "xquad-en-8-article-qa" / "index"), "--dataset", str(DATA / SET),
           "--questions", "20", "--out", str(out))  # fmt: skip
     result = json.loads(out.read_text())
     assert result["questions"] == 20 and result["chunks"] > 0 and result["terms"] > 0
-    assert all(result["latency_ms"][name]["p50"] > 0 for name in ("fts5", "matrix"))
-    assert result["matrix_finds_fts5_top5"] >= 0.9  # the same formula and statistics
+    assert result["postings_mb_on_disk"] > 0
+    assert all(result["latency_ms"][name]["p50"] > 0 for name in ("fts5", "postings", "postings_every_term"))
+    assert result["finds"]["postings"]["fts5_topk"] >= 0.99  # the same formula, statistics and budget
 
 
 def test_extraction_scores_the_reader_and_trafilatura_on_the_same_pages(tmp_path):
