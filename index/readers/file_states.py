@@ -44,6 +44,7 @@ READER_VERSION = 3
 """Raised when a reader changes what a file gives, or the table's columns change: every file
 is then read again once."""
 RACY_SECONDS = 2.0
+RACY_NS = int(RACY_SECONDS * 1e9)
 UNIT, RECORD = "\x1f", "\x1e"  # between an id and its hash, and between articles
 
 
@@ -118,9 +119,13 @@ class FileStates:
             stat = os.stat(file)
         except OSError:
             return None
-        same = _stamp(stat) == (entry.size, entry.mtime_ns, entry.ctime_ns)
-        racy = entry.mtime_ns >= entry.recorded_ns - int(RACY_SECONDS * 1e9)
-        if not same or racy:
+        same = (
+            stat.st_mtime_ns == entry.mtime_ns
+            and stat.st_size == entry.size
+            and stat.st_ctime_ns == entry.ctime_ns
+            and entry.mtime_ns < entry.recorded_ns - RACY_NS  # not racy
+        )
+        if not same:
             if stat.st_size != entry.size:
                 return None
             try:
@@ -131,6 +136,12 @@ class FileStates:
             self.changed[file] = entry._replace(
                 mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns, recorded_ns=time.time_ns()
             )
+        if not entry.articles:  # a file read whole that gave no article
+            return []
+        if RECORD not in entry.articles:  # one article (the common case): no list to build
+            article_id, _, digest = entry.articles.partition(UNIT)
+            held = self.indexed.get(article_id)
+            return [article_id] if held is not None and held[0] == digest else None
         pairs = entry.pairs()
         if not all(self.indexed.get(article_id, ("",))[0] == digest for article_id, digest in pairs):
             return None

@@ -56,12 +56,13 @@ def read_sources(
                 )
             )
         base = root if root.is_dir() else root.parent
+        result.files.extend(files)
+        unchanged = known.unchanged if known is not None else lambda file: None
         for file in files:
-            result.files.append(file)
-            kept = known.unchanged(file) if known is not None else None
+            kept = unchanged(file)
             if kept is not None and not any(k in seen for k in kept):
-                seen.update(dict.fromkeys(kept, file))
-                result.kept.update(dict.fromkeys(kept, file))
+                for k in kept:
+                    seen[k] = result.kept[k] = file
                 continue
             _read_one(Path(file), base, max_file_mb, seen, result, known)
     return result

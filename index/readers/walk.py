@@ -114,7 +114,8 @@ def _walk(
                     mode = entry.stat(follow_symlinks=False).st_mode
                 except OSError:
                     mode = 0
-            if os.path.splitext(entry.name)[1].lower() in suffixes:  # a file as a string: cheap
+            name = entry.name
+            if name[name.rfind(".") :].lower() in suffixes:  # the name has no leading dot; no dot: ""
                 yield entry.path if stat.S_ISREG(mode) else not_regular(Path(entry.path), mode)
         stack.extend(reversed(subfolders))
 
