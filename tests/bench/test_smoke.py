@@ -212,6 +212,18 @@ def test_quick_start_compares_the_c_engine_with_torch(sample_index, tmp_path):
     assert 0 <= result["first_citation_equal"] <= result["questions"]
 
 
+def test_refresh_load_times_questions_alone_and_during_a_refresh(sample_index, tmp_path):
+    out = tmp_path / "refresh-load.json"
+    bench("bench.refresh_load", "--index", str(sample_index), "--questions", str(DATA / SET),
+          "--dataset", str(DATA / SET), "--articles", "3", "--seconds", "1", "--out", str(out))  # fmt: skip
+    result = json.loads(out.read_text())
+    before = result["alone"]["articles_after"]
+    for phase in ("alone", "thread", "refresher"):
+        assert result[phase]["questions"] > 0 and result[phase]["p95_ms"] >= result[phase]["p50_ms"] > 0
+    assert result["thread"]["articles_after"] == result["refresher"]["articles_after"] == before + 3
+    assert "added=3" in result["refresher"]["refresh"]
+
+
 def test_lexical_measures_fts5_beside_the_postings(peers, tmp_path):
     work, _ = peers
     out = tmp_path / "lexical.json"
