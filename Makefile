@@ -57,8 +57,7 @@ bench: setup
 	$(BIN)/python -m bench.models
 	$(BIN)/python -m bench.peers --work $(BENCH_WORK)/peers --plot docs/peers.png
 	$(BIN)/python -m bench.ann --plot docs/ann.png
-	$(BIN)/python -m bench.scale --work $(BENCH_WORK)/scale --plot docs/scale.png \
-		--base-index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index
+	$(BIN)/python -m bench.scale --work $(BENCH_WORK)/scale --plot docs/scale.png
 	$(BIN)/python -m bench.segments --index $(BENCH_WORK)/peers/piaf-v1.1-article-qa/index \
 		--corpus $(BENCH_WORK)/peers/piaf-v1.1-article-qa/corpus.jsonl --dataset ../shared/data/piaf-v1.1.json
 	$(BIN)/python -m bench.cross_lingual

