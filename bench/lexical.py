@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, ts in times.items()
         },
         "finds": finds,
+        "postings_bytes_on_disk": disk,
         "postings_mb_on_disk": round(disk / 2**20, 1),
         "terms": sum(s.db.execute("SELECT COUNT(*) FROM postings").fetchone()[0] for s in store.segments),
     }

@@ -27,16 +27,14 @@ import heapq
 import sqlite3
 from array import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from .. import bm25
 from ..filters import Filters
+from ..manifest import Manifest
 from .segment import Segment
-
-if TYPE_CHECKING:
-    from .database import IndexStore
 
 POSTINGS_SCHEMA = """
 CREATE TABLE postings (term TEXT PRIMARY KEY, df INTEGER NOT NULL, rows BLOB NOT NULL, counts BLOB NOT NULL);
@@ -105,6 +103,17 @@ def _varints(data: bytes) -> list[int]:
     return numbers
 
 
+class Searched(Protocol):
+    """What the searches read of the index (an :class:`~index.embedded.database.IndexStore`)."""
+
+    manifest: Manifest
+    segments: list[Segment]
+
+    def lexical_totals(self) -> tuple[int, float]: ...
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]: ...
+
+
 class Postings:
     """One segment's postings, read as questions need them. Thread-safe (reads only)."""
 
@@ -163,7 +172,7 @@ class Postings:
 
 
 def search(
-    store: IndexStore,
+    store: Searched,
     postings: Sequence[Postings],
     terms: Sequence[str],
     k: int,
@@ -191,7 +200,7 @@ def search(
 
 
 def fts_search(
-    store: IndexStore, terms: Sequence[str], k: int, filters: Filters | None, max_postings: int
+    store: Searched, terms: Sequence[str], k: int, filters: Filters | None, max_postings: int
 ) -> list[tuple[int, float]]:
     """:func:`search` for an index with a segment written without postings: FTS5 ranks the
     first segment over its own statistics, and the small segments an update wrote are ranked

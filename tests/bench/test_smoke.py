@@ -231,7 +231,7 @@ def test_lexical_measures_fts5_beside_the_postings(peers, tmp_path):
           "--questions", "20", "--out", str(out))  # fmt: skip
     result = json.loads(out.read_text())
     assert result["questions"] == 20 and result["chunks"] > 0 and result["terms"] > 0
-    assert result["postings_mb_on_disk"] > 0
+    assert result["postings_bytes_on_disk"] > 0
     assert all(result["latency_ms"][name]["p50"] > 0 for name in ("fts5", "postings", "postings_every_term"))
     assert result["finds"]["postings"]["fts5_topk"] >= 0.99  # the same formula, statistics and budget
 
