@@ -75,7 +75,7 @@ def child_build(dataset: Path, work: Path, size: int) -> dict[str, Any]:
     }
 
 
-def child_update(work: Path, target: Path) -> dict[str, Any]:
+def child_update(work: Path, target: Path, repeat: int = 0) -> dict[str, Any]:
     import index
     import index.readers.sources as sources
     from bench.grown_corpus import embedder
@@ -123,6 +123,14 @@ def child_update(work: Path, target: Path) -> dict[str, Any]:
     edited.write_bytes(original)  # as built, for a second run
     added.unlink()
     index.update([folder], target, embedder=replay, allow_removals=True)
+    walls, reads = [], []
+    for _ in range(repeat):  # the unchanged update again: its spread on this machine
+        t = time.perf_counter()
+        report = index.update([folder], target, embedder=replay)
+        walls.append(round(time.perf_counter() - t, 3))
+        reads.append(round(report.timings.get("read", 0.0), 3))
+    if repeat:
+        results["unchanged_again"] = {"update_s": walls, "read_s": reads}
     return results
 
 
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "build":
             result = child_build(Path(child[2]), work, int(child[3]))
         else:
-            result = child_update(work, Path(child[2]))
+            result = child_update(work, Path(child[2]), int(child[3]) if len(child) > 3 else 0)
         print(json.dumps(result))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
