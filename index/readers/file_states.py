@@ -59,10 +59,6 @@ class FileState(NamedTuple):
     articles: str
     recorded_ns: int
 
-    def pairs(self) -> list[tuple[str, str]]:
-        """The (article id, content hash) of each article the file gave."""
-        return [tuple(pair.split(UNIT, 1)) for pair in self.articles.split(RECORD) if pair]  # type: ignore[misc]
-
 
 def states_path(location: str) -> Path:
     """Where the index at ``location`` keeps its files' states: ``files.sqlite`` in an index's
@@ -136,16 +132,14 @@ class FileStates:
             self.changed[file] = entry._replace(
                 mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns, recorded_ns=time.time_ns()
             )
-        if not entry.articles:  # a file read whole that gave no article
-            return []
-        if RECORD not in entry.articles:  # one article (the common case): no list to build
-            article_id, _, digest = entry.articles.partition(UNIT)
+        ids: list[str] = []
+        for pair in entry.articles.split(RECORD) if entry.articles else ():  # none: a file of no article
+            article_id, _, digest = pair.partition(UNIT)
             held = self.indexed.get(article_id)
-            return [article_id] if held is not None and held[0] == digest else None
-        pairs = entry.pairs()
-        if not all(self.indexed.get(article_id, ("",))[0] == digest for article_id, digest in pairs):
-            return None
-        return [article_id for article_id, _ in pairs]
+            if held is None or held[0] != digest:
+                return None
+            ids.append(article_id)
+        return ids
 
     def record(self, file: Path, before: os.stat_result, articles: Sequence[Article]) -> None:
         """Keep ``file``'s state as read (``before``: its stat before it was read); a file that
