@@ -11,11 +11,14 @@ question (as ``Retriever.search`` makes them) go to:
   ``LEXICAL_MAX_POSTINGS``);
 - ``postings``: what ships, ``store.lexical_search`` over each segment's postings
   (:mod:`index.embedded.lexical`; the same formula, statistics and budget);
-- ``postings_every_term``: the same with no budget (every term scored).
+- ``postings_every_term``: the same with no budget (every term scored);
+- ``tantivy``: the same terms in a tantivy index built for the run in a temporary directory
+  (:mod:`bench.lexical_tantivy`: its BM25, every term, no budget), when tantivy is installed
+  (the ``bench`` extra); else it is left out, and said so.
 
 It reports each one's latency (p50, p95, in one process, after a warm-up pass, in turn
-question by question), the postings' size on disk, and how many of FTS5's top 5 and top
-``k`` each finds.
+question by question), the postings' size on disk, tantivy's build time and size on disk,
+and how many of FTS5's top 5 and top ``k`` each finds.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
+from bench import lexical_tantivy
 from bench.common import DATA, RESULTS, machine, write_json
 from qa.eval import percentile
 
@@ -60,25 +67,34 @@ def main(argv: list[str] | None = None) -> int:
             if other != q.language:
                 terms += analyze(q.retrieval_text, other)
         questions.append(list(dict.fromkeys(t for t in terms if t)))
-    times: dict[str, list[float]] = {"fts5": [], "postings": [], "postings_every_term": []}
-    found: dict[str, list[list[tuple[int, float]]]] = {name: [] for name in times}
     searches = {
         "fts5": lambda terms: lexical.fts_search(store, terms, args.k, None, LEXICAL_MAX_POSTINGS),
         "postings": lambda terms: store.lexical_search(terms, args.k),
         "postings_every_term": lambda terms: store.lexical_search(terms, args.k, max_postings=0),
     }
-    for rounds in range(2):  # the first pass warms the page cache and FTS5's pages
-        for terms in questions:
-            for name, search in searches.items():
-                t = time.perf_counter()
-                hits = search(terms)
-                if rounds:
-                    times[name].append((time.perf_counter() - t) * 1000)
-                    found[name].append(hits)
+    tantivy: dict[str, Any] | None = None
+    with ExitStack() as scratch:
+        if lexical_tantivy.available():
+            directory = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="lexical-tantivy-")))
+            engine = lexical_tantivy.TantivyIndex(store, directory)
+            searches["tantivy"] = lambda terms: engine.search(terms, args.k)
+            tantivy = engine.report()
+        else:
+            print("tantivy is not installed (pip install -e '.[bench]'): its candidate is left out")
+        times: dict[str, list[float]] = {name: [] for name in searches}
+        found: dict[str, list[list[tuple[int, float]]]] = {name: [] for name in searches}
+        for rounds in range(2):  # the first pass warms the page cache and FTS5's pages
+            for terms in questions:
+                for name, search in searches.items():
+                    t = time.perf_counter()
+                    hits = search(terms)
+                    if rounds:
+                        times[name].append((time.perf_counter() - t) * 1000)
+                        found[name].append(hits)
     fts_top5 = sum(min(5, len(a)) for a in found["fts5"])
     fts_topk = sum(len(a) for a in found["fts5"])
     finds = {}
-    for name in ("postings", "postings_every_term"):
+    for name in [name for name in searches if name != "fts5"]:
         top5 = topk = 0
         for a, b in zip(found["fts5"], found[name], strict=True):
             top5 += len({i for i, _ in a[:5]} & {i for i, _ in b[:5]})
@@ -109,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "postings_bytes_on_disk": disk,
         "postings_mb_on_disk": round(disk / 2**20, 1),
         "terms": sum(s.db.execute("SELECT COUNT(*) FROM postings").fetchone()[0] for s in store.segments),
+        "tantivy": tantivy,
     }
     write_json(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2))

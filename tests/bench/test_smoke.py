@@ -225,6 +225,8 @@ def test_refresh_load_times_questions_alone_and_during_a_refresh(sample_index, t
 
 
 def test_lexical_measures_fts5_beside_the_postings(peers, tmp_path):
+    import importlib.util
+
     work, _ = peers
     out = tmp_path / "lexical.json"
     bench("bench.lexical", "--index", str(work / "xquad-en-8-article-qa" / "index"), "--dataset", str(DATA / SET),
@@ -234,6 +236,9 @@ def test_lexical_measures_fts5_beside_the_postings(peers, tmp_path):
     assert result["postings_bytes_on_disk"] > 0
     assert all(result["latency_ms"][name]["p50"] > 0 for name in ("fts5", "postings", "postings_every_term"))
     assert result["finds"]["postings"]["fts5_topk"] >= 0.99  # the same formula, statistics and budget
+    if importlib.util.find_spec("tantivy"):  # the bench extra (make test installs it)
+        assert result["latency_ms"]["tantivy"]["p50"] > 0 and result["finds"]["tantivy"]["fts5_top5"] > 0
+        assert result["tantivy"]["documents"] == result["chunks"] and result["tantivy"]["bytes_on_disk"] > 0
 
 
 def test_extraction_scores_the_reader_and_trafilatura_on_the_same_pages(tmp_path):
