@@ -124,7 +124,7 @@ class Postings:
         self.lengths = np.frombuffer(lengths, dtype=np.float32)
         self._norms: tuple[float, np.ndarray] | None = None
 
-    def frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """How many of this segment's chunks hold each of ``terms`` that any does."""
         marks = ",".join("?" * len(terms))
         return dict(self.segment.db.execute(f"SELECT term, df FROM postings WHERE term IN ({marks})", terms))
@@ -184,7 +184,7 @@ def search(
     search leaves them out (:func:`index.bm25.within_budget`)."""
     frequencies = dict.fromkeys(terms, 0)
     for part in postings:
-        for term, df in part.frequencies(terms).items():
+        for term, df in part.document_frequencies(terms).items():
             frequencies[term] += int(df)
     kept = [t for t in terms if frequencies[t]]
     if max_postings:

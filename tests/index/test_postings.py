@@ -62,6 +62,14 @@ def test_the_postings_hold_each_chunks_counts_and_length(wire) -> None:  # noqa:
     assert sum(part.lengths) == lexical.fts_totals(segment)[1]  # FTS5's own token count
 
 
+def test_document_frequencies_come_from_the_postings_and_are_fts5_s(wire) -> None:  # noqa: F811
+    store = index.open_index(wire)
+    (segment,) = store.segments
+    terms = [t for (t,) in segment.db.execute("SELECT term FROM postings")] + ["inconnu", '"x" OR *']
+    assert store.document_frequencies(terms) == {t: segment.document_frequencies([t]).get(t, 0) for t in terms}
+    assert store.document_frequencies(["terme7"])["terme7"] > 0
+
+
 def test_an_index_written_before_postings_is_searched_by_fts5_until_compacted(wire) -> None:  # noqa: F811
     before = index.open_index(wire)
     terms = STORY.replace(".", "").split(" ")[:12]
