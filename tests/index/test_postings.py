@@ -66,7 +66,9 @@ def test_document_frequencies_come_from_the_postings_and_are_fts5_s(wire) -> Non
     store = index.open_index(wire)
     (segment,) = store.segments
     terms = [t for (t,) in segment.db.execute("SELECT term FROM postings")] + ["inconnu", '"x" OR *']
-    assert store.document_frequencies(terms) == {t: segment.document_frequencies([t]).get(t, 0) for t in terms}
+    assert store.document_frequencies(terms) == {
+        t: segment.document_frequencies([t]).get(t, 0) for t in terms
+    }
     assert store.document_frequencies(["terme7"])["terme7"] > 0
 
 
