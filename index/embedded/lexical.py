@@ -182,10 +182,7 @@ def search(
     """The ``k`` best chunks of ``store`` for ``terms`` (distinct, non-empty) by BM25 over every
     segment's ``postings``; past ``max_postings`` the commonest terms are left out, as FTS5's
     search leaves them out (:func:`index.bm25.within_budget`)."""
-    frequencies = dict.fromkeys(terms, 0)
-    for part in postings:
-        for term, df in part.document_frequencies(terms).items():
-            frequencies[term] += int(df)
+    frequencies = store.document_frequencies(terms)  # summed over the segments' postings
     kept = [t for t in terms if frequencies[t]]
     if max_postings:
         kept = bm25.within_budget(kept, frequencies, max_postings)
