@@ -301,13 +301,14 @@ class E5Model:
         self.packed = read_packed(path)
         self.tokenizer = PieceTokenizer(self.packed)
         self.encoder = build_encoder(self.packed)
-        self.placement = placement
-        if placement.gpu:  # not run here: no GPU (device.py)
+        # torch's int8 kernels are the CPU's: on a GPU the vectors would be another model's.
+        self.placement = CPU if int8 else placement
+        if int8:
+            self.encoder = quantise_linears(self.encoder)
+        elif placement.gpu:  # not run here: no GPU (device.py)
             import torch
 
             self.encoder.to(placement.device, torch.float16 if placement.half else torch.float32)
-        elif int8:
-            self.encoder = quantise_linears(self.encoder)
         self.dim = self.packed.hidden
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:

