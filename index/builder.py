@@ -16,10 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from .backends import backend_for
+from .changes import find_changes
 from .chunking import ChunkSettings, SentenceChunker
 from .documents import Article
 from .embedders import Embedder, load_embedder, spec_of
@@ -38,7 +38,7 @@ from .prepare import add_articles
 from .readers import DEFAULT_MAX_FILE_MB
 from .readers.file_states import FileStates, states_path
 from .report import BuildReport, Progress
-from .sources import SourcesRead, SourceState, counted, is_url, merged, read_all, root_of
+from .sources import SourcesRead, SourceState, counted, merged, read_all
 from .storage import Backend, Storage, Writer
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def _build(
         if backend.exists() and not rebuild:
             raise _exists(backend)
         report = BuildReport(backend.location, "build")
-        files = FileStates(states_path(backend.location), {}, {}, max_file_mb=max_file_mb)
+        files = FileStates(states_path(backend.location), {}, max_file_mb=max_file_mb)
         read = _read(sources, {}, fetch, max_file_mb, report, progress, build=True, known=files)
         articles = read.result.articles
         dimension = embedder.dimension  # loads the model: a model that fails leaves nothing behind
@@ -122,7 +122,9 @@ def _build(
             report.added = [a.id for a in articles]
             registry = merged([], counted(read.states, read.origin, report.added, [], {}))
             _publish(writer, spec_of(embedder), dimension, settings, None, report, registry)
-        files.save(read.result.files, read.result.roots, replace_all=True)
+        files.save(
+            read.result.files, read.result.roots, stamp=backend.read_manifest().digest(), replace_all=True
+        )
     return report
 
 
@@ -153,7 +155,7 @@ def update(
     backend = backend_for(index_dir)
     backend.read_manifest()  # IndexNotFoundError before anything is created
     with backend.writing():
-        store = backend.open(model=model)
+        store = backend.open(model=model, searching=False)
         manifest = store.manifest
         embedder = embedder or load_embedder(manifest.model_spec)
         check_model(backend.location, manifest, spec_of(embedder))
@@ -167,27 +169,30 @@ def update(
                     f"the index at {backend.location} records no sources (it was built before they "
                     f"were recorded): name them once, `article-qa index update SOURCE... --index {backend.location}`"
                 )
-        known = store.article_hashes()
-        files = FileStates.load(states_path(backend.location), indexed=known, max_file_mb=max_file_mb)
+        files = FileStates.load(
+            states_path(backend.location), stamp=manifest.digest(), max_file_mb=max_file_mb
+        )
+        if not files.trusted:  # its rows are checked against the index's articles
+            files.indexed = store.article_hashes()
         previous = {s.location: s for s in registry}
         read = _read(sources, previous, fetch, max_file_mb, report, progress, known=files)
-        articles = read.result.articles
-        new = [a for a in articles if a.id not in known]
-        changed = [a for a in articles if a.id in known and known[a.id][0] != a.content_hash]
+        found = find_changes(store, read, files)
+        new, gone = found.new, found.gone
         # An edited article keeps the language it was detected in (detection needs a model
         # that takes half a second to load, for one article).
-        stored = store.languages([a.id for a in changed if not a.lang])
-        changed = [a if a.lang or not stored.get(a.id) else replace(a, lang=stored[a.id]) for a in changed]
-        report.unchanged = len(articles) - len(new) - len(changed) + len(read.result.kept)
-        gone = _gone(known, read)
+        stored = store.languages([a.id for a in found.changed if not a.lang])
+        changed = [
+            a if a.lang or not stored.get(a.id) else replace(a, lang=stored[a.id]) for a in found.changed
+        ]
+        report.unchanged = len(read.result.articles) - len(new) - len(changed) + len(read.result.kept)
         removed = list(gone)
-        if not allow_removals and len(removed) > max(1, MAX_REMOVAL_SHARE * len(known)):
+        if not allow_removals and len(removed) > max(1, MAX_REMOVAL_SHARE * found.total):
             raise RemovalRefusedError(
-                f"this update would remove {len(removed)} of the {len(known)} articles of {backend.location} "
+                f"this update would remove {len(removed)} of the {found.total} articles of {backend.location} "
                 f"(their files are gone from {', '.join(read.result.roots)}); if that is what you want, "
                 "run it again with --allow-removals; nothing was changed",
                 removed=len(removed),
-                total=len(known),
+                total=found.total,
             )
         report.added, report.changed, report.removed = (
             [a.id for a in new],
@@ -196,7 +201,10 @@ def update(
         )
         states = counted(read.states, read.origin, report.added, report.changed, gone)
         _revise(backend, store, report, [*new, *changed], embedder, progress, merged(registry, states))
-        files.save(read.result.files, read.result.roots)
+        touched = {*report.changed, *report.removed}
+        files.save(
+            read.result.files, read.result.roots, stamp=backend.read_manifest().digest(), touched=touched
+        )
     return report
 
 
@@ -208,7 +216,7 @@ def remove(index_dir: str | os.PathLike[str], article_ids: Sequence[str]) -> Bui
     backend = backend_for(index_dir)
     backend.read_manifest()
     with backend.writing():
-        store = backend.open()
+        store = backend.open(searching=False)
         known = store.article_hashes()
         report = BuildReport(backend.location, "remove")
         report.removed = [a for a in dict.fromkeys(article_ids) if a in known]
@@ -227,7 +235,7 @@ def compact(index_dir: str | os.PathLike[str]) -> BuildReport:
     backend = backend_for(index_dir)
     backend.read_manifest()
     with backend.writing():
-        store = backend.open()
+        store = backend.open(searching=False)
         manifest = store.manifest
         report = BuildReport(backend.location, "compact")
         report.unchanged = manifest.counts.get("articles", 0)
@@ -329,33 +337,6 @@ def _read(
             problems=len(result.problems),
         )
     return read
-
-
-def _gone(known: dict[str, tuple[str, str | None]], read: SourcesRead) -> dict[str, str]:
-    """Indexed articles whose file lies under a source root but was not read back, each with
-    that root.
-
-    An article is kept when its file, or a directory above it, is among the problems: the
-    file is there but did not read this time, or the directory could not be listed (or held
-    no article file at all). An article of a page or a feed is never gone.
-    """
-    seen = {a.id for a in read.result.articles} | set(read.result.kept)
-    failed = {Path(p.path) for p in read.result.problems if not is_url(p.path)}
-    roots = [Path(r) for r in read.result.roots]
-    verdicts: dict[str, Path | None] = {}  # by stored path: a large index has far fewer files than articles
-
-    def stored_under(stored_path: str) -> Path | None:
-        if stored_path not in verdicts:
-            file = Path(stored_path)
-            unread = file in failed or any(parent in failed for parent in file.parents)
-            verdicts[stored_path] = None if unread or is_url(stored_path) else root_of(file, roots)
-        return verdicts[stored_path]
-
-    return {
-        article_id: str(root)
-        for article_id, (_, stored_path) in known.items()
-        if article_id not in seen and stored_path and (root := stored_under(stored_path)) is not None
-    }
 
 
 def _publish(

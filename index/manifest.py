@@ -8,6 +8,7 @@ values whatever held them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -75,6 +76,11 @@ class Manifest:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
+
+    def digest(self) -> str:
+        """The SHA-256 of this manifest: it names one published generation of one index (its
+        generation, times, counts and sources), what a table kept beside it says it describes."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
 
     @classmethod
     def parse(cls, data: object, location: str | os.PathLike[str], *, what: str) -> Manifest:

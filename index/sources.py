@@ -105,7 +105,7 @@ class SourcesRead:
 
     result: ReadResult
     states: dict[str, SourceState]
-    origin: dict[str, str]  # article id → source location
+    origin: dict[str, str]  # article id → source location (of the articles read, not kept)
 
     def failed(self) -> bool:
         """Whether an update has nothing to do: no article read, and no page or feed among
@@ -156,8 +156,8 @@ def read_all(
             read_at=now,
             error=mine[0].message if mine else None,
         )
-    files = [(a.id, a.path or "") for a in result.articles] + list(result.kept.items())
-    origin.update(_origins(files, roots))
+    # The articles read (a kept one is neither added nor changed: its source is not counted).
+    origin.update(_origins([(a.id, a.path or "") for a in result.articles], roots))
     if urls:
         seen = {a.id for a in result.articles} | set(result.kept)
         fetcher = fetch if isinstance(fetch, Fetcher) else Fetcher(fetch)
@@ -200,7 +200,8 @@ def _read_url(
             result.problems.append(
                 ReadProblem(
                     article.url or url,
-                    f"read twice (also from {origin.get(article.id, 'a file')}); the first is kept",
+                    f"read twice (also from {origin.get(article.id) or result.kept.get(article.id, 'a file')}); "
+                    "the first is kept",
                     code="duplicate",
                 )
             )

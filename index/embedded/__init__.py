@@ -44,8 +44,8 @@ class EmbeddedBackend:
     def read_manifest(self) -> Manifest:
         return read_manifest(self.path)
 
-    def open(self, *, model: str | ModelSpec | None = None) -> IndexStore:
-        return IndexStore.open(self.path, model=model)
+    def open(self, *, model: str | ModelSpec | None = None, searching: bool = True) -> IndexStore:
+        return IndexStore.open(self.path, model=model, searching=searching)
 
     def writing(self) -> AbstractContextManager[None]:
         return writer_lock(self.path)

@@ -31,7 +31,7 @@ from . import vectors as vector_index
 from .layout import DATABASE, Record, current_generation, damaged, hold
 from .manifest_file import read_manifest
 from .segment import SCHEMA, Segment, article_of, chunk_of, where
-from .stories import copies_to_hide, story_copies
+from .stories import copies_of, copies_to_hide
 
 __all__ = ["SCHEMA", "IndexStore", "where"]
 
@@ -59,8 +59,15 @@ class IndexStore(SentenceReads):
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike[str], *, model: str | ModelSpec | None = None) -> IndexStore:
-        """Open the index at ``index_dir`` and hold its current generation while this store lives.
+    def open(
+        cls,
+        index_dir: str | os.PathLike[str],
+        *,
+        model: str | ModelSpec | None = None,
+        searching: bool = True,
+    ) -> IndexStore:
+        """Open the index at ``index_dir`` and hold its current generation while this store lives
+        (``searching``: whether it works out the story copies that searches leave out).
 
         Raises:
             IndexNotFoundError: there is no index there.
@@ -100,8 +107,9 @@ class IndexStore(SentenceReads):
         except IndexDamagedError:
             store.close()
             raise
-        for segment, copies in zip(segments, copies_to_hide(segments), strict=True):
-            segment.hide(copies)  # an unfiltered search reads one article of each story
+        if searching:
+            for segment, copies in zip(segments, copies_to_hide(segments), strict=True):
+                segment.hide(copies)  # an unfiltered search reads one article of each story
         return store
 
     def _check(self, gen: Path) -> None:
@@ -166,11 +174,13 @@ class IndexStore(SentenceReads):
         for segment in self.segments:
             yield from segment.articles()
 
-    def article_hashes(self) -> dict[str, tuple[str, str | None]]:
-        """``{article id: (content hash, source path)}`` for every article."""
+    def article_hashes(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str | None]]:
         found: dict[str, tuple[str, str | None]] = {}
         for segment in self.segments:
-            rows = segment.query("SELECT id, content_hash, path FROM articles a WHERE 1{live}")
+            if ids is None:
+                rows = segment.query("SELECT id, content_hash, path FROM articles a WHERE 1{live}")
+            else:
+                rows = segment.article_rows(ids, "id, content_hash, path")
             found.update((r[0], (r[1], r[2])) for r in rows)
         return found
 
@@ -184,18 +194,7 @@ class IndexStore(SentenceReads):
         }
 
     def copies(self, article_ids: Sequence[str], limit: int = 20) -> dict[str, tuple[int, list[Copy]]]:
-        """For those of these articles whose story has other live articles: how many, and the
-        first ``limit`` of them in the order they were indexed."""
-        ids, labels = list(article_ids), dict[str, int]()
-        for segment in (s for s in self.segments if s.has_stories):
-            labels.update(segment.article_rows(ids, "id, story"))
-        rows = story_copies(self.segments, sorted(set(labels.values()) - {None}))
-        found = {}
-        for aid, story in labels.items():
-            others = [Copy(*r[2:]) for r in rows if r[0] == story and r[2] != aid]
-            if others:
-                found[aid] = (len(others), others[:limit])
-        return found
+        return copies_of(self.segments, article_ids, limit)
 
     def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]:
         """The stored language of each of these articles (unknown ids are left out)."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import stories
+from ..storage import Copy
 from .segment import Segment
 
 
@@ -40,6 +41,23 @@ def copies_to_hide(segments: Sequence[Segment]) -> list[set[int]]:
         if story in standing and standing[story] != rowid:
             hidden[home[rowid]].add(rowid)
     return hidden
+
+
+def copies_of(
+    segments: Sequence[Segment], article_ids: Sequence[str], limit: int
+) -> dict[str, tuple[int, list[Copy]]]:
+    """For those of these articles whose story has other live articles: how many, and the
+    first ``limit`` of them in the order they were indexed (``Storage.copies``)."""
+    ids, labels = list(article_ids), dict[str, int]()
+    for segment in (s for s in segments if s.has_stories):
+        labels.update(segment.article_rows(ids, "id, story"))
+    rows = story_copies(segments, sorted(set(labels.values()) - {None}))
+    found = {}
+    for aid, story in labels.items():
+        others = [Copy(*r[2:]) for r in rows if r[0] == story and r[2] != aid]
+        if others:
+            found[aid] = (len(others), others[:limit])
+    return found
 
 
 def story_copies(segments: Sequence[Segment], labels: Sequence[int]) -> list[tuple[Any, ...]]:

@@ -47,7 +47,7 @@ class MilvusBackend:
     def read_manifest(self) -> Manifest:
         return read_head(self.where, self.client)[1]
 
-    def open(self, *, model: str | ModelSpec | None = None) -> MilvusStore:
+    def open(self, *, model: str | ModelSpec | None = None, searching: bool = True) -> MilvusStore:
         head, manifest = read_head(self.where, self.client)
         if model is not None:
             check_model(self.location, manifest, as_spec(model))

@@ -69,8 +69,19 @@ class MilvusStore(SentenceReads):
             call(self.where, self.client.query, self.name("articles"), filter="", output_fields=fields)
         )
 
-    def article_hashes(self) -> dict[str, tuple[str, str | None]]:
-        rows = self._all_articles(["id", "content_hash", "path"])
+    def article_hashes(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str | None]]:
+        fields = ["id", "content_hash", "path"]
+        if ids is None:
+            rows = self._all_articles(fields)
+        else:
+            rows = [
+                row
+                for begin in range(0, len(ids), 1000)
+                for row in call(
+                    self.where, self.client.get, self.name("articles"), ids=list(ids[begin : begin + 1000]),
+                    output_fields=fields,
+                )
+            ]  # fmt: skip
         return {r["id"]: (r["content_hash"], r.get("path")) for r in rows}
 
     def languages(self, article_ids: Sequence[str]) -> dict[str, str | None]:

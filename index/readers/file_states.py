@@ -11,24 +11,34 @@ the index's generations. An update then takes a file as unchanged without parsin
 
 The second check makes the table a hint that cannot lose data: a table written by an update
 that was then killed before it published, or left from another index, names articles that
-the index does not hold as recorded, and the file is read again. A file whose modification
+the index does not hold as recorded, and the file is read again. It needs the hashes of every
+article in the index, so the table records the manifest (:meth:`index.manifest.Manifest.digest`)
+of the generation it was checked against: when that is still the index's, the table is
+``trusted`` and the check is not made again. An update writes it only after it published,
+with the rows that it read or confirmed and those that still hold, its changes considered
+(:meth:`FileStates.save`); anything else that publishes (a removal, a compaction, an upload,
+an update killed before it saved) leaves the table naming an older manifest. A file whose modification
 time is within :data:`RACY_SECONDS` of when it was recorded is confirmed by its hash (it may
 have changed again within the file system's clock tick, as Git's "racily clean" entries).
 The status-change time (``ctime``) is compared as Git compares it: a program that writes a file
 and then sets its modification time back (``touch -d``, ``cp -p`` over it) cannot set ctime.
 
->>> states = FileStates.load(index_dir / "files.sqlite", indexed=store.article_hashes(), max_file_mb=50)
+>>> states = FileStates.load(index_dir / "files.sqlite", stamp=store.manifest.digest(), max_file_mb=50)
+>>> if not states.trusted:
+...     states.indexed = store.article_hashes()
 >>> states.unchanged("/home/me/articles/a.txt")      # the article ids, or None: read it
+>>> states.save(files_seen, roots, stamp=published.digest(), touched=changed_and_removed_ids)
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import NamedTuple
 
@@ -81,33 +91,39 @@ class FileStates:
         self,
         path: Path | None,
         rows: dict[str, FileState],
-        indexed: Mapping[str, tuple[str, str | None]],
+        indexed: Mapping[str, tuple[str, str | None]] | None = None,
         *,
         max_file_mb: float,
+        trusted: bool = False,
     ) -> None:
         self.path = path
         self.rows = rows
-        self.indexed = indexed
+        self.indexed = indexed  # the index's {article id: (content hash, path)}, unless trusted
+        self.trusted = trusted
         self.key = f"{READER_VERSION}:{max_file_mb:g}"
         self.changed: dict[str, FileState] = {}
+        self.confirmed: set[str] = set()  # files found unchanged, their articles indexed as read
 
     @classmethod
-    def load(
-        cls, path: Path | None, *, indexed: Mapping[str, tuple[str, str | None]], max_file_mb: float
-    ) -> FileStates:
+    def load(cls, path: Path | None, *, stamp: str, max_file_mb: float) -> FileStates:
         """The table at ``path`` (none yet, unreadable, or of other reading settings: empty),
-        checked against ``indexed`` (the index's ``{article id: (content hash, path)}``)."""
-        states = cls(path, {}, indexed, max_file_mb=max_file_mb)
+        ``trusted`` when it describes the generation whose manifest digest is ``stamp``.
+        Until it is, set ``indexed`` (the index's ``{article id: (content hash, path)}``) to
+        check it against: a row of an untrusted table is taken for nothing."""
+        states = cls(path, {}, max_file_mb=max_file_mb)
         if path is not None and path.exists():
             try:
-                states.rows = _read_rows(path, states.key)
+                states.rows, describes = _read_rows(path, states.key)
             except sqlite3.Error as exc:  # a damaged hint: read every file again
                 logger.warning("not using %s (%s): every file is read again", path, exc)
+            else:
+                states.trusted = describes == stamp
         return states
 
-    def unchanged(self, file: str) -> list[str] | None:
+    def unchanged(self, file: str, taken: Set[str] = frozenset()) -> list[str] | None:
         """The ids of ``file``'s articles if it is unchanged and they are indexed as they
-        were read; None when it must be read."""
+        were read, none of them ``taken`` (read from another file already); None when it
+        must be read."""
         entry = self.rows.get(file)
         if entry is None:
             return None
@@ -129,16 +145,15 @@ class FileStates:
                     return None
             except OSError:
                 return None
+        pairs = [p.partition(UNIT) for p in entry.articles.split(RECORD)] if entry.articles else []
+        ids = [article_id for article_id, _, _ in pairs]  # none: a file of no article
+        if not taken.isdisjoint(ids) or not (self.trusted or _held(pairs, self.indexed or {})):
+            return None
+        if not same:  # the same bytes under a new stat: kept with it
             self.changed[file] = entry._replace(
                 mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns, recorded_ns=time.time_ns()
             )
-        ids: list[str] = []
-        for pair in entry.articles.split(RECORD) if entry.articles else ():  # none: a file of no article
-            article_id, _, digest = pair.partition(UNIT)
-            held = self.indexed.get(article_id)
-            if held is None or held[0] != digest:
-                return None
-            ids.append(article_id)
+        self.confirmed.add(file)
         return ids
 
     def record(self, file: Path, before: os.stat_result, articles: Sequence[Article]) -> None:
@@ -162,10 +177,23 @@ class FileStates:
             time.time_ns(),
         )
 
-    def save(self, seen: Iterable[str], roots: Sequence[str], *, replace_all: bool = False) -> None:
+    def save(
+        self,
+        seen: Iterable[str],
+        roots: Sequence[str],
+        *,
+        stamp: str | None,
+        touched: Set[str] = frozenset(),
+        replace_all: bool = False,
+    ) -> None:
         """Write the files' new states; forget files under ``roots`` that were not ``seen``
-        (gone), or every file not seen (``replace_all``: a build). A failure is logged, never
-        raised: the table is a hint, and the index is already published."""
+        (gone), or every file not seen (``replace_all``: a build). ``stamp``: the digest of
+        the manifest just published, which the table then describes; ``touched``: the ids of
+        the articles that publication changed or removed. A row this update neither recorded
+        nor confirmed stays only if it still holds: it held before (the table was trusted, or
+        its articles are ``indexed`` as recorded) and names no touched article; the others are
+        forgotten (their files are read next time). A failure is logged, never raised: the
+        table is a hint, and the index is already published."""
         if self.path is None:
             return
         seen_files = set(seen)
@@ -173,20 +201,48 @@ class FileStates:
         gone = [
             p for p in self.rows if p not in seen_files and (replace_all or p in roots or p.startswith(under))
         ]
+        if not replace_all:
+            gone += self._stale(set(gone), touched)
         try:
             try:
-                _write_rows(self.path, self.key, self.changed, gone, fresh=replace_all or not self.rows)
+                _write_rows(
+                    self.path, self.key, self.changed, gone, fresh=replace_all or not self.rows, stamp=stamp
+                )
             except sqlite3.DatabaseError as exc:
                 if type(exc) is not sqlite3.DatabaseError:  # locked, read-only…: not damaged
                     raise
                 logger.warning("%s is damaged (%s): written again", self.path, exc)  # a hint: start it again
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                _write_rows(self.path, self.key, self.changed, gone, fresh=True)
+                _write_rows(self.path, self.key, self.changed, gone, fresh=True, stamp=stamp)
         except (sqlite3.Error, OSError) as exc:
             logger.warning(
                 "could not record the files' states in %s (%s); the next update reads them", self.path, exc
             )
+
+    def _stale(self, gone: set[str], touched: Set[str]) -> list[str]:
+        """The rows kept from before that no longer vouch for the index (see :meth:`save`)."""
+        if self.trusted and not touched:
+            return []
+        stale = []
+        for path, entry in self.rows.items():
+            if path in gone or path in self.changed or path in self.confirmed:
+                continue
+            pairs = [p.partition(UNIT) for p in entry.articles.split(RECORD)] if entry.articles else []
+            if any(a in touched for a, _, _ in pairs) or not (
+                self.trusted or _held(pairs, self.indexed or {})
+            ):
+                stale.append(path)
+        return stale
+
+
+def _held(pairs: Sequence[tuple[str, str, str]], indexed: Mapping[str, tuple[str, str | None]]) -> bool:
+    """Whether every ``(id, _, content hash)`` of ``pairs`` is in ``indexed`` with that hash."""
+    for article_id, _, digest in pairs:
+        held = indexed.get(article_id)
+        if held is None or held[0] != digest:
+            return False
+    return True
 
 
 def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
@@ -200,19 +256,33 @@ FILES_TABLE = (
 )
 
 
-def _read_rows(path: Path, key: str) -> dict[str, FileState]:
+def _read_rows(path: Path, key: str) -> tuple[dict[str, FileState], str | None]:
+    """The rows, and the digest of the manifest they describe (None: none)."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        found = connection.execute("SELECT value FROM meta WHERE key = 'reading'").fetchone()
-        if found is None or found[0] != key:
-            return {}
-        return {row[0]: FileState(*row[1:]) for row in connection.execute("SELECT * FROM files")}
+        meta = dict(connection.execute("SELECT key, value FROM meta"))
+        if meta.get("reading") != key:
+            return {}, None
+        paused = gc.isenabled()
+        gc.disable()  # 100,000 rows hold no cycle: a collection would only walk them (0.2 s)
+        try:
+            rows = {row[0]: FileState(*row[1:]) for row in connection.execute("SELECT * FROM files")}
+        finally:
+            if paused:
+                gc.enable()
+        return rows, meta.get("describes")
     finally:
         connection.close()
 
 
 def _write_rows(
-    path: Path, key: str, changed: Mapping[str, FileState], gone: Sequence[str], *, fresh: bool
+    path: Path,
+    key: str,
+    changed: Mapping[str, FileState],
+    gone: Sequence[str],
+    *,
+    fresh: bool,
+    stamp: str | None,
 ) -> None:
     connection = sqlite3.connect(path, timeout=30)
     try:
@@ -224,6 +294,9 @@ def _write_rows(
                 connection.execute("DROP TABLE IF EXISTS files")
             connection.execute(FILES_TABLE)
             connection.execute("INSERT OR REPLACE INTO meta VALUES ('reading', ?)", (key,))
+            connection.execute("DELETE FROM meta WHERE key = 'describes'")
+            if stamp is not None:  # in the same transaction as the rows it vouches for
+                connection.execute("INSERT INTO meta VALUES ('describes', ?)", (stamp,))
             connection.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
             connection.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",

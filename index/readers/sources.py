@@ -57,10 +57,10 @@ def read_sources(
             )
         base = root if root.is_dir() else root.parent
         result.files.extend(files)
-        unchanged = known.unchanged if known is not None else lambda file: None
+        unchanged = known.unchanged if known is not None else lambda file, taken: None
         for file in files:
-            kept = unchanged(file)
-            if kept is not None and not any(k in seen for k in kept):
+            kept = unchanged(file, seen.keys())
+            if kept is not None:
                 for k in kept:
                     seen[k] = result.kept[k] = file
                 continue

@@ -19,6 +19,8 @@ import pytest
 import index
 from index import Filters
 from index.analysis import analyze
+from index.readers import DEFAULT_MAX_FILE_MB
+from index.readers.file_states import FileStates, states_path
 from tests.conftest import write_corpus
 from tests.fakes import FakeEmbedder
 from tests.required import require_module
@@ -146,6 +148,10 @@ def test_an_update_adds_changes_and_removes_as_the_embedded_backend_does(pair, t
     for location in (embedded.location, uri):
         report = index.update([work], location, embedder=FakeEmbedder())
         assert (report.added, report.changed, report.removed) == (["ajout.txt"], ["espace.txt"], ["sport.md"])
+        published = index.open_index(location).manifest.digest()  # the table vouches for what was published
+        assert FileStates.load(
+            states_path(location), stamp=published, max_file_mb=DEFAULT_MAX_FILE_MB
+        ).trusted
     after_e, after_m = index.open_index(embedded.location), index.open_index(uri)
     assert after_m.manifest.generation != before.manifest.generation
     assert [a.id for a in after_m.articles()] == [a.id for a in after_e.articles()]
