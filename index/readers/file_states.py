@@ -263,12 +263,12 @@ def _read_rows(path: Path, key: str) -> tuple[dict[str, FileState], str | None]:
         meta = dict(connection.execute("SELECT key, value FROM meta"))
         if meta.get("reading") != key:
             return {}, None
-        paused = gc.isenabled()
+        enabled = gc.isenabled()
         gc.disable()  # 100,000 rows hold no cycle: a collection would only walk them (0.2 s)
         try:
             rows = {row[0]: FileState(*row[1:]) for row in connection.execute("SELECT * FROM files")}
         finally:
-            if paused:
+            if enabled:
                 gc.enable()
         return rows, meta.get("describes")
     finally:
