@@ -24,7 +24,9 @@ import logging
 import math
 import os
 import re
+import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ INT8 = {"per_channel": False, "down": False}
 (``down``) left in float32 as in :func:`.e5_torch.quantise_linears`."""
 DOWN = re.compile(r"/down(_\d+)?/")  # the exported down matrices' node names
 HEAD_SIZE = 32
+MAKING = ".making-"  # a graph being made, in a folder of its own beside where it will go
 
 
 def graph_path(weights: Path) -> Path:
@@ -58,7 +61,8 @@ def make_graph(model: E5Model, path: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as work:
+    clear_leftovers(path.parent)
+    with tempfile.TemporaryDirectory(prefix=MAKING, dir=path.parent) as work:
         exported = Path(work) / "float.onnx"
         _export(model.encoder, exported)
         import onnx
@@ -82,6 +86,16 @@ def make_graph(model: E5Model, path: Path) -> Path:
                 logging.disable(logging.NOTSET)
         os.replace(quantised, path)
     return path
+
+
+def clear_leftovers(folder: Path, older_than_s: float = 600.0) -> None:
+    """Remove what a making of a graph killed midway left in ``folder`` (about 130 MB each)."""
+    for leftover in folder.glob(MAKING + "*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > older_than_s:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _export(encoder: Any, path: Path) -> None:

@@ -5,6 +5,7 @@ never loads torch, and never in the way: without it, questions go through torch 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +108,18 @@ def test_a_damaged_graph_is_made_again_when_the_model_loads(tmp_path, monkeypatc
     assert path.stat().st_size > 1_000_000
     vectors = embedder.encode_queries(QUESTIONS)
     assert (vectors * embedder.load().encode(QUESTIONS, True)).sum(axis=1).min() > 0.995
+
+
+def test_what_a_killed_making_left_is_removed_and_nothing_else(tmp_path):
+    old, recent, graph = (
+        tmp_path / f"{e5_onnx.MAKING}a1",
+        tmp_path / f"{e5_onnx.MAKING}b2",
+        tmp_path / "g.onnx",
+    )
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "float.onnx").write_bytes(b"x" * 100)
+    graph.write_bytes(b"a graph")
+    os.utime(old, (1_000_000_000, 1_000_000_000))  # killed long ago
+    e5_onnx.clear_leftovers(tmp_path)
+    assert not old.exists() and recent.exists() and graph.exists()  # another process may be making one now
