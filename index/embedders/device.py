@@ -23,7 +23,15 @@ from dataclasses import dataclass
 
 from ..errors import OptionError
 
-__all__ = ["CPU", "DEVICE_ENV", "GPU_BATCH_SIZE", "Placement", "choose_device", "cuda_devices"]
+__all__ = [
+    "CPU",
+    "DEVICE_ENV",
+    "GPU_BATCH_SIZE",
+    "Placement",
+    "choose_device",
+    "cuda_devices",
+    "requested_device",
+]
 
 DEVICE_ENV = "ARTICLE_QA_DEVICE"
 GPU_BATCH_SIZE = 512
@@ -59,6 +67,12 @@ def cuda_devices() -> int:
     return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
 
 
+def requested_device(requested: str | None = None) -> str:
+    """The device asked for: ``requested``, else ``$ARTICLE_QA_DEVICE``, else ``auto`` (as
+    written, lower-cased; :func:`choose_device` checks it)."""
+    return (requested or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+
+
 def choose_device(requested: str | None = None, *, devices: Callable[[], int] = cuda_devices) -> Placement:
     """The placement for ``requested`` (else ``$ARTICLE_QA_DEVICE``, else ``auto``): ``auto``
     takes the first CUDA device in half precision when ``devices()`` counts one, else the CPU.
@@ -66,7 +80,7 @@ def choose_device(requested: str | None = None, *, devices: Callable[[], int] = 
     Raises:
         OptionError: the setting is not one of the above, or names a CUDA device torch does not see.
     """
-    asked = (requested or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+    asked = requested_device(requested)
     named = _CUDA.fullmatch(asked)
     if asked not in ("auto", "cpu") and named is None:
         raise OptionError(f"{DEVICE_ENV} must be auto, cpu, cuda or cuda:N, got {asked!r}", device=asked)

