@@ -21,6 +21,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 
@@ -34,6 +35,7 @@ class Skipped:
 
 
 KEPT = "its articles are kept"
+_name = attrgetter("name")
 
 
 def files_under(root: Path, suffixes: Sequence[str]) -> Iterator[str | Skipped]:
@@ -77,13 +79,16 @@ def _walk(
         folder = stack.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+                entries = [e for e in listing if not e.name.startswith(".")]
         except OSError as exc:
             yield _unlisted(folder, exc)
             continue
+        entries.sort(key=_name)
         subfolders: list[Path] = []
         for entry in entries:
-            if entry.is_symlink():
+            if entry.is_file(follow_symlinks=False):  # most entries: asked first
+                mode = stat.S_IFREG
+            elif entry.is_symlink():
                 path = folder / entry.name
                 try:
                     mode = path.stat().st_mode  # what it leads to
@@ -107,8 +112,6 @@ def _walk(
                     seen[key] = path
                     subfolders.append(path)
                 continue
-            elif entry.is_file(follow_symlinks=False):
-                mode = stat.S_IFREG
             else:
                 try:
                     mode = entry.stat(follow_symlinks=False).st_mode
