@@ -147,10 +147,12 @@ class GraphQuestions:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        # Idle threads sleep at once. Spinning for the next piece of work (ONNX Runtime's
-        # default) a question took 5.0-5.2 ms instead of 7.0-7.5, but the threads still spun
-        # through the search that follows: dense search 0.75 -> 2.8 ms, selection 8 -> 12.6.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # The threads spin for their next piece of work while a question runs (ONNX Runtime's
+        # default; sleeping between its operators, a question took 7.8-8.3 ms instead of
+        # 5.7-6.2) and stop when it returns: left spinning through the search that follows,
+        # they slowed it (dense search 0.75 -> 2.8 ms, selection 8 -> 12.6).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        options.add_session_config_entry("session.force_spinning_stop", "1")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.packed, self.tokenizer = packed, tokenizer
