@@ -212,6 +212,7 @@ def _graph_questions(weights: str, model: E5Model | None) -> Any:
                 return None
             logger.info("making the questions' graph %s (once on this machine)", path)
             e5_onnx.make_graph(model, path)
+        e5_onnx.mark_used(path)
         if model is None:
             from .e5_torch import PieceTokenizer, read_packed
 

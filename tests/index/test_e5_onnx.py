@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +124,29 @@ def test_what_a_killed_making_left_is_removed_and_nothing_else(tmp_path):
     os.utime(old, (1_000_000_000, 1_000_000_000))  # killed long ago
     e5_onnx.clear_leftovers(tmp_path)
     assert not old.exists() and recent.exists() and graph.exists()  # another process may be making one now
+
+
+def test_graphs_of_an_older_install_are_removed_once_unused_for_a_day(tmp_path):
+    made = tmp_path / "e5-small-q4-71622400-300-v1.onnx"
+    stale, in_use, older_version, other_model, other_file = (
+        tmp_path / "e5-small-q4-71622400-100-v1.onnx",  # reinstalled since, not loaded for days
+        tmp_path / "e5-small-q4-71622400-200-v1.onnx",  # another environment's, loaded an hour ago
+        tmp_path / "e5-small-q4-71622400-300-v0.onnx",
+        tmp_path / "e5-base-q4-90000000-100-v1.onnx",
+        tmp_path / "notes.onnx",
+    )
+    for graph in (made, stale, in_use, older_version, other_model, other_file):
+        graph.write_bytes(b"a graph")
+    now = time.time()
+    for graph in (stale, older_version, other_model, other_file):
+        os.utime(graph, (now - 3 * 86_400, now - 3 * 86_400))
+    os.utime(in_use, (now - 3600, now - 3600))
+    e5_onnx.clear_stale(made)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (made, in_use, other_model, other_file)
+    )
+    e5_onnx.mark_used(in_use)  # loaded again: a day more
+    assert now - in_use.stat().st_mtime < 60
 
 
 def test_where_a_gpu_is_asked_for_questions_go_through_torch_not_the_graph(cache, monkeypatch):
