@@ -120,19 +120,12 @@ def export(encoder: Any, path: Path, *, explicit: bool, dynamo: bool = False) ->
 
 
 def fuse(source: Path, target: Path, *, skip: bool = True) -> dict[str, int]:
-    """``source`` through ONNX Runtime's transformer optimizer; the fused operators it made.
-    ``skip=False`` leaves each residual Add and its LayerNormalization apart."""
-    from onnxruntime.transformers import optimizer
-    from onnxruntime.transformers.fusion_options import FusionOptions
+    """``source`` through ONNX Runtime's transformer optimizer (as the graph that ships,
+    :func:`index.embedders.e5_onnx.fuse`); the fused operators it made. ``skip=False`` leaves
+    each residual Add and its LayerNormalization apart."""
+    from index.embedders import e5_onnx
 
-    options = FusionOptions("bert")
-    options.enable_skip_layer_norm = skip
-    model = optimizer.optimize_model(
-        str(source), model_type="bert", num_heads=12, hidden_size=384, opt_level=0,
-        optimization_options=options,
-    )  # fmt: skip
-    model.save_model_to_file(str(target))
-    return {k: v for k, v in model.get_fused_operator_statistics().items() if v}
+    return e5_onnx.fuse(source, target, heads=12, hidden=384, skip=skip)
 
 
 def quantise(source: Path, target: Path, *, weights: str, per_channel: bool, down: bool) -> int:
