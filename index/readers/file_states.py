@@ -204,11 +204,8 @@ class FileStates:
         table is a hint, and the index is already published."""
         if self.path is None:
             return
-        seen_files = set(seen)
         under = tuple(r.rstrip("/") + "/" for r in roots)
-        gone = [
-            p for p in self.rows if p not in seen_files and (replace_all or p in roots or p.startswith(under))
-        ]
+        gone = [p for p in self.rows.keys() - set(seen) if replace_all or p in roots or p.startswith(under)]
         if not replace_all:
             gone += self._stale(set(gone), touched)
         try:
@@ -233,10 +230,9 @@ class FileStates:
         if self.trusted and not touched:
             return []
         stale = []
-        for path, entry in self.rows.items():
-            if path in gone or path in self.changed or path in self.confirmed:
-                continue
-            pairs = _pairs(entry[5])  # its articles
+        # Most rows were confirmed: the others are found by set operations, in C.
+        for path in self.rows.keys() - self.confirmed - self.changed.keys() - gone:
+            pairs = _pairs(self.rows[path][5])  # its articles
             if any(a in touched for a, _, _ in pairs) or not (
                 self.trusted or _held(pairs, self.indexed or {})
             ):
