@@ -1,4 +1,4 @@
-"""multilingual-e5-small's questions under ONNX Runtime: one question in about 5 ms, against 12-14 in torch.
+"""multilingual-e5-small's questions under ONNX Runtime: one question in about 4 ms, against 12-14 in torch.
 
 torch spends most of a one-question forward pass on its own overhead (about 14 ms here for
 some 20 pieces). The same encoder after the word lookup (:func:`.e5_torch.build_encoder`: the
