@@ -1,6 +1,6 @@
 """What ``index update`` of a folder costs when one of its many files changed.
 
-    python -m bench.update_files [--size 100000] [--old-code CHECKOUT] [--work var/bench/update-files]
+    python -m bench.update_files [--size 100000] [--old-code CHECKOUT] [--work var/bench/update-files] [--repeat N]
 
 The collection: ``--size`` one-article JSON files (PIAF's 480 French articles, then copies of
 them as in ``bench.scale``), 1,000 to a folder. It is indexed once from the folder, the copies'
@@ -9,7 +9,7 @@ everything else. Then, in a fresh process with the model and the language detect
 in a running server), the whole folder is given to ``index update`` three times: nothing
 changed; one file edited (a sentence added); one file added. Each is timed, with the files the
 update parsed (calls to the reader), the bytes it handed to ``write()`` (``/proc/self/io``),
-and its encoding time. With a repeat count (``child update WORK INDEX N``), the unchanged
+and its encoding time. With ``--repeat N`` (``child update WORK INDEX N``), the unchanged
 update and the edit run N more times each: the first edit of a process also imports the
 chunker's library (langchain-text-splitters, 0.2-0.3 s), as a server's first refresh does.
 
@@ -163,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=DATA / "piaf-v1.1.json")
     parser.add_argument("--old-code", type=Path, help="a checkout of an earlier commit, measured beside")
     parser.add_argument("--work", type=Path, default=Path("var/bench/update-files"))
+    parser.add_argument(
+        "--repeat", type=int, default=0, help="run the unchanged update and the edit N more times"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "update-files.json")
     args = parser.parse_args(argv)
     work = args.work.resolve()
@@ -181,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(work / "index", target, ignore=shutil.ignore_patterns(".lock"))
         env = {**os.environ, "PYTHONPATH": str(Path(code).resolve())}
-        runs[name] = run_python(str(here), "child", "update", str(work), str(target), env=env, cwd=code)
+        runs[name] = run_python(
+            str(here), "child", "update", str(work), str(target), str(args.repeat), env=env, cwd=code
+        )
         print(f"{name}: {json.dumps(runs[name])}", file=sys.stderr, flush=True)
         shutil.rmtree(target)
     write_json(args.out, {"machine": machine(), "build": build, **runs})

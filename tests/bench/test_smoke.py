@@ -194,8 +194,13 @@ def test_refresh_costs_and_a_watched_folders_delay_are_measured(tmp_path):
 def test_update_files_counts_the_files_an_update_parses(tmp_path):
     out = tmp_path / "update-files.json"
     bench("bench.update_files", "--size", "40", "--dataset", str(DATA / SET), "--work", str(tmp_path / "work"),
-          "--out", str(out))  # fmt: skip
+          "--out", str(out), "--repeat", "2")  # fmt: skip
     result = json.loads(out.read_text())["new"]
+    assert (
+        len(result["unchanged_again"]["update_s"])
+        == len(result["one_edited_again"]["update_minus_embed_s"])
+        == 2
+    )
     assert result["unchanged"]["files_parsed"] == 0 and result["unchanged"]["unchanged"] == 40
     assert (result["one_edited"]["files_parsed"], result["one_edited"]["changed"]) == (1, 1)
     assert (result["one_added"]["files_parsed"], result["one_added"]["added"]) == (1, 1)
