@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["FILE_STATES", "FileState", "FileStates", "states_path"]
 
 FILE_STATES = "files.sqlite"
-READER_VERSION = 3
+READER_VERSION = 4
 """Raised when a reader changes what a file gives, or the table's columns change: every file
 is then read again once."""
 RACY_SECONDS = 2.0

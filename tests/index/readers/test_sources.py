@@ -130,3 +130,32 @@ def test_duplicate_ids_keep_the_first_and_report_the_second(tmp_path: Path):
     result = read_sources([tmp_path])
     assert [a.title for a in result.articles] == ["A"]
     assert "duplicate article id 'x'" in result.problems[0].message
+
+
+def _page(body: str, head: str = "") -> str:
+    return (
+        f"<html><head><title>Le phare</title>{head}</head><body><article><h1>Le phare</h1>"
+        f"<p>{body} Le phare de Cordouan, au large de la Gironde, se visite de nouveau depuis le "
+        "printemps, après de longs travaux menés par l'État et la région.</p></article></body></html>"
+    )
+
+
+def test_an_html_page_is_dated_by_its_markup_or_a_day_in_its_text_never_by_a_bare_year(tmp_path: Path):
+    pages = {
+        "annee.html": _page("Il est inscrit au patrimoine mondial depuis 2021."),  # a year, not a day
+        "copyright.html": _page("Le phare rouvre. © 2019 Le Journal"),
+        "jour.html": _page("Le 14 juillet 2020, le phare a rouvert."),
+        "meta.html": _page(
+            "Il est inscrit depuis 2021.",
+            '<meta property="article:published_time" content="2023-05-04T10:00:00Z">',
+        ),
+    }
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    articles = by_id(read_sources([tmp_path]))
+    assert {name: articles[name].date for name in pages} == {
+        "annee.html": None,
+        "copyright.html": None,
+        "jour.html": "2020-07-14",
+        "meta.html": "2023-05-04",
+    }
