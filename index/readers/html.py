@@ -31,7 +31,7 @@ def parse(text: str, path: Path) -> dict[str, Any]:
         include_comments=False,
         include_tables=True,
         with_metadata=True,
-        date_extraction_params=_date_search(extensive=False),
+        date_extraction_params=_date_search(extensive=True),
     )
     title = getattr(doc, "title", None) if doc is not None else None
     body = getattr(doc, "text", None) if doc is not None else None
@@ -52,7 +52,9 @@ def parse(text: str, path: Path) -> dict[str, Any]:
     return {
         "title": title or path.stem,
         "text": "\n\n".join(paragraphs),
-        "date": (getattr(doc, "date", None) if doc is not None else None) or _written_date(text),
+        "date": _day(
+            getattr(doc, "date", None) if doc is not None else _find_date(text, extensive=True), text
+        ),
         "url": getattr(doc, "url", None) if doc is not None else None,
         "meta": {
             "site": getattr(doc, "sitename", None) if doc is not None else None,
@@ -69,15 +71,21 @@ def _date_search(*, extensive: bool) -> dict[str, Any]:
     return {"original_date": True, "extensive_search": extensive, "max_date": date.today().isoformat()}
 
 
-def _written_date(text: str) -> str | None:
-    """For a page whose markup (meta tags, ``<time>``, structured data, its URL) gives no date,
-    a date written in it, unless htmldate made it from a bare year: it gives January 1st for
-    "depuis 2021" or "© 2019" (7 of the 13 dates that only the text gave on trafilatura's 110
-    test pages), which is not the day the article was published."""
+def _day(found: str | None, text: str) -> str | None:
+    """The page's date as htmldate ``found`` it (its markup first: meta tags, ``<time>``,
+    structured data, its URL; then dates written in its text), unless it made it from a bare
+    year: it gives January 1st for "depuis 2021" or "© 2019" (7 of the 13 dates that only the
+    text gave on trafilatura's 110 test pages), which is not the day the article was published.
+    A January 1st is kept only when the markup says so (htmldate run again, on the markup only)."""
+    if found is None or not found.endswith("-01-01"):
+        return found
+    return _find_date(text, extensive=False)
+
+
+def _find_date(text: str, *, extensive: bool) -> str | None:
     from htmldate import find_date
 
     try:
-        found = find_date(text, **_date_search(extensive=True))
-    except Exception:  # htmldate on markup it cannot read: no date, as before
+        return find_date(text, **_date_search(extensive=extensive))
+    except Exception:  # htmldate on markup it cannot read: no date
         return None
-    return None if found is None or found.endswith("-01-01") else found
