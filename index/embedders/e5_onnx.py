@@ -118,23 +118,24 @@ def clear_stale(path: Path, unused_s: float = UNUSED_S) -> None:
         return
     for other in path.parent.glob("*.onnx"):
         theirs = GRAPH_NAME.fullmatch(other.name)
-        if other == path or theirs is None or theirs["stem"] != mine["stem"]:
-            continue
-        try:
-            if time.time() - other.stat().st_mtime > unused_s:
+        if other != path and theirs is not None and theirs["stem"] == mine["stem"] and _idle(other, unused_s):
+            with contextlib.suppress(OSError):
                 other.unlink()
-        except OSError:
-            pass
 
 
 def clear_leftovers(folder: Path, older_than_s: float = 600.0) -> None:
     """Remove what a making of a graph killed midway left in ``folder`` (about 130 MB each)."""
     for leftover in folder.glob(MAKING + "*"):
-        try:
-            if time.time() - leftover.stat().st_mtime > older_than_s:
-                shutil.rmtree(leftover, ignore_errors=True)
-        except OSError:
-            pass
+        if _idle(leftover, older_than_s):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _idle(path: Path, seconds: float) -> bool:
+    """Whether ``path`` was last modified more than ``seconds`` ago (False: gone meanwhile)."""
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _export(encoder: Any, path: Path) -> None:

