@@ -149,6 +149,9 @@ def test_an_html_page_is_dated_by_its_markup_or_a_day_in_its_text_never_by_a_bar
             "Il est inscrit depuis 2021.",
             '<meta property="article:published_time" content="2023-05-04T10:00:00Z">',
         ),
+        "nouvel-an.html": _page(  # a January 1st that the markup gives is a day
+            "Le phare rouvre.", '<meta property="article:published_time" content="2023-01-01T09:00:00Z">'
+        ),
     }
     for name, html in pages.items():
         (tmp_path / name).write_text(html, encoding="utf-8")
@@ -158,4 +161,5 @@ def test_an_html_page_is_dated_by_its_markup_or_a_day_in_its_text_never_by_a_bar
         "copyright.html": None,
         "jour.html": "2020-07-14",
         "meta.html": "2023-05-04",
+        "nouvel-an.html": "2023-01-01",
     }
