@@ -1,7 +1,8 @@
 """The Gradio layout of the web app and the wiring of its events.
 
 Building the app loads nothing: the assistant is opened (and its model loaded) by the
-caller, see :func:`ui.web.server.serve`. Gradio is imported when :func:`build_app` runs.
+caller, see :func:`ui.web.server.serve`. Gradio is imported when :func:`build_app` runs
+(:func:`ui.web.gradio_import.gradio`).
 (No ``from __future__ import annotations`` here: Gradio reads the handlers' annotations,
 ``gr.SelectData`` and ``gr.EventData``, as objects.)
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import chat, panel, render
+from .gradio_import import gradio
 from .i18n import gradio_i18n, language, text
 from .refresh import Refresher
 from .render import esc
@@ -39,9 +41,7 @@ behind a slow model."""
 
 def gradio_uploads() -> str:
     """The folder where Gradio keeps the files browsers upload (its cache)."""
-    from gradio.utils import get_upload_folder
-
-    return get_upload_folder()
+    return gradio().utils.get_upload_folder()
 
 
 def build_app(
@@ -57,6 +57,7 @@ def build_app(
     >>> demo = build_app(LiveAssistant.open("my-index"), UploadArea("my-index-uploads"))
     >>> demo.queue().launch(server_name="127.0.0.1", i18n=gradio_i18n())
     """
+    gradio()  # without its stubs' writing, if not imported yet
     import gradio as gr
 
     t = gradio_i18n()

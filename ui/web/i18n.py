@@ -63,6 +63,6 @@ def error_text(error: QAError, lang: str) -> str:
 
 def gradio_i18n() -> gr.I18n:
     """The ``gr.I18n`` of every label, for ``Blocks.launch(i18n=...)``."""
-    import gradio as gr
+    from .gradio_import import gradio
 
-    return gr.I18n(**{lang: dict(words) for lang, words in TEXTS.items()})
+    return gradio().I18n(**{lang: dict(words) for lang, words in TEXTS.items()})

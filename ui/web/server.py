@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import importlib
 import logging
 import sys
 import threading
@@ -140,8 +139,8 @@ def serve(
             f"cannot write the request log {request_log} ({exc.strerror}); choose another file with "
             "--request-log, or - for standard error"
         ) from None
-    # Gradio takes about 3 s to import: it is imported beside the index's opening and warm-up.
-    importing = threading.Thread(target=_import_app, name="import-app")
+    # Gradio takes about 1.5 s to import: it is imported beside the index's opening and warm-up.
+    importing = threading.Thread(target=_import_gradio, name="import-gradio")
     importing.start()
     try:
         live = prepare(path, progress=progress, reranker=reranker)
@@ -192,10 +191,13 @@ def serve(
             refresher.stop()
 
 
-def _import_app() -> None:
-    """Import the app's modules (Gradio); a failure is left to the import that needs them."""
+def _import_gradio() -> None:
+    """Import Gradio (:func:`ui.web.app.build_app` needs it); a failure is left to the import
+    that needs it."""
+    from .gradio_import import gradio
+
     with contextlib.suppress(Exception):  # raised again, with its message, where the app is built
-        importlib.import_module("ui.web.app")
+        gradio()
 
 
 def watched_folders(live: LiveAssistant, watch: Sequence[str | Path] | None) -> list[Path]:

@@ -1,0 +1,53 @@
+"""Gradio imported without writing its type stubs: the same components, the same docstrings."""
+
+import json
+import os
+import subprocess
+import sys
+
+# In a fresh interpreter: which .pyi files the import opens, and every event's docstring.
+PROBE = """
+import json, sys
+opened = []
+sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" and str(args[0]).endswith(".pyi") else None)
+if sys.argv[1] == "lighter":
+    from ui.web.gradio_import import gradio
+    gr = gradio()
+else:
+    import gradio as gr
+from gradio.component_meta import ComponentMeta
+docs = {}
+for name in dir(gr):
+    component = getattr(gr, name)
+    if isinstance(component, ComponentMeta):
+        for event in getattr(component, "EVENTS", []):
+            listener = getattr(component, getattr(event, "event_name", event))
+            docs[f"{name}.{getattr(event, 'event_name', event)}"] = listener.__doc__
+print(json.dumps({"stubs_opened": len(opened), "docs": docs}))
+"""
+
+
+def probe(how: str) -> dict:
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, how], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_gradio_imports_without_its_stubs_with_every_docstring_as_gradio_renders_it():
+    usual, lighter = probe("usual"), probe("lighter")
+    assert usual["stubs_opened"] > 50  # Gradio reads (and may write) one stub per component class
+    assert lighter["stubs_opened"] == 0
+    assert len(usual["docs"]) > 100
+    assert lighter["docs"] == usual["docs"]
+    assert "{{" not in lighter["docs"]["Button.click"]
+    assert "Button" in lighter["docs"]["Button.click"]
+
+
+def test_an_already_imported_gradio_is_returned_as_it_is():
+    import gradio
+
+    from ui.web.gradio_import import gradio as lighter
+
+    assert lighter() is gradio
