@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 # In a fresh interpreter: which .pyi files the import opens, and every event's docstring.
 PROBE = """
 import json, sys
@@ -51,3 +53,34 @@ def test_an_already_imported_gradio_is_returned_as_it_is():
     from ui.web.gradio_import import gradio as lighter
 
     assert lighter() is gradio
+
+
+def test_the_queue_no_longer_summarises_its_events_after_each_one(monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    from gradio.queueing import Queue
+
+    from ui.web.server import no_event_summaries
+
+    def summarised(records):
+        raise AssertionError("a pandas table of the past events was built")
+
+    records = [
+        {"time": 0.0, "status": "success", "process_time": 0.02, "function": "ask", "session_hash": "s"}
+    ]
+    monkeypatch.setattr(Queue, "_get_df", staticmethod(summarised))
+
+    async def made() -> Queue:  # in a running loop: Gradio makes (and leaves open) one otherwise
+        return Queue(live_updates=False, concurrency_count=8, update_intervals=1, max_size=256, blocks=None)
+
+    for quiet in (False, True):
+        demo = SimpleNamespace(_queue=asyncio.run(made()))
+        if quiet:
+            no_event_summaries(demo)
+        demo._queue.events_recorded += 1  # an event was answered
+        if quiet:
+            assert demo._queue.compute_analytics_summary(records) == {"functions": {}}
+        else:  # Gradio's own queue builds it: the check above can fail
+            with pytest.raises(AssertionError, match="pandas table"):
+                demo._queue.compute_analytics_summary(records)
