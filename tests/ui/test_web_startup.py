@@ -46,3 +46,19 @@ def test_serve_answers_with_the_c_engine_then_loads_torch_behind_it(sample_index
         time.sleep(0.2)
     assert embedder.loaded
     assert live.current.ask("Qui a rompu ses relations avec la Corée du Nord ?").citations
+
+
+def test_gradio_keeps_a_bounded_number_of_sessions():
+    """Each call of the HTTP API without a session is one Gradio session of about 120 KB:
+    Gradio's default of 10,000 grew a served index by 1 GB (docs/benchmarks.md section 8)."""
+    from ui.web import server
+
+    launched: dict = {}
+
+    class Demo:
+        def launch(self, **kwargs):
+            launched.update(kwargs)
+
+    server._launch(Demo(), object(), "127.0.0.1", 7860, None)  # type: ignore[arg-type]
+    assert launched["state_session_capacity"] == server.SESSIONS_KEPT <= 2_000
+    assert launched["enable_monitoring"] is False  # what no_event_summaries relies on

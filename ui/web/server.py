@@ -29,6 +29,12 @@ WARM_UP_QUESTION = "Qui a rompu ses relations avec la Corée du Nord ?"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 FAILED_LOGIN_SECONDS = 1.0
+SESSIONS_KEPT = 1_000
+"""Sessions whose state Gradio keeps in memory (its default is 10,000), the least recently used
+dropped first. Each holds a copy of every component's configuration, about 120 KB here, and
+every call of the HTTP API without a session is one (``/ask`` from a plain HTTP client, each
+``gradio_client.Client``): 10,000 would be 1.2 GB. A person's conversation is kept until a
+thousand other sessions have been used since their last question."""
 
 
 class ServeError(QAError):
@@ -278,6 +284,7 @@ def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[st
         ssr_mode=False,
         mcp_server=False,
         enable_monitoring=False,
+        state_session_capacity=SESSIONS_KEPT,
         app_kwargs={
             "middleware": [
                 Middleware(Operations, live=live, login=login),
