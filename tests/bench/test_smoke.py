@@ -218,6 +218,16 @@ def test_quick_start_compares_the_graph_and_the_c_engine_with_torch(sample_index
     assert 0 <= result["first_citation_equal"] <= result["questions"]
 
 
+def test_web_memory_records_the_servers_memory_as_programs_ask(sample_index, tmp_path):
+    out = tmp_path / "web-memory.json"
+    bench("bench.web_memory", "--index", str(sample_index), "--calls", "16", "--every", "8",
+          "--settle", "0", "--out", str(out))  # fmt: skip
+    result = json.loads(out.read_text())
+    assert result["errors"] == 0 and result["calls"] == 16
+    assert [p["calls"] for p in result["rss_mb"]] == [0, 8, 16]
+    assert all(p["rss_mb"] > 50 for p in result["rss_mb"])
+
+
 def test_refresh_load_times_questions_alone_and_during_a_refresh(sample_index, tmp_path):
     out = tmp_path / "refresh-load.json"
     bench("bench.refresh_load", "--index", str(sample_index), "--questions", str(DATA / SET),
