@@ -10,6 +10,7 @@
     .venv/bin/python -m bench.web_latency                  # everything (about 3 minutes)
     .venv/bin/python -m bench.web_latency --index DIR      # skip the first run, use DIR
     .venv/bin/python -m bench.web_latency --json
+    .venv/bin/python -m bench.web_latency --index DIR --startups 5   # start-up alone, 5 times
 
 Needs Debian's chromium (``make browser``).
 """
@@ -143,12 +144,42 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
+def startups(index_dir: Path, runs: int) -> dict[str, object]:
+    """``runs`` start-ups of a server on ``index_dir``, one after the other, and their medians."""
+    work = Path(tempfile.mkdtemp(prefix="aq-web-startup-"))
+    seen = []
+    try:
+        for run in range(runs):
+            server = Server(index_dir, work / f"serve-{run}.log")
+            try:
+                seen.append(wait_until_answering(server))
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "runs": seen,
+        **{
+            f"{key}_p50": statistics.median(s[key] for s in seen)
+            for key in ("page_served_s", "first_answer_s")
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, default=None, help="an existing index (skips the first run)")
     parser.add_argument("--rounds", type=int, default=12, help="questions per person")
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument(
+        "--startups", type=int, default=0, help="only start the server on --index this many times, in turn"
+    )
     args = parser.parse_args()
+    if args.startups:
+        if args.index is None:
+            parser.error("--startups needs --index")
+        print(json.dumps(startups(args.index, args.startups), indent=2))
+        return
     work = Path(tempfile.mkdtemp(prefix="aq-web-latency-"))
     results: dict[str, object] = {}
     try:
