@@ -64,8 +64,8 @@ def test_without_a_graph_the_full_model_loads_behind_the_app(sample_index, tmp_p
 
 
 def test_gradio_keeps_a_bounded_number_of_sessions():
-    """Each call of the HTTP API without a session is one Gradio session of about 120 KB:
-    Gradio's default of 10,000 grew a served index by 1 GB (docs/benchmarks.md section 8)."""
+    """Each call of the HTTP API without a session is one Gradio session of about 130 KB:
+    Gradio's default of 10,000 would grow a served index by 1.3 GB (docs/benchmarks.md section 8)."""
     from ui.web import server
 
     launched: dict = {}

@@ -29,9 +29,11 @@ _LOCK = threading.Lock()
 
 def gradio() -> ModuleType:
     """The ``gradio`` module, imported (once per process) without writing its type stubs."""
-    if "gradio" in sys.modules:
-        return sys.modules["gradio"]
+    if "gradio" in sys.modules:  # imported, or being imported by another thread: wait for it
+        return importlib.import_module("gradio")
     with _LOCK:  # two threads importing at once: one installs the finder
+        if "gradio" in sys.modules:
+            return importlib.import_module("gradio")
         finder = _LighterGradio()
         sys.meta_path.insert(0, finder)
         try:

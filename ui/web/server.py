@@ -31,9 +31,9 @@ DEFAULT_PORT = 7860
 FAILED_LOGIN_SECONDS = 1.0
 SESSIONS_KEPT = 1_000
 """Sessions whose state Gradio keeps in memory (its default is 10,000), the least recently used
-dropped first. Each holds a copy of every component's configuration, about 120 KB here, and
+dropped first. Each holds a copy of every component's configuration, about 130 KB here, and
 every call of the HTTP API without a session is one (``/ask`` from a plain HTTP client, each
-``gradio_client.Client``): 10,000 would be 1.2 GB. A person's conversation is kept until a
+``gradio_client.Client``): 10,000 would be 1.3 GB (``python -m bench.web_memory``). A person's conversation is kept until a
 thousand other sessions have been used since their last question."""
 
 
