@@ -15,7 +15,9 @@ import contextlib
 import os
 import re
 import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .settings import cache_dir
@@ -23,12 +25,31 @@ from .settings import cache_dir
 UNUSED_S = 86_400.0
 """An older making (see :func:`clear_stale`) unused for this long is removed."""
 _NAME = re.compile(r"(?P<stem>.+)-\d+-\d+-v\d+(?P<suffix>\.\w+)?")  # made_path's names
+MAKING = ".making-"  # a making in progress: a folder of its own beside where it will go
 
 
 def made_path(source: Path, folder: str, version: int, suffix: str = "") -> Path:
     """Where what is made from the file ``source`` is kept, in the cache's ``folder``."""
     stat = source.stat()
     return cache_dir() / folder / f"{source.stem}-{stat.st_size}-{stat.st_mtime_ns}-v{version}{suffix}"
+
+
+@contextlib.contextmanager
+def making(path: Path) -> Iterator[Path]:
+    """A folder beside ``path`` to make it in: what the block leaves there under ``path``'s
+    name (a file or a folder) then takes ``path``'s place whole, and what its source made
+    before is cleared (:func:`clear_stale`). Nothing is left of a block that fails, and what a
+    killed making left is removed by a later one (:func:`clear_leftovers`).
+
+    Raises:
+        OSError: the cache cannot be written, or another process has just put a folder at ``path``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clear_leftovers(path.parent)
+    with tempfile.TemporaryDirectory(prefix=MAKING, dir=path.parent) as work:
+        yield Path(work)
+        os.replace(Path(work) / path.name, path)
+    clear_stale(path)
 
 
 def mark_used(path: Path) -> None:
@@ -55,9 +76,9 @@ def clear_stale(path: Path, unused_s: float = UNUSED_S) -> None:
             remove(other)
 
 
-def clear_leftovers(folder: Path, prefix: str, older_than_s: float = 600.0) -> None:
-    """Remove what a making killed midway left in ``folder`` (names that start with ``prefix``)."""
-    for leftover in folder.glob(prefix + "*"):
+def clear_leftovers(folder: Path, older_than_s: float = 600.0) -> None:
+    """Remove what a making (:func:`making`) killed midway left in ``folder``."""
+    for leftover in folder.glob(MAKING + "*"):
         if idle(leftover, older_than_s):
             remove(leftover)
 

@@ -15,23 +15,19 @@ import functools
 import io
 import logging
 import lzma
-import os
-import shutil
-import tempfile
 from array import array
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .caches import clear_leftovers, clear_stale, made_path, mark_used, remove
+from .caches import made_path, making, mark_used, remove
 
 logger = logging.getLogger(__name__)
 
 VERSION = 1
 """Raised when what is kept changes: a model kept by another version is unpacked again."""
 ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
-MAKING = ".making-"  # a model being written, in a folder of its own beside where it will go
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,24 +73,15 @@ def mapped(folder: Path) -> dict[str, np.ndarray]:
 
 
 def keep(arrays: dict[str, np.ndarray], folder: Path) -> None:
-    """Write ``arrays`` to ``folder``, whole or not at all (a cache that cannot be written is
-    left as it is)."""
+    """Write ``arrays`` to ``folder``, whole or not at all (a cache that cannot be written, or
+    where another process has just put its own, is left as it is)."""
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        clear_leftovers(folder.parent, MAKING)
-        work = Path(tempfile.mkdtemp(prefix=MAKING, dir=folder.parent))
+        with making(folder) as work:
+            (work / folder.name).mkdir()
+            for name in ARRAYS:
+                np.save(work / folder.name / f"{name}.npy", arrays[name], allow_pickle=False)
     except OSError as exc:
         logger.debug("the language model is not kept (%s)", exc)
-        return
-    try:
-        for name in ARRAYS:
-            np.save(work / f"{name}.npy", arrays[name], allow_pickle=False)
-        os.replace(work, folder)  # refused if another process has just put its own there
-    except OSError as exc:
-        logger.debug("the language model is not kept (%s)", exc)
-        shutil.rmtree(work, ignore_errors=True)
-        return
-    clear_stale(folder)
 
 
 def _stdlib(values: np.ndarray) -> array[int]:

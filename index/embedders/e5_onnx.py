@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..caches import clear_leftovers, clear_stale, made_path
+from ..caches import made_path, making
 from .e5_torch import E5Model, PackedModel, PieceTokenizer, dequantise, embed
 
 logger = logging.getLogger(__name__)
@@ -48,7 +46,6 @@ three's), each block's last feed-forward matrix (``down``) left in float32 as in
 :func:`.e5_torch.quantise_linears`."""
 DOWN = re.compile(r"/down(_\d+)?/")  # the exported down matrices' node names
 HEAD_SIZE = 32
-MAKING = ".making-"  # a graph being made, in a folder of its own beside where it will go
 
 
 def graph_path(weights: Path) -> Path:
@@ -61,10 +58,8 @@ def make_graph(model: E5Model, path: Path) -> Path:
     ``onnx`` and ``onnxruntime``; about 5 s). Written whole or not at all."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clear_leftovers(path.parent, MAKING)  # about 130 MB each
-    with tempfile.TemporaryDirectory(prefix=MAKING, dir=path.parent) as work:
-        exported = Path(work) / "float.onnx"
+    with making(path) as work:  # about 130 MB while it lasts
+        exported = work / "float.onnx"
         _export(model.encoder, exported)
         fuse(exported, exported, heads=model.packed.heads, hidden=model.packed.hidden)
         import onnx
@@ -75,7 +70,7 @@ def make_graph(model: E5Model, path: Path) -> Path:
             if INT8["down"]
             else [n.name for n in graph.node if n.op_type == "MatMul" and DOWN.search(n.name)]
         )
-        quantised = Path(work) / "int8.onnx"
+        quantised = work / path.name
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             logging.disable(logging.WARNING)  # its advice to pre-process, on the root logger
@@ -88,8 +83,6 @@ def make_graph(model: E5Model, path: Path) -> Path:
                 )  # fmt: skip
             finally:
                 logging.disable(logging.NOTSET)
-        os.replace(quantised, path)
-    clear_stale(path)
     return path
 
 

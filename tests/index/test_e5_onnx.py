@@ -114,8 +114,8 @@ def test_a_damaged_graph_is_made_again_when_the_model_loads(tmp_path, monkeypatc
 
 def test_what_a_killed_making_left_is_removed_and_nothing_else(tmp_path):
     old, recent, graph = (
-        tmp_path / f"{e5_onnx.MAKING}a1",
-        tmp_path / f"{e5_onnx.MAKING}b2",
+        tmp_path / f"{caches.MAKING}a1",
+        tmp_path / f"{caches.MAKING}b2",
         tmp_path / "g.onnx",
     )
     for folder in (old, recent):
@@ -123,7 +123,7 @@ def test_what_a_killed_making_left_is_removed_and_nothing_else(tmp_path):
         (folder / "float.onnx").write_bytes(b"x" * 100)
     graph.write_bytes(b"a graph")
     os.utime(old, (1_000_000_000, 1_000_000_000))  # killed long ago
-    caches.clear_leftovers(tmp_path, e5_onnx.MAKING)
+    caches.clear_leftovers(tmp_path)
     assert not old.exists() and recent.exists() and graph.exists()  # another process may be making one now
 
 
