@@ -2,8 +2,8 @@
 
 Every ``/ask`` call from a plain HTTP client (or a new ``gradio_client.Client``) is a Gradio
 session of its own, which Gradio keeps in memory (``SESSIONS_KEPT`` in ui/web/server.py). This
-serves a copy of an index, asks its French questions once to warm it, waits for the full
-model to load, then asks ``--calls`` more with 8 threads, and records the server's resident
+serves a copy of an index, waits for what loads behind the app (the questions' graph),
+asks its French questions once to warm it, then asks ``--calls`` more with 8 threads, and records the server's resident
 memory (``VmRSS``) every ``--every`` calls.
 
     .venv/bin/python -m bench.web_memory --index var/sample-index --calls 3000 --every 500
@@ -39,7 +39,7 @@ def measure(index: Path, calls: int, every: int, threads: int = 8, settle_s: flo
         shutil.copytree(index, copy)
         with served(copy, Path(work) / "serve.log") as server:
             pid = server.process.pid
-            time.sleep(settle_s)  # the full model loads in the background once the app listens
+            time.sleep(settle_s)  # the questions' graph loads in the background once the app listens
             for question in QUESTIONS:
                 ask_over_http(server.url, question)
             points = [{"calls": 0, "rss_mb": rss_mb(pid)}]
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True, help="an index (copied, never changed)")
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--every", type=int, default=500, help="record the memory every N calls")
-    parser.add_argument("--settle", type=float, default=10.0, help="seconds for the full model to load")
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds for what loads behind the app")
     parser.add_argument("--out", type=Path, default=RESULTS / "web_memory.json")
     args = parser.parse_args()
     result = measure(args.index, args.calls, args.every, settle_s=args.settle)
