@@ -93,3 +93,13 @@ def test_without_a_cache_that_can_be_written_the_model_is_unpacked_in_memory(tmp
         assert blocked.read_text() == "not a folder"
     finally:
         forget()
+
+
+def test_a_second_writer_leaves_the_first_ones_model_and_nothing_of_its_own(cache):
+    detected()
+    folder = kept_folder()
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    arrays = langid_model.mapped(folder)
+    langid_model.keep(arrays, folder)  # another process, a moment later: the place is taken
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    assert [p.name for p in cache.iterdir()] == [folder.name]
