@@ -314,7 +314,8 @@ class IndexStore(SentenceReads):
                 if allowed.size == 0:
                     continue
             left_out = None if filtered else segment.unsearched()  # unfiltered: one article a story
-            scores, ids = vector_index.search(segment.vectors, query, k, allowed, left_out=left_out)
+            with vector_index.one_thread():
+                scores, ids = vector_index.search(segment.vectors, query, k, allowed, left_out=left_out)
             found.extend((int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0)
         if len(self.segments) == 1:
             return found

@@ -18,6 +18,8 @@ import math
 import os
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,24 @@ def _faiss() -> Any:
     import faiss
 
     return faiss
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """FAISS on the calling thread alone for the block (OpenMP's setting is per thread).
+
+    A question searches with one query vector, and a second OpenMP thread gains it nothing
+    (a flat search of the sample: 0.24 ms on two threads, 0.22 on one). But after each search
+    the idle thread spins for its next piece of work, 4.4 ms of a core every question, which a
+    server answering others needs (docs/benchmarks.md, stop 39).
+    """
+    faiss = _faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def empty(dimension: int) -> Any:

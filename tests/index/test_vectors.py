@@ -129,3 +129,25 @@ def test_vectors_are_memory_mapped_and_read_back_as_written(tmp_path, fake_embed
     assert np.array_equal(sentences.reconstruct_batch(ids), copy.reconstruct_batch(ids))
     assert chunks.ntotal > 0
     store.close()
+
+
+def test_a_question_s_dense_search_runs_faiss_on_its_own_thread_alone(sample_index, monkeypatch):
+    """A question's search is one vector: a second OpenMP thread gains it nothing, and only spins
+    after it, on a core that other questions need. The thread's own setting is left as it was."""
+    seen = []
+    real_search = vector_index.search
+
+    def search(*args, **kwargs):
+        seen.append(faiss.omp_get_max_threads())
+        return real_search(*args, **kwargs)
+
+    monkeypatch.setattr(vector_index, "search", search)
+    store = index.open_index(sample_index)
+    try:
+        faiss.omp_set_num_threads(2)
+        query = np.ones(store.manifest.dimension, dtype=np.float32)
+        found = store.dense_search(query / np.linalg.norm(query), 3)
+    finally:
+        store.close()
+    assert len(found) == 3 and seen and set(seen) == {1}
+    assert faiss.omp_get_max_threads() == 2
