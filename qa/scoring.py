@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -316,23 +317,27 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _kind_match(question: QuestionAnalysis, text: str) -> float:
-    """1.0 when the sentence holds, beyond the question's words, the kind of answer asked."""
+    """1.0 when the sentence holds, beyond the question's words, the kind of answer asked.
+
+    Read word by word and stopped at the first word that settles it: a server scores about 170
+    sentences a question, and this was a seventh of its Python time (py-spy, stop 39)."""
     if question.kind is None:
         return 0.0
     asked = _words(question.text)
-    novel = [(i, w) for i, w in enumerate(_WORD.findall(text)) if w.casefold() not in asked]
+    words = _WORD.findall(text)
     if question.kind == "number":
-        found = any(_NUMBER.search(w) for _, w in novel)
+        found = any(w.casefold() not in asked and _NUMBER.search(w) for w in words)
     elif question.kind == "date":
-        joined = " ".join(w for _, w in novel)
+        joined = " ".join(w for w in words if w.casefold() not in asked)
         found = bool(_YEAR.search(joined) or _MONTH.search(joined))
     else:  # person, place: a capitalised word, not the sentence's first, the question lacks
-        found = any(i > 0 and w[:1].isupper() for i, w in novel)
+        found = any(w[:1].isupper() and w.casefold() not in asked for w in itertools.islice(words, 1, None))
     return 1.0 if found else 0.0
 
 
 def _logistic(features: Sequence[float], weights: Sequence[float]) -> float:
-    z = weights[-1] + sum(w * f for w, f in zip(weights, features, strict=False))
+    # The products summed in the same order as a loop would (the same float), in C.
+    z = weights[-1] + sum(map(operator.mul, weights, features))
     return 1.0 / (1.0 + math.exp(-z))
 
 
