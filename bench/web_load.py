@@ -95,7 +95,7 @@ class IndexWrites:
         time.sleep(max(0.0, start + 0.25 * self.duration - time.monotonic()))
         upload = write_article(self.work / "to-upload", UPLOADED[0], UPLOADED[1])
         began = time.monotonic()
-        client = new_client(self.url)
+        client = new_client(self.url, gradio=True)  # an upload goes through the page's /add
         try:
             report, *_ = client.predict([handle_file(str(upload))], "fr", api_name="/add")
             outcome: dict[str, Any] = {"report": strip_tags(report)[:300]}
@@ -164,9 +164,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--endpoint",
-        choices=("page", "ask"),
+        choices=("page", "ask", "rest"),
         default="page",
-        help="page: /question then /answer, as the page does; ask: the HTTP API's one-call /ask",
+        help="page: /question then /answer, as the page does; ask: the Gradio API's one-call /ask; "
+        "rest: POST /api/ask, plain HTTP",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "web_load.json", help="where to write the JSON")
     parser.add_argument("--json", action="store_true", help="print the JSON only")
@@ -187,11 +188,13 @@ def main() -> None:
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "cores": os.cpu_count(),
-        "client": "gradio_client, default TLS context"
+        "client": "http.client, one connection a user"
+        if args.endpoint == "rest"
+        else "gradio_client, default TLS context"
         if args.client_default_tls
         else "gradio_client, ssl_verify off",
         "app_code": str(args.pythonpath or "the installed project"),
-        "endpoint": "/ask" if args.endpoint == "ask" else "/question then /answer",
+        "endpoint": {"ask": "/ask", "rest": "/api/ask"}.get(args.endpoint, "/question then /answer"),
     }
     try:
         if args.index is None:

@@ -1,13 +1,17 @@
-"""Users of the web app through its HTTP API (gradio_client), as the load benchmark drives them:
-each asks as the page does and checks its answer; many ask without pause, or at the same moment.
+"""Users of the web app through its HTTP API (gradio_client, or plain HTTP to ``/api/ask``), as
+the load benchmark drives them: each asks as the page does and checks its answer; many ask
+without pause, or at the same moment.
 """
 
 from __future__ import annotations
 
 import html
+import http.client
+import json
 import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -67,13 +71,14 @@ class Asked:
 
 
 ENDPOINT = {"name": "page"}
-"""How questions are sent (``--endpoint``): ``page`` as the page does, ``ask`` the API's one call."""
+"""How questions are sent (``--endpoint``): ``page`` as the page does, ``ask`` the Gradio API's
+one call, ``rest`` one plain HTTP request to ``/api/ask``."""
 
 
 def ask(client: Any, question: str, user: int = -1) -> Asked:
     """Send ``question`` to ``/question`` then ``/answer``, as the page does, and time both
-    (or to ``/ask`` alone, with ``--endpoint ask``)."""
-    if ENDPOINT["name"] == "ask":
+    (or to ``/ask`` alone, with ``--endpoint ask``, or ``/api/ask`` with ``--endpoint rest``)."""
+    if ENDPOINT["name"] in ("ask", "rest"):
         return ask_once(client, question, user)
     at = time.monotonic()
     question_s = answer_s = 0.0
@@ -115,8 +120,33 @@ CLIENT_TLS = {"default": False}
 """Whether clients build gradio_client's default TLS context (``--client-default-tls``)."""
 
 
-def new_client(url: str) -> Any:
-    """A gradio_client ``Client`` of its own (a session), for plain HTTP on 127.0.0.1.
+class RestClient:
+    """A program asking ``POST /api/ask`` over one plain HTTP connection, kept alive: what
+    ``--endpoint rest`` uses instead of a gradio_client ``Client``."""
+
+    def __init__(self, url: str) -> None:
+        where = urllib.parse.urlsplit(url)
+        self.connection = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=120)
+
+    def predict(self, question: str, api_name: str = "/ask") -> Any:
+        """The answer's JSON (an error's ``{"error": ..., "code": ...}`` as it came)."""
+        body = json.dumps({"question": question}).encode("utf-8")
+        try:
+            self.connection.request("POST", "/api/ask", body, {"content-type": "application/json"})
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.connection.close()  # the next request opens a new connection
+            raise
+        return json.loads(data)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def new_client(url: str, *, gradio: bool = False) -> Any:
+    """A gradio_client ``Client`` of its own (a session), for plain HTTP on 127.0.0.1 (with
+    ``--endpoint rest``, a :class:`RestClient`, unless ``gradio``).
 
     gradio_client opens a new httpx client for every request it sends (a POST and an event
     stream per call), and httpx loads the system's CA certificates into each unless
@@ -126,6 +156,8 @@ def new_client(url: str) -> Any:
     and on the server's cores. So the TLS context is skipped, unless ``--client-default-tls``
     asks for gradio_client's default.
     """
+    if ENDPOINT["name"] == "rest" and not gradio:
+        return RestClient(url)
     from gradio_client import Client
 
     return Client(url, verbose=False, ssl_verify=CLIENT_TLS["default"])

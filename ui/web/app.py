@@ -39,6 +39,11 @@ composed question beyond them the quoted answer at once, so quoted questions nev
 behind a slow model."""
 
 
+def answering_at_once(live: LiveAssistant) -> int:
+    """Questions answered at the same time: :data:`ASK_CONCURRENCY`, and the composer's own."""
+    return ASK_CONCURRENCY + (live.composer.at_once if live.composer is not None else 0)
+
+
 def gradio_uploads() -> str:
     """The folder where Gradio keeps the files browsers upload (its cache)."""
     return gradio().utils.get_upload_folder()
@@ -62,9 +67,7 @@ def build_app(
 
     t = gradio_i18n()
     tracked = gr.Progress()
-    answering = ASK_CONCURRENCY + (
-        live.composer.at_once if live.composer is not None else 0
-    )  # as a default, it asks Gradio for a progress bar per call
+    answering = answering_at_once(live)  # as a default, it asks Gradio for a progress bar per call
 
     def messages(conversation: chat.Conversation, lang: str) -> list[dict[str, Any]]:
         return [

@@ -27,7 +27,7 @@ from .api_defaults import Receive, Scope, Send
 if TYPE_CHECKING:
     from .state import LiveAssistant
 
-__all__ = ["HEALTH_PATHS", "Operations"]
+__all__ = ["HEALTH_PATHS", "Operations", "basic_credentials", "reply"]
 
 HEALTH_PATHS = ("/healthz", "/readyz", "/metrics")
 Login = Callable[[str, str], Awaitable[bool]]
@@ -50,36 +50,36 @@ class Operations:
             await self.app(scope, receive, send)
             return
         if scope.get("method") not in ("GET", "HEAD"):
-            await _reply(send, scope, 405, b"use GET\n", extra=[(b"allow", b"GET, HEAD")])
+            await reply(send, scope, 405, b"use GET\n", extra=[(b"allow", b"GET, HEAD")])
         elif path == "/healthz":
-            await _reply(send, scope, 200, b"ok\n")
+            await reply(send, scope, 200, b"ok\n")
         elif path == "/readyz":
             reason = await anyio.to_thread.run_sync(self.live.unready)
-            await _reply(send, scope, 503 if reason else 200, b"not ready\n" if reason else b"ready\n")
+            await reply(send, scope, 503 if reason else 200, b"not ready\n" if reason else b"ready\n")
         else:
             await self._metrics(scope, send)
 
     async def _metrics(self, scope: Scope, send: Send) -> None:
         monitor = self.live.monitor
         if monitor is None:
-            await _reply(send, scope, 404, b"metrics are off\n")
+            await reply(send, scope, 404, b"metrics are off\n")
             return
         if self.login is not None and not await self._logged_in(scope):
             realm = [(b"www-authenticate", b'Basic realm="article-qa", charset="UTF-8"')]
-            await _reply(send, scope, 401, b"log in with the app's user and password\n", extra=realm)
+            await reply(send, scope, 401, b"log in with the app's user and password\n", extra=realm)
             return
         from .monitor import CONTENT_TYPE
 
         body = await anyio.to_thread.run_sync(monitor.exposition)
-        await _reply(send, scope, 200, body, content_type=CONTENT_TYPE)
+        await reply(send, scope, 200, body, content_type=CONTENT_TYPE)
 
     async def _logged_in(self, scope: Scope) -> bool:
         assert self.login is not None
-        user, password = _basic(scope)
+        user, password = basic_credentials(scope)
         return await self.login(user, password)
 
 
-def _basic(scope: Scope) -> tuple[str, str]:
+def basic_credentials(scope: Scope) -> tuple[str, str]:
     """The user and password of a request's ``Authorization: Basic`` header ('' if none)."""
     for name, value in scope.get("headers", []):
         if name.lower() == b"authorization" and value[:6].lower() == b"basic ":
@@ -93,7 +93,7 @@ def _basic(scope: Scope) -> tuple[str, str]:
     return "", ""
 
 
-async def _reply(
+async def reply(
     send: Send,
     scope: Scope,
     status: int,

@@ -261,8 +261,10 @@ def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[st
     from starlette.middleware import Middleware
 
     from .api_defaults import ApiDefaults
+    from .app import answering_at_once
     from .health import Operations
     from .i18n import gradio_i18n
+    from .rest import AskEndpoint
     from .style import CSS, LANGUAGE_MEMORY_HEAD
 
     login = (
@@ -290,6 +292,7 @@ def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[st
         app_kwargs={
             "middleware": [
                 Middleware(Operations, live=live, login=login),
+                Middleware(AskEndpoint, live=live, at_once=answering_at_once(live), login=login),
                 Middleware(ApiDefaults, defaults=getattr(demo, "api_defaults", {})),
             ]
         },
