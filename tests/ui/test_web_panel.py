@@ -124,6 +124,40 @@ def test_uploaded_articles_are_indexed_and_bad_files_listed(live, area, tmp_path
     assert "7" in panel.info_html(live, "fr")
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_an_upload_encodes_at_a_lower_priority_than_the_questions_and_reports_its_progress(
+    live, area, tmp_path, monkeypatch
+):
+    import contextvars
+
+    from tests.ui.test_web_refresh import nice_of_this_thread
+    from ui.web.refresh import BACKGROUND_NICE
+
+    asker = contextvars.ContextVar("asker", default=None)  # as Gradio keeps its event's
+    asker.set("this event")
+    seen: list[tuple[int, object]] = []
+    real_encode = live.current.embedder.encode_documents
+
+    def encode(*args, **kwargs):
+        seen.append((nice_of_this_thread(), asker.get()))
+        return real_encode(*args, **kwargs)
+
+    monkeypatch.setattr(live.current.embedder, "encode_documents", encode)
+    steps: list[object] = []
+    mine = nice_of_this_thread()
+    out = panel.add_files(
+        live,
+        area,
+        [upload(tmp_path, "phare.txt", NEW_ARTICLE)],
+        "fr",
+        progress=lambda *a, **k: steps.append(asker.get()),
+    )
+    assert "1 article(s) ajouté(s)" in out
+    assert seen and all(nice == min(19, mine + BACKGROUND_NICE) for nice, _ in seen)
+    assert {who for _, who in seen} == {"this event"} and steps and set(steps) == {"this event"}
+    assert nice_of_this_thread() == mine
+
+
 def test_the_same_files_again_change_nothing(live, area, tmp_path):
     panel.add_files(live, area, [upload(tmp_path, "phare.txt", NEW_ARTICLE)], "en")
     current = live.current

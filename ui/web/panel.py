@@ -12,7 +12,7 @@ from qa import IndexLockedError, QAError
 
 from . import index_html, render
 from .i18n import TEXTS, error_text, text
-from .refresh import Refresher
+from .refresh import Refresher, in_background
 from .state import LiveAssistant
 from .uploads import MAX_UPLOAD_MB, Rejected, UploadArea
 
@@ -80,7 +80,7 @@ def add_files(
     if not accepted.saved:
         return render.report_html(lang, summary=text(lang, "report_failed"), problems=refused, failed=True)
     try:
-        report = live.update([area.root], progress=stage_progress(progress, lang))
+        report = in_background(lambda: live.update([area.root], progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), problems=refused, failed=True)
     except QAError as exc:
@@ -107,7 +107,7 @@ def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: Progre
     except FetchError as exc:
         return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
     try:
-        report = live.update([checked], progress=stage_progress(progress, lang))
+        report = in_background(lambda: live.update([checked], progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
     except QAError as exc:
@@ -176,7 +176,7 @@ def _outcome(report: index.BuildReport, lang: str, problems: list[str]) -> str:
 def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
     """Build the index anew from its sources; return the report's HTML."""
     try:
-        report, missing = live.rebuild(progress=stage_progress(progress, lang))
+        report, missing = in_background(lambda: live.rebuild(progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
     except QAError as exc:

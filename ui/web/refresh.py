@@ -13,6 +13,7 @@ starts inherit it, so the cores go to questions first (``bench.refresh_load`` me
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import re
@@ -44,9 +45,14 @@ BACKGROUND_NICE = 10
 def in_background(work: Callable[[], T]) -> T:
     """``work()`` run in a new thread of lower priority (Linux: the thread's nice value raised by
     :data:`BACKGROUND_NICE`; threads it starts, as torch's and FAISS's OpenMP workers, inherit
-    it); its result, or its exception raised here. Elsewhere it runs at the usual priority."""
+    it); its result, or its exception raised here. Elsewhere it runs at the usual priority.
+
+    Every write of the web app goes through it (a refresh, an upload, an added page, a
+    rebuild): questions come first. ``work`` sees the caller's context variables, so Gradio's
+    progress bar follows it."""
     done: list[T] = []
     failed: list[BaseException] = []
+    context = contextvars.copy_context()
 
     def run() -> None:
         if sys.platform == "linux":  # there a thread id names one thread, not the process
@@ -57,7 +63,7 @@ def in_background(work: Callable[[], T]) -> T:
             except OSError as exc:  # not allowed here: run at the usual priority
                 logger.debug("refresh priority not lowered: %s", exc)
         try:
-            done.append(work())
+            done.append(context.run(work))
         except BaseException as exc:  # raised again in the caller's thread
             failed.append(exc)
 
