@@ -42,7 +42,7 @@ from typing import Any
 
 from bench.common import RESULTS, write_json
 from bench.processes import run
-from bench.web_report import cpu_use, machine_load, per_answer, profile, summary
+from bench.web_report import around_writes, cpu_use, machine_load, per_answer, profile, summary
 from bench.web_users import CLIENT_TLS, ENDPOINT, ask, burst, load, new_client, strip_tags
 from bench.webapp import QUESTIONS, cli, served
 
@@ -88,9 +88,12 @@ class IndexWrites:
     def __init__(self, url: str, index_dir: Path, work: Path, duration: float) -> None:
         self.url, self.index_dir, self.work, self.duration = url, index_dir, work, duration
         self.record: dict[str, Any] = {}
+        self.started = 0.0  # the load's start (monotonic), once it has begun
 
     def __call__(self, start: float) -> None:
         from gradio_client import handle_file
+
+        self.started = start
 
         time.sleep(max(0.0, start + 0.25 * self.duration - time.monotonic()))
         upload = write_article(self.work / "to-upload", UPLOADED[0], UPLOADED[1])
@@ -228,6 +231,7 @@ def main() -> None:
                     "answers_per_s": round(sum(s.error is None for s in samples) / elapsed, 2),
                     **used,
                     "index_writes": side.record,
+                    **around_writes(samples, side.started, side.record),
                     "machine_before": load_before,
                     "machine_after": machine_load(),
                     "server_profile": profile(server, args.profile),

@@ -19,6 +19,29 @@ from bench.webapp import Server
 from qa.eval import percentile
 
 
+def around_writes(samples: list[Asked], start: float, writes: dict[str, Any]) -> dict[str, Any]:
+    """Latency of the answered questions asked while an index write ran (the upload's or the
+    command line update's time, from ``start``) and of the others."""
+    windows = [
+        (start + w["at_s"], start + w["at_s"] + w["seconds"]) for w in writes.values() if "seconds" in w
+    ]
+    during: list[float] = []
+    outside: list[float] = []
+    for s in samples:
+        if s.error is None:
+            overlaps = any(s.at < end and s.at + s.seconds > begin for begin, end in windows)
+            (during if overlaps else outside).append(s.seconds)
+    found: dict[str, Any] = {}
+    for name, values in (("while_writing", during), ("otherwise", outside)):
+        values.sort()
+        found[name] = {"answers": len(values)} | (
+            {"p50_s": round(statistics.median(values), 3), "p95_s": round(percentile(values, 0.95), 3)}
+            if values
+            else {}
+        )
+    return found
+
+
 def summary(samples: list[Asked]) -> dict[str, Any]:
     """Counts and latency percentiles (seconds) of the answered questions."""
     good = sorted(s.seconds for s in samples if s.error is None)
