@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+
+def _flat(record: Any) -> dict[str, Any]:
+    """A record whose fields hold immutable values, as ``dataclasses.asdict`` gives it, without
+    its deep copies (a tenth of a served answer's Python time went to them, stop 39)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class Passage:
     date_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _flat(self)
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,9 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         """The citation, its passage by id, and where its article was published (``url``,
         ``source``, ``date``: the original a reader can open)."""
-        data = asdict(self)
+        data = _flat(self)  # what asdict gives, without deep-copying the passage it then drops
         data["passage"] = self.passage.chunk_id
+        data["also_published"] = tuple(_flat(p) for p in self.also_published)
         data.update(url=self.passage.url, source=self.passage.source, date=self.passage.date)
         return data
 

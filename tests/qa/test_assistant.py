@@ -30,6 +30,21 @@ def test_answer_cites_exact_sentences_with_offsets(fake_assistant):
     assert answer.language == "fr"
 
 
+def test_a_citation_s_dict_is_what_asdict_gives_with_its_passage_by_id_and_its_article_s_place():
+    from dataclasses import asdict
+
+    from qa.records import Citation, Passage, Publication
+
+    passage = Passage(
+        3, "Le texte.", "a1", "Titre", 0, 9, 1, 2, 0.5, "2012-10-30", "Monde", "AFP", "http://x", 1
+    )
+    elsewhere = (Publication("a2", "Autre titre", "Le Monde", None, "2012-10-31"),)
+    citation = Citation(1, "Le texte.", "a1", "Titre", 0, 9, 0.9, 2, passage, "fr", 3, "Ann", elsewhere, 4)
+    expected = asdict(citation) | {"passage": 3, "url": "http://x", "source": "AFP", "date": "2012-10-30"}
+    assert citation.to_dict() == expected and list(citation.to_dict()) == list(expected)
+    assert passage.to_dict() == asdict(passage)
+
+
 def test_answer_to_dict_is_json_ready(fake_assistant):
     data = json.loads(json.dumps(fake_assistant.ask("Qui a gagné le Tour ?").to_dict()))
     assert set(data) == {
