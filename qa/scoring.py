@@ -283,7 +283,7 @@ def select(
     """
     kept = {p.chunk_id: p for p in passages}
     candidates = [
-        replace(s, passage=kept[s.passage.chunk_id])
+        s
         for s in scored
         if s.passage.chunk_id in kept and not (already_said and s.sentence.text in already_said)
     ]
@@ -305,7 +305,7 @@ def select(
             candidate.sentence.text != c.sentence.text for c in chosen
         ):  # a sentence repeated in another article (a copy) is cited once
             chosen.append(candidate)
-    return chosen
+    return [replace(s, passage=kept[s.passage.chunk_id]) for s in chosen]  # as re-ranked
 
 
 def _idf(store: Storage, terms: Sequence[str], subject_terms: Sequence[str]) -> dict[str, float]:
