@@ -102,6 +102,11 @@ def test_a_french_question_is_answered_cited_and_opened_at_the_sentence(browser,
         page.goto(sample_url)
         page.wait_for_selector("#aq-question textarea")
         assert page.locator("#aq-send").inner_text().strip() == "Envoyer"
+        # The frame guard ran before Gradio's code: first in the head, and the function in use.
+        assert page.evaluate(
+            "() => document.head.firstElementChild.textContent.includes('/statustracker-')"
+            " && !String(window.requestAnimationFrame).includes('[native code]')"
+        )
         ask(page, SEED_QUESTION)
         answer = page.locator("#aq-chat .aq-answer").last
         assert SEED_SENTENCE in answer.locator(".aq-text").inner_text()

@@ -264,8 +264,9 @@ def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[st
     from .app import answering_at_once
     from .health import Operations
     from .i18n import gradio_i18n
+    from .page_head import FirstInHead
     from .rest import AskEndpoint
-    from .style import CSS, LANGUAGE_MEMORY_HEAD
+    from .style import CSS, FRAME_GUARD_HEAD, LANGUAGE_MEMORY_HEAD
 
     login = (
         slow_login(*auth) if auth else None
@@ -293,6 +294,7 @@ def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[st
             "middleware": [
                 Middleware(Operations, live=live, login=login),
                 Middleware(AskEndpoint, live=live, at_once=answering_at_once(live), login=login),
+                Middleware(FirstInHead, script=FRAME_GUARD_HEAD),
                 Middleware(ApiDefaults, defaults=getattr(demo, "api_defaults", {})),
             ]
         },

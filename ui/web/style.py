@@ -33,6 +33,23 @@ LANGUAGE_MEMORY_HEAD = r"""<script>
 """In the page's head: the interface language chosen in Gradio's settings (which mark it on
 ``<html lang>``) is remembered in the browser and chosen again on the next visit."""
 
+FRAME_GUARD_HEAD = r"""<script>
+(() => {
+  // Gradio's status tracker counts the seconds of a pending event at every animation frame,
+  // and the one of the app's loading screen never stops: it is removed while still pending.
+  // Its frames are asked for at most four times a second (its timer shows tenths).
+  const frame = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => {
+    if (((new Error()).stack || "").includes("/statustracker-")) {
+      return setTimeout(() => frame(callback), 250);
+    }
+    return frame(callback);
+  };
+})();
+</script>"""
+"""First in the page's head, before Gradio's code (:mod:`ui.web.page_head`): an idle page drew 60
+frames a second, a fifth of a core in headless Chromium (docs/benchmarks.md stop 39)."""
+
 CITATION_BRIDGE_JS = """
 window.__aqOpen = (key) => trigger('open', {key: key});
 if (!window.__aqBridge) {
@@ -145,6 +162,7 @@ mark.aq-soft { background: #fef3c7; color: inherit; padding: 0; }
 .aq-check { margin: .25rem 0 .5rem 0 !important; color: var(--body-text-color-subdued); font-size: .85rem; }
 .aq-fallback { font-style: italic; }
 .aq-draft .aq-text { opacity: .8; }
+.aq-pending { opacity: .7; font-style: italic; }
 .aq-removed { border-left: 3px solid var(--error-border-color, #f87171); padding-left: .6rem; margin: .25rem 0 .5rem 0; font-size: .9rem; }
 .aq-removed-title { margin: 0 !important; font-weight: 600; }
 .aq-removed ul { margin: .2rem 0 0 1rem !important; }
