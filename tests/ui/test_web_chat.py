@@ -30,6 +30,18 @@ def ask(
     return chat.respond(live, conversation, **options)
 
 
+def test_a_question_shows_in_words_that_it_is_being_answered_until_its_answer_replaces_that(live):
+    _, asked = chat.submit(SEED_QUESTION, chat.Conversation())
+    (_, shown_question), (role, waiting) = chat.message_html(asked, "fr")
+    assert SEED_QUESTION in shown_question
+    assert (
+        role == "assistant" and 'class="aq-pending"' in waiting and "Recherche dans les articles" in waiting
+    )
+    assert "Searching the articles" in chat.message_html(asked, "en")[-1][1]
+    answered = chat.respond(live, asked, lang="fr")
+    assert [html for _, html in chat.message_html(answered, "fr") if "aq-pending" in html] == []
+
+
 def test_a_french_question_is_answered_with_the_seed_sentence_cited_and_highlighted(live):
     conversation = ask(live, SEED_QUESTION, lang="fr")
     answer = conversation.exchanges[0].answer

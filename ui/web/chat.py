@@ -280,7 +280,8 @@ def _options(
 
 
 def message_html(conversation: Conversation, lang: str) -> list[tuple[str, str]]:
-    """The chat's messages as ``(role, html)``: each question, then its answer once there is one."""
+    """The chat's messages as ``(role, html)``: each question, then its answer (or that it is
+    being looked for)."""
     messages: list[tuple[str, str]] = []
     for turn, exchange in enumerate(conversation.exchanges):
         messages.append(("user", render.question_html(exchange.question)))
@@ -290,6 +291,8 @@ def message_html(conversation: Conversation, lang: str) -> list[tuple[str, str]]
             messages.append(("assistant", render.error_html(exchange.error, lang, detail=exchange.detail)))
         elif exchange.draft:
             messages.append(("assistant", render.draft_html(exchange.draft, lang)))
+        else:  # asked, not answered yet: said in words, not by Gradio's animated loader
+            messages.append(("assistant", render.pending_html(lang)))
     return messages
 
 

@@ -238,6 +238,12 @@ def draft_html(draft: str, lang: str) -> str:
     )
 
 
+def pending_html(lang: str) -> str:
+    """In place of an answer while it is looked for: a line of text, no animation (the page of
+    each person waiting would draw it 60 times a second)."""
+    return f'<div class="aq-pending" aria-busy="true">{esc(text(lang, "searching"))}</div>'
+
+
 def question_html(question: str) -> str:
     return f'<div class="aq-question">{esc(question)}</div>'
 
