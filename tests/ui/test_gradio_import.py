@@ -25,7 +25,13 @@ for name in dir(gr):
         for event in getattr(component, "EVENTS", []):
             listener = getattr(component, getattr(event, "event_name", event))
             docs[f"{name}.{getattr(event, 'event_name', event)}"] = listener.__doc__
-print(json.dumps({"stubs_opened": len(opened), "docs": docs}))
+made = [gr.HTML("<p>a</p>", js_on_load=None) for _ in range(3)]
+import gradio.component_meta as meta
+read = getattr(meta.inspect.getfullargspec, "cache_info", None)
+print(json.dumps({
+    "stubs_opened": len(opened), "docs": docs, "made": repr(made[-1]._constructor_args),
+    "specs_read_again": read().hits if read else 0,
+}))
 """
 
 
@@ -45,6 +51,9 @@ def test_gradio_imports_without_its_stubs_with_every_docstring_as_gradio_renders
     assert lighter["docs"] == usual["docs"]
     assert "{{" not in lighter["docs"]["Button.click"]
     assert "Button" in lighter["docs"]["Button.click"]
+    # A component made is the same; its argument list was read once, not at each one made.
+    assert lighter["made"] == usual["made"] and "<p>a</p>" in lighter["made"]
+    assert usual["specs_read_again"] == 0 and lighter["specs_read_again"] >= 2
 
 
 def test_an_already_imported_gradio_is_returned_as_it_is():

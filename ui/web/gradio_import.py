@@ -9,7 +9,9 @@ about half of ``import gradio`` here (2.9 s → 1.4 s without them, bench/result
 docs/benchmarks.md section 8). :func:`gradio` imports Gradio with the stubs left alone and each
 docstring template compiled once; the docstrings come out the same, the app is the same.
 
-If a later Gradio renames either function, the import is simply the usual one.
+It also reads each component's argument list once, not at every component made
+(:class:`_SpecsReadOnce`). If a later Gradio renames what is adjusted, the import is simply
+the usual one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.abc
+import inspect
 import sys
 import threading
 from collections.abc import Sequence
@@ -75,6 +78,8 @@ def _found(finder: Any, fullname: str, path: Sequence[str] | None, target: Modul
 def _adjust(module: ModuleType) -> None:
     if module.__name__ == "gradio.component_meta" and hasattr(module, "create_or_modify_pyi"):
         module.create_or_modify_pyi = _no_stub  # type: ignore[attr-defined]
+    if module.__name__ == "gradio.component_meta" and getattr(module, "inspect", None) is inspect:
+        module.inspect = _SpecsReadOnce()  # type: ignore[attr-defined]
     listener = getattr(module, "EventListener", None)
     if module.__name__ == "gradio.events" and callable(getattr(listener, "set_doc", None)):
         from jinja2 import Template
@@ -86,6 +91,18 @@ def _adjust(module: ModuleType) -> None:
                 self.listener.__doc__ = compiled(self.listener.__doc__).render(component=component)
 
         listener.set_doc = set_doc  # type: ignore[union-attr]
+
+
+class _SpecsReadOnce:
+    """``inspect`` as ``gradio.component_meta`` uses it, each function's argument list read once:
+    Gradio reads it anew each time a component is made (its ``updateable``), and the app makes
+    one for each message of the chat at each answer (about a tenth of the server's time on the
+    page's path, py-spy, stop 39). The lists are only read there."""
+
+    getfullargspec = staticmethod(functools.lru_cache(maxsize=None)(inspect.getfullargspec))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(inspect, name)
 
 
 def _no_stub(*args: object, **kwargs: object) -> None:
