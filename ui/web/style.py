@@ -81,7 +81,7 @@ const reveal = (tries) => {
   if (!box) { target.scrollIntoView({block: 'nearest'}); return; }
   // Only the panel scrolls, so the page (and the chat) stay where the reader left them.
   const offset = target.getBoundingClientRect().top - box.getBoundingClientRect().top;
-  box.scrollTo({top: box.scrollTop + offset - box.clientHeight / 3, behavior: 'smooth'});
+  box.scrollTo({top: box.scrollTop + offset - box.clientHeight / 3, behavior: 'auto'});
 };
 watch('value', () => setTimeout(() => reveal(10), 30));
 """
@@ -94,7 +94,7 @@ SHOW_LATEST_QUESTION_JS = """
     const rows = log ? log.querySelectorAll('.user-row') : [];
     if (!rows.length) return;
     const offset = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
-    log.scrollTo({top: log.scrollTop + offset - 16, behavior: 'smooth'});
+    log.scrollTo({top: log.scrollTop + offset - 16, behavior: 'auto'});
   }, 60);
 }
 """
