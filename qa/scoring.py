@@ -59,37 +59,11 @@ from .retriever import min_max
 # holds the answer as often as before (800 PIAF fit questions, docs/quality.md).
 KEEP_RATIO = 0.9
 
-_NUMBER_WORDS = [
-    "un",
-    "deux",
-    "trois",
-    "quatre",
-    "cinq",
-    "six",
-    "sept",
-    "huit",
-    "neuf",
-    "dix",
-    "vingt",
-    "trente",
-    "cent",
-    "mille",
-    "million",
-    "milliard",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "twenty",
-    "hundred",
-    "thousand",
-    "billion",
-]
+_NUMBER_WORDS = (
+    "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "vingt", "trente",
+    "cent", "mille", "million", "milliard", "one", "two", "three", "four", "five", "seven", "eight",
+    "nine", "ten", "twenty", "hundred", "thousand", "billion",
+)  # fmt: skip
 _NUMBER = re.compile(
     # The look-ahead lets the search skip at once what no number starts with (6 µs a sentence
     # instead of 11); what it matches is the same.

@@ -15,12 +15,15 @@ def make_app(seen: list[dict]):
         seen.append(dict(scope))
         html = scope["path"] == "/"
         body = PAGE if html else b'{"head": "<head>"}'
+        length = len(body)
+        if scope["method"] == "HEAD":
+            body = b""
         kind = b"text/html; charset=utf-8" if html else b"application/json"
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+                "headers": [(b"content-type", kind), (b"content-length", str(length).encode())],
             }
         )
         half = len(body) // 2  # sent in two parts, as a streamed response is
@@ -30,11 +33,11 @@ def make_app(seen: list[dict]):
     return app
 
 
-def get(app, path: str) -> httpx.Response:
+def get(app, path: str, method: str = "GET") -> httpx.Response:
     async def go() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return await client.get(path, headers={"accept-encoding": "gzip, br"})
+            return await client.request(method, path, headers={"accept-encoding": "gzip, br"})
 
     return anyio.run(go)
 
@@ -49,6 +52,9 @@ def test_the_page_gets_the_script_first_in_its_head_and_nothing_else_changes():
     assert int(page.headers["content-length"]) == len(page.content)
     # Asked uncompressed from the app, to be written into.
     assert all(name.lower() != b"accept-encoding" for name, _ in seen[-1]["headers"])
+
+    # HEAD says the length that GET gives.
+    assert int(get(app, "/", "HEAD").headers["content-length"]) == len(page.content)
 
     other = get(app, "/config")
     assert other.content == b'{"head": "<head>"}'

@@ -17,7 +17,7 @@ from .gradio_import import gradio
 from .i18n import gradio_i18n, language, text
 from .refresh import Refresher
 from .render import esc
-from .state import LiveAssistant
+from .state import LiveAssistant, answering_at_once
 from .style import CITATION_BRIDGE_JS, PAGE_LANGUAGE_JS, READER_JS, SHOW_LATEST_QUESTION_JS
 from .uploads import UploadArea
 
@@ -31,17 +31,6 @@ EXAMPLES = (
     "Qui a remporté le tournoi de Wimbledon en 2012 ?",
 )
 """French questions answered by the bundled sample articles."""
-
-ASK_CONCURRENCY = 8
-"""Questions answered at the same time (the assistant is thread-safe), besides those a language
-model is composing: the app's composer takes at most its own ``at_once`` more, and gives a
-composed question beyond them the quoted answer at once, so quoted questions never queue
-behind a slow model."""
-
-
-def answering_at_once(live: LiveAssistant) -> int:
-    """Questions answered at the same time: :data:`ASK_CONCURRENCY`, and the composer's own."""
-    return ASK_CONCURRENCY + (live.composer.at_once if live.composer is not None else 0)
 
 
 def gradio_uploads() -> str:
@@ -347,10 +336,7 @@ def build_app(
         quick: dict[str, Any] = {"js": PAGE_LANGUAGE_JS, "queue": False}
         asking: dict[str, Any] = {
             "js": PAGE_LANGUAGE_JS,
-            # The chat says "searching" itself (chat.message_html): Gradio's loaders over the
-            # chat, the citations and the reader animated every frame while a question was
-            # answered; 8 pages at once in Chromium, p95 2.0-2.3 s -> 1.3 s (stop 39).
-            "show_progress": "hidden",
+            "show_progress": "hidden",  # the chat says it searches (Gradio's loaders drew every frame)
             "concurrency_limit": answering,
             "concurrency_id": "ask",
         }

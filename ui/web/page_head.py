@@ -59,7 +59,16 @@ class FirstInHead:
         if at >= 0:
             at += len(b"<head>")
             body = body[:at] + self.script + body[at:]
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
+            headers = _with_length(headers, len(body))
+        elif is_html and not body:  # HEAD: the length the page has when asked with GET
+            given = [int(v) for k, v in headers if k.lower() == b"content-length" and v.isdigit()]
+            if given:
+                headers = _with_length(headers, given[0] + len(self.script))
         await send({**started, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    return [(k, v) for k, v in headers if k.lower() != b"content-length"] + [
+        (b"content-length", str(length).encode())
+    ]

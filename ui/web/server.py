@@ -162,7 +162,8 @@ def serve(
     folders = watched_folders(live, watch)
     refresher = Refresher(live, every=refresh_every, watch=folders).start()
 
-    from .app import ASK_CONCURRENCY, build_app
+    from .app import build_app
+    from .state import ASK_CONCURRENCY
 
     demo = build_app(live, area, refresher=refresher)
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY, max_size=256)
@@ -261,11 +262,11 @@ def _launch(demo: Any, live: LiveAssistant, host: str, port: int, auth: tuple[st
     from starlette.middleware import Middleware
 
     from .api_defaults import ApiDefaults
-    from .app import answering_at_once
     from .health import Operations
     from .i18n import gradio_i18n
     from .page_head import FirstInHead
     from .rest import AskEndpoint
+    from .state import answering_at_once
     from .style import CSS, FRAME_GUARD_HEAD, LANGUAGE_MEMORY_HEAD
 
     login = (

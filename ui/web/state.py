@@ -273,3 +273,15 @@ def rebuild_sources(
     dirs = [r for r in roots if r.is_dir()]
     kept = sorted(r for r in roots if not any(d in r.parents for d in dirs))
     return kept, sorted(missing)
+
+
+ASK_CONCURRENCY = 8
+"""Questions answered at the same time (the assistant is thread-safe), besides those a language
+model is composing: the app's composer takes at most its own ``at_once`` more, and gives a
+composed question beyond them the quoted answer at once, so quoted questions never queue
+behind a slow model."""
+
+
+def answering_at_once(live: LiveAssistant) -> int:
+    """Questions answered at the same time: :data:`ASK_CONCURRENCY`, and the composer's own."""
+    return ASK_CONCURRENCY + (live.composer.at_once if live.composer is not None else 0)
