@@ -2,6 +2,7 @@
 
 import logging
 import shutil
+from types import SimpleNamespace
 
 from ui.web.server import load_in_background, prepare
 
@@ -74,6 +75,7 @@ def test_gradio_keeps_a_bounded_number_of_sessions():
         def launch(self, **kwargs):
             launched.update(kwargs)
 
-    server._launch(Demo(), object(), "127.0.0.1", 7860, None)  # type: ignore[arg-type]
+    live = SimpleNamespace(composer=None)  # what launching reads of it: how many answer at once
+    server._launch(Demo(), live, "127.0.0.1", 7860, None)  # type: ignore[arg-type]
     assert launched["state_session_capacity"] == server.SESSIONS_KEPT <= 2_000
     assert launched["enable_monitoring"] is False  # what no_event_summaries relies on
