@@ -15,17 +15,14 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from .asgi import Message, Receive, Scope, Send, read_body, with_length
+
 __all__ = ["ApiDefaults"]
 
 MAX_BODY = 1 << 20
 """A larger body is passed on as it came (a question is at most 2,000 characters)."""
 
 _CALL = re.compile(r"/(?:gradio_api/)?(?:call|run)/([A-Za-z0-9_]+)/?$")
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 class ApiDefaults:
@@ -41,27 +38,13 @@ class ApiDefaults:
         if match is None or scope.get("method") != "POST" or match.group(1) not in self.defaults:
             await self.app(scope, receive, send)
             return
-        body, messages, complete = b"", [], True
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                complete = False
-                break
-            body += message.get("body", b"")
-            if len(body) > MAX_BODY:
-                complete = False
-                break
-            if not message.get("more_body", False):
-                break
+        body, messages, complete = await read_body(receive, MAX_BODY)
         padded = _padded(body, self.defaults[match.group(1)]) if complete else None
         if padded is None:
             await self.app(scope, _replay(messages, receive), send)
             return
-        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(padded)).encode()))
         await self.app(
-            {**scope, "headers": headers},
+            {**scope, "headers": with_length(scope.get("headers", []), len(padded))},
             _replay([{"type": "http.request", "body": padded, "more_body": False}], receive),
             send,
         )

@@ -22,15 +22,17 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from .api_defaults import Receive, Scope, Send
+from .asgi import Receive, Scope, Send, header
 
 if TYPE_CHECKING:
     from .state import LiveAssistant
 
-__all__ = ["HEALTH_PATHS", "Operations", "basic_credentials", "reply"]
+__all__ = ["BASIC_REALM", "HEALTH_PATHS", "Login", "Operations", "logged_in", "reply"]
 
 HEALTH_PATHS = ("/healthz", "/readyz", "/metrics")
 Login = Callable[[str, str], Awaitable[bool]]
+BASIC_REALM = [(b"www-authenticate", b'Basic realm="article-qa", charset="UTF-8"')]
+"""The header of a 401 that asks for the app's user and password as HTTP Basic."""
 
 
 class Operations:
@@ -64,33 +66,30 @@ class Operations:
         if monitor is None:
             await reply(send, scope, 404, b"metrics are off\n")
             return
-        if self.login is not None and not await self._logged_in(scope):
-            realm = [(b"www-authenticate", b'Basic realm="article-qa", charset="UTF-8"')]
-            await reply(send, scope, 401, b"log in with the app's user and password\n", extra=realm)
+        if self.login is not None and not await logged_in(self.login, scope):
+            await reply(send, scope, 401, b"log in with the app's user and password\n", extra=BASIC_REALM)
             return
         from .monitor import CONTENT_TYPE
 
         body = await anyio.to_thread.run_sync(monitor.exposition)
         await reply(send, scope, 200, body, content_type=CONTENT_TYPE)
 
-    async def _logged_in(self, scope: Scope) -> bool:
-        assert self.login is not None
-        user, password = basic_credentials(scope)
-        return await self.login(user, password)
+
+async def logged_in(login: Login, scope: Scope) -> bool:
+    """Whether the request's HTTP Basic user and password pass the app's ``login``."""
+    return await login(*_basic(scope))
 
 
-def basic_credentials(scope: Scope) -> tuple[str, str]:
+def _basic(scope: Scope) -> tuple[str, str]:
     """The user and password of a request's ``Authorization: Basic`` header ('' if none)."""
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"authorization" and value[:6].lower() == b"basic ":
-            try:
-                user, _, password = (
-                    base64.b64decode(value[6:].strip(), validate=True).decode("utf-8").partition(":")
-                )
-            except (binascii.Error, UnicodeDecodeError):
-                return "", ""
-            return user, password
-    return "", ""
+    value = header(scope, b"authorization")
+    if value[:6].lower() != b"basic ":
+        return "", ""
+    try:
+        user, _, password = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    return user, password
 
 
 async def reply(

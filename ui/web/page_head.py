@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .api_defaults import Receive, Scope, Send
+from .asgi import Receive, Scope, Send, with_length
 
 __all__ = ["FirstInHead"]
 
@@ -59,16 +59,10 @@ class FirstInHead:
         if at >= 0:
             at += len(b"<head>")
             body = body[:at] + self.script + body[at:]
-            headers = _with_length(headers, len(body))
+            headers = with_length(headers, len(body))
         elif is_html and not body:  # HEAD: the length the page has when asked with GET
             given = [int(v) for k, v in headers if k.lower() == b"content-length" and v.isdigit()]
             if given:
-                headers = _with_length(headers, given[0] + len(self.script))
+                headers = with_length(headers, given[0] + len(self.script))
         await send({**started, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
-    return [(k, v) for k, v in headers if k.lower() != b"content-length"] + [
-        (b"content-length", str(length).encode())
-    ]

@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from .api_defaults import Receive, Scope, Send
-from .health import basic_credentials, reply
+from .asgi import Receive, Scope, Send, header, read_body
+from .health import BASIC_REALM, Login, logged_in, reply
+from .state import WAITING_AT_MOST
 
 if TYPE_CHECKING:
     from .state import LiveAssistant
@@ -42,13 +43,12 @@ __all__ = ["ASK_PATH", "FIELDS", "MAX_BODY", "MAX_WAITING", "AskEndpoint"]
 ASK_PATH = "/api/ask"
 MAX_BODY = 64 * 1024
 """The largest request body read, in bytes (a question is at most a few thousand characters)."""
-MAX_WAITING = 256
-"""Questions that may wait for their turn beyond those answered at once (Gradio's queue's own
-bound in this app); one more is refused with 503 and ``retry-after``."""
+MAX_WAITING = WAITING_AT_MOST
+"""Questions that may wait for their turn beyond those answered at once (as many as in Gradio's
+queue); one more is refused with 503 and ``retry-after``."""
 FIELDS = ("question", "category", "date_from", "date_to", "top_k", "lang", "composed")
 _CLIENT_CODES = frozenset({"option", "question", "unknown_filter"})
 _JSON = "application/json; charset=utf-8"
-Login = Callable[[str, str], Awaitable[bool]]
 
 
 class AskEndpoint:
@@ -75,21 +75,21 @@ class AskEndpoint:
         if scope.get("method") != "POST":
             await _error(send, scope, 405, "use POST with a JSON body", "request", [(b"allow", b"POST")])
             return
-        if self.login is not None and not await self.login(*basic_credentials(scope)):
-            realm = [(b"www-authenticate", b'Basic realm="article-qa", charset="UTF-8"')]
+        if self.login is not None and not await logged_in(self.login, scope):
             await _error(
-                send, scope, 401, "log in with the app's user and password (HTTP Basic)", "login", realm
+                send, scope, 401, "log in with the app's user and password (HTTP Basic)", "login", BASIC_REALM
             )
             return
-        if not _content_type(scope).startswith(b"application/json"):
+        if not header(scope, b"content-type").lower().strip().startswith(b"application/json"):
             await _error(
                 send, scope, 415, "send the question as JSON (content-type: application/json)", "request"
             )
             return
-        body = await _body(receive)
-        if body is None:
-            await _error(send, scope, 413, f"the request body is over {MAX_BODY} bytes", "request")
-            return
+        body, _, whole = await read_body(receive, MAX_BODY)
+        if not whole:
+            if len(body) > MAX_BODY:
+                await _error(send, scope, 413, f"the request body is over {MAX_BODY} bytes", "request")
+            return  # else the client went away
         fields, problem = _fields(body)
         if problem:
             await _error(send, scope, 400, problem, "request")
@@ -112,7 +112,7 @@ class AskEndpoint:
         finally:
             self.admitted -= 1
         code = answered.get("code") if "error" in answered else None
-        status = 200 if code is None else 400 if code in _CLIENT_CODES else 503 if code != "internal" else 500
+        status = 200 if code is None else 400 if code in _CLIENT_CODES else 503
         await reply(send, scope, status, _dumps(answered), content_type=_JSON)
 
 
@@ -151,29 +151,6 @@ def _fields(body: bytes) -> tuple[dict[str, Any], str | None]:
         if fields.get(name) == "":
             fields.pop(name)
     return fields, None
-
-
-async def _body(receive: Receive) -> bytes | None:
-    """The request's body, or None once it passes :data:`MAX_BODY` (the rest is not read)."""
-    parts, size = [], 0
-    while True:
-        message = await receive()
-        if message.get("type") != "http.request":  # the client went away
-            return b""
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(parts)
-
-
-def _content_type(scope: Scope) -> bytes:
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"content-type":
-            return bytes(value).lower().strip()
-    return b""
 
 
 def _dumps(value: dict[str, Any]) -> bytes:

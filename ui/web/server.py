@@ -163,10 +163,10 @@ def serve(
     refresher = Refresher(live, every=refresh_every, watch=folders).start()
 
     from .app import build_app
-    from .state import ASK_CONCURRENCY
+    from .state import ASK_CONCURRENCY, WAITING_AT_MOST
 
     demo = build_app(live, area, refresher=refresher)
-    demo.queue(default_concurrency_limit=ASK_CONCURRENCY, max_size=256)
+    demo.queue(default_concurrency_limit=ASK_CONCURRENCY, max_size=WAITING_AT_MOST)
     no_event_summaries(demo)
     try:
         _launch(demo, live, host, port, auth)

@@ -281,6 +281,10 @@ model is composing: the app's composer takes at most its own ``at_once`` more, a
 composed question beyond them the quoted answer at once, so quoted questions never queue
 behind a slow model."""
 
+WAITING_AT_MOST = 256
+"""Questions that may wait for their turn beyond those answered at once (Gradio's queue and
+``POST /api/ask`` each), so that a flood is told to come back rather than kept."""
+
 
 def answering_at_once(live: LiveAssistant) -> int:
     """Questions answered at the same time: :data:`ASK_CONCURRENCY`, and the composer's own."""
