@@ -31,15 +31,15 @@ def around_writes(samples: list[Asked], start: float, writes: dict[str, Any]) ->
         if s.error is None:
             overlaps = any(s.at < end and s.at + s.seconds > begin for begin, end in windows)
             (during if overlaps else outside).append(s.seconds)
-    found: dict[str, Any] = {}
-    for name, values in (("while_writing", during), ("otherwise", outside)):
-        values.sort()
-        found[name] = {"answers": len(values)} | (
-            {"p50_s": round(statistics.median(values), 3), "p95_s": round(percentile(values, 0.95), 3)}
-            if values
-            else {}
-        )
-    return found
+    return {
+        name: {"answers": len(values)} | (_middle_and_tail(sorted(values)) if values else {})
+        for name, values in (("while_writing", during), ("otherwise", outside))
+    }
+
+
+def _middle_and_tail(seconds: list[float]) -> dict[str, float]:
+    """The median and the 95th percentile of sorted latencies, in seconds to the millisecond."""
+    return {"p50_s": round(statistics.median(seconds), 3), "p95_s": round(percentile(seconds, 0.95), 3)}
 
 
 def summary(samples: list[Asked]) -> dict[str, Any]:
@@ -48,11 +48,7 @@ def summary(samples: list[Asked]) -> dict[str, Any]:
     errors = [s.error for s in samples if s.error is not None]
     result: dict[str, Any] = {"answers": len(good), "errors": len(errors)}
     if good:
-        result |= {
-            "p50_s": round(statistics.median(good), 3),
-            "p95_s": round(percentile(good, 0.95), 3),
-            "max_s": round(good[-1], 3),
-        }
+        result |= _middle_and_tail(good) | {"max_s": round(good[-1], 3)}
         for part in ("question_s", "answer_s"):
             values = sorted(getattr(s, part) for s in samples if s.error is None)
             result[f"{part.removesuffix('_s')}_round_trip_p50_s"] = round(statistics.median(values), 3)
