@@ -48,6 +48,10 @@ def test_a_served_index_answers_plain_http_as_its_gradio_api_does(sample_index, 
         # What a client must correct says what, with a status to match, in the asked language.
         wrong_option = post({"question": "Qui ?", "date_from": "2012-13-45", "lang": "en"})
         assert wrong_option.status_code == 400 and wrong_option.json()["code"] == "option"
+        wrong_type = post({"question": "Qui ?", "composed": "yes", "lang": "en"})
+        assert (
+            wrong_type.status_code == 400 and "“composed”" in wrong_type.json()["error"]
+        )  # the field's name
         empty = post({"question": "  "})
         assert empty.status_code == 400 and "question" in empty.json()["error"].lower()
         unknown = post({"question": QUESTION, "k": 3})

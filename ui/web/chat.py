@@ -220,7 +220,7 @@ def answer_json(
     app's language model compose it, if one is configured."""
     started, kind, answer = time.perf_counter(), "internal", None
     try:
-        _typed(lang, question=(question, str), category=(category, str), compose=(compose, bool))
+        _typed(lang, question=(question, str), category=(category, str), composed=(compose, bool))
         k, filters = _options(category, date_from, date_to, top_k, lang)
         composer = live.composer if compose else None
         answer = live.current.ask(clean_question(question or ""), filters=filters, top_k=k, answerer=composer)
