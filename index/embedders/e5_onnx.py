@@ -61,7 +61,7 @@ def make_graph(model: E5Model, path: Path) -> Path:
 
     with making(path) as work:  # about 130 MB while it lasts
         exported = work / "float.onnx"
-        _export(model.encoder, exported)
+        _export(model.float_encoder(), exported)
         fuse(exported, exported, heads=model.packed.heads, hidden=model.packed.hidden)
         import onnx
 

