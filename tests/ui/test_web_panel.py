@@ -125,7 +125,7 @@ def test_uploaded_articles_are_indexed_and_bad_files_listed(live, area, tmp_path
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
-def test_an_upload_encodes_at_a_lower_priority_than_the_questions_and_reports_its_progress(
+def test_an_upload_loads_its_encoder_first_then_encodes_at_a_lower_priority_and_reports_its_progress(
     live, area, tmp_path, monkeypatch
 ):
     import contextvars
@@ -136,11 +136,13 @@ def test_an_upload_encodes_at_a_lower_priority_than_the_questions_and_reports_it
     asker = contextvars.ContextVar("asker", default=None)  # as Gradio keeps its event's
     asker.set("this event")
     seen: list[tuple[int, object]] = []
+    loads: list[int] = []
     real_encode = live.current.embedder.encode_documents
 
-    def encode(*args, **kwargs):
-        seen.append((nice_of_this_thread(), asker.get()))
-        return real_encode(*args, **kwargs)
+    def encode(texts, *args, **kwargs):
+        # nothing to encode: what loads the encoder first (LiveAssistant.load_for_writing)
+        (seen.append((nice_of_this_thread(), asker.get())) if texts else loads.append(nice_of_this_thread()))
+        return real_encode(texts, *args, **kwargs)
 
     monkeypatch.setattr(live.current.embedder, "encode_documents", encode)
     steps: list[object] = []
@@ -154,6 +156,8 @@ def test_an_upload_encodes_at_a_lower_priority_than_the_questions_and_reports_it
     )
     assert "1 article(s) ajouté(s)" in out
     assert seen and all(nice == min(19, mine + BACKGROUND_NICE) for nice, _ in seen)
+    # Loading is Python holding the GIL: done first, at the questions' priority.
+    assert loads[:1] == [mine]
     assert {who for _, who in seen} == {"this event"} and steps and set(steps) == {"this event"}
     assert nice_of_this_thread() == mine
 

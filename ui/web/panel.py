@@ -80,6 +80,7 @@ def add_files(
     if not accepted.saved:
         return render.report_html(lang, summary=text(lang, "report_failed"), problems=refused, failed=True)
     try:
+        live.load_for_writing()  # at the usual priority: see LiveAssistant.load_for_writing
         report = in_background(lambda: live.update([area.root], progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), problems=refused, failed=True)
@@ -107,6 +108,7 @@ def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: Progre
     except FetchError as exc:
         return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
     try:
+        live.load_for_writing()
         report = in_background(lambda: live.update([checked], progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
@@ -176,6 +178,7 @@ def _outcome(report: index.BuildReport, lang: str, problems: list[str]) -> str:
 def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
     """Build the index anew from its sources; return the report's HTML."""
     try:
+        live.load_for_writing()
         report, missing = in_background(lambda: live.rebuild(progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)

