@@ -37,7 +37,7 @@ SURFACE = {
         "IndexNotFoundError", "IndexStateError", "IndexUnreachableError", "MissingDependencyError",
         "ModelLoadError", "ModelSpec", "NoArticlesError", "OptionError", "Progress", "QAError", "ReadProblem",
         "RemovalRefusedError", "Sentence", "SourceState", "Storage", "build", "compact", "copy_index", "index_info",
-        "load_embedder", "open_index", "read_sources", "remove", "sample_sources", "update",
+        "load_embedder", "load_for_writing", "open_index", "read_sources", "remove", "sample_sources", "update",
     ],
     "qa": [
         "COMPOSING_AT_ONCE", "MAX_TOP_K", "Answer", "AnswerRequest", "Answerer", "ArticleFormatError", "Assistant", "Check",

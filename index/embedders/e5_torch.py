@@ -305,7 +305,9 @@ class E5Model:
     CPU, :func:`~.device.bfloat16_matrices`) the float model runs in bfloat16: 2.4 to 2.9
     times as many texts a second, each vector within a cosine of 0.9999 of float32's (the
     difference is below what the index's figures can see: docs/benchmarks.md section 8), so
-    it is the same model, and an index built on one machine is updated on another."""
+    it is the same model, and an index built on one machine is updated on another. A text's
+    vector then depends a little on its batch (oneDNN picks kernels by the batch's shape):
+    within a cosine of 0.99998, where float32's agree to 1e-6."""
 
     def __init__(
         self,

