@@ -31,8 +31,9 @@ async def read_body(receive: Receive, limit: int) -> tuple[bytes, list[Message],
             return body, messages, True
 
 
-def header(scope: Scope, name: bytes) -> bytes:
-    """The value of a request's header ``name`` (lower case), b"" when it has none."""
+def header(scope: Scope | Message, name: bytes) -> bytes:
+    """The value of the header ``name`` (lower case) of a request (its scope) or of a response
+    (its ``http.response.start`` message), b"" when it has none."""
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             return bytes(value)

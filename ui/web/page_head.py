@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .asgi import Receive, Scope, Send, with_length
+from .asgi import Receive, Scope, Send, header, with_length
 
 __all__ = ["FirstInHead"]
 
@@ -54,15 +54,15 @@ class FirstInHead:
 
     async def _send_page(self, started: dict[str, Any], body: bytes, send: Send) -> None:
         headers = list(started.get("headers", []))
-        is_html = any(k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in headers)
+        is_html = header(started, b"content-type").lower().startswith(b"text/html")
         at = body.lower().find(b"<head>") if is_html else -1
         if at >= 0:
             at += len(b"<head>")
             body = body[:at] + self.script + body[at:]
             headers = with_length(headers, len(body))
         elif is_html and not body:  # HEAD: the length the page has when asked with GET
-            given = [int(v) for k, v in headers if k.lower() == b"content-length" and v.isdigit()]
-            if given:
-                headers = with_length(headers, given[0] + len(self.script))
+            given = header(started, b"content-length")
+            if given.isdigit():
+                headers = with_length(headers, int(given) + len(self.script))
         await send({**started, "headers": headers})
         await send({"type": "http.response.body", "body": body})
