@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import index
 from qa import IndexLockedError, QAError
@@ -80,8 +80,7 @@ def add_files(
     if not accepted.saved:
         return render.report_html(lang, summary=text(lang, "report_failed"), problems=refused, failed=True)
     try:
-        live.load_for_writing()  # at the usual priority: see LiveAssistant.load_for_writing
-        report = in_background(lambda: live.update([area.root], progress=stage_progress(progress, lang)))
+        report = _write(live, lambda: live.update([area.root], progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), problems=refused, failed=True)
     except QAError as exc:
@@ -92,6 +91,17 @@ def add_files(
     unread = [p for p in report.problems if p.path in saved]
     _take_out(live, [p.path for p in unread])
     return _outcome(report, lang, refused + [_problem(p, lang) for p in unread])
+
+
+T = TypeVar("T")
+
+
+def _write(live: LiveAssistant, work: Callable[[], T]) -> T:
+    """``work``, a write of the index from the page, in a thread of lower priority
+    (:func:`.refresh.in_background`), once what it needs is loaded at the usual priority
+    (:meth:`LiveAssistant.load_for_writing`: loading holds the GIL the questions need)."""
+    live.load_for_writing()
+    return in_background(work)
 
 
 def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: ProgressBar | None = None) -> str:
@@ -108,8 +118,7 @@ def add_url(live: LiveAssistant, url: str | None, lang: str, *, progress: Progre
     except FetchError as exc:
         return render.report_html(lang, summary=failed_summary(exc, lang), failed=True)
     try:
-        live.load_for_writing()
-        report = in_background(lambda: live.update([checked], progress=stage_progress(progress, lang)))
+        report = _write(live, lambda: live.update([checked], progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
     except QAError as exc:
@@ -178,8 +187,7 @@ def _outcome(report: index.BuildReport, lang: str, problems: list[str]) -> str:
 def rebuild(live: LiveAssistant, lang: str, *, progress: ProgressBar | None = None) -> str:
     """Build the index anew from its sources; return the report's HTML."""
     try:
-        live.load_for_writing()
-        report, missing = in_background(lambda: live.rebuild(progress=stage_progress(progress, lang)))
+        report, missing = _write(live, lambda: live.rebuild(progress=stage_progress(progress, lang)))
     except IndexLockedError:
         return render.report_html(lang, summary=text(lang, "busy"), failed=True)
     except QAError as exc:
