@@ -111,6 +111,8 @@ def test_a_french_question_is_answered_cited_and_opened_at_the_sentence(browser,
         answer = page.locator("#aq-chat .aq-answer").last
         assert SEED_SENTENCE in answer.locator(".aq-text").inner_text()
         assert answer.locator(".aq-cite mark.aq-hl").first.inner_text() == SEED_SENTENCE
+        # Idle, the page asks for a few frames a second (the loading screen's logo asked for 50).
+        assert frames_asked_for(page, seconds=2) <= 20
         assert "Dans leur isolement, la Russie et la Corée du Nord se rapprochent" in answer.inner_text()
         # The reader opens the best citation's article at its sentence, scrolled into view.
         wait_for_target(page, SEED_SENTENCE)
@@ -132,6 +134,20 @@ def test_a_french_question_is_answered_cited_and_opened_at_the_sentence(browser,
     finally:
         context.close()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def frames_asked_for(page, seconds: float) -> int:
+    """How many animation frames the page asks for in ``seconds``, once it has settled."""
+    page.wait_for_timeout(1000)
+    return page.evaluate(
+        """seconds => new Promise(resolve => {
+            const asked = window.requestAnimationFrame;
+            let count = 0;
+            window.requestAnimationFrame = (callback) => { count += 1; return asked(callback); };
+            setTimeout(() => { window.requestAnimationFrame = asked; resolve(count); }, seconds * 1000);
+        })""",
+        seconds,
+    )
 
 
 def wait_for_target(page, text: str) -> None:

@@ -37,18 +37,21 @@ FRAME_GUARD_HEAD = r"""<script>
 (() => {
   // Gradio's status tracker counts the seconds of a pending event at every animation frame,
   // and the one of the app's loading screen never stops: it is removed while still pending.
-  // Its frames are asked for at most four times a second (its timer shows tenths).
+  // Its animated logo is left running too: its springs go on in Svelte's frame loop, which
+  // then asks for every frame itself. So the frames the tracker asks for, and those asked
+  // for from within them, come at most four times a second (its timer shows tenths).
   const frame = window.requestAnimationFrame.bind(window);
+  let tracking = false;  // within a frame that the status tracker's code asked for
   window.requestAnimationFrame = (callback) => {
-    if (((new Error()).stack || "").includes("/statustracker-")) {
-      return setTimeout(() => frame(callback), 250);
-    }
-    return frame(callback);
+    if (!tracking && !((new Error()).stack || "").includes("/statustracker-")) return frame(callback);
+    const run = (time) => { tracking = true; try { callback(time); } finally { tracking = false; } };
+    return setTimeout(() => frame(run), 250);
   };
 })();
 </script>"""
 """First in the page's head, before Gradio's code (:mod:`ui.web.page_head`): an idle page drew 60
-frames a second, a fifth of a core in headless Chromium (docs/benchmarks.md stop 39)."""
+frames a second, a fifth of a core in headless Chromium (docs/benchmarks.md stop 39), and after
+the timer was slowed, still 50 a second for the logo no one sees (stop 41)."""
 
 CITATION_BRIDGE_JS = """
 window.__aqOpen = (key) => trigger('open', {key: key});
