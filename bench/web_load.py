@@ -2,7 +2,7 @@
 
 Starts ``article-qa serve`` on a free port of 127.0.0.1 over a copy of an index (the bundled
 sample, built first unless ``--index`` names one), then drives it with gradio_client threads,
-each user its own ``Client`` asking ``/question`` then ``/answer`` as the page does:
+each user its own ``Client`` asking ``/question`` as the page does:
 
 1. load: ``--users`` users (default 20) ask French questions the sample answers, one after
    another with no pause, for ``--duration`` seconds (default 120); a user starts a new
@@ -169,7 +169,7 @@ def main() -> None:
         "--endpoint",
         choices=("page", "ask", "rest"),
         default="page",
-        help="page: /question then /answer, as the page does; ask: the Gradio API's one-call /ask; "
+        help="page: /question, as the page does; ask: the Gradio API's one-call /ask; "
         "rest: POST /api/ask, plain HTTP",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "web_load.json", help="where to write the JSON")
@@ -197,7 +197,7 @@ def main() -> None:
         if args.client_default_tls
         else "gradio_client, ssl_verify off",
         "app_code": str(args.pythonpath or "the installed project"),
-        "endpoint": {"ask": "/ask", "rest": "/api/ask"}.get(args.endpoint, "/question then /answer"),
+        "endpoint": {"ask": "/ask", "rest": "/api/ask"}.get(args.endpoint, "/question"),
     }
     try:
         if args.index is None:

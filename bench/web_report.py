@@ -49,9 +49,6 @@ def summary(samples: list[Asked]) -> dict[str, Any]:
     result: dict[str, Any] = {"answers": len(good), "errors": len(errors)}
     if good:
         result |= _middle_and_tail(good) | {"max_s": round(good[-1], 3)}
-        for part in ("question_s", "answer_s"):
-            values = sorted(getattr(s, part) for s in samples if s.error is None)
-            result[f"{part.removesuffix('_s')}_round_trip_p50_s"] = round(statistics.median(values), 3)
     distinct: dict[str, int] = {}
     for error in errors:
         distinct[error] = distinct.get(error, 0) + 1

@@ -61,13 +61,11 @@ class Asked:
 
     at: float
     seconds: float
-    question_s: float
-    answer_s: float
     error: str | None = None
     answer_html: str = field(default="", repr=False)
     user: int = -1
     question: str = ""
-    step: str = ""  # where it went wrong: "/question", "/answer", "check" or "session"
+    step: str = ""  # where it went wrong: "/question", "/ask", "check" or "session"
 
 
 ENDPOINT = {"name": "page"}
@@ -76,26 +74,24 @@ one call, ``rest`` one plain HTTP request to ``/api/ask``."""
 
 
 def ask(client: Any, question: str, user: int = -1) -> Asked:
-    """Send ``question`` to ``/question`` then ``/answer``, as the page does, and time both
-    (or to ``/ask`` alone, with ``--endpoint ask``, or ``/api/ask`` with ``--endpoint rest``)."""
+    """Send ``question`` to ``/question``, as the page does (one event: the question is taken
+    into the session's chat, then answered), and time it (or to ``/ask`` alone, with
+    ``--endpoint ask``, or ``/api/ask`` with ``--endpoint rest``)."""
     if ENDPOINT["name"] in ("ask", "rest"):
         return ask_once(client, question, user)
     at = time.monotonic()
-    question_s = answer_s = 0.0
     step, body = "/question", ""
     try:
-        client.predict(question, "fr", api_name="/question")
-        question_s = time.monotonic() - at
-        step = "/answer"
-        chat, _choices, _reader = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
-        answer_s = time.monotonic() - at - question_s
+        _box, chat, _choices, _reader = client.predict(
+            question, "", None, None, 5, "quoted", "fr", api_name="/question"
+        )
         step = "check"
         error = check_chat(chat, question)
         last = chat[-1].get("content") if isinstance(chat, list) and chat else ""
         body = " ".join(texts(last))
     except Exception as exc:  # a failed call is what is being counted
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    return Asked(at, time.monotonic() - at, question_s, answer_s, error, body, user, question, step)
+    return Asked(at, time.monotonic() - at, error, body, user, question, step)
 
 
 def ask_once(client: Any, question: str, user: int = -1) -> Asked:
@@ -113,7 +109,7 @@ def ask_once(client: Any, question: str, user: int = -1) -> Asked:
     except Exception as exc:  # a failed call is what is being counted
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
     seconds = time.monotonic() - at
-    return Asked(at, seconds, 0.0, seconds, error, body, user, question, "/ask" if error else "")
+    return Asked(at, seconds, error, body, user, question, "/ask" if error else "")
 
 
 CLIENT_TLS = {"default": False}
@@ -170,7 +166,7 @@ def session(url: str, done: list[Asked]) -> Any | None:
         return new_client(url)
     except Exception as exc:  # a session that cannot start is an error the user meets
         error = f"new session: {type(exc).__name__}: {exc}"
-        done.append(Asked(at, time.monotonic() - at, 0.0, 0.0, error, step="session"))
+        done.append(Asked(at, time.monotonic() - at, error, step="session"))
         time.sleep(0.5)
         return None
 

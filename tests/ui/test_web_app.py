@@ -85,8 +85,9 @@ def ask(url: str, question: str) -> tuple[list[dict], list]:
 
     client = Client(url, verbose=False)
     try:
-        client.predict(question, "fr", api_name="/question")
-        chat, choices, _ = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+        _, chat, choices, _ = client.predict(
+            question, "", None, None, 5, "quoted", "fr", api_name="/question"
+        )
     finally:
         client.close()
     return chat, choices
@@ -109,10 +110,14 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
-    client.predict("Qui a rompu ses relations avec la Corée du Nord ?", "fr", api_name="/question")
-    client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
-    client.predict("Et en avril ?", "fr", api_name="/question")
-    chat, choices, opened = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+    question = "Qui a rompu ses relations avec la Corée du Nord ?"
+    client.predict(question, "", None, None, 5, "quoted", "fr", api_name="/question")
+    job = client.submit("Et en avril ?", "", None, None, 5, "quoted", "fr", api_name="/question")
+    _, chat, choices, opened = job.result()
+    # One event: the question left the box for the chat at once, then its answer came.
+    box, taken, *_ = job.outputs()[0]
+    assert box == "" and [m["role"] for m in taken] == ["user", "assistant", "user", "assistant"]
+    assert "aq-pending" in taken[-1]["content"][0]["value"]
     assert 'class="aq-hl aq-target"' in opened  # the reader opened the best citation by itself
     assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
     assert {value for _, value in choices["choices"]} >= {"1.1"}  # the latest answer's citations
@@ -129,9 +134,17 @@ def test_a_category_the_index_lacks_is_refused(app_url):
     from gradio_client.exceptions import AppError
 
     client = Client(app_url, verbose=False)
-    client.predict("Qui a rompu ses relations avec la Corée du Nord ?", "en", api_name="/question")
     with pytest.raises(AppError, match="not in the list of choices"):
-        client.predict("nope", None, None, 5, "quoted", "en", api_name="/answer")
+        client.predict(
+            "Qui a rompu ses relations avec la Corée du Nord ?",
+            "nope",
+            None,
+            None,
+            5,
+            "quoted",
+            "en",
+            api_name="/question",
+        )
     client.close()
 
 

@@ -153,15 +153,32 @@ def test_a_lone_surrogate_and_a_huge_question_neither_break_the_conversation(ser
     url, _ = served_app
     client = Client(url, verbose=False)
     try:
-        client.predict("Qui a rompu ses relations\ud800 avec la Corée du Nord ?", "fr", api_name="/question")
-        chat, *_ = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+        _, chat, *_ = client.predict(
+            "Qui a rompu ses relations\ud800 avec la Corée du Nord ?",
+            "",
+            None,
+            None,
+            5,
+            "quoted",
+            "fr",
+            api_name="/question",
+        )
         assert "Corée du Nord" in html.unescape(assistant_html(chat))
-        client.predict("Qui a gagné ? " + "x" * 120_000, "fr", api_name="/question")
-        chat, *_ = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+        _, chat, *_ = client.predict(
+            "Qui a gagné ? " + "x" * 120_000, "", None, None, 5, "quoted", "fr", api_name="/question"
+        )
         long_question = [m for m in chat if m["role"] == "user"][-1]["content"][0]["value"]
         assert len(long_question) < 2_500
-        client.predict("Combien de morts a fait l'ouragan Sandy ?", "fr", api_name="/question")
-        chat, *_ = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+        _, chat, *_ = client.predict(
+            "Combien de morts a fait l'ouragan Sandy ?",
+            "",
+            None,
+            None,
+            5,
+            "quoted",
+            "fr",
+            api_name="/question",
+        )
         assert "39 morts" in html.unescape(assistant_html(chat))
         assert len(json.dumps(chat)) < 200_000
     finally:
@@ -200,8 +217,9 @@ def test_a_running_app_keeps_answering_through_cli_updates_and_follows_them(samp
                 "Qui a rompu ses relations avec la Corée du Nord ?",
                 "Combien de passagers le téléphérique de Grenoble a-t-il transportés ?",
             ] * 5:
-                client.predict(question, "fr", api_name="/question")
-                chat, *_ = client.predict("", None, None, 5, "quoted", "fr", api_name="/answer")
+                _, chat, *_ = client.predict(
+                    question, "", None, None, 5, "quoted", "fr", api_name="/question"
+                )
                 answers.append(html.unescape(assistant_html(chat)))
         finally:
             client.close()

@@ -78,11 +78,8 @@ def build_app(
             gr.Dropdown(choices=panel.refresh_choices(lang)),
         )
 
-    def take(question: str, conversation: chat.Conversation, lang: str) -> tuple[Any, ...]:
-        box, conversation = chat.submit(question, conversation)
-        return box, conversation, messages(conversation, language(lang))
-
-    def answer(
+    def ask_in_chat(
+        question: str,
         conversation: chat.Conversation,
         category: str | None,
         date_from: str | None,
@@ -91,7 +88,28 @@ def build_app(
         mode: str | None,
         lang: str,
     ) -> Iterator[tuple[Any, ...]]:
+        """One event per question: it shows in the chat at once (the box is cleared), then its
+        answer comes (a composed one as it is written). Each event costs the page as much again
+        as the answer's HTML (docs/benchmarks.md, stop 41)."""
         lang = language(lang)
+        box, taken = chat.submit(question, conversation)
+        if taken is conversation:  # blank, or sent before the last answer came: left in the box
+            yield box, conversation, gr.skip(), gr.skip(), gr.skip()
+            return
+        yield box, taken, messages(taken, lang), gr.skip(), gr.skip()
+        for shown in answer(taken, category, date_from, date_to, top_k, lang, compose=mode == "composed"):
+            yield gr.skip(), *shown
+
+    def answer(
+        conversation: chat.Conversation,
+        category: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        top_k: float,
+        lang: str,
+        *,
+        compose: bool,
+    ) -> Iterator[tuple[Any, ...]]:
         for now in chat.respond_stream(
             live,
             conversation,
@@ -100,7 +118,7 @@ def build_app(
             date_to=date_to,
             top_k=top_k,
             lang=lang,
-            compose=mode == "composed",
+            compose=compose,
         ):
             latest = now.exchanges[-1] if now.exchanges else None
             if latest is not None and latest.pending:  # a composed answer, as it is written
@@ -329,7 +347,7 @@ def build_app(
                             t("refresh_now"), size="md", elem_id="aq-refresh-now", scale=1
                         )
                     report = gr.HTML("", js_on_load=None, elem_id="aq-report")
-        bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS, elem_id="aq-bridge")
+        bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS + SHOW_LATEST_QUESTION_JS, elem_id="aq-bridge")
 
         # -- events ------------------------------------------------------------------------
         # Each event's JavaScript puts the page's language in its last input, ``lang``.
@@ -346,18 +364,15 @@ def build_app(
             "concurrency_id": "index-write",
         }
         hidden: dict[str, Any] = {"api_visibility": "private"}
-        ask_inputs = [conversation, category, date_from, date_to, top_k, mode, lang]
-        ask_outputs = [conversation, chatbot, citations, reader]
-        taking = ([question, conversation, lang], [question, conversation, chatbot])
+        asked = [question, conversation, category, date_from, date_to, top_k, mode, lang]
+        shown = [question, conversation, chatbot, citations, reader]
         cleared = [conversation, chatbot, citations, reader]
 
         demo.load(on_load, [lang], [info, category, dates, reader, every], **quick, **hidden)
-        gr.on([question.submit, send.click], take, *taking, api_name="question", **quick).then(
-            answer, ask_inputs, ask_outputs, api_name="answer", **asking
-        ).then(None, js=SHOW_LATEST_QUESTION_JS)
+        gr.on([question.submit, send.click], ask_in_chat, asked, shown, api_name="question", **asking)
         chatbot.example_select(pick_example, None, [question], queue=False, **hidden).then(
-            take, *taking, **quick, **hidden
-        ).then(answer, ask_inputs, ask_outputs, **asking, **hidden).then(None, js=SHOW_LATEST_QUESTION_JS)
+            ask_in_chat, asked, shown, **asking, **hidden
+        )
         bridge.open(open_clicked, [conversation, lang], [reader, tabs], **quick, **hidden)
         citations.input(
             open_key, [conversation, citations, lang], [reader, tabs], api_name="open_citation", **quick

@@ -91,18 +91,28 @@ watch('value', () => setTimeout(() => reveal(10), 30));
 """``js_on_load`` of the reading panel: bring the highlighted sentence into view."""
 
 SHOW_LATEST_QUESTION_JS = """
-() => {
-  setTimeout(() => {
+if (!window.__aqLatest) {
+  window.__aqLatest = true;
+  let seen = '', timer = null;
+  const show = () => {
     const log = document.querySelector('#aq-chat [role=log]');
     const rows = log ? log.querySelectorAll('.user-row') : [];
+    const now = rows.length + ':' + (log ? log.querySelectorAll('.aq-answer').length : 0);
+    if (now === seen) return;
+    seen = now;
     if (!rows.length) return;
     const offset = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
     log.scrollTo({top: log.scrollTop + offset - 16, behavior: 'auto'});
-  }, 60);
+  };
+  new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(show, 60); })
+    .observe(document.body, {childList: true, subtree: true});
 }
 """
-"""Run after a question is taken and answered: the chat shows the question at its top, and
-the answer from its first line (answers with their citations are taller than the chat)."""
+"""Also in the bridge's ``js_on_load``: when a question is added to the chat or answered (not
+at each draft of a composed answer), the chat shows the question at its top, and the answer
+from its first line (answers with their citations are taller than the chat). It watches the
+page rather than running as an event after each answer: a Gradio event costs the page about
+20 ms of a core (docs/benchmarks.md, stop 41)."""
 
 CSS = """
 .aq-header { display: flex; align-items: baseline; gap: 1rem; flex-wrap: wrap; margin: 0 0 .25rem 0; }
