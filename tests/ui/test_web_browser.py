@@ -121,6 +121,15 @@ def test_a_french_question_is_answered_cited_and_opened_at_the_sentence(browser,
 
         ask(page, "Combien de morts a fait l'ouragan Sandy ?")
         wait_for_target(page, "Sandy")
+        # The chat shows the latest question at its top, its answer below (not the chat's end).
+        page.wait_for_function(
+            """() => {
+                const log = document.querySelector('#aq-chat [role=log]');
+                const rows = log.querySelectorAll('.user-row');
+                const top = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
+                return rows.length === 2 && top >= 0 && top < 40;
+            }"""
+        )
         page.locator("#aq-chat .aq-answer").first.locator("a.aq-ref").first.click()  # the first [1]
         wait_for_target(page, SEED_SENTENCE)
         assert_target_in_view(page)
