@@ -8,8 +8,10 @@ each user its own ``Client`` asking ``/question`` as the page does:
    another with no pause, for ``--duration`` seconds (default 120); a user starts a new
    session (a new conversation) every ``--turns`` questions. During the run, one upload of a
    new article through ``/add`` (a quarter of the way in) and one ``article-qa index update``
-   of another new article from the command line (halfway). Afterwards a new session asks about
-   each new article, to see the app answer from them.
+   of another new article from the command line (halfway); with ``--watch``, the server
+   watches a folder and an article dropped into it comes first (a quarter of the way in, the
+   upload halfway, the update at three quarters). Afterwards a new session asks about each new
+   article, to see the app answer from them.
 2. burst: ``--burst-users`` users (default 8) send a question at the same moment,
    ``--burst-rounds`` times (default 10); then 1 user alone for as many rounds.
 
@@ -33,10 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +78,18 @@ UPDATED = (
 )
 """An article the load test adds with ``article-qa index update``."""
 
+WATCHED = (
+    "sorne-barrage.txt",
+    "Le barrage de la Sorne rouvre après deux ans de travaux | RÉGIONS\n\n"
+    "Le barrage de la Sorne rouvre apres deux ans de travaux\n\n"
+    "Le barrage de la Sorne a rouvert lundi après deux ans de travaux qui ont coûté 61 millions "
+    "d’euros. Sa nouvelle turbine produira l’électricité de 14 000 foyers, selon l’exploitant.\n\n"
+    "Régions\n",
+    "Combien de foyers la turbine du barrage de la Sorne alimentera-t-elle ?",
+    "14 000 foyers",
+)
+"""An article the load test drops into the folder the server watches (``--watch``)."""
+
 
 def write_article(folder: Path, name: str, body: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,57 +100,85 @@ def write_article(folder: Path, name: str, body: str) -> Path:
 
 class IndexWrites:
     """The side job of the load run: an upload through ``/add`` a quarter of the way in, then
-    an ``article-qa index update`` from the command line halfway; ``record`` says how each went."""
+    an ``article-qa index update`` from the command line halfway; ``record`` says how each went.
 
-    def __init__(self, url: str, index_dir: Path, work: Path, duration: float) -> None:
+    With ``watched`` (the folder the server watches), an article dropped into it comes first,
+    a quarter of the way in, while the server has loaded nothing of the write path yet; the
+    upload is then halfway and the update three quarters of the way in."""
+
+    def __init__(
+        self, url: str, index_dir: Path, work: Path, duration: float, watched: Path | None = None
+    ) -> None:
         self.url, self.index_dir, self.work, self.duration = url, index_dir, work, duration
+        self.watched = watched
         self.record: dict[str, Any] = {}
         self.started = 0.0  # the load's start (monotonic), once it has begun
 
     def __call__(self, start: float) -> None:
+        self.started = start
+        steps = [self.upload, self.cli_update]
+        if self.watched is not None:
+            steps.insert(0, self.watch_refresh)
+        for n, step in enumerate(steps, start=1):
+            time.sleep(max(0.0, start + n / 4 * self.duration - time.monotonic()))
+            began = time.monotonic()
+            outcome = step()
+            self.record[step.__name__] = {
+                "at_s": round(began - start, 1),
+                "seconds": round(time.monotonic() - began, 2),
+                **outcome,
+            }
+
+    def upload(self) -> dict[str, Any]:
         from gradio_client import handle_file
 
-        self.started = start
-
-        time.sleep(max(0.0, start + 0.25 * self.duration - time.monotonic()))
         upload = write_article(self.work / "to-upload", UPLOADED[0], UPLOADED[1])
-        began = time.monotonic()
         client = new_client(self.url, gradio=True)  # an upload goes through the page's /add
         try:
             report, *_ = client.predict([handle_file(str(upload))], "fr", api_name="/add")
-            outcome: dict[str, Any] = {"report": strip_tags(report)[:300]}
+            return {"report": strip_tags(report)[:300]}
         except Exception as exc:  # reported, not raised: the load run goes on
-            outcome = {"error": f"{type(exc).__name__}: {exc}"}
+            return {"error": f"{type(exc).__name__}: {exc}"}
         finally:
             client.close()
-        self.record["upload"] = {
-            "at_s": round(began - start, 1),
-            "seconds": round(time.monotonic() - began, 2),
-            **outcome,
-        }
 
-        time.sleep(max(0.0, start + 0.5 * self.duration - time.monotonic()))
+    def cli_update(self) -> dict[str, Any]:
         folder = self.work / "update-source"
         write_article(folder, UPDATED[0], UPDATED[1])
-        began = time.monotonic()
         done = run(
             [str(cli()), "index", "update", str(folder), "--index", str(self.index_dir), "--quiet"],
             check=False,
         )
-        self.record["cli_update"] = {
-            "at_s": round(began - start, 1),
-            "seconds": round(time.monotonic() - began, 2),
-            "exit_code": done.returncode,
-            "output": (done.stdout + done.stderr).strip()[-300:],
-        }
+        return {"exit_code": done.returncode, "output": (done.stdout + done.stderr).strip()[-300:]}
+
+    def watch_refresh(self) -> dict[str, Any]:
+        """Drop an article into the watched folder; done when the server counts a refresh."""
+        assert self.watched is not None
+        before = refreshes_done(self.url)
+        began = time.monotonic()
+        write_article(self.watched, WATCHED[0], WATCHED[1])
+        while refreshes_done(self.url) == before and time.monotonic() - began < 120:
+            time.sleep(0.25)
+        return {"refreshed": refreshes_done(self.url) > before}
 
 
-def new_articles_answered(url: str) -> dict[str, Any]:
-    """After the run, a new session asks about each new article: is it answered from it?"""
+def refreshes_done(url: str) -> float:
+    """How many refreshes the server has counted as done (``/metrics``)."""
+    with urllib.request.urlopen(url + "metrics", timeout=30) as response:
+        text = response.read().decode("utf-8")
+    found = re.search(r'^article_qa_refreshes_total\{outcome="done"\} (\S+)$', text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def new_articles_answered(url: str, writes: Iterable[str]) -> dict[str, Any]:
+    """After the run, a new session asks about each new article (of ``writes``, the side job's
+    steps that ran): is it answered from it?"""
+    written = {"upload": UPLOADED, "cli_update": UPDATED, "watch_refresh": WATCHED}
     found: dict[str, Any] = {}
     client = new_client(url)
     try:
-        for how, (_, _, question, expected) in (("upload", UPLOADED), ("cli_update", UPDATED)):
+        for how in writes:
+            _, _, question, expected = written[how]
             asked = ask(client, question)
             text = strip_tags(asked.answer_html)
             found[how] = {"question": question, "answered": expected in text, "answer": text[:200]}
@@ -172,6 +217,9 @@ def main() -> None:
         help="page: /question, as the page does; ask: the Gradio API's one-call /ask; "
         "rest: POST /api/ask, plain HTTP",
     )
+    parser.add_argument(
+        "--watch", action="store_true", help="serve with --watch FOLDER and drop an article into it first"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "web_load.json", help="where to write the JSON")
     parser.add_argument("--json", action="store_true", help="print the JSON only")
     args = parser.parse_args()
@@ -207,7 +255,11 @@ def main() -> None:
             source = args.index.expanduser()
         index_dir = work / "index"  # a copy: the upload and the update change it
         shutil.copytree(source, index_dir)
-        with served(index_dir, work / "serve.log", env) as server:
+        watched = work / "watched" if args.watch else None
+        if watched is not None:
+            watched.mkdir()
+        options = ["--watch", str(watched)] if watched is not None else []
+        with served(index_dir, work / "serve.log", env, options) as server:
             say(f"serving {source} (copied) at {server.url}")
             warm = new_client(server.url)
             ask(warm, QUESTIONS[0])  # the first answer of a process pays one-off costs
@@ -216,7 +268,7 @@ def main() -> None:
             if not args.skip_load:
                 say(f"load: {args.users} users for {args.duration:.0f}s, with an upload and an update…")
                 load_before = machine_load()
-                side = IndexWrites(server.url, index_dir, work, args.duration)
+                side = IndexWrites(server.url, index_dir, work, args.duration, watched)
                 used: dict[str, Any] = {}
                 began = time.monotonic()
                 with cpu_use(server, used):
@@ -240,7 +292,7 @@ def main() -> None:
                 say(
                     f"load: {json.dumps({k: v for k, v in results['load'].items() if k != 'server_profile'})}"
                 )
-                results["load"]["new_articles"] = new_articles_answered(server.url)
+                results["load"]["new_articles"] = new_articles_answered(server.url, side.record)
                 profile(server, args.profile)
             for users in (args.burst_users, 1):
                 name = f"burst_{users}_users" if users > 1 else "one_user"

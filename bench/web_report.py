@@ -20,20 +20,25 @@ from qa.eval import percentile
 
 
 def around_writes(samples: list[Asked], start: float, writes: dict[str, Any]) -> dict[str, Any]:
-    """Latency of the answered questions asked while an index write ran (the upload's or the
-    command line update's time, from ``start``) and of the others."""
-    windows = [
-        (start + w["at_s"], start + w["at_s"] + w["seconds"]) for w in writes.values() if "seconds" in w
-    ]
-    during: list[float] = []
-    outside: list[float] = []
+    """Latency of the answered questions asked while an index write ran (the upload's, the
+    command line update's or the watched folder's refresh time, from ``start``), of those of
+    each write, and of the others."""
+    windows = {
+        name: (start + w["at_s"], start + w["at_s"] + w["seconds"])
+        for name, w in writes.items()
+        if "seconds" in w
+    }
+    groups: dict[str, list[float]] = {"while_writing": [], "otherwise": []}
+    groups |= {f"while_{name}": [] for name in windows}
     for s in samples:
         if s.error is None:
-            overlaps = any(s.at < end and s.at + s.seconds > begin for begin, end in windows)
-            (during if overlaps else outside).append(s.seconds)
+            hit = [name for name, (begin, end) in windows.items() if s.at < end and s.at + s.seconds > begin]
+            for name in hit:
+                groups[f"while_{name}"].append(s.seconds)
+            groups["while_writing" if hit else "otherwise"].append(s.seconds)
     return {
         name: {"answers": len(values)} | (_middle_and_tail(sorted(values)) if values else {})
-        for name, values in (("while_writing", during), ("otherwise", outside))
+        for name, values in groups.items()
     }
 
 

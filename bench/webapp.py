@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,14 +37,16 @@ class Server:
     """``article-qa serve`` on 127.0.0.1 in a subprocess, its output in a log file (the server
     runs in the log's folder, with ``env``, else this process's environment)."""
 
-    def __init__(self, index_dir: Path, log: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, log: Path, env: Mapping[str, str] | None = None, options: Sequence[str] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
         self.started = time.perf_counter()
         self.process = start(
             [str(cli()), "serve", "--index", str(index_dir.resolve()), "--host", "127.0.0.1",
-             "--port", str(self.port), "--quiet"],
+             "--port", str(self.port), "--quiet", *options],
             log=log, env=env, cwd=log.parent,
         )  # fmt: skip
 
@@ -87,9 +89,12 @@ class Server:
 
 
 @contextmanager
-def served(index_dir: Path, log: Path, env: Mapping[str, str] | None = None) -> Iterator[Server]:
-    """A server of ``index_dir`` that answers, stopped when the block ends."""
-    server = Server(index_dir, log, env)
+def served(
+    index_dir: Path, log: Path, env: Mapping[str, str] | None = None, options: Sequence[str] = ()
+) -> Iterator[Server]:
+    """A server of ``index_dir`` (``options``: more of ``serve``'s) that answers, stopped when
+    the block ends."""
+    server = Server(index_dir, log, env, options)
     try:
         server.wait()
         yield server
