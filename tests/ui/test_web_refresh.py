@@ -15,7 +15,7 @@ from tests.fakes import FAKE_THRESHOLD, FakeEmbedder
 from tests.index.test_web_sources import LOCAL, rss, serve_pages
 from tests.web_server import Route, WebServer, web_server
 from ui.web import index_html, panel
-from ui.web.refresh import BACKGROUND_NICE, Refresher, parse_duration
+from ui.web.refresh import Refresher, parse_duration
 from ui.web.state import LiveAssistant
 
 DRAGON = ("/actualite/article-1", "Dragon", "Tue, 22 May 2012 08:00:00 GMT")
@@ -116,37 +116,6 @@ def test_a_watched_folder_is_indexed_within_seconds_of_a_change(tmp_path, fake_e
         refresher.stop()
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
-def test_a_file_written_in_a_watched_folder_loads_the_write_path_first_at_the_usual_priority(
-    tmp_path, fake_embedder, monkeypatch
-):
-    corpus = write_corpus(tmp_path / "articles")
-    index.build([corpus], tmp_path / "ix", embedder=fake_embedder)
-    live = LiveAssistant.open(tmp_path / "ix", embedder=fake_embedder, threshold=FAKE_THRESHOLD)
-    loads: list[int] = []
-    encodes: list[int] = []
-    monkeypatch.setattr(live, "load_for_writing", lambda: loads.append(nice_of_this_thread()))
-    real_encode = fake_embedder.encode_documents
-    monkeypatch.setattr(
-        fake_embedder,
-        "encode_documents",
-        lambda texts, *a, **k: (encodes.append(nice_of_this_thread()), real_encode(texts, *a, **k))[1],
-    )
-    mine = nice_of_this_thread()  # the watcher's thread has the process's priority
-    refresher = Refresher(live, watch=[corpus]).start()
-    try:
-        time.sleep(0.5)  # the watch is set up
-        (corpus / "phare.txt").write_text("Le phare rouvre\n\nLe phare de Cordouan rouvre samedi.", "utf-8")
-        assert wait_for(lambda: "phare.txt" in live.current.store.article_hashes(), 20)
-        # Loading is Python holding the GIL: at the questions' priority, before the lower one.
-        assert loads == [mine] and encodes and set(encodes) == {min(19, mine + BACKGROUND_NICE)}
-        (corpus / "phare.txt").unlink()
-        assert wait_for(lambda: "phare.txt" not in live.current.store.article_hashes(), 20)
-        assert loads == [mine]  # a removal encodes nothing: nothing more is loaded for it
-    finally:
-        refresher.stop()
-
-
 def test_an_address_added_on_the_page_is_checked_then_indexed_and_listed(tmp_path, fake_embedder):
     with web_server() as server:
         live = feed_index(server, tmp_path, fake_embedder)
@@ -210,7 +179,7 @@ def nice_of_this_thread() -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
 def test_a_refresh_runs_at_a_lower_priority_and_its_threads_inherit_it() -> None:
-    from ui.web.refresh import in_background
+    from ui.web.refresh import BACKGROUND_NICE, in_background
 
     mine = nice_of_this_thread()
     seen: list[int] = []

@@ -151,21 +151,11 @@ class Refresher:
             "watching": [str(p) for p in self.watch],
         }
 
-    def run_once(
-        self, trigger: str = "timer", sources: Sequence[str | Path] = (), *, load_first: bool = False
-    ) -> Outcome:
-        """Refresh now (``sources``: only these; none: every source the index remembers).
-
-        ``load_first``: something will be encoded (a file was added or changed in a watched
-        folder), so what a write needs is loaded at the caller's priority first, as for an
-        upload (``LiveAssistant.load_for_writing``). Otherwise a refresh loads it only if it
-        finds something new, in its thread of lower priority: a server whose sources rarely
-        change does not load torch for nothing."""
+    def run_once(self, trigger: str = "timer", sources: Sequence[str | Path] = ()) -> Outcome:
+        """Refresh now (``sources``: only these; none: every source the index remembers)."""
         started = time.perf_counter()
         at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
-            if load_first:
-                self.live.load_for_writing()
             report = in_background(
                 lambda: self.live.update(list(sources)) if sources else self.live.refresh()
             )
@@ -220,5 +210,4 @@ class Refresher:
             touched = {Path(path) for _, path in changes}
             folders = [w for w in self.watch if any(w == t or w in t.parents for t in touched)]
             if folders and not self._stop.is_set():
-                written = any(change != watchfiles.Change.deleted for change, _ in changes)
-                self.run_once("watch", folders, load_first=written)
+                self.run_once("watch", folders)
