@@ -152,7 +152,13 @@ class Refresher:
         }
 
     def run_once(self, trigger: str = "timer", sources: Sequence[str | Path] = ()) -> Outcome:
-        """Refresh now (``sources``: only these; none: every source the index remembers)."""
+        """Refresh now (``sources``: only these; none: every source the index remembers).
+
+        What a write needs (torch, the model) is loaded by the work itself, at the lower
+        priority, only if it finds something to encode. Loading it first at the caller's, as an
+        upload does, made a watched folder's refresh twice as fast under 32 clients, and the
+        questions asked meanwhile slower (p95 0.97-1.00 s against 0.78-0.90; docs/benchmarks.md
+        stop 41): no one waits for a refresh."""
         started = time.perf_counter()
         at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
