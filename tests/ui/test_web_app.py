@@ -80,14 +80,21 @@ def assistant_html(chat: list[dict]) -> str:
     return "".join(part.get("value", "") for part in message["content"])
 
 
-def ask(url: str, question: str) -> tuple[list[dict], list]:
+def asked(client, question: str) -> tuple[list[dict], dict, str]:
+    """The page's one event for ``question`` in ``client``'s session, filters left as they are:
+    the chat, the citation list, the reading panel."""
+    _, chat, choices, reader = client.predict(
+        question, "", None, None, 5, "quoted", "fr", api_name="/question"
+    )
+    return chat, choices, reader
+
+
+def ask(url: str, question: str) -> tuple[list[dict], dict]:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
     try:
-        _, chat, choices, _ = client.predict(
-            question, "", None, None, 5, "quoted", "fr", api_name="/question"
-        )
+        chat, choices, _ = asked(client, question)
     finally:
         client.close()
     return chat, choices
@@ -111,7 +118,7 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
 
     client = Client(app_url, verbose=False)
     question = "Qui a rompu ses relations avec la Corée du Nord ?"
-    client.predict(question, "", None, None, 5, "quoted", "fr", api_name="/question")
+    asked(client, question)
     job = client.submit("Et en avril ?", "", None, None, 5, "quoted", "fr", api_name="/question")
     _, chat, choices, opened = job.result()
     # One event: the question left the box for the chat at once, then its answer came.

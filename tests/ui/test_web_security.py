@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.ui.test_web_app import assistant_html, served, served_copy
+from tests.ui.test_web_app import asked, assistant_html, served, served_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -153,32 +153,12 @@ def test_a_lone_surrogate_and_a_huge_question_neither_break_the_conversation(ser
     url, _ = served_app
     client = Client(url, verbose=False)
     try:
-        _, chat, *_ = client.predict(
-            "Qui a rompu ses relations\ud800 avec la Corée du Nord ?",
-            "",
-            None,
-            None,
-            5,
-            "quoted",
-            "fr",
-            api_name="/question",
-        )
+        chat, *_ = asked(client, "Qui a rompu ses relations\ud800 avec la Corée du Nord ?")
         assert "Corée du Nord" in html.unescape(assistant_html(chat))
-        _, chat, *_ = client.predict(
-            "Qui a gagné ? " + "x" * 120_000, "", None, None, 5, "quoted", "fr", api_name="/question"
-        )
+        chat, *_ = asked(client, "Qui a gagné ? " + "x" * 120_000)
         long_question = [m for m in chat if m["role"] == "user"][-1]["content"][0]["value"]
         assert len(long_question) < 2_500
-        _, chat, *_ = client.predict(
-            "Combien de morts a fait l'ouragan Sandy ?",
-            "",
-            None,
-            None,
-            5,
-            "quoted",
-            "fr",
-            api_name="/question",
-        )
+        chat, *_ = asked(client, "Combien de morts a fait l'ouragan Sandy ?")
         assert "39 morts" in html.unescape(assistant_html(chat))
         assert len(json.dumps(chat)) < 200_000
     finally:
@@ -217,9 +197,7 @@ def test_a_running_app_keeps_answering_through_cli_updates_and_follows_them(samp
                 "Qui a rompu ses relations avec la Corée du Nord ?",
                 "Combien de passagers le téléphérique de Grenoble a-t-il transportés ?",
             ] * 5:
-                _, chat, *_ = client.predict(
-                    question, "", None, None, 5, "quoted", "fr", api_name="/question"
-                )
+                chat, *_ = asked(client, question)
                 answers.append(html.unescape(assistant_html(chat)))
         finally:
             client.close()
