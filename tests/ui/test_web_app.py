@@ -133,6 +133,11 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
     assert cited and re.findall(r'<mark class="aq-hl aq-target"[^>]*>(.*?)</mark>', article) == [
         cited.group(1)
     ]
+    # A blank question stays in the box and changes nothing; the conversation goes on after it.
+    box, *_ = client.predict("   ", "", None, None, 5, "quoted", "fr", api_name="/question")
+    assert box == "   "
+    chat, *_ = asked(client, "Combien de morts a fait l'ouragan Sandy ?")
+    assert [m["role"] for m in chat] == ["user", "assistant"] * 3
     client.close()
 
 

@@ -89,12 +89,12 @@ def build_app(
         lang: str,
     ) -> Iterator[tuple[Any, ...]]:
         """One event per question: it shows in the chat at once (the box is cleared), then its
-        answer comes (a composed one as it is written). Each event costs the page as much again
-        as the answer's HTML (docs/benchmarks.md, stop 41)."""
+        answer comes (a composed one as it is written). A Gradio event costs the page about
+        20 ms of a core, as much as drawing an answer (docs/benchmarks.md, stop 41)."""
         lang = language(lang)
         box, taken = chat.submit(question, conversation)
         if taken is conversation:  # blank, or sent before the last answer came: left in the box
-            yield box, conversation, gr.skip(), gr.skip(), gr.skip()
+            yield box, gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the answer on its way writes it
             return
         yield box, taken, messages(taken, lang), gr.skip(), gr.skip()
         for shown in answer(taken, category, date_from, date_to, top_k, lang, compose=mode == "composed"):
