@@ -97,51 +97,22 @@ def build_app(
             yield box, gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the answer on its way writes it
             return
         yield box, taken, messages(taken, lang), gr.skip(), gr.skip()
-        for shown in answer(taken, category, date_from, date_to, top_k, lang, compose=mode == "composed"):
-            yield gr.skip(), *shown
-
-    def answer(
-        conversation: chat.Conversation,
-        category: str | None,
-        date_from: str | None,
-        date_to: str | None,
-        top_k: float,
-        lang: str,
-        *,
-        compose: bool,
-    ) -> Iterator[tuple[Any, ...]]:
         for now in chat.respond_stream(
-            live,
-            conversation,
-            category=category,
-            date_from=date_from,
-            date_to=date_to,
-            top_k=top_k,
-            lang=lang,
-            compose=compose,
-        ):
+            live, taken, category=category, date_from=date_from, date_to=date_to, top_k=top_k, lang=lang,
+            compose=mode == "composed",
+        ):  # fmt: skip
             latest = now.exchanges[-1] if now.exchanges else None
             if latest is not None and latest.pending:  # a composed answer, as it is written
-                yield now, messages(now, lang), gr.skip(), gr.skip()
+                yield gr.skip(), now, messages(now, lang), gr.skip(), gr.skip()
                 continue
             choices = chat.citation_choices(now)
             if latest is None or latest.answer is None or not latest.answer.citations:
-                yield (
-                    now,
-                    messages(now, lang),
-                    gr.Dropdown(choices=choices, value=None),
-                    gr.skip(),
-                )
+                yield gr.skip(), now, messages(now, lang), gr.Dropdown(choices=choices, value=None), gr.skip()
                 continue
             # The reading panel opens the article of the best citation, [1], at its sentence.
             first = choices[0][1]
             opened = chat.open_target(live, now, first, lang)
-            yield (
-                now,
-                messages(now, lang),
-                gr.Dropdown(choices=choices, value=first),
-                opened,
-            )
+            yield gr.skip(), now, messages(now, lang), gr.Dropdown(choices=choices, value=first), opened
 
     def ask(
         question: str = "",
