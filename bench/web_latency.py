@@ -5,7 +5,8 @@
 2. Send to answer: in headless Chromium, from clicking "Envoyer" to the answer showing,
    for one person, then for eight people pressing send at the same moment (eight pages
    of one Chromium on the same machine as the server: their rendering competes with it).
-3. The same through the HTTP API (gradio_client), which leaves the pages' rendering out.
+3. The same through the HTTP API (gradio_client, the page's Gradio event ``/question``),
+   which leaves the pages' rendering out.
 
     .venv/bin/python -m bench.web_latency                  # everything (about 3 minutes)
     .venv/bin/python -m bench.web_latency --index DIR      # skip the first run, use DIR

@@ -2,7 +2,8 @@
 
 Starts ``article-qa serve`` on a free port of 127.0.0.1 over a copy of an index (the bundled
 sample, built first unless ``--index`` names one), then drives it with gradio_client threads,
-each user its own ``Client`` asking ``/question`` as the page does:
+each user its own ``Client`` asking ``/question``, the page's Gradio event (which the page
+uses for composed answers; its quoted ones are one plain call, ``ask_quoted``):
 
 1. load: ``--users`` users (default 20) ask French questions the sample answers, one after
    another with no pause, for ``--duration`` seconds (default 120); a user starts a new
@@ -15,8 +16,7 @@ each user its own ``Client`` asking ``/question`` as the page does:
 2. burst: ``--burst-users`` users (default 8) send a question at the same moment,
    ``--burst-rounds`` times (default 10); then 1 user alone for as many rounds.
 
-A latency is from sending the question to receiving the answer (one call, as the page sends
-it). An error is a call that raised, an answer that holds "Erreur"/"Error" (or the page's error
+A latency is from sending the question to receiving the answer (one call). An error is a call that raised, an answer that holds "Erreur"/"Error" (or the page's error
 class), or a chat whose latest question is not the one this user asked (``errors_detail`` says
 which user, when and at which step). The server is stopped in every case.
 
@@ -214,7 +214,7 @@ def main() -> None:
         "--endpoint",
         choices=("page", "ask", "rest"),
         default="page",
-        help="page: /question, as the page does; ask: the Gradio API's one-call /ask; "
+        help="page: /question, the page's Gradio event; ask: the Gradio API's one-call /ask; "
         "rest: POST /api/ask, plain HTTP",
     )
     parser.add_argument(

@@ -12,7 +12,8 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,32 +28,37 @@ def strip_tags(fragment: Any) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape(str(fragment)))).strip()
 
 
-def texts(value: Any) -> Iterator[str]:
-    """Every string inside a chat message's content (a string, a dict, a list of them)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from texts(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from texts(item)
+ROW = re.compile(r'<div class="aq-row (user|assistant)-row">')
+
+
+def chat_rows(chat: Any) -> list[tuple[str, str]]:
+    """The chat's HTML (as ``/question`` returns it) as ``(role, html)``, oldest first."""
+    parts = ROW.split(chat if isinstance(chat, str) else "")
+    return list(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def check_chat(chat: Any, question: str) -> str | None:
     """Why this chat is not a good answer to ``question`` (``None``: it is)."""
-    if not isinstance(chat, list) or not chat:
+    rows = chat_rows(chat)
+    if not rows:
         return f"no chat returned ({type(chat).__name__})"
-    asked = [m for m in chat if isinstance(m, dict) and m.get("role") == "user"]
-    answers = [m for m in chat if isinstance(m, dict) and m.get("role") == "assistant"]
-    if not asked or html.escape(question) not in " ".join(texts(asked[-1].get("content"))):
+    asked = [body for role, body in rows if role == "user"]
+    answers = [body for role, body in rows if role == "assistant"]
+    if not asked or html.escape(question) not in asked[-1]:
         return "the latest question in the chat is not the one asked"
-    if not answers or chat[-1].get("role") != "assistant":
+    if not answers or rows[-1][0] != "assistant":
         return "no answer after the question"
-    body = " ".join(texts(answers[-1].get("content")))
-    if found := ERROR_WORDS.search(body):
-        return f"the answer holds {found.group(0)!r}: {strip_tags(body)[:200]}"
+    if found := ERROR_WORDS.search(answers[-1]):
+        return f"the answer holds {found.group(0)!r}: {strip_tags(answers[-1])[:200]}"
     return None
+
+
+def page_id(client: Any) -> str:
+    """The id of ``client``'s conversation (the page makes one when it loads; ``/question``
+    takes it), made the first time it is asked for."""
+    if not hasattr(client, "aq_page"):
+        client.aq_page = uuid.uuid4().hex
+    return str(client.aq_page)
 
 
 @dataclass
@@ -69,13 +75,13 @@ class Asked:
 
 
 ENDPOINT = {"name": "page"}
-"""How questions are sent (``--endpoint``): ``page`` as the page does, ``ask`` the Gradio API's
+"""How questions are sent (``--endpoint``): ``page`` the page's Gradio event, ``ask`` the Gradio API's
 one call, ``rest`` one plain HTTP request to ``/api/ask``."""
 
 
 def ask(client: Any, question: str, user: int = -1) -> Asked:
-    """Send ``question`` to ``/question``, as the page does (one event: the question is taken
-    into the session's chat, then answered), and time it (or to ``/ask`` alone, with
+    """Send ``question`` to ``/question``, as the page does for a composed answer (one event:
+    the question is taken into the page's chat, then answered), and time it (or to ``/ask`` alone, with
     ``--endpoint ask``, or ``/api/ask`` with ``--endpoint rest``)."""
     if ENDPOINT["name"] in ("ask", "rest"):
         return ask_once(client, question, user)
@@ -83,12 +89,12 @@ def ask(client: Any, question: str, user: int = -1) -> Asked:
     step, body = "/question", ""
     try:
         _box, chat, _choices, _reader = client.predict(
-            question, "", None, None, 5, "quoted", "fr", api_name="/question"
+            question, page_id(client), None, None, None, 5, "quoted", "fr", api_name="/question"
         )
         step = "check"
         error = check_chat(chat, question)
-        last = chat[-1].get("content") if isinstance(chat, list) and chat else ""
-        body = " ".join(texts(last))
+        rows = chat_rows(chat)
+        body = rows[-1][1] if rows else ""
     except Exception as exc:  # a failed call is what is being counted
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
     return Asked(at, time.monotonic() - at, error, body, user, question, step)

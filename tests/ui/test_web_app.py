@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.web_users import chat_rows, page_id
 from tests.processes import free_port, stop
 
 pytestmark = [
@@ -74,17 +76,20 @@ def app_url(sample_index, tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-def assistant_html(chat: list[dict]) -> str:
-    """The HTML of the last assistant message, as the API returns the chatbot."""
-    message = [m for m in chat if m["role"] == "assistant"][-1]
-    return "".join(part.get("value", "") for part in message["content"])
+def assistant_html(chat: str) -> str:
+    """The HTML of the last assistant message of the chat's HTML."""
+    return [body for role, body in chat_rows(chat) if role == "assistant"][-1]
 
 
-def asked(client, question: str) -> tuple[list[dict], dict, str]:
-    """The page's one event for ``question`` in ``client``'s session, filters left as they are:
-    the chat, the citation list, the reading panel."""
+def roles(chat: str) -> list[str]:
+    return [role for role, _ in chat_rows(chat)]
+
+
+def asked(client, question: str) -> tuple[str, dict, str]:
+    """The page's event for ``question`` in ``client``'s conversation (``page_id``), filters
+    left as they are: the chat's HTML, the citation list, the reading panel."""
     _, chat, choices, reader = client.predict(
-        question, "", None, None, 5, "quoted", "fr", api_name="/question"
+        question, page_id(client), "", None, None, 5, "quoted", "fr", api_name="/question"
     )
     return chat, choices, reader
 
@@ -104,10 +109,8 @@ def test_eight_people_asking_at_once_each_get_their_own_answer(app_url):
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = dict(zip(QUESTIONS, pool.map(lambda q: ask(app_url, q), QUESTIONS), strict=True))
     for question, (chat, _) in results.items():
-        questions = [m for m in chat if m["role"] == "user"]
-        assert (
-            len(questions) == 1 and html.escape(question) in questions[0]["content"][0]["value"]
-        )  # theirs only
+        questions = [body for role, body in chat_rows(chat) if role == "user"]
+        assert len(questions) == 1 and html.escape(question) in questions[0]  # theirs only
         answer = html.unescape(assistant_html(chat))
         assert QUESTIONS[question] in answer, question
         assert re.search(r'<mark class="aq-hl">[^<]+</mark>', answer)
@@ -119,26 +122,77 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
     client = Client(app_url, verbose=False)
     question = "Qui a rompu ses relations avec la Corée du Nord ?"
     asked(client, question)
-    job = client.submit("Et en avril ?", "", None, None, 5, "quoted", "fr", api_name="/question")
+    page = page_id(client)
+    job = client.submit("Et en avril ?", page, "", None, None, 5, "quoted", "fr", api_name="/question")
     _, chat, choices, opened = job.result()
     # One event: the question left the box for the chat at once, then its answer came.
     box, taken, *_ = job.outputs()[0]
-    assert box == "" and [m["role"] for m in taken] == ["user", "assistant", "user", "assistant"]
-    assert "aq-pending" in taken[-1]["content"][0]["value"]
+    assert box == "" and roles(taken) == ["user", "assistant", "user", "assistant"]
+    assert "aq-pending" in chat_rows(taken)[-1][1]
     assert 'class="aq-hl aq-target"' in opened  # the reader opened the best citation by itself
-    assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
+    assert roles(chat) == ["user", "assistant", "user", "assistant"]
     assert {value for _, value in choices["choices"]} >= {"1.1"}  # the latest answer's citations
-    article = client.predict("1.1", "fr", api_name="/open_citation")
+    article = client.predict("1.1", page, "fr", api_name="/open_citation")
     cited = re.search(r'id="aq-cite-1.1".*?<mark class="aq-hl">(.*?)</mark>', assistant_html(chat))
     assert cited and re.findall(r'<mark class="aq-hl aq-target"[^>]*>(.*?)</mark>', article) == [
         cited.group(1)
     ]
     # A blank question stays in the box and changes nothing; the conversation goes on after it.
-    box, *_ = client.predict("   ", "", None, None, 5, "quoted", "fr", api_name="/question")
+    box, *_ = client.predict("   ", page, "", None, None, 5, "quoted", "fr", api_name="/question")
     assert box == "   "
     chat, *_ = asked(client, "Combien de morts a fait l'ouragan Sandy ?")
-    assert [m["role"] for m in chat] == ["user", "assistant"] * 3
+    assert roles(chat) == ["user", "assistant"] * 3
     client.close()
+
+
+def chat_call(url: str, payload: object) -> httpx.Response:
+    """The page's own call for a quoted answer: the chat's server function ``ask_quoted``."""
+    config = httpx.get(url + "config", timeout=30).json()
+    chat = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "aq-chat")
+    body = {"session_hash": "t" * 11, "component_id": chat, "fn_name": "ask_quoted", "data": payload}
+    return httpx.post(url + "gradio_api/component_server", json=body, timeout=60)
+
+
+def test_the_page_asks_a_quoted_question_in_one_plain_call_and_keeps_its_conversation(app_url):
+    page, other = uuid.uuid4().hex, uuid.uuid4().hex
+    first = chat_call(app_url, {"page": page, "question": "Qui a rompu ses relations avec la Corée du Nord ?",
+                                "lang": "fr-FR", "category": "Toutes", "top_k": 5})  # fmt: skip
+    assert first.status_code == 200, first.text
+    answer = first.json()
+    assert roles(answer["html"]) == ["user", "assistant"]
+    assert QUESTIONS["Qui a rompu ses relations avec la Corée du Nord ?"] in html.unescape(answer["html"])
+    assert 'class="aq-hl aq-target"' in answer["reader"]  # [1]'s article, at its sentence
+    follow = chat_call(app_url, {"page": page, "question": "Et en avril ?", "lang": "fr"}).json()
+    assert roles(follow["html"]) == ["user", "assistant"] * 2
+    alone = chat_call(app_url, {"page": other, "question": "Et en avril ?", "lang": "fr"}).json()
+    assert roles(alone["html"]) == ["user", "assistant"]  # another page's conversation is its own
+    assert chat_call(app_url, {"page": page, "question": "   "}).json() == {"html": None}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "Qui a gagné ?",
+        [1, 2],
+        None,
+        {"question": 5},
+        {"question": ["a"], "page": {"x": 1}},
+        {"question": "Qui a gagné ?", "top_k": "beaucoup"},
+        {"question": "Qui a gagné ?", "top_k": 10**9},
+        {"question": "Qui a gagné ?", "date_from": [2012]},
+        {"question": "Qui a gagné ?", "date_from": "demain"},
+        {"question": "Qui a gagné ?", "category": {"a": 1}},
+        {"question": "Qui a gagné ?", "lang": ["fr"]},
+    ],
+)
+def test_a_page_that_lies_gets_a_message_never_a_server_error(app_url, payload):
+    response = chat_call(app_url, payload)
+    assert response.status_code == 200, response.text
+    chat = response.json()["html"]
+    if chat is not None:  # answered, or told what was wrong in the chat
+        assert roles(chat) == ["user", "assistant"]
+        body = assistant_html(chat)
+        assert "aq-answer" in body and "Traceback" not in body
 
 
 def test_a_category_the_index_lacks_is_refused(app_url):
@@ -149,6 +203,7 @@ def test_a_category_the_index_lacks_is_refused(app_url):
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict(
             "Qui a rompu ses relations avec la Corée du Nord ?",
+            page_id(client),
             "nope",
             None,
             None,

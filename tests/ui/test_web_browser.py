@@ -6,6 +6,7 @@ Each server is the real ``article-qa serve`` on 127.0.0.1; the browser is Debian
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -176,6 +177,34 @@ def assert_target_in_view(page) -> None:
             return t.top >= r.top && t.bottom <= r.bottom && t.bottom <= window.innerHeight;
         }"""
     ), "the highlighted sentence is scrolled into view"
+
+
+def test_an_example_asks_and_a_question_the_server_never_got_comes_back_to_the_box(browser, sample_url):
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(sample_url)
+        page.locator("#aq-chat .aq-example", has_text="Sandy").click()  # in the empty chat
+        page.wait_for_selector("#aq-chat .aq-answer")
+        assert "39 morts" in page.locator("#aq-chat .aq-answer").last.inner_text()
+        assert page.input_value("#aq-question textarea") == ""
+        # The server cannot be reached: the chat says so and the question is back in the box.
+        cut = re.compile(r"/component_server")
+        page.route(cut, lambda route: route.abort())
+        ask(page, "Combien d'emplois PSA va-t-il supprimer ?")
+        assert "envoyez-la de nouveau" in page.locator("#aq-chat .aq-answer").last.inner_text()
+        assert page.input_value("#aq-question textarea") == "Combien d'emplois PSA va-t-il supprimer ?"
+        page.unroute(cut)
+        page.click("#aq-send")  # sent again, it is answered
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#aq-chat .aq-answer')].some(a => a.textContent.includes('8 000'))"
+        )
+        assert page.input_value("#aq-question textarea") == ""
+        page.click("#aq-new")  # a new conversation offers the examples again
+        page.wait_for_selector("#aq-chat .aq-example")
+        assert page.locator("#aq-chat .aq-answer").count() == 0
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_an_unanswerable_question_says_so_and_lists_related_passages(browser, sample_url):

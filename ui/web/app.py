@@ -8,11 +8,15 @@ caller, see :func:`ui.web.server.serve`. Gradio is imported when :func:`build_ap
 """
 
 import inspect
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import chat, panel, render
+from .chat_page import CHAT_JS, PAGE_ID_AND_LANGUAGE_JS, chat_html
+from .chat_page import ask_quoted as quoted
+from .conversations import Conversations
 from .gradio_import import gradio
 from .i18n import gradio_i18n, language, text
 from .refresh import Refresher
@@ -58,11 +62,8 @@ def build_app(
     tracked = gr.Progress()
     answering = answering_at_once(live)  # as a default, it asks Gradio for a progress bar per call
 
-    def messages(conversation: chat.Conversation, lang: str) -> list[dict[str, Any]]:
-        return [
-            {"role": role, "content": gr.HTML(body, js_on_load=None)}
-            for role, body in chat.message_html(conversation, lang)
-        ]
+    pages = Conversations()  # each open page's conversation, by the id the page made
+    asking_now = threading.BoundedSemaphore(answering)  # the chat's calls, beside Gradio's queue
 
     def empty_reader(lang: str) -> str:
         return f'<p class="aq-empty">{esc(text(lang, "reader_empty"))}</p>'
@@ -76,11 +77,12 @@ def build_app(
             panel.dates_info(live, lang),
             empty_reader(lang),
             gr.Dropdown(choices=panel.refresh_choices(lang)),
+            chat_html(chat.Conversation(), lang, examples),
         )
 
     def ask_in_chat(
         question: str,
-        conversation: chat.Conversation,
+        page: str,
         category: str | None,
         date_from: str | None,
         date_to: str | None,
@@ -88,31 +90,40 @@ def build_app(
         mode: str | None,
         lang: str,
     ) -> Iterator[tuple[Any, ...]]:
-        """One event per question: it shows in the chat at once (the box is cleared), then its
-        answer comes (a composed one as it is written). A Gradio event costs the page about
-        20 ms of a core, as much as drawing an answer (docs/benchmarks.md, stop 41)."""
+        """A question of the page's conversation ``page`` as a Gradio event: it shows in the chat
+        at once (the box is cleared), then its answer comes, a composed one as it is written.
+        The page sends quoted questions to :func:`ask_quoted` instead (cheaper, not streamed)."""
         lang = language(lang)
-        box, taken = chat.submit(question, conversation)
-        if taken is conversation:  # blank, or sent before the last answer came: left in the box
-            yield box, gr.skip(), gr.skip(), gr.skip(), gr.skip()  # the answer on its way writes it
+        box, taken = pages.take(page, question)
+        if taken is None:  # blank, or sent before the last answer came: left in the box
+            yield box, gr.skip(), gr.skip(), gr.skip()
             return
-        yield box, taken, messages(taken, lang), gr.skip(), gr.skip()
-        for now in chat.respond_stream(
-            live, taken, category=category, date_from=date_from, date_to=date_to, top_k=top_k, lang=lang,
-            compose=mode == "composed",
-        ):  # fmt: skip
-            latest = now.exchanges[-1] if now.exchanges else None
-            if latest is not None and latest.pending:  # a composed answer, as it is written
-                yield gr.skip(), now, messages(now, lang), gr.skip(), gr.skip()
-                continue
-            choices = chat.citation_choices(now)
-            if latest is None or latest.answer is None or not latest.answer.citations:
-                yield gr.skip(), now, messages(now, lang), gr.Dropdown(choices=choices, value=None), gr.skip()
-                continue
-            # The reading panel opens the article of the best citation, [1], at its sentence.
-            first = choices[0][1]
-            opened = chat.open_target(live, now, first, lang)
-            yield gr.skip(), now, messages(now, lang), gr.Dropdown(choices=choices, value=first), opened
+        yield box, chat_html(taken, lang), gr.skip(), gr.skip()
+        now = taken
+        try:
+            for now in chat.respond_stream(
+                live, taken, category=category, date_from=date_from, date_to=date_to, top_k=top_k,
+                lang=lang, compose=mode == "composed",
+            ):  # fmt: skip
+                latest = now.exchanges[-1] if now.exchanges else None
+                if latest is not None and latest.pending:  # a composed answer, as it is written
+                    yield gr.skip(), chat_html(now, lang), gr.skip(), gr.skip()
+                    continue
+                pages.settle(page, taken, now)  # before the page sees it, so it can ask again
+                choices = chat.citation_choices(now)
+                if latest is None or latest.answer is None or not latest.answer.citations:
+                    yield gr.skip(), chat_html(now, lang), gr.Dropdown(choices=choices, value=None), gr.skip()
+                    continue
+                # The reading panel opens the article of the best citation, [1], at its sentence.
+                first = choices[0][1]
+                opened = chat.open_target(live, now, first, lang)
+                yield gr.skip(), chat_html(now, lang), gr.Dropdown(choices=choices, value=first), opened
+        finally:
+            pages.settle(page, taken, now)
+
+    def ask_quoted(payload: Any) -> dict[str, Any]:
+        """The page's quoted question, in one plain call (:func:`chat_page.ask_quoted`)."""
+        return quoted(live, pages, payload, at_once=asking_now)
 
     def ask(
         question: str = "",
@@ -137,19 +148,24 @@ def build_app(
             compose=composed,
         )
 
-    def pick_example(event: gr.SelectData) -> str:
-        value = event.value
-        return str(value.get("text", "") if isinstance(value, dict) else value)
+    def open_key(key: str | None, page: str, lang: str) -> tuple[Any, ...]:
+        return chat.open_target(live, pages.get(page), key, language(lang)), gr.Tabs(selected="article")
 
-    def open_key(conversation: chat.Conversation, key: str | None, lang: str) -> tuple[Any, ...]:
-        return chat.open_target(live, conversation, key, language(lang)), gr.Tabs(selected="article")
-
-    def open_clicked(conversation: chat.Conversation, lang: str, event: gr.EventData) -> tuple[Any, ...]:
+    def open_clicked(page: str, lang: str, event: gr.EventData) -> tuple[Any, ...]:
         key = getattr(event, "key", None)
-        return open_key(conversation, key if isinstance(key, str) else None, lang)
+        return open_key(key if isinstance(key, str) else None, page, lang)
 
-    def restart(lang: str) -> tuple[Any, ...]:
-        return chat.Conversation(), [], gr.Dropdown(choices=[], value=None), empty_reader(language(lang))
+    def listed(page: str, lang: str) -> Any:
+        """The citation list, filled when it is opened (not at each answer: an event costs the
+        page more than the answer, chat_page)."""
+        choices = chat.citation_choices(pages.get(page))
+        return gr.Dropdown(choices=choices)
+
+    def restart(page: str, lang: str) -> tuple[Any, ...]:
+        pages.forget(page)
+        lang = language(lang)
+        empty = chat_html(chat.Conversation(), lang, examples)
+        return empty, gr.Dropdown(choices=[], value=None), empty_reader(lang)
 
     def refreshed(lang: str) -> tuple[Any, ...]:
         return (
@@ -186,8 +202,8 @@ def build_app(
 
     # -- layout ------------------------------------------------------------------------
     with gr.Blocks(title="article-qa", analytics_enabled=False) as demo:
-        conversation = gr.State(chat.Conversation())
         lang = gr.Textbox(visible=False)  # replaced by the page's language before each event
+        page = gr.Textbox(visible=False)  # replaced by the page's id (chat_page.CHAT_JS) likewise
         gr.HTML(
             t("tagline"),
             html_template='<div class="aq-header"><h1>article-qa</h1><p>${value}</p></div>',
@@ -195,17 +211,12 @@ def build_app(
         )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(
-                    label=t("chat"),
+                chat_view = gr.HTML(
+                    chat_html(chat.Conversation(), "fr", examples),  # in the page's language at load
+                    js_on_load=CHAT_JS,
+                    server_functions=[ask_quoted],
                     elem_id="aq-chat",
-                    height=640,
-                    latex_delimiters=[],
-                    buttons=["copy_all"],
-                    feedback_options=None,
-                    placeholder=str(t("chat_placeholder")),  # a marker the page translates
-                    examples=[{"text": q} for q in examples],
-                    group_consecutive_messages=False,
-                    autoscroll=False,  # SHOW_LATEST_QUESTION_JS scrolls to the question, not the bottom
+                    padding=False,
                 )
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
@@ -323,8 +334,9 @@ def build_app(
         # -- events ------------------------------------------------------------------------
         # Each event's JavaScript puts the page's language in its last input, ``lang``.
         quick: dict[str, Any] = {"js": PAGE_LANGUAGE_JS, "queue": False}
+        paged: dict[str, Any] = {"js": PAGE_ID_AND_LANGUAGE_JS, "queue": False}  # [..., page, lang]
         asking: dict[str, Any] = {
-            "js": PAGE_LANGUAGE_JS,
+            "js": PAGE_ID_AND_LANGUAGE_JS,
             "show_progress": "hidden",  # the chat says it searches (Gradio's loaders drew every frame)
             "concurrency_limit": answering,
             "concurrency_id": "ask",
@@ -335,21 +347,16 @@ def build_app(
             "concurrency_id": "index-write",
         }
         hidden: dict[str, Any] = {"api_visibility": "private"}
-        asked = [question, conversation, category, date_from, date_to, top_k, mode, lang]
-        shown = [question, conversation, chatbot, citations, reader]
-        cleared = [conversation, chatbot, citations, reader]
+        asked = [question, page, category, date_from, date_to, top_k, mode, lang]
+        shown = [question, chat_view, citations, reader]
 
-        demo.load(on_load, [lang], [info, category, dates, reader, every], **quick, **hidden)
+        demo.load(on_load, [lang], [info, category, dates, reader, every, chat_view], **quick, **hidden)
+        # Quoted questions from the page go to ask_quoted (CHAT_JS); composed ones, and the API's, here.
         gr.on([question.submit, send.click], ask_in_chat, asked, shown, api_name="question", **asking)
-        chatbot.example_select(pick_example, None, [question], queue=False, **hidden).then(
-            ask_in_chat, asked, shown, **asking, **hidden
-        )
-        bridge.open(open_clicked, [conversation, lang], [reader, tabs], **quick, **hidden)
-        citations.input(
-            open_key, [conversation, citations, lang], [reader, tabs], api_name="open_citation", **quick
-        )
-        new_chat.click(restart, [lang], cleared, **quick, **hidden)
-        chatbot.clear(restart, [lang], cleared, **quick, **hidden)
+        bridge.open(open_clicked, [page, lang], [reader, tabs], **paged, **hidden)
+        citations.focus(listed, [page, lang], [citations], **paged, **hidden)
+        citations.input(open_key, [citations, page, lang], [reader, tabs], api_name="open_citation", **paged)
+        new_chat.click(restart, [page, lang], [chat_view, citations, reader], **paged, **hidden)
         add_button.click(
             add, [files, lang], [report, info, category, dates, files], api_name="add", **writing
         )

@@ -87,19 +87,21 @@ const reveal = (tries) => {
   box.scrollTo({top: box.scrollTop + offset - box.clientHeight / 3, behavior: 'auto'});
 };
 watch('value', () => setTimeout(() => reveal(10), 30));
+window.__aqRead = (html) => { props.value = html; };
 """
-"""``js_on_load`` of the reading panel: bring the highlighted sentence into view."""
+"""``js_on_load`` of the reading panel: bring the highlighted sentence into view. The chat
+shows an answer's first citation here with ``window.__aqRead`` (``chat_page.CHAT_JS``)."""
 
 SHOW_LATEST_QUESTION_JS = """
 if (!window.__aqLatest) {
   window.__aqLatest = true;
-  let seen = '', timer = null;
+  let seen = '', seenLog = null, timer = null;
   const show = () => {
     const log = document.querySelector('#aq-chat [role=log]');
     const rows = log ? log.querySelectorAll('.user-row') : [];
     const now = rows.length + ':' + (log ? log.querySelectorAll('.aq-answer').length : 0);
-    if (now === seen) return;
-    seen = now;
+    if (now === seen && log === seenLog) return;  // a chat drawn anew starts at its top
+    seen = now; seenLog = log;
     if (!rows.length) return;
     const offset = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
     log.scrollTo({top: log.scrollTop + offset - 16, behavior: 'auto'});
@@ -124,7 +126,19 @@ CSS = """
   background: var(--color-accent-soft); border: 1px solid var(--border-color-accent-subdued, var(--border-color-primary));
   color: var(--body-text-color); font-weight: 500;
 }
-#aq-chat .user-row .message { display: flex; justify-content: flex-end; }
+#aq-chat .aq-log {
+  height: 640px; overflow-y: auto; padding: .75rem; box-sizing: border-box;
+  border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); background: var(--block-background-fill);
+}
+#aq-chat .aq-row { margin: 0 0 .9rem 0; }
+#aq-chat .user-row { display: flex; justify-content: flex-end; }
+.aq-placeholder { margin: 3rem auto 1.25rem !important; max-width: 34rem; text-align: center; color: var(--body-text-color-subdued); }
+.aq-examples { display: flex; flex-wrap: wrap; gap: .5rem; justify-content: center; }
+.aq-example {
+  padding: .45rem .8rem; border-radius: var(--radius-lg); cursor: pointer; font-size: .92rem; font-weight: 400; text-align: left;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); color: var(--body-text-color);
+}
+.aq-example:hover, .aq-example:focus { border-color: var(--color-accent); }
 .aq-answer { line-height: 1.55; }
 .aq-answer .aq-text { margin: 0 0 .6rem 0; font-size: 1.02rem; }
 .aq-answer .aq-icon { display: inline-block; min-width: 1.4em; font-weight: 700; color: var(--body-text-color-subdued); }
@@ -215,6 +229,5 @@ dl.aq-info { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 
 .aq-problems li { overflow-wrap: anywhere; }
 
 #aq-bridge { display: none; }
-#aq-chat .message-wrap .message { max-width: 100%; }
 footer { opacity: .8; }
 """

@@ -1,0 +1,185 @@
+"""The chat as the page draws it: its HTML, and the script that asks its questions.
+
+A quoted answer is asked with one plain call to the server (a ``gr.HTML`` server function),
+not through a Gradio event: an event made each of eight pages spend about 100 ms of a core on
+status updates, more than drawing the answer (docs/benchmarks.md, stop 42). A composed answer
+is still a Gradio event, since it streams. Either way the server renders the chat's HTML (the
+article text escaped there, :mod:`ui.web.render`); the script only puts it in the page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import chat
+from .chat import Conversation, message_html
+from .i18n import LANGUAGES, language, text
+from .render import esc
+
+if TYPE_CHECKING:
+    from .conversations import Conversations
+    from .state import LiveAssistant
+
+
+def chat_html(conversation: Conversation, lang: str, examples: Sequence[str] = ()) -> str:
+    """The chat: each question and its answer, or, while it is empty, what to ask."""
+    if not conversation.exchanges:
+        buttons = "".join(
+            f'<button type="button" class="aq-example" data-aq-ask="{esc(q)}">{esc(q)}</button>'
+            for q in examples
+        )
+        return (
+            f'<div class="aq-log aq-log-empty" role="log"><p class="aq-placeholder">'
+            f'{esc(text(lang, "chat_placeholder"))}</p><div class="aq-examples">{buttons}</div></div>'
+        )
+    rows = "".join(
+        f'<div class="aq-row {role}-row">{body}</div>' for role, body in message_html(conversation, lang)
+    )
+    return f'<div class="aq-log" role="log" aria-label="{esc(text(lang, "chat"))}">{rows}</div>'
+
+
+def ask_quoted(
+    live: LiveAssistant, pages: Conversations, payload: Any, *, at_once: threading.BoundedSemaphore
+) -> dict[str, Any]:
+    """The page's question, quoted, in one plain call (:data:`CHAT_JS`): ``{"html": the chat,
+    "reader": [1]'s article or None}``, or ``{"html": None}`` if it was not taken (blank, or
+    sent before the last answer came). ``payload`` comes from the page, so it may be any JSON:
+    ``page``, ``question``, ``lang``, and the filters as the page shows them. A wrong filter is
+    said in the chat (:func:`chat.respond`); ``at_once`` bounds the questions answered at once."""
+    given = payload if isinstance(payload, dict) else {}
+    lang, page = language(given.get("lang")), given.get("page")
+    question, category = given.get("question"), given.get("category")
+    _, taken = pages.take(page, question if isinstance(question, str) else None)
+    if taken is None:
+        return {"html": None}
+    if isinstance(category, str) and category in ALL_CATEGORIES:  # the list shows its labels
+        category = ""
+    now = taken
+    try:
+        with at_once:
+            now = chat.respond(
+                live, taken, category=category or None, date_from=given.get("date_from") or None,
+                date_to=given.get("date_to") or None, top_k=given.get("top_k"), lang=lang,
+            )  # fmt: skip
+    finally:
+        pages.settle(page, taken, now)
+    answer, reader = now.exchanges[-1].answer, None
+    if answer is not None and answer.citations:  # the reader opens [1] at its sentence
+        reader = chat.open_target(live, now, chat.citation_choices(now)[0][1], lang)
+    return {"html": chat_html(now, lang), "reader": reader}
+
+
+ALL_CATEGORIES = {text(lang, "all_categories") for lang in LANGUAGES}
+"""The "all" choice of the category list as the page shows it, in any of its languages."""
+
+PENDING_MS = 200
+"""A question and "searching…" are drawn if its answer has not come after this long (under
+load: eight pages drawing them spent 25 ms of a core more on each answer, stop 42)."""
+
+_WORDS = json.dumps({lang: {k: text(lang, k) for k in ("searching", "ask_failed")} for lang in LANGUAGES})
+
+CHAT_JS = (
+    """
+const pageId = (crypto.randomUUID ? crypto.randomUUID() : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(''));
+window.__aqPage = pageId;
+const WORDS = """
+    + _WORDS
+    + """;
+const PENDING_MS = """
+    + str(PENDING_MS)
+    + """;
+const lang = () => document.documentElement.lang || navigator.language || '';
+const say = (key) => (WORDS[lang().slice(0, 2).toLowerCase()] || WORDS.en)[key];
+const box = () => document.querySelector('#aq-question textarea');
+const value = (selector) => { const el = document.querySelector(selector); return el ? el.value : ''; };
+const composed = () => (document.querySelector('#aq-mode input:checked') || {}).value === 'composed';
+let busy = false;
+const row = (role, cls, words) => {
+  const outer = document.createElement('div'); outer.className = 'aq-row ' + role + '-row';
+  const inner = document.createElement('div'); inner.className = cls; inner.textContent = words;
+  outer.appendChild(inner); return outer;
+};
+const giveBack = (question) => {  // not taken: the question stays in the box, to send again
+  const t = box();
+  if (t && !t.value) { t.value = question; t.dispatchEvent(new Event('input', {bubbles: true})); }
+};
+const ask = async (question) => {
+  if (busy || !question.trim()) return;
+  busy = true;
+  const drawn = [];
+  const waiting = setTimeout(() => {  // drawn only if the answer is slow to come: it costs a frame
+    const log = element.querySelector('.aq-log');
+    if (!log) return;
+    if (log.classList.contains('aq-log-empty')) { log.textContent = ''; log.classList.remove('aq-log-empty'); }
+    drawn.push(row('user', 'aq-question', question), row('assistant', 'aq-pending', say('searching')));
+    drawn[1].firstChild.setAttribute('aria-busy', 'true');
+    drawn.forEach((r) => log.appendChild(r));
+  }, PENDING_MS);
+  const top = parseFloat(value('#aq-top-k input[type=number]'));
+  try {
+    const answer = await server.ask_quoted({
+      page: pageId, question: question, lang: lang(), category: value('#aq-category input'),
+      date_from: value('#aq-from input'), date_to: value('#aq-to input'), top_k: isNaN(top) ? null : top,
+    });
+    if (!answer) throw new Error('no answer');  // Gradio's client gives nothing when a call fails
+    clearTimeout(waiting);
+    if (!answer.html) { drawn.forEach((r) => r.remove()); giveBack(question); return; }
+    props.value = answer.html;
+    if (answer.reader && window.__aqRead) window.__aqRead(answer.reader);
+  } catch (e) {
+    clearTimeout(waiting);
+    drawn.forEach((r) => r.remove());
+    giveBack(question);
+    const log = element.querySelector('.aq-log');
+    const note = row('assistant', 'aq-answer aq-error', say('ask_failed'));
+    note.firstChild.setAttribute('role', 'alert');
+    if (log) log.appendChild(note);
+  } finally { busy = false; }
+};
+const send = (question) => {
+  const t = box();
+  if (composed()) {  // streamed: Gradio's own event takes it
+    if (t && question !== t.value) { t.value = question; t.dispatchEvent(new Event('input', {bubbles: true})); }
+    const button = document.querySelector('#aq-send'); if (button) button.click();
+    return;
+  }
+  if (t && question === t.value) { t.value = ''; t.dispatchEvent(new Event('input', {bubbles: true})); }
+  ask(question);
+};
+element.addEventListener('click', (event) => {
+  const example = event.target.closest('[data-aq-ask]');
+  if (example) { event.preventDefault(); send(example.getAttribute('data-aq-ask')); }
+});
+const wire = (tries) => {
+  const button = document.querySelector('#aq-send'), t = box();
+  if (!button || !t) { if (tries > 0) setTimeout(() => wire(tries - 1), 100); return; }
+  button.addEventListener('click', (event) => {
+    if (composed()) return;
+    event.stopImmediatePropagation(); event.preventDefault();
+    if (!busy) send(box().value);
+  }, true);
+  t.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || composed()) return;
+    event.stopImmediatePropagation(); event.preventDefault();
+    if (!busy) send(t.value);
+  }, true);
+};
+wire(100);
+"""
+)
+"""``js_on_load`` of the chat's ``gr.HTML``: it makes the page's id, and sends the question in
+the box (send, Enter, or an example clicked) to ``ask_quoted``, unless the answer is to be
+composed; then it shows the answer's first citation in the reader (``style.READER_JS``)."""
+
+PAGE_ID_AND_LANGUAGE_JS = """
+(...args) => {
+  args[args.length - 2] = window.__aqPage || "";
+  args[args.length - 1] = document.documentElement.lang || navigator.language || "";
+  return args;
+}
+"""
+"""Run before an event whose last inputs are ``[page, lang]``: the page's id (which names its
+conversation, :mod:`ui.web.conversations`) and its language (``style.PAGE_LANGUAGE_JS``)."""
