@@ -89,7 +89,7 @@ def ask(client: Any, question: str, user: int = -1) -> Asked:
     step, body = "/question", ""
     try:
         _box, chat, _choices, _reader = client.predict(
-            question, page_id(client), None, None, None, 5, "quoted", "fr", api_name="/question"
+            question, "", None, None, 5, "quoted", page_id(client), "fr", api_name="/question"
         )
         step = "check"
         error = check_chat(chat, question)

@@ -89,7 +89,7 @@ def asked(client, question: str) -> tuple[str, dict, str]:
     """The page's event for ``question`` in ``client``'s conversation (``page_id``), filters
     left as they are: the chat's HTML, the citation list, the reading panel."""
     _, chat, choices, reader = client.predict(
-        question, page_id(client), "", None, None, 5, "quoted", "fr", api_name="/question"
+        question, "", None, None, 5, "quoted", page_id(client), "fr", api_name="/question"
     )
     return chat, choices, reader
 
@@ -123,7 +123,7 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
     question = "Qui a rompu ses relations avec la Corée du Nord ?"
     asked(client, question)
     page = page_id(client)
-    job = client.submit("Et en avril ?", page, "", None, None, 5, "quoted", "fr", api_name="/question")
+    job = client.submit("Et en avril ?", "", None, None, 5, "quoted", page, "fr", api_name="/question")
     _, chat, choices, opened = job.result()
     # One event: the question left the box for the chat at once, then its answer came.
     box, taken, *_ = job.outputs()[0]
@@ -138,7 +138,7 @@ def test_a_session_keeps_its_conversation_and_opens_its_citations(app_url):
         cited.group(1)
     ]
     # A blank question stays in the box and changes nothing; the conversation goes on after it.
-    box, *_ = client.predict("   ", page, "", None, None, 5, "quoted", "fr", api_name="/question")
+    box, *_ = client.predict("   ", "", None, None, 5, "quoted", page, "fr", api_name="/question")
     assert box == "   "
     chat, *_ = asked(client, "Combien de morts a fait l'ouragan Sandy ?")
     assert roles(chat) == ["user", "assistant"] * 3
@@ -167,6 +167,20 @@ def test_the_page_asks_a_quoted_question_in_one_plain_call_and_keeps_its_convers
     alone = chat_call(app_url, {"page": other, "question": "Et en avril ?", "lang": "fr"}).json()
     assert roles(alone["html"]) == ["user", "assistant"]  # another page's conversation is its own
     assert chat_call(app_url, {"page": page, "question": "   "}).json() == {"html": None}
+
+
+def test_every_event_the_page_fills_in_ends_with_the_page_id_and_the_language(app_url):
+    from ui.web.chat_page import PAGE_ID_AND_LANGUAGE_JS
+    from ui.web.style import PAGE_LANGUAGE_JS
+
+    config = httpx.get(app_url + "config", timeout=30).json()
+    ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+    filled = [d for d in config["dependencies"] if d.get("js") == PAGE_ID_AND_LANGUAGE_JS]
+    assert {d.get("api_name") for d in filled} >= {"question", "open_citation"}
+    for dependency in filled:  # the script writes the last two inputs: another order corrupts one
+        assert dependency["inputs"][-2:] == [ids["aq-page"], ids["aq-lang"]], dependency.get("api_name")
+    for dependency in (d for d in config["dependencies"] if d.get("js") == PAGE_LANGUAGE_JS):
+        assert dependency["inputs"][-1] == ids["aq-lang"]
 
 
 @pytest.mark.parametrize(
@@ -203,12 +217,12 @@ def test_a_category_the_index_lacks_is_refused(app_url):
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict(
             "Qui a rompu ses relations avec la Corée du Nord ?",
-            page_id(client),
             "nope",
             None,
             None,
             5,
             "quoted",
+            page_id(client),
             "en",
             api_name="/question",
         )

@@ -82,12 +82,12 @@ def build_app(
 
     def ask_in_chat(
         question: str,
-        page: str,
         category: str | None,
         date_from: str | None,
         date_to: str | None,
         top_k: float,
         mode: str | None,
+        page: str,
         lang: str,
     ) -> Iterator[tuple[Any, ...]]:
         """A question of the page's conversation ``page`` as a Gradio event: it shows in the chat
@@ -202,8 +202,8 @@ def build_app(
 
     # -- layout ------------------------------------------------------------------------
     with gr.Blocks(title="article-qa", analytics_enabled=False) as demo:
-        lang = gr.Textbox(visible=False)  # replaced by the page's language before each event
-        page = gr.Textbox(visible=False)  # replaced by the page's id (chat_page.CHAT_JS) likewise
+        lang = gr.Textbox(visible=False, elem_id="aq-lang")  # the page's language, set before each event
+        page = gr.Textbox(visible=False, elem_id="aq-page")  # the page's id (chat_page.CHAT_JS), likewise
         gr.HTML(
             t("tagline"),
             html_template='<div class="aq-header"><h1>article-qa</h1><p>${value}</p></div>',
@@ -347,7 +347,7 @@ def build_app(
             "concurrency_id": "index-write",
         }
         hidden: dict[str, Any] = {"api_visibility": "private"}
-        asked = [question, page, category, date_from, date_to, top_k, mode, lang]
+        asked = [question, category, date_from, date_to, top_k, mode, page, lang]  # [..., page, lang]
         shown = [question, chat_view, citations, reader]
 
         demo.load(on_load, [lang], [info, category, dates, reader, every, chat_view], **quick, **hidden)
