@@ -207,6 +207,29 @@ def test_an_example_asks_and_a_question_the_server_never_got_comes_back_to_the_b
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def test_the_filters_as_the_page_shows_them_go_with_the_question(browser, sample_url):
+    context, page, profile = new_page(browser)
+    try:
+        page.goto(sample_url)
+        page.wait_for_selector("#aq-question textarea")
+        page.click("#aq-filters button")  # open "Filtres et réglages"
+        page.fill("#aq-from input", "2030-01-01")  # after every article of the sample
+        ask(page, SEED_QUESTION)
+        assert "Je n'ai pas trouvé la réponse" in page.locator("#aq-chat .aq-answer").last.inner_text()
+        page.fill("#aq-from input", "2030-13-45")
+        ask(page, SEED_QUESTION)
+        assert "2030-13-45" in page.locator("#aq-chat .aq-answer.aq-error").last.inner_text()
+        page.fill("#aq-from input", "")
+        page.click("#aq-category input")
+        page.locator("ul[role=listbox] li", has_text="nn-general").click()
+        assert page.locator("#aq-category input").input_value() == "nn-general"
+        ask(page, SEED_QUESTION)
+        assert SEED_SENTENCE in page.locator("#aq-chat .aq-answer").last.inner_text()
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def test_an_unanswerable_question_says_so_and_lists_related_passages(browser, sample_url):
     context, page, profile = new_page(browser)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import chat, panel, render
-from .chat_page import CHAT_JS, PAGE_ID_AND_LANGUAGE_JS, chat_html
+from .chat_page import CHAT_JS, NO_CATEGORY, PAGE_ID_AND_LANGUAGE_JS, chat_html
 from .chat_page import ask_quoted as quoted
 from .conversations import Conversations
 from .gradio_import import gradio
@@ -235,7 +235,7 @@ def build_app(
                     with gr.Row():
                         category = gr.Dropdown(
                             label=t("category"),
-                            choices=[("—", "")],
+                            choices=[(NO_CATEGORY, "")],
                             value="",
                             elem_id="aq-category",
                             min_width=160,

@@ -72,7 +72,10 @@ def ask_quoted(
     return {"html": chat_html(now, lang), "reader": reader}
 
 
-ALL_CATEGORIES = {text(lang, "all_categories") for lang in LANGUAGES}
+NO_CATEGORY = "—"
+"""The category list's one choice before the page has loaded (it may still show it after)."""
+
+ALL_CATEGORIES = {NO_CATEGORY, *(text(lang, "all_categories") for lang in LANGUAGES)}
 """The "all" choice of the category list as the page shows it, in any of its languages."""
 
 PENDING_MS = 200
