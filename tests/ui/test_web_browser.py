@@ -183,10 +183,15 @@ def test_an_example_asks_and_a_question_the_server_never_got_comes_back_to_the_b
     context, page, profile = new_page(browser)
     try:
         page.goto(sample_url)
-        page.locator("#aq-chat .aq-example", has_text="Sandy").click()  # in the empty chat
+        ask(page, "Combien de morts a fait l'ouragan Sandy ?")
+        page.click("#aq-new")
+        page.locator("#aq-chat .aq-example", has_text="Corée").click()  # in the empty chat
         page.wait_for_selector("#aq-chat .aq-answer")
-        assert "39 morts" in page.locator("#aq-chat .aq-answer").last.inner_text()
+        assert SEED_SENTENCE in page.locator("#aq-chat .aq-answer").last.inner_text()
         assert page.input_value("#aq-question textarea") == ""
+        # The reader shows [1]'s article scrolled to its sentence (far down that article).
+        wait_for_target(page, SEED_SENTENCE)
+        assert_target_in_view(page)
         # The server cannot be reached: the chat says so and the question is back in the box.
         cut = re.compile(r"/component_server")
         page.route(cut, lambda route: route.abort())

@@ -87,7 +87,7 @@ const reveal = (tries) => {
   box.scrollTo({top: box.scrollTop + offset - box.clientHeight / 3, behavior: 'auto'});
 };
 watch('value', () => setTimeout(() => reveal(10), 30));
-window.__aqRead = (html) => { props.value = html; };
+window.__aqRead = (html) => { props.value = html; setTimeout(() => reveal(10), 30); };  // watch() sees the server's changes only
 """
 """``js_on_load`` of the reading panel: bring the highlighted sentence into view. The chat
 shows an answer's first citation here with ``window.__aqRead`` (``chat_page.CHAT_JS``)."""
