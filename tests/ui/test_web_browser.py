@@ -207,6 +207,19 @@ def test_an_example_asks_and_a_question_the_server_never_got_comes_back_to_the_b
         page.click("#aq-new")  # a new conversation offers the examples again
         page.wait_for_selector("#aq-chat .aq-example")
         assert page.locator("#aq-chat .aq-answer").count() == 0
+        # An answer that comes after a new conversation began stays out of it.
+        held: list = []
+        page.route(cut, lambda route: held.append(route))
+        page.fill("#aq-question textarea", "Combien de morts a fait l'ouragan Sandy ?")
+        page.click("#aq-send")
+        page.wait_for_function("() => document.querySelector('.aq-pending')")  # drawn: it is slow
+        page.click("#aq-new")
+        page.wait_for_selector("#aq-chat .aq-example")
+        held[0].continue_()  # now the answer comes
+        page.unroute(cut)
+        page.wait_for_timeout(1500)
+        assert page.locator("#aq-chat .aq-answer").count() == 0
+        assert page.locator("#aq-chat .aq-example").count() == 4
     finally:
         context.close()
         shutil.rmtree(profile, ignore_errors=True)

@@ -99,7 +99,7 @@ const say = (key) => (WORDS[lang().slice(0, 2).toLowerCase()] || WORDS.en)[key];
 const box = () => document.querySelector('#aq-question textarea');
 const value = (selector) => { const el = document.querySelector(selector); return el ? el.value : ''; };
 const composed = () => (document.querySelector('#aq-mode input:checked') || {}).value === 'composed';
-let busy = false;
+let busy = false, started = 0;  // started: conversations begun on this page (New conversation)
 const row = (role, cls, words) => {
   const outer = document.createElement('div'); outer.className = 'aq-row ' + role + '-row';
   const inner = document.createElement('div'); inner.className = cls; inner.textContent = words;
@@ -109,17 +109,26 @@ const giveBack = (question) => {  // not taken: the question stays in the box, t
   const t = box();
   if (t && !t.value) { t.value = question; t.dispatchEvent(new Event('input', {bubbles: true})); }
 };
+const drawnOn = (chat, rows) => {  // the chat's HTML with rows added (their text set as text)
+  const page = document.createElement('template');
+  page.innerHTML = chat;
+  const log = page.content.querySelector('.aq-log');
+  if (!log) return chat;
+  if (log.classList.contains('aq-log-empty')) { log.textContent = ''; log.classList.remove('aq-log-empty'); }
+  rows.forEach((r) => log.appendChild(r));
+  return log.outerHTML;
+};
 const ask = async (question) => {
   if (busy || !question.trim()) return;
   busy = true;
-  const drawn = [];
+  // The chat changes only through its props, so that what the server sends next is drawn.
+  const before = props.value, mine = started;
+  let drawn = false;
   const waiting = setTimeout(() => {  // drawn only if the answer is slow to come: it costs a frame
-    const log = element.querySelector('.aq-log');
-    if (!log) return;
-    if (log.classList.contains('aq-log-empty')) { log.textContent = ''; log.classList.remove('aq-log-empty'); }
-    drawn.push(row('user', 'aq-question', question), row('assistant', 'aq-pending', say('searching')));
-    drawn[1].firstChild.setAttribute('aria-busy', 'true');
-    drawn.forEach((r) => log.appendChild(r));
+    const wait = row('assistant', 'aq-pending', say('searching'));
+    wait.firstChild.setAttribute('aria-busy', 'true');
+    props.value = drawnOn(before, [row('user', 'aq-question', question), wait]);
+    drawn = true;
   }, PENDING_MS);
   const top = parseFloat(value('#aq-top-k input[type=number]'));
   try {
@@ -129,17 +138,17 @@ const ask = async (question) => {
     });
     if (!answer) throw new Error('no answer');  // Gradio's client gives nothing when a call fails
     clearTimeout(waiting);
-    if (!answer.html) { drawn.forEach((r) => r.remove()); giveBack(question); return; }
+    if (mine !== started) return;  // a new conversation began meanwhile: this answer is not in it
+    if (!answer.html) { if (drawn) props.value = before; giveBack(question); return; }
     props.value = answer.html;
     if (answer.reader && window.__aqRead) window.__aqRead(answer.reader);
   } catch (e) {
     clearTimeout(waiting);
-    drawn.forEach((r) => r.remove());
+    if (mine !== started) return;
     giveBack(question);
-    const log = element.querySelector('.aq-log');
     const note = row('assistant', 'aq-answer aq-error', say('ask_failed'));
     note.firstChild.setAttribute('role', 'alert');
-    if (log) log.appendChild(note);
+    props.value = drawnOn(before, [note]);
   } finally { busy = false; }
 };
 const send = (question) => {
@@ -157,13 +166,14 @@ element.addEventListener('click', (event) => {
   if (example) { event.preventDefault(); send(example.getAttribute('data-aq-ask')); }
 });
 const wire = (tries) => {
-  const button = document.querySelector('#aq-send'), t = box();
-  if (!button || !t) { if (tries > 0) setTimeout(() => wire(tries - 1), 100); return; }
+  const button = document.querySelector('#aq-send'), t = box(), fresh = document.querySelector('#aq-new');
+  if (!button || !t || !fresh) { if (tries > 0) setTimeout(() => wire(tries - 1), 100); return; }
   button.addEventListener('click', (event) => {
     if (composed()) return;
     event.stopImmediatePropagation(); event.preventDefault();
     if (!busy) send(box().value);
   }, true);
+  fresh.addEventListener('click', () => { started += 1; }, true);
   t.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing || composed()) return;
     event.stopImmediatePropagation(); event.preventDefault();
