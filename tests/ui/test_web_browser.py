@@ -6,6 +6,7 @@ Each server is the real ``article-qa serve`` on 127.0.0.1; the browser is Debian
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -67,6 +68,19 @@ def new_page(playwright, locale: str = "fr-FR"):
     )
     page.set_default_timeout(30_000)
     return context, page, profile
+
+
+@contextlib.contextmanager
+def opened(playwright, url: str) -> Iterator[object]:
+    """A fresh page (``new_page``) showing the app at ``url``, closed afterwards."""
+    context, page, profile = new_page(playwright)
+    try:
+        page.goto(url)
+        page.wait_for_selector("#aq-question textarea")
+        yield page
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def ask(page, question: str) -> None:
@@ -180,9 +194,7 @@ def assert_target_in_view(page) -> None:
 
 
 def test_an_example_asks_and_a_question_the_server_never_got_comes_back_to_the_box(browser, sample_url):
-    context, page, profile = new_page(browser)
-    try:
-        page.goto(sample_url)
+    with opened(browser, sample_url) as page:
         ask(page, "Combien de morts a fait l'ouragan Sandy ?")
         page.click("#aq-new")
         page.locator("#aq-chat .aq-example", has_text="Corée").click()  # in the empty chat
@@ -220,16 +232,10 @@ def test_an_example_asks_and_a_question_the_server_never_got_comes_back_to_the_b
         page.wait_for_timeout(1500)
         assert page.locator("#aq-chat .aq-answer").count() == 0
         assert page.locator("#aq-chat .aq-example").count() == 4
-    finally:
-        context.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_the_filters_as_the_page_shows_them_go_with_the_question(browser, sample_url):
-    context, page, profile = new_page(browser)
-    try:
-        page.goto(sample_url)
-        page.wait_for_selector("#aq-question textarea")
+    with opened(browser, sample_url) as page:
         page.click("#aq-filters button")  # open "Filtres et réglages"
         page.fill("#aq-from input", "2030-01-01")  # after every article of the sample
         ask(page, SEED_QUESTION)
@@ -243,24 +249,15 @@ def test_the_filters_as_the_page_shows_them_go_with_the_question(browser, sample
         assert page.locator("#aq-category input").input_value() == "nn-general"
         ask(page, SEED_QUESTION)
         assert SEED_SENTENCE in page.locator("#aq-chat .aq-answer").last.inner_text()
-    finally:
-        context.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_an_unanswerable_question_says_so_and_lists_related_passages(browser, sample_url):
-    context, page, profile = new_page(browser)
-    try:
-        page.goto(sample_url)
-        page.wait_for_selector("#aq-question textarea")
+    with opened(browser, sample_url) as page:
         ask(page, UNANSWERABLE)
         answer = page.locator("#aq-chat .aq-answer").last
         assert "aq-abstained" in (answer.get_attribute("class") or "")
         assert "Je n'ai pas trouvé la réponse dans les articles." in answer.inner_text()
         assert answer.locator(".aq-related").count() >= 1 and answer.locator("mark").count() == 0
-    finally:
-        context.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_the_interface_follows_an_english_browser(browser, sample_url):
