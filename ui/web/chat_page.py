@@ -1,8 +1,9 @@
 """The chat as the page draws it: its HTML, and the script that asks its questions.
 
 A quoted answer is asked with one plain call to the server (a ``gr.HTML`` server function),
-not through a Gradio event: an event made each of eight pages spend about 100 ms of a core on
-status updates, more than drawing the answer (docs/benchmarks.md, stop 42). A composed answer
+not through a Gradio event: Gradio updates the status of every component at each step of an
+event, and eight pages asking at once spent 170 ms of CPU per answer that way against 113-130
+now, p95 0.63-0.69 s against 0.34-0.42 (docs/benchmarks.md, stop 42). A composed answer
 is still a Gradio event, since it streams. Either way the server renders the chat's HTML (the
 article text escaped there, :mod:`ui.web.render`); the script only puts it in the page.
 """
