@@ -81,7 +81,7 @@ ALL_CATEGORIES = {NO_CATEGORY, *(text(lang, "all_categories") for lang in LANGUA
 
 PENDING_MS = 200
 """A question and "searching…" are drawn if its answer has not come after this long (under
-load: eight pages drawing them spent 25 ms of a core more on each answer, stop 42)."""
+load: eight pages drawing them spent 14-27 ms of CPU more on each answer, stop 42)."""
 
 _WORDS = json.dumps({lang: {k: text(lang, k) for k in ("searching", "ask_failed")} for lang in LANGUAGES})
 
