@@ -111,13 +111,13 @@ def build_app(
                     continue
                 pages.settle(page, taken, now)  # before the page sees it, so it can ask again
                 choices = chat.citation_choices(now)
-                if latest is None or latest.answer is None or not latest.answer.citations:
+                # The reading panel opens the article of the best citation, [1], at its sentence.
+                first = chat.opened_first(live, now, lang)
+                if first is None:
                     yield gr.skip(), chat_html(now, lang), gr.Dropdown(choices=choices, value=None), gr.skip()
                     continue
-                # The reading panel opens the article of the best citation, [1], at its sentence.
-                first = choices[0][1]
-                opened = chat.open_target(live, now, first, lang)
-                yield gr.skip(), chat_html(now, lang), gr.Dropdown(choices=choices, value=first), opened
+                key, opened = first
+                yield gr.skip(), chat_html(now, lang), gr.Dropdown(choices=choices, value=key), opened
         finally:
             pages.settle(page, taken, now)
 

@@ -331,5 +331,15 @@ def open_target(live: LiveAssistant, conversation: Conversation, key: str | None
     return render.article_html(article, start, end, lang, label=text(lang, target.label), passage=passage)
 
 
+def opened_first(live: LiveAssistant, conversation: Conversation, lang: str) -> tuple[str, str] | None:
+    """The latest answer's [1] as the reading panel opens it: ``(its key, the panel's HTML)``,
+    or ``None`` when that answer cites nothing."""
+    answer = conversation.exchanges[-1].answer if conversation.exchanges else None
+    if answer is None or not answer.citations:
+        return None
+    key = render.citation_key(len(conversation.exchanges) - 1, answer.citations[0].number)
+    return key, open_target(live, conversation, key, lang)
+
+
 def _clip(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"

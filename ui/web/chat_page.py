@@ -67,10 +67,8 @@ def ask_quoted(
             )  # fmt: skip
     finally:
         pages.settle(page, taken, now)
-    answer, reader = now.exchanges[-1].answer, None
-    if answer is not None and answer.citations:  # the reader opens [1] at its sentence
-        reader = chat.open_target(live, now, chat.citation_choices(now)[0][1], lang)
-    return {"html": chat_html(now, lang), "reader": reader}
+    first = chat.opened_first(live, now, lang)  # the reader opens [1] at its sentence
+    return {"html": chat_html(now, lang), "reader": first[1] if first else None}
 
 
 NO_CATEGORY = "—"
