@@ -213,7 +213,7 @@ def build_app(
             with gr.Column(scale=3, min_width=420):
                 chat_view = gr.HTML(
                     chat_html(chat.Conversation(), "fr", examples),  # in the page's language at load
-                    js_on_load=CHAT_JS,
+                    js_on_load=CHAT_JS + SHOW_LATEST_QUESTION_JS,
                     server_functions=[ask_quoted],
                     elem_id="aq-chat",
                     padding=False,
@@ -329,7 +329,7 @@ def build_app(
                             t("refresh_now"), size="md", elem_id="aq-refresh-now", scale=1
                         )
                     report = gr.HTML("", js_on_load=None, elem_id="aq-report")
-        bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS + SHOW_LATEST_QUESTION_JS, elem_id="aq-bridge")
+        bridge = gr.HTML("", js_on_load=CITATION_BRIDGE_JS, elem_id="aq-bridge")
 
         # -- events ------------------------------------------------------------------------
         # Each event's JavaScript puts the page's language in its last input, ``lang``.

@@ -86,35 +86,32 @@ const reveal = (tries) => {
   const offset = target.getBoundingClientRect().top - box.getBoundingClientRect().top;
   box.scrollTo({top: box.scrollTop + offset - box.clientHeight / 3, behavior: 'auto'});
 };
-watch('value', () => setTimeout(() => reveal(10), 30));
-window.__aqRead = (html) => { props.value = html; setTimeout(() => reveal(10), 30); };  // watch() sees the server's changes only
+const revealSoon = () => setTimeout(() => reveal(10), 30);
+watch('value', revealSoon);
+window.__aqRead = (html) => { props.value = html; revealSoon(); };  // watch() sees the server's changes only
 """
 """``js_on_load`` of the reading panel: bring the highlighted sentence into view. The chat
 shows an answer's first citation here with ``window.__aqRead`` (``chat_page.CHAT_JS``)."""
 
 SHOW_LATEST_QUESTION_JS = """
-if (!window.__aqLatest) {
-  window.__aqLatest = true;
-  let seen = '', seenLog = null, timer = null;
-  const show = () => {
-    const log = document.querySelector('#aq-chat [role=log]');
-    const rows = log ? log.querySelectorAll('.user-row') : [];
-    const now = rows.length + ':' + (log ? log.querySelectorAll('.aq-answer').length : 0);
-    if (now === seen && log === seenLog) return;  // a chat drawn anew starts at its top
-    seen = now; seenLog = log;
-    if (!rows.length) return;
-    const offset = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
-    log.scrollTo({top: log.scrollTop + offset - 16, behavior: 'auto'});
-  };
-  new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(show, 60); })
-    .observe(document.body, {childList: true, subtree: true});
-}
+let seen = '', seenLog = null, timer = null;
+const showLatest = () => {
+  const log = element.querySelector('[role=log]');
+  const rows = log ? log.querySelectorAll('.user-row') : [];
+  const now = rows.length + ':' + (log ? log.querySelectorAll('.aq-answer').length : 0);
+  if (now === seen && log === seenLog) return;  // a chat drawn anew starts at its top
+  seen = now; seenLog = log;
+  if (!rows.length) return;
+  const offset = rows[rows.length - 1].getBoundingClientRect().top - log.getBoundingClientRect().top;
+  log.scrollTo({top: log.scrollTop + offset - 16, behavior: 'auto'});
+};
+new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(showLatest, 60); })
+  .observe(element, {childList: true, subtree: true});
 """
-"""Also in the bridge's ``js_on_load``: when a question is added to the chat or answered (not
+"""Also in the chat's ``js_on_load``: when a question is added to the chat or answered (not
 at each draft of a composed answer), the chat shows the question at its top, and the answer
 from its first line (answers with their citations are taller than the chat). It watches the
-page rather than running as an event after each answer: a Gradio event costs the page about
-20 ms of a core (docs/benchmarks.md, stop 41)."""
+chat, whoever draws it (its own script, or a Gradio event for a composed answer)."""
 
 CSS = """
 .aq-header { display: flex; align-items: baseline; gap: 1rem; flex-wrap: wrap; margin: 0 0 .25rem 0; }
