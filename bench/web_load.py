@@ -16,9 +16,10 @@ uses for composed answers; its quoted ones are one plain call, ``ask_quoted``):
 2. burst: ``--burst-users`` users (default 8) send a question at the same moment,
    ``--burst-rounds`` times (default 10); then 1 user alone for as many rounds.
 
-A latency is from sending the question to receiving the answer (one call). An error is a call that raised, an answer that holds "Erreur"/"Error" (or the page's error
-class), or a chat whose latest question is not the one this user asked (``errors_detail`` says
-which user, when and at which step). The server is stopped in every case.
+A latency is from sending the question to receiving the answer (one call). An error is a call
+that raised, an answer that holds "Erreur"/"Error" (or the page's error class), or a chat whose
+latest question is not the one this user asked (``errors_detail`` says which user, when and at
+which step). The server is stopped in every case.
 
     .venv/bin/python -m bench.web_load --index DIR     # about 4 minutes with an existing index
     .venv/bin/python -m bench.web_load                 # builds the sample index first (+1 minute)

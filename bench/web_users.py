@@ -63,7 +63,7 @@ def page_id(client: Any) -> str:
 
 @dataclass
 class Asked:
-    """One question sent and its answer: when, how long each round trip took, what went wrong."""
+    """One question sent and its answer: when, how long it took, what went wrong."""
 
     at: float
     seconds: float
@@ -81,8 +81,8 @@ one call, ``rest`` one plain HTTP request to ``/api/ask``."""
 
 def ask(client: Any, question: str, user: int = -1) -> Asked:
     """Send ``question`` to ``/question``, as the page does for a composed answer (one event:
-    the question is taken into the page's chat, then answered), and time it (or to ``/ask`` alone, with
-    ``--endpoint ask``, or ``/api/ask`` with ``--endpoint rest``)."""
+    the question is taken into the page's chat, then answered), and time it (or to ``/ask``
+    alone, with ``--endpoint ask``, or ``/api/ask`` with ``--endpoint rest``)."""
     if ENDPOINT["name"] in ("ask", "rest"):
         return ask_once(client, question, user)
     at = time.monotonic()

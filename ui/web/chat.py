@@ -1,4 +1,4 @@
-"""The conversation of one browser session, and the handlers that ask and open citations.
+"""The conversation of one page, and the handlers that ask and open citations.
 
 The conversation lives on the server (:mod:`ui.web.conversations`, named by the page's id):
 the page only ever sends back a question, the filters, and the key of a citation to open,
